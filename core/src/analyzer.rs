@@ -1,0 +1,153 @@
+//! The analyzer interface and registry.
+//!
+//! An analyzer looks at records as they stream past and turns what it saw into findings. The
+//! engine runs one [`Pass`] per worker thread, merges the passes, then finishes once; analyzers
+//! never see threads. Analyzer crates register themselves with [`register_analyzer!`] (through
+//! `inventory`); the CLI names each analyzer crate once so the linker keeps its registrations.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use crate::catalog::Catalogs;
+use crate::finding::Finding;
+use crate::record::{Family, Record};
+use crate::settings::Settings;
+
+/// What an analyzer is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnalyzerInfo {
+    /// Stable, unique, kebab-case; prefixes the IDs of its findings (`calling/end-reason`).
+    pub id: &'static str,
+    pub title: &'static str,
+    /// Families of records the analyzer wants; the engine skips the others. Empty = all.
+    pub families: &'static [Family],
+}
+
+/// Everything analyzers may consult: code catalogs and settings (thresholds, limits).
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub catalogs: Catalogs,
+    pub settings: Settings,
+}
+
+/// An analysis. Implementations are stateless; state lives in their passes.
+pub trait Analyzer: Send + Sync {
+    fn info(&self) -> AnalyzerInfo;
+    /// A fresh pass for one worker.
+    fn start(&self, ctx: &Context) -> Box<dyn Pass>;
+}
+
+/// Converts a boxed pass back to its concrete type for merging.
+pub trait IntoAny {
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
+}
+
+impl<T: Any + Send> IntoAny for T {
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
+        self
+    }
+}
+
+/// The state of one analyzer on one worker.
+///
+/// Contract: `merge` must give the same result whatever order passes are merged in (keep
+/// counts, minima by a total order, sets), so findings never depend on thread timing.
+pub trait Pass: IntoAny + Send {
+    fn observe(&mut self, ctx: &Context, record: &Record<'_>);
+    /// Absorbs another pass of the same analyzer.
+    fn merge(&mut self, other: Box<dyn Pass>);
+    fn finish(self: Box<Self>, ctx: &Context, out: &mut Vec<Finding>);
+}
+
+/// Turns a `Box<dyn Pass>` back into the concrete pass type. Passes are only ever merged with
+/// passes the same analyzer started, so a mismatch is an engine defect.
+pub fn downcast_pass<T: Pass + 'static>(pass: Box<dyn Pass>) -> Box<T> {
+    pass.into_any()
+        .downcast::<T>()
+        .unwrap_or_else(|_| panic!("engine merged passes of different analyzers"))
+}
+
+/// An analysis over entities: all records sharing a key (a call, an SMS message, a chat
+/// thread), wherever they sit in the folder, folded into one state.
+pub trait EntityAnalysis: Send + Sync + 'static {
+    type Key: Hash + Eq + Ord + Clone + Send + 'static;
+    type State: Default + Send + 'static;
+    /// The entity a record belongs to, if any.
+    fn key(&self, record: &Record<'_>) -> Option<Self::Key>;
+    fn observe(&self, ctx: &Context, state: &mut Self::State, record: &Record<'_>);
+    /// Order-independent merge of two states of the same entity.
+    fn merge(&self, into: &mut Self::State, from: Self::State);
+    fn finish(&self, ctx: &Context, key: Self::Key, state: Self::State, out: &mut Vec<Finding>);
+}
+
+/// A [`Pass`] that keeps one state per entity.
+pub struct EntityPass<A: EntityAnalysis> {
+    analysis: &'static A,
+    entities: HashMap<A::Key, A::State>,
+}
+
+impl<A: EntityAnalysis> EntityPass<A> {
+    pub fn new(analysis: &'static A) -> Self {
+        EntityPass {
+            analysis,
+            entities: HashMap::new(),
+        }
+    }
+}
+
+impl<A: EntityAnalysis> Pass for EntityPass<A> {
+    fn observe(&mut self, ctx: &Context, record: &Record<'_>) {
+        if let Some(key) = self.analysis.key(record) {
+            let state = self.entities.entry(key).or_default();
+            self.analysis.observe(ctx, state, record);
+        }
+    }
+
+    fn merge(&mut self, other: Box<dyn Pass>) {
+        let other = downcast_pass::<Self>(other);
+        for (key, state) in other.entities {
+            match self.entities.get_mut(&key) {
+                Some(mine) => self.analysis.merge(mine, state),
+                None => {
+                    self.entities.insert(key, state);
+                }
+            }
+        }
+    }
+
+    fn finish(self: Box<Self>, ctx: &Context, out: &mut Vec<Finding>) {
+        let mut entities: Vec<_> = self.entities.into_iter().collect();
+        entities.sort_by(|a, b| a.0.cmp(&b.0));
+        for (key, state) in entities {
+            self.analysis.finish(ctx, key, state, out);
+        }
+    }
+}
+
+/// One registered analyzer.
+pub struct Registration {
+    pub analyzer: &'static dyn Analyzer,
+}
+
+inventory::collect!(Registration);
+
+/// Registers an analyzer (a `static` implementing [`Analyzer`]).
+#[macro_export]
+macro_rules! register_analyzer {
+    ($analyzer:expr) => {
+        $crate::inventory::submit! {
+            $crate::analyzer::Registration { analyzer: &$analyzer }
+        }
+    };
+}
+
+/// Every registered analyzer, sorted by ID.
+pub fn registered() -> Vec<&'static dyn Analyzer> {
+    let mut all: Vec<&'static dyn Analyzer> = inventory::iter::<Registration>
+        .into_iter()
+        .map(|r| r.analyzer)
+        .collect();
+    all.sort_by_key(|a| a.info().id);
+    all
+}

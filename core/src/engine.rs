@@ -1,0 +1,243 @@
+//! The engine: walk → detect → parse → normalize → analyze → findings.
+//!
+//! Files are read in parallel (rayon); every worker feeds the records it parses straight into its
+//! own passes of every analyzer, so records are never collected and memory stays flat however big
+//! the corpus. Passes are merged, finished, and the findings sorted, so the output is identical
+//! whatever the number of threads.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{DateTime, Utc};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::analyzer::{Analyzer, Context, Pass};
+use crate::classify::Classifier;
+use crate::finding::{Finding, Severity, sort_findings};
+use crate::ingest::{FileReport, Limits, ingest_file};
+use crate::record::{Family, FileId, Record};
+use crate::walk::{WalkError, walk};
+
+/// How to run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Worker threads; `None` = one per core.
+    pub threads: Option<usize>,
+    pub follow_symlinks: bool,
+    pub limits: Limits,
+}
+
+/// Called after each file with the bytes read so far (for a progress bar).
+pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
+
+/// Totals of a run.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Summary {
+    pub files: u64,
+    pub files_with_records: u64,
+    pub bytes: u64,
+    pub records: u64,
+    pub rejected: u64,
+    /// Records per family.
+    pub families: BTreeMap<Family, u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_record: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_record: Option<DateTime<Utc>>,
+    pub findings: BTreeMap<Severity, u64>,
+}
+
+/// The result of a run.
+#[derive(Debug)]
+pub struct Analysis {
+    /// Every input, in walk order, including skipped and unrecognized ones.
+    pub files: Vec<FileReport>,
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+    /// Display path of each file read, indexed by [`FileId`] (evidence points here).
+    pub paths: Vec<String>,
+}
+
+impl Analysis {
+    /// The display path of a file read in this run.
+    pub fn path(&self, file: FileId) -> &str {
+        self.paths.get(file.0 as usize).map_or("?", String::as_str)
+    }
+}
+
+/// A run that could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Input(#[from] WalkError),
+    #[error("cannot start worker threads: {0}")]
+    Threads(String),
+}
+
+/// Per-worker state: one pass per analyzer plus the reports and totals of its files.
+struct Worker {
+    passes: Vec<Box<dyn Pass>>,
+    reports: Vec<(usize, FileReport)>,
+    families: BTreeMap<Family, u64>,
+    first: Option<DateTime<Utc>>,
+    last: Option<DateTime<Utc>>,
+}
+
+impl Worker {
+    fn new(analyzers: &[&dyn Analyzer], ctx: &Context) -> Worker {
+        Worker {
+            passes: analyzers.iter().map(|a| a.start(ctx)).collect(),
+            reports: Vec::new(),
+            families: BTreeMap::new(),
+            first: None,
+            last: None,
+        }
+    }
+
+    fn absorb(mut self, other: Worker) -> Worker {
+        for (mine, theirs) in self.passes.iter_mut().zip(other.passes) {
+            mine.merge(theirs);
+        }
+        self.reports.extend(other.reports);
+        for (f, n) in other.families {
+            *self.families.entry(f).or_default() += n;
+        }
+        self.first = min_time(self.first, other.first);
+        self.last = max_time(self.last, other.last);
+        self
+    }
+}
+
+fn min_time(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn max_time(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Which analyzers want records of which family (the prefilter).
+fn interest(analyzers: &[&dyn Analyzer]) -> Vec<[bool; Family::ALL.len()]> {
+    analyzers
+        .iter()
+        .map(|a| {
+            let families = a.info().families;
+            let mut wants = [families.is_empty(); Family::ALL.len()];
+            for f in families {
+                wants[*f as usize] = true;
+            }
+            wants
+        })
+        .collect()
+}
+
+/// Runs the analyzers over every file under `roots`.
+pub fn run(
+    roots: &[PathBuf],
+    analyzers: &[&dyn Analyzer],
+    ctx: &Context,
+    classifier: &Classifier,
+    options: &RunOptions,
+    progress: Option<Progress<'_>>,
+) -> Result<Analysis, EngineError> {
+    let walked = walk(roots, options.follow_symlinks)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads.unwrap_or(0))
+        .build()
+        .map_err(|e| EngineError::Threads(e.to_string()))?;
+    let wants = interest(analyzers);
+    let bytes_done = AtomicU64::new(0);
+
+    let worker = pool.install(|| {
+        walked
+            .files
+            .par_iter()
+            .enumerate()
+            .fold(
+                || Worker::new(analyzers, ctx),
+                |mut w, (i, input)| {
+                    let Worker {
+                        passes,
+                        families,
+                        first,
+                        last,
+                        ..
+                    } = &mut w;
+                    let mut sink = |record: &Record<'_>| {
+                        *families.entry(record.family).or_default() += 1;
+                        if let Some(t) = record.time {
+                            *first = min_time(*first, Some(t));
+                            *last = max_time(*last, Some(t));
+                        }
+                        let family = record.family as usize;
+                        for (pass, wanted) in passes.iter_mut().zip(&wants) {
+                            if wanted[family] {
+                                pass.observe(ctx, record);
+                            }
+                        }
+                    };
+                    let report = ingest_file(
+                        &input.path,
+                        input.display.clone(),
+                        FileId(i as u32),
+                        classifier,
+                        &options.limits,
+                        &mut sink,
+                    );
+                    let done = bytes_done.fetch_add(report.bytes, Ordering::Relaxed) + report.bytes;
+                    if let Some(p) = progress {
+                        p(done);
+                    }
+                    w.reports.push((i, report));
+                    w
+                },
+            )
+            .reduce(|| Worker::new(analyzers, ctx), Worker::absorb)
+    });
+
+    let mut findings = Vec::new();
+    for pass in worker.passes {
+        pass.finish(ctx, &mut findings);
+    }
+    sort_findings(&mut findings);
+
+    let paths = walked.files.iter().map(|f| f.display.clone()).collect();
+    let mut reports = worker.reports;
+    reports.sort_by_key(|(i, _)| *i);
+    let mut files: Vec<FileReport> = reports.into_iter().map(|(_, r)| r).collect();
+    files.extend(walked.skipped);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let mut summary = Summary {
+        files: files.len() as u64,
+        families: worker.families,
+        first_record: worker.first,
+        last_record: worker.last,
+        ..Summary::default()
+    };
+    for f in &files {
+        summary.bytes += f.bytes;
+        summary.records += f.records;
+        summary.rejected += f.rejected;
+        if f.records > 0 {
+            summary.files_with_records += 1;
+        }
+    }
+    for f in &findings {
+        *summary.findings.entry(f.severity).or_default() += 1;
+    }
+    Ok(Analysis {
+        files,
+        findings,
+        summary,
+        paths,
+    })
+}

@@ -1,0 +1,347 @@
+//! Findings: what went wrong, why, what to do, which IDs, and the evidence.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::record::{Origin, Record};
+
+/// How bad a finding is. Ordered: `Info < Warning < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Severity> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "info" => Some(Severity::Info),
+            "warning" | "warn" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The kinds of ID support asks for (ACS-LOGS.md §3), in the order reports list them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum IdKind {
+    CallId,
+    ServerCallId,
+    CallConnectionId,
+    ParticipantId,
+    EndpointId,
+    UserId,
+    ChatThreadId,
+    ChatMessageId,
+    SmsMessageId,
+    MsCv,
+    ClientRequestId,
+    ResourceId,
+    /// A phone number (masked in redacted output).
+    PhoneNumber,
+}
+
+impl IdKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            IdKind::CallId => "callId",
+            IdKind::ServerCallId => "serverCallId",
+            IdKind::CallConnectionId => "callConnectionId",
+            IdKind::ParticipantId => "participantId",
+            IdKind::EndpointId => "endpointId",
+            IdKind::UserId => "userId",
+            IdKind::ChatThreadId => "chatThreadId",
+            IdKind::ChatMessageId => "chatMessageId",
+            IdKind::SmsMessageId => "smsMessageId",
+            IdKind::MsCv => "msCv",
+            IdKind::ClientRequestId => "clientRequestId",
+            IdKind::ResourceId => "resourceId",
+            IdKind::PhoneNumber => "phoneNumber",
+        }
+    }
+
+    /// A label for human output.
+    pub fn label(self) -> &'static str {
+        match self {
+            IdKind::CallId => "call",
+            IdKind::ServerCallId => "server call",
+            IdKind::CallConnectionId => "call connection",
+            IdKind::ParticipantId => "participant",
+            IdKind::EndpointId => "endpoint",
+            IdKind::UserId => "user",
+            IdKind::ChatThreadId => "chat thread",
+            IdKind::ChatMessageId => "chat message",
+            IdKind::SmsMessageId => "SMS message",
+            IdKind::MsCv => "MS-CV",
+            IdKind::ClientRequestId => "client request",
+            IdKind::ResourceId => "resource",
+            IdKind::PhoneNumber => "phone number",
+        }
+    }
+}
+
+/// One record that supports a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    pub origin: Origin,
+    pub time: Option<DateTime<Utc>>,
+    /// A short rendering of the record's relevant fields.
+    pub excerpt: String,
+}
+
+impl Evidence {
+    /// Evidence from a record, showing the named fields.
+    pub fn from_record(record: &Record<'_>, fields: &[&str]) -> Evidence {
+        Evidence {
+            origin: record.origin,
+            time: record.time,
+            excerpt: record.excerpt(fields),
+        }
+    }
+
+    /// Order used everywhere evidence is chosen: earliest time first (records without a time
+    /// last), then position in the input. Total, so choices never depend on thread timing.
+    pub fn order_key(&self) -> (Reverse<Option<Reverse<DateTime<Utc>>>>, Origin) {
+        (Reverse(self.time.map(Reverse)), self.origin)
+    }
+}
+
+impl Ord for Evidence {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.order_key()
+            .cmp(&other.order_key())
+            .then_with(|| self.excerpt.cmp(&other.excerpt))
+    }
+}
+
+impl PartialOrd for Evidence {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// How many evidence records a finding keeps.
+pub const MAX_EVIDENCE: usize = 5;
+
+/// Occurrences of one thing: a count, first and last time, and the earliest evidence.
+/// Merging two is order-independent, which keeps parallel runs deterministic.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Occurrences {
+    pub count: u64,
+    pub first: Option<DateTime<Utc>>,
+    pub last: Option<DateTime<Utc>>,
+    pub evidence: Vec<Evidence>,
+}
+
+impl Occurrences {
+    pub fn add(&mut self, evidence: Evidence) {
+        self.count += 1;
+        self.note_time(evidence.time);
+        self.keep(evidence);
+    }
+
+    fn note_time(&mut self, t: Option<DateTime<Utc>>) {
+        if let Some(t) = t {
+            self.first = Some(self.first.map_or(t, |f| f.min(t)));
+            self.last = Some(self.last.map_or(t, |l| l.max(t)));
+        }
+    }
+
+    fn keep(&mut self, evidence: Evidence) {
+        if self.evidence.len() == MAX_EVIDENCE
+            && self.evidence.last().is_some_and(|worst| *worst <= evidence)
+        {
+            return;
+        }
+        let at = self.evidence.partition_point(|e| *e <= evidence);
+        self.evidence.insert(at, evidence);
+        self.evidence.truncate(MAX_EVIDENCE);
+    }
+
+    pub fn merge(&mut self, other: Occurrences) {
+        self.count += other.count;
+        self.note_time(other.first);
+        self.note_time(other.last);
+        for e in other.evidence {
+            self.keep(e);
+        }
+    }
+}
+
+/// A finding as every output format shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// Stable identifier: `<analyzer>/<check>` or a rule ID.
+    pub id: String,
+    pub severity: Severity,
+    pub title: String,
+    /// What happened, with the concrete values.
+    pub message: String,
+    /// The one next step.
+    pub action: String,
+    /// The code the finding decodes (`410/3112`, `4007`), if any.
+    pub code: Option<String>,
+    /// Documentation link for the user.
+    pub docs: Option<String>,
+    /// Where the knowledge behind the finding comes from (a document reference).
+    pub source: Option<String>,
+    pub ids: BTreeMap<IdKind, String>,
+    pub occurrences: Occurrences,
+}
+
+impl Finding {
+    /// A finding with one piece of evidence.
+    pub fn new(id: impl Into<String>, severity: Severity, title: impl Into<String>) -> Finding {
+        Finding {
+            id: id.into(),
+            severity,
+            title: title.into(),
+            message: String::new(),
+            action: String::new(),
+            code: None,
+            docs: None,
+            source: None,
+            ids: BTreeMap::new(),
+            occurrences: Occurrences::default(),
+        }
+    }
+
+    pub fn message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
+    }
+
+    pub fn action(mut self, action: impl Into<String>) -> Self {
+        self.action = action.into();
+        self
+    }
+
+    pub fn code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+
+    pub fn docs(mut self, docs: impl Into<String>) -> Self {
+        self.docs = Some(docs.into());
+        self
+    }
+
+    pub fn source(mut self, source: impl Into<String>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// Adds an ID when there is one (empty values are ignored).
+    pub fn id_value(mut self, kind: IdKind, value: Option<impl AsRef<str>>) -> Self {
+        if let Some(v) = value {
+            let v = v.as_ref().trim();
+            if !v.is_empty() {
+                self.ids.insert(kind, v.to_owned());
+            }
+        }
+        self
+    }
+
+    pub fn occurrences(mut self, occurrences: Occurrences) -> Self {
+        self.occurrences = occurrences;
+        self
+    }
+
+    pub fn evidence(mut self, evidence: Evidence) -> Self {
+        self.occurrences.add(evidence);
+        self
+    }
+
+    /// The order findings are reported in: most severe first, then by ID, entity and evidence.
+    pub fn sort_key(&self) -> impl Ord + '_ {
+        (
+            Reverse(self.severity),
+            self.id.as_str(),
+            self.ids.iter().collect::<Vec<_>>(),
+            self.occurrences.evidence.first().map(Evidence::order_key),
+            self.message.as_str(),
+        )
+    }
+}
+
+/// Sorts findings into report order.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::FileId;
+
+    fn ev(line: u64, secs: Option<i64>) -> Evidence {
+        Evidence {
+            origin: Origin {
+                file: FileId(0),
+                line,
+                index: None,
+            },
+            time: secs.map(|s| DateTime::from_timestamp(s, 0).unwrap()),
+            excerpt: String::new(),
+        }
+    }
+
+    #[test]
+    fn occurrences_merge_in_any_order_to_the_same_result() {
+        let items: Vec<Evidence> = (0..12).map(|i| ev(i, Some(100 - i as i64))).collect();
+        let mut a = Occurrences::default();
+        let mut b = Occurrences::default();
+        for (i, e) in items.iter().enumerate() {
+            if i % 2 == 0 {
+                a.add(e.clone())
+            } else {
+                b.add(e.clone())
+            }
+        }
+        let mut ab = a.clone();
+        ab.merge(b.clone());
+        let mut ba = b;
+        ba.merge(a);
+        assert_eq!(ab, ba);
+        assert_eq!(ab.count, 12);
+        assert_eq!(ab.evidence.len(), MAX_EVIDENCE);
+        assert_eq!(ab.evidence[0].origin.line, 11, "earliest time first");
+    }
+
+    #[test]
+    fn evidence_without_time_sorts_last() {
+        let mut o = Occurrences::default();
+        o.add(ev(1, None));
+        o.add(ev(2, Some(5)));
+        assert_eq!(o.evidence[0].origin.line, 2);
+    }
+
+    #[test]
+    fn severity_order_and_parse() {
+        assert!(Severity::Error > Severity::Warning);
+        assert_eq!(Severity::parse("WARN"), Some(Severity::Warning));
+        assert_eq!(Severity::parse("fatal"), None);
+    }
+}

@@ -1,0 +1,384 @@
+//! Deserializing one JSON object straight into flat [`Field`]s.
+//!
+//! This is the hot path of the tool (every storage-export line goes through it), so it avoids
+//! building a `serde_json::Value` tree: strings borrow from the input when they have no escapes,
+//! the `properties` / `data` bags are opened in place, nested objects become dotted names and
+//! arrays of objects indexed names.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use crate::record::{Bag, Field};
+use crate::value::Value;
+
+/// Parses a JSON object (the whole slice) into fields.
+pub fn parse_object(json: &[u8]) -> Result<Vec<Field<'_>>, serde_json::Error> {
+    let mut fields = Vec::with_capacity(32);
+    let mut de = serde_json::Deserializer::from_slice(json);
+    ObjectSeed {
+        fields: &mut fields,
+    }
+    .deserialize(&mut de)?;
+    de.end()?;
+    Ok(fields)
+}
+
+/// Parses a JSON object held in a string value (a `properties` bag some exporters stringify).
+fn parse_owned_object(json: &str, bag: Bag) -> Option<Vec<Field<'static>>> {
+    let fields = parse_object(json.as_bytes()).ok()?;
+    Some(
+        fields
+            .into_iter()
+            .map(|f| Field {
+                bag: if f.bag == Bag::Top { bag } else { f.bag },
+                name: Cow::Owned(f.name.into_owned()),
+                value: f.value.into_owned(),
+            })
+            .collect(),
+    )
+}
+
+/// A map key that borrows from the input when it can.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+/// The top-level object of a record.
+pub(crate) struct ObjectSeed<'f, 'de> {
+    pub fields: &'f mut Vec<Field<'de>>,
+}
+
+impl<'de> DeserializeSeed<'de> for ObjectSeed<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ObjectSeed<'_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            let bag = if key.eq_ignore_ascii_case("properties") {
+                Some(Bag::Properties)
+            } else if key.eq_ignore_ascii_case("data") {
+                Some(Bag::Data)
+            } else {
+                None
+            };
+            map.next_value_seed(FieldSeed {
+                fields: self.fields,
+                bag: bag.unwrap_or(Bag::Top),
+                name: key,
+                bag_root: bag.is_some(),
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// One value under `name`. When `bag_root` is set and the value is an object, its members
+/// become fields of `bag` under their own names (the bag is transparent).
+struct FieldSeed<'f, 'de> {
+    fields: &'f mut Vec<Field<'de>>,
+    bag: Bag,
+    name: Cow<'de, str>,
+    bag_root: bool,
+}
+
+impl<'de> FieldSeed<'_, 'de> {
+    fn push(self, value: Value<'de>) {
+        // A scalar where a bag was expected is an ordinary top-level field.
+        let bag = if self.bag_root { Bag::Top } else { self.bag };
+        self.fields.push(Field {
+            bag,
+            name: self.name,
+            value,
+        });
+    }
+
+    fn child_name(&self, key: Cow<'de, str>) -> Cow<'de, str> {
+        if self.bag_root {
+            key
+        } else {
+            Cow::Owned(format!("{}.{}", self.name, key))
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for FieldSeed<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FieldSeed<'_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        self.push(Value::Bool(v));
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.push(Value::Int(v));
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.push(i64::try_from(v).map_or(Value::Float(v as f64), Value::Int));
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        self.push(Value::Float(v));
+        Ok(())
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<(), E> {
+        self.push(Value::from_text(Cow::Borrowed(v)));
+        Ok(())
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        self.visit_string(v.to_owned())
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<(), E> {
+        if self.bag_root && v.trim_start().starts_with('{') {
+            if let Some(inner) = parse_owned_object(&v, self.bag) {
+                self.fields.extend(inner);
+                return Ok(());
+            }
+        }
+        self.push(Value::from_text(Cow::Owned(v)));
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.push(Value::Null);
+        Ok(())
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        self.push(Value::Null);
+        Ok(())
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut any = false;
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            any = true;
+            let name = self.child_name(key);
+            map.next_value_seed(FieldSeed {
+                fields: self.fields,
+                bag: self.bag,
+                name,
+                bag_root: false,
+            })?;
+        }
+        if !any && !self.bag_root {
+            // Keep empty objects visible to `exists(...)`.
+            self.push(Value::Null);
+        }
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut scalars = Vec::new();
+        let mut index = 0usize;
+        loop {
+            let element = ElementSeed {
+                fields: self.fields,
+                bag: if self.bag_root { Bag::Top } else { self.bag },
+                name: &self.name,
+                index,
+            };
+            match seq.next_element_seed(element)? {
+                None => break,
+                Some(Some(v)) => scalars.push(v),
+                Some(None) => {}
+            }
+            index += 1;
+        }
+        if !scalars.is_empty() || index == 0 {
+            self.push(Value::List(scalars));
+        }
+        Ok(())
+    }
+}
+
+/// One element of an array: scalars are returned (they form a list), objects are flattened under
+/// `name[index]`.
+struct ElementSeed<'f, 'n, 'de> {
+    fields: &'f mut Vec<Field<'de>>,
+    bag: Bag,
+    name: &'n str,
+    index: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for ElementSeed<'_, '_, 'de> {
+    type Value = Option<Value<'de>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ElementSeed<'_, '_, 'de> {
+    type Value = Option<Value<'de>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array element")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(Value::Bool(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(Value::Int(v)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(
+            i64::try_from(v).map_or(Value::Float(v as f64), Value::Int),
+        ))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(Value::Float(v)))
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(Value::from_text(Cow::Borrowed(v))))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(Value::from_text(Cow::Owned(v.to_owned()))))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(Value::from_text(Cow::Owned(v))))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Some(Value::Null))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Some(Value::Null))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let seed = FieldSeed {
+            fields: self.fields,
+            bag: self.bag,
+            name: Cow::Owned(format!("{}[{}]", self.name, self.index)),
+            bag_root: false,
+        };
+        seed.visit_map(map)?;
+        Ok(None)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        // Arrays of arrays do not occur in ACS logs; keep their scalars as a nested list.
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element::<serde_json::Value>()? {
+            items.push(match v {
+                serde_json::Value::String(s) => Value::from_text(Cow::Owned(s)),
+                serde_json::Value::Number(n) => n
+                    .as_i64()
+                    .map(Value::Int)
+                    .unwrap_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN))),
+                serde_json::Value::Bool(b) => Value::Bool(b),
+                serde_json::Value::Null => Value::Null,
+                other => Value::Str(Cow::Owned(other.to_string())),
+            });
+        }
+        Ok(Some(Value::List(items)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(fields: &[Field<'_>]) -> Vec<String> {
+        fields.iter().map(|f| f.full_name().into_owned()).collect()
+    }
+
+    #[test]
+    fn storage_record_flattens_properties() {
+        let line = br#"{"time":"2021-07-19T18:46:50.188Z","category":"CallSummary","properties":{"participantId":"null","participantDuration":"5","callDuration":6}}"#;
+        let fields = parse_object(line).unwrap();
+        assert_eq!(
+            names(&fields),
+            [
+                "time",
+                "category",
+                "properties.participantId",
+                "properties.participantDuration",
+                "properties.callDuration"
+            ]
+        );
+        assert!(matches!(fields[0].name, Cow::Borrowed(_)));
+        assert_eq!(fields[2].value, Value::Null);
+        assert_eq!(fields[4].value, Value::Int(6));
+    }
+
+    #[test]
+    fn nested_objects_and_arrays() {
+        let json = br#"{"data":{"resultInformation":{"code":500,"subCode":8511},"tones":["nine","eight"],"deliveryAttempts":[{"segmentsFailed":0}],"empty":[]}}"#;
+        let fields = parse_object(json).unwrap();
+        assert_eq!(
+            names(&fields),
+            [
+                "data.resultInformation.code",
+                "data.resultInformation.subCode",
+                "data.tones",
+                "data.deliveryAttempts[0].segmentsFailed",
+                "data.empty"
+            ]
+        );
+        assert_eq!(
+            fields[2].value,
+            Value::List(vec![Value::text("nine"), Value::text("eight")])
+        );
+    }
+
+    #[test]
+    fn stringified_properties_are_opened() {
+        let json = br#"{"category":"ChatOperational","properties":"{\"UserId\":\"8:acs:x\"}"}"#;
+        let fields = parse_object(json).unwrap();
+        assert_eq!(names(&fields), ["category", "properties.UserId"]);
+    }
+
+    #[test]
+    fn escapes_are_owned_and_big_numbers_survive() {
+        let json = br#"{"a\"b":"x\ny","n":18446744073709551615,"m":1613694358927}"#;
+        let fields = parse_object(json).unwrap();
+        assert_eq!(fields[0].name, "a\"b");
+        assert_eq!(fields[0].value, Value::text("x\ny"));
+        assert!(matches!(fields[1].value, Value::Float(_)));
+        assert_eq!(fields[2].value, Value::Int(1_613_694_358_927));
+    }
+
+    #[test]
+    fn rejects_non_objects_and_trailing_data() {
+        assert!(parse_object(b"[1,2]").is_err());
+        assert!(parse_object(b"{} x").is_err());
+        assert!(parse_object(b"{\"a\":").is_err());
+    }
+}

@@ -1,0 +1,543 @@
+//! The normalized record: one type for every log shape.
+//!
+//! Whatever the input looked like — a storage-export line with a camelCase `properties` bag, a
+//! flat PascalCase Log Analytics row, an Event Grid event with its `data` object, a web SDK
+//! console line — it becomes a [`Record`]: where it came from, when, which family and category,
+//! and a flat list of [`Field`]s. Field names match case-insensitively and the `properties` /
+//! `data` bags are transparent, so `participantEndReason`, `ParticipantEndReason` and
+//! `properties.participantEndReason` all name the same field.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::value::Value;
+
+/// Index of an input file in the run's sorted file list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct FileId(pub u32);
+
+/// Where a record came from inside its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Origin {
+    pub file: FileId,
+    /// 1-based line where the record starts; 0 when the shape has no meaningful line.
+    pub line: u64,
+    /// 0-based position inside a JSON array or `records` / `value` wrapper.
+    pub index: Option<u64>,
+}
+
+/// Which part of the original document a field came from. Bags are transparent to lookups
+/// without a prefix; a lookup with a prefix (`data.messageId`) only matches inside that bag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bag {
+    Top,
+    Properties,
+    Data,
+    Headers,
+}
+
+impl Bag {
+    fn prefix(self) -> Option<&'static str> {
+        match self {
+            Bag::Top => None,
+            Bag::Properties => Some("properties"),
+            Bag::Data => Some("data"),
+            Bag::Headers => Some("headers"),
+        }
+    }
+
+    fn from_prefix(prefix: &str) -> Option<Bag> {
+        [Bag::Properties, Bag::Data, Bag::Headers]
+            .into_iter()
+            .find(|b| b.prefix().is_some_and(|p| p.eq_ignore_ascii_case(prefix)))
+    }
+}
+
+/// One named value of a record. Nested objects are flattened into dotted names
+/// (`resultInformation.code`); arrays of objects into indexed names (`deliveryAttempts[0].timestamp`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field<'a> {
+    pub bag: Bag,
+    pub name: Cow<'a, str>,
+    pub value: Value<'a>,
+}
+
+impl<'a> Field<'a> {
+    pub fn new(bag: Bag, name: impl Into<Cow<'a, str>>, value: Value<'a>) -> Self {
+        Field {
+            bag,
+            name: name.into(),
+            value,
+        }
+    }
+
+    /// The name as written in the source, with its bag prefix (`properties.participantId`).
+    pub fn full_name(&self) -> Cow<'_, str> {
+        match self.bag.prefix() {
+            None => Cow::Borrowed(&self.name),
+            Some(p) => Cow::Owned(format!("{p}.{}", self.name)),
+        }
+    }
+}
+
+/// The service a record is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Family {
+    Calling,
+    CallAutomation,
+    Recording,
+    Chat,
+    Sms,
+    Auth,
+    Email,
+    Rooms,
+    JobRouter,
+    AdvancedMessaging,
+    Usage,
+    /// Recognized shape, but nothing says which service (e.g. a bare HTTP log line).
+    Unknown,
+}
+
+impl Family {
+    pub const ALL: [Family; 12] = [
+        Family::Calling,
+        Family::CallAutomation,
+        Family::Recording,
+        Family::Chat,
+        Family::Sms,
+        Family::Auth,
+        Family::Email,
+        Family::Rooms,
+        Family::JobRouter,
+        Family::AdvancedMessaging,
+        Family::Usage,
+        Family::Unknown,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Calling => "calling",
+            Family::CallAutomation => "call-automation",
+            Family::Recording => "recording",
+            Family::Chat => "chat",
+            Family::Sms => "sms",
+            Family::Auth => "auth",
+            Family::Email => "email",
+            Family::Rooms => "rooms",
+            Family::JobRouter => "job-router",
+            Family::AdvancedMessaging => "advanced-messaging",
+            Family::Usage => "usage",
+            Family::Unknown => "unknown",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Family> {
+        Family::ALL
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(name))
+    }
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The shape a record arrived in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// Azure Monitor records, one JSON object per line (storage-account `PT1H.json` blobs).
+    StorageExport,
+    /// Azure Monitor records wrapped as `{"records": [...]}` (Event Hubs).
+    EventHubs,
+    /// Azure Monitor records in a plain JSON array.
+    JsonArray,
+    /// Flat Log Analytics rows exported as JSON.
+    LogAnalyticsJson,
+    /// Log Analytics query API response (`tables` / `columns` / `rows`).
+    LogAnalyticsApi,
+    /// Log Analytics portal CSV export.
+    LogAnalyticsCsv,
+    /// Event Grid schema events.
+    EventGrid,
+    /// CloudEvents schema events.
+    CloudEvents,
+    /// Call Automation callback events (CloudEvents from `calling/callConnections/...`).
+    CallAutomationCallbacks,
+    /// SMS send response (`{"value": [{to, messageId, httpStatusCode, ...}]}`).
+    SmsSendResponse,
+    /// JSON that matched no known ACS shape; fields are still available to rules.
+    Json,
+    /// Web SDK console output (`azure:<package>:<level> ...`).
+    WebSdkLog,
+    /// .NET Azure.Core console output (`[Informational] Azure-Core: ...`).
+    DotnetLog,
+    /// Encrypted native SDK logs (`.blog`, `.etl`): recognized, never parsed.
+    NativeSdkLog,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::StorageExport => "storage-export",
+            Format::EventHubs => "event-hubs",
+            Format::JsonArray => "json-array",
+            Format::LogAnalyticsJson => "log-analytics-json",
+            Format::LogAnalyticsApi => "log-analytics-api",
+            Format::LogAnalyticsCsv => "log-analytics-csv",
+            Format::EventGrid => "event-grid",
+            Format::CloudEvents => "cloud-events",
+            Format::CallAutomationCallbacks => "call-automation-callbacks",
+            Format::SmsSendResponse => "sms-send-response",
+            Format::Json => "json",
+            Format::WebSdkLog => "web-sdk-log",
+            Format::DotnetLog => "dotnet-log",
+            Format::NativeSdkLog => "native-sdk-log",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A normalized log record. Borrows from the buffer it was parsed from: analyzers copy what they
+/// keep.
+#[derive(Debug, Clone)]
+pub struct Record<'a> {
+    pub origin: Origin,
+    pub format: Format,
+    pub family: Family,
+    /// Diagnostic category (`CallSummary`), event type, or SDK log source.
+    pub category: Option<Cow<'a, str>>,
+    pub time: Option<DateTime<Utc>>,
+    pub fields: Vec<Field<'a>>,
+}
+
+/// Compares a stored field name with a queried one, ignoring ASCII case and the ` [UTC]` suffix
+/// the portal adds to time columns (`TimeGenerated [UTC]`).
+fn name_matches(stored: &str, query: &str) -> bool {
+    if stored.eq_ignore_ascii_case(query) {
+        return true;
+    }
+    const UTC: &str = " [utc]";
+    stored.len() == query.len() + UTC.len()
+        && stored[query.len()..].eq_ignore_ascii_case(UTC)
+        && stored[..query.len()].eq_ignore_ascii_case(query)
+}
+
+impl<'a> Record<'a> {
+    pub fn new(origin: Origin, format: Format, fields: Vec<Field<'a>>) -> Self {
+        Record {
+            origin,
+            format,
+            family: Family::Unknown,
+            category: None,
+            time: None,
+            fields,
+        }
+    }
+
+    /// Looks a field up by name, case-insensitively. `properties.` / `data.` / `headers.`
+    /// prefixes restrict the lookup to that bag; without a prefix top-level fields win over bag
+    /// fields of the same name. `null` and blank values count as absent.
+    pub fn get(&self, path: &str) -> Option<&Value<'a>> {
+        self.get_raw(path).filter(|v| !v.is_null())
+    }
+
+    /// Like [`Record::get`] but also returns `null` values (to tell "present but null" apart).
+    pub fn get_raw(&self, path: &str) -> Option<&Value<'a>> {
+        let (bag, name) = match path.split_once('.') {
+            Some((prefix, rest)) => match Bag::from_prefix(prefix) {
+                Some(bag) => (Some(bag), rest),
+                None => (None, path),
+            },
+            None => (None, path),
+        };
+        let mut found: Option<&Value<'a>> = None;
+        for field in &self.fields {
+            if bag.is_some_and(|b| b != field.bag) || !name_matches(&field.name, name) {
+                continue;
+            }
+            if field.bag == Bag::Top || bag.is_some() {
+                return Some(&field.value);
+            }
+            found.get_or_insert(&field.value);
+        }
+        found
+    }
+
+    /// First present value among several candidate names.
+    pub fn get_any(&self, names: &[&str]) -> Option<&Value<'a>> {
+        names.iter().find_map(|n| self.get(n))
+    }
+
+    /// Text of a field (numbers and booleans rendered as text).
+    pub fn text(&self, path: &str) -> Option<Cow<'_, str>> {
+        self.get(path).map(Value::to_text)
+    }
+
+    /// First present text among several candidate names.
+    pub fn text_any(&self, names: &[&str]) -> Option<Cow<'_, str>> {
+        self.get_any(names).map(Value::to_text)
+    }
+
+    /// Number of a field (strings holding numbers included).
+    pub fn number(&self, path: &str) -> Option<f64> {
+        self.get(path).and_then(Value::as_f64)
+    }
+
+    /// Integer of a field (strings holding integers included).
+    pub fn int(&self, path: &str) -> Option<i64> {
+        self.get(path).and_then(Value::as_i64)
+    }
+
+    /// True when any field's name starts with `prefix.` or `prefix[` (an object or array that
+    /// was flattened) or equals `prefix`.
+    pub fn has(&self, path: &str) -> bool {
+        if self.get_raw(path).is_some() {
+            return true;
+        }
+        let lower = path.to_ascii_lowercase();
+        self.fields.iter().any(|f| {
+            let name = f.full_name().to_ascii_lowercase();
+            let short = f.name.to_ascii_lowercase();
+            [name, short].iter().any(|n| {
+                n.len() > lower.len()
+                    && n.starts_with(&lower)
+                    && matches!(n.as_bytes()[lower.len()], b'.' | b'[')
+            })
+        })
+    }
+
+    /// The category, or `""`.
+    pub fn category_name(&self) -> &str {
+        self.category.as_deref().unwrap_or("")
+    }
+
+    /// True when the category is `name`, ignoring case.
+    pub fn is_category(&self, name: &str) -> bool {
+        self.category_name().eq_ignore_ascii_case(name)
+    }
+
+    /// Detaches the record from its input buffer.
+    pub fn into_owned(self) -> Record<'static> {
+        Record {
+            origin: self.origin,
+            format: self.format,
+            family: self.family,
+            category: self.category.map(|c| Cow::Owned(c.into_owned())),
+            time: self.time,
+            fields: self
+                .fields
+                .into_iter()
+                .map(|f| Field {
+                    bag: f.bag,
+                    name: Cow::Owned(f.name.into_owned()),
+                    value: f.value.into_owned(),
+                })
+                .collect(),
+        }
+    }
+
+    /// A short `name=value` rendering of the given fields (those present), for evidence.
+    pub fn excerpt(&self, names: &[&str]) -> String {
+        let mut out = String::new();
+        if let Some(cat) = &self.category {
+            out.push_str(cat);
+        }
+        for name in names {
+            if let Some(v) = self.get_raw(name) {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(name);
+                out.push('=');
+                push_truncated(&mut out, &v.to_text(), 120);
+            }
+        }
+        out
+    }
+}
+
+fn push_truncated(out: &mut String, text: &str, max: usize) {
+    if text.chars().count() <= max {
+        out.push_str(text);
+    } else {
+        out.extend(text.chars().take(max));
+        out.push('…');
+    }
+}
+
+/// Canonical IDs (ACS-LOGS.md §3). Each accessor knows every name the ID goes by, in every shape.
+impl Record<'_> {
+    /// Call ID: `correlationId` of calling records, `CallId` of client tables, `callId` in SDK
+    /// logs, `correlationId` of Event Grid call events.
+    pub fn call_id(&self) -> Option<Cow<'_, str>> {
+        if let Some(id) = self.text_any(&["callId", "call.id"]) {
+            return Some(id);
+        }
+        match self.family {
+            Family::Calling | Family::CallAutomation | Family::Recording => {
+                self.text("correlationId").filter(|id| !id.starts_with('{'))
+            }
+            _ => None,
+        }
+    }
+
+    /// Participant ID (absent in P2P calls: callers fall back to [`Record::endpoint_id`]).
+    pub fn participant_id(&self) -> Option<Cow<'_, str>> {
+        self.text("participantId")
+    }
+
+    pub fn endpoint_id(&self) -> Option<Cow<'_, str>> {
+        self.text("endpointId")
+    }
+
+    /// Server call ID of Call Automation, recording and Event Grid call events.
+    pub fn server_call_id(&self) -> Option<Cow<'_, str>> {
+        self.text("serverCallId").filter(|id| !id.starts_with('{'))
+    }
+
+    /// Call Automation call connection ID: the stable key of one leg.
+    pub fn call_connection_id(&self) -> Option<Cow<'_, str>> {
+        self.text("callConnectionId")
+    }
+
+    /// MS-CV: the response header in SDK HTTP logs; the `correlationId` of chat, SMS and auth
+    /// logs has the same form.
+    pub fn ms_cv(&self) -> Option<Cow<'_, str>> {
+        if let Some(v) = self.text_any(&["headers.ms-cv", "ms-cv", "msCv"]) {
+            return Some(v);
+        }
+        match self.family {
+            Family::Chat | Family::Sms | Family::Auth => self.text("correlationId"),
+            _ => None,
+        }
+    }
+
+    /// SMS message ID (`Outgoing_...` / `Incoming_...`).
+    pub fn sms_message_id(&self) -> Option<Cow<'_, str>> {
+        if self.family != Family::Sms {
+            return None;
+        }
+        self.text("messageId")
+    }
+
+    pub fn chat_thread_id(&self) -> Option<Cow<'_, str>> {
+        self.text_any(&["chatThreadId", "threadId"])
+    }
+
+    pub fn chat_message_id(&self) -> Option<Cow<'_, str>> {
+        if let Some(id) = self.text("chatMessageId") {
+            return Some(id);
+        }
+        if self.family == Family::Chat {
+            return self.text("messageId");
+        }
+        None
+    }
+
+    /// The user: `UserId`, `identifier`, chat sender, or Event Grid participant raw ID.
+    pub fn user_id(&self) -> Option<Cow<'_, str>> {
+        self.text_any(&[
+            "userId",
+            "identifier",
+            "senderId",
+            "user.communicationIdentifier.rawId",
+        ])
+    }
+
+    pub fn client_request_id(&self) -> Option<Cow<'_, str>> {
+        self.text_any(&[
+            "clientRequestId",
+            "headers.x-ms-client-request-id",
+            "x-ms-client-request-id",
+        ])
+    }
+
+    pub fn resource_id(&self) -> Option<Cow<'_, str>> {
+        self.text_any(&["resourceId", "_ResourceId", "topic"])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origin() -> Origin {
+        Origin {
+            file: FileId(0),
+            line: 1,
+            index: None,
+        }
+    }
+
+    fn rec(fields: Vec<Field<'static>>) -> Record<'static> {
+        Record::new(origin(), Format::Json, fields)
+    }
+
+    #[test]
+    fn lookups_ignore_case_and_bags() {
+        let r = rec(vec![
+            Field::new(Bag::Top, "correlationId", Value::text("c1")),
+            Field::new(Bag::Properties, "participantEndReason", Value::text("410")),
+            Field::new(
+                Bag::Top,
+                "TimeGenerated [UTC]",
+                Value::text("5/25/2023, 5:43 PM"),
+            ),
+        ]);
+        assert_eq!(r.text("ParticipantEndReason").as_deref(), Some("410"));
+        assert_eq!(
+            r.text("properties.participantendreason").as_deref(),
+            Some("410")
+        );
+        assert_eq!(r.text("data.participantEndReason"), None);
+        assert_eq!(r.text("CORRELATIONID").as_deref(), Some("c1"));
+        assert!(r.get("TimeGenerated").is_some());
+        assert!(r.get("TimeGenerated [UTC]").is_some());
+    }
+
+    #[test]
+    fn top_level_wins_over_bag() {
+        let r = rec(vec![
+            Field::new(Bag::Data, "id", Value::text("inner")),
+            Field::new(Bag::Top, "id", Value::text("outer")),
+        ]);
+        assert_eq!(r.text("id").as_deref(), Some("outer"));
+        assert_eq!(r.text("data.id").as_deref(), Some("inner"));
+    }
+
+    #[test]
+    fn null_counts_as_absent() {
+        let r = rec(vec![Field::new(
+            Bag::Properties,
+            "participantId",
+            Value::text("null"),
+        )]);
+        assert!(r.participant_id().is_none());
+        assert!(r.get_raw("participantId").is_some());
+        assert!(r.has("participantId"));
+    }
+
+    #[test]
+    fn has_sees_flattened_objects() {
+        let r = rec(vec![Field::new(
+            Bag::Data,
+            "resultInformation.code",
+            Value::Int(500),
+        )]);
+        assert!(r.has("resultInformation"));
+        assert!(r.has("data.resultInformation"));
+        assert!(!r.has("resultInfo"));
+    }
+}

@@ -1,0 +1,176 @@
+//! Timestamp parsing for every form the ACS log shapes use.
+//!
+//! - ISO 8601 / RFC 3339 with `Z` or an offset and any number of fractional digits
+//!   (`2022-09-13T00:55:08.2240104+00:00`, `2021-07-05T06:30:06.402Z`);
+//! - the same without a zone (`2023-05-09T15:58:30.100`), read as UTC because Azure Monitor
+//!   writes UTC everywhere;
+//! - the Log Analytics portal's CSV export, which formats in the browser's locale:
+//!   `11/20/2026, 3:10:05.120 PM` (US, month first) and `20/11/2026, 15:10:05.120` (day first,
+//!   recognized when the first number cannot be a month).
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+
+/// Parses a timestamp in any supported form; `None` when the text is not a timestamp.
+pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
+    let t = text.trim();
+    if t.len() < 8 {
+        return None;
+    }
+    let bytes = t.as_bytes();
+    if bytes[0].is_ascii_digit() && bytes.len() > 10 && bytes[4] == b'-' {
+        return parse_iso(t);
+    }
+    if t.contains('/') {
+        return parse_locale(t);
+    }
+    None
+}
+
+fn parse_iso(t: &str) -> Option<DateTime<Utc>> {
+    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+        return Some(dt.with_timezone(&Utc));
+    }
+    // RFC 3339 with a space separator, or lower-case markers.
+    let normalized: String = t
+        .chars()
+        .enumerate()
+        .map(|(i, c)| match (i, c) {
+            (10, ' ') | (10, 't') => 'T',
+            (_, 'z') => 'Z',
+            _ => c,
+        })
+        .collect();
+    if let Ok(dt) = DateTime::parse_from_rfc3339(&normalized) {
+        return Some(dt.with_timezone(&Utc));
+    }
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(&normalized, fmt) {
+            return Some(naive.and_utc());
+        }
+    }
+    None
+}
+
+/// `M/D/YYYY, h:mm:ss.fff AM` and `D/M/YYYY, HH:mm:ss.fff`, with or without the comma,
+/// seconds fraction or AM/PM marker.
+fn parse_locale(t: &str) -> Option<DateTime<Utc>> {
+    let (date_part, time_part) = t.split_once([',', ' '])?;
+    let mut nums = date_part.trim().split('/');
+    let a: u32 = nums.next()?.trim().parse().ok()?;
+    let b: u32 = nums.next()?.trim().parse().ok()?;
+    let y: i32 = nums.next()?.trim().parse().ok()?;
+    if nums.next().is_some() {
+        return None;
+    }
+    let (month, day) = if a > 12 { (b, a) } else { (a, b) };
+    let date = NaiveDate::from_ymd_opt(y, month, day)?;
+
+    let time_text = time_part.trim();
+    let (clock, meridiem) = match time_text.rsplit_once(' ') {
+        Some((clock, m)) if m.eq_ignore_ascii_case("AM") || m.eq_ignore_ascii_case("PM") => {
+            (clock.trim(), Some(m.eq_ignore_ascii_case("PM")))
+        }
+        _ => (time_text, None),
+    };
+    let mut hms = clock.split(':');
+    let mut hour: u32 = hms.next()?.trim().parse().ok()?;
+    let minute: u32 = hms.next()?.trim().parse().ok()?;
+    let (second, nanos) = match hms.next() {
+        Some(sec) => parse_seconds(sec.trim())?,
+        None => (0, 0),
+    };
+    if let Some(pm) = meridiem {
+        if hour == 0 || hour > 12 {
+            return None;
+        }
+        hour = match (hour, pm) {
+            (12, false) => 0,
+            (12, true) => 12,
+            (h, true) => h + 12,
+            (h, false) => h,
+        };
+    }
+    let time = NaiveTime::from_hms_nano_opt(hour, minute, second, nanos)?;
+    Some(NaiveDateTime::new(date, time).and_utc())
+}
+
+fn parse_seconds(text: &str) -> Option<(u32, u32)> {
+    let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
+    let secs: u32 = whole.parse().ok()?;
+    if frac.is_empty() {
+        return Some((secs, 0));
+    }
+    if !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let digits: String = frac.chars().take(9).collect();
+    let scale = 10u32.pow(9 - digits.len() as u32);
+    Some((secs, digits.parse::<u32>().ok()? * scale))
+}
+
+/// Formats a timestamp the way every output of the tool does: RFC 3339, UTC, milliseconds.
+pub fn format_timestamp(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn iso(t: &str) -> String {
+        format_timestamp(&parse_timestamp(t).unwrap_or_else(|| panic!("no parse: {t}")))
+    }
+
+    #[test]
+    fn iso_forms() {
+        assert_eq!(iso("2021-07-05T06:30:06.402Z"), "2021-07-05T06:30:06.402Z");
+        assert_eq!(
+            iso("2022-09-13T00:55:08.2240104+00:00"),
+            "2022-09-13T00:55:08.224Z"
+        );
+        assert_eq!(iso("2022-08-09T16:00:32Z"), "2022-08-09T16:00:32.000Z");
+        assert_eq!(iso("2023-05-09T15:58:30.100"), "2023-05-09T15:58:30.100Z");
+        assert_eq!(iso("2023-05-09 15:58:30.1Z"), "2023-05-09T15:58:30.100Z");
+        assert_eq!(iso("2024-01-09T17:06:50.3Z"), "2024-01-09T17:06:50.300Z");
+        assert_eq!(iso("2020-09-18T02:22:20+02:00"), "2020-09-18T00:22:20.000Z");
+        assert_eq!(
+            iso("2022-08-17T23:18:26.4332392Z"),
+            "2022-08-17T23:18:26.433Z"
+        );
+    }
+
+    #[test]
+    fn portal_locale_forms() {
+        assert_eq!(iso("5/25/2023, 5:43:25.746 PM"), "2023-05-25T17:43:25.746Z");
+        assert_eq!(
+            iso("11/20/2026, 3:10:05.120 PM"),
+            "2026-11-20T15:10:05.120Z"
+        );
+        assert_eq!(
+            iso("5/24/2023, 12:57:40.480 AM"),
+            "2023-05-24T00:57:40.480Z"
+        );
+        assert_eq!(iso("5/24/2023, 12:57:40 PM"), "2023-05-24T12:57:40.000Z");
+        assert_eq!(iso("20/11/2026, 15:10:05.120"), "2026-11-20T15:10:05.120Z");
+        assert_eq!(iso("11/20/2026 15:10"), "2026-11-20T15:10:00.000Z");
+    }
+
+    #[test]
+    fn rejects_non_timestamps() {
+        for t in [
+            "",
+            "202",
+            "hello world",
+            "13/13/2026, 1:00 PM",
+            "1/1/2026, 13:00 PM",
+            "2026-13-01T00:00:00Z",
+            "a/b/c, d",
+        ] {
+            assert_eq!(parse_timestamp(t), None, "{t}");
+        }
+    }
+}

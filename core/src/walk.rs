@@ -1,0 +1,140 @@
+//! Finding the input files. Directories are walked in name order (so file IDs, and with them
+//! the output, are the same on every run). Symbolic links are not followed unless asked, and
+//! FIFOs, sockets and devices are never opened: each is reported as skipped, with the reason.
+
+use std::path::{Path, PathBuf};
+
+use crate::ingest::{FileReport, FileStatus};
+
+/// A file to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputFile {
+    pub path: PathBuf,
+    /// Path as reports show it: relative to the folder analyzed.
+    pub display: String,
+}
+
+/// The result of walking the inputs.
+#[derive(Debug, Default)]
+pub struct Walk {
+    pub files: Vec<InputFile>,
+    /// Entries not read, with the reason (symlinks, FIFOs, loops, unreadable directories).
+    pub skipped: Vec<FileReport>,
+}
+
+/// An input path that does not exist or cannot be looked at.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {reason}")]
+pub struct WalkError {
+    pub path: String,
+    pub reason: String,
+}
+
+fn slash(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+fn kind_of(ft: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+        if ft.is_block_device() || ft.is_char_device() {
+            return "a device";
+        }
+    }
+    let _ = ft;
+    "not a regular file"
+}
+
+/// Lists the files under `roots`.
+pub fn walk(roots: &[PathBuf], follow_symlinks: bool) -> Result<Walk, WalkError> {
+    let mut out = Walk::default();
+    let several = roots.len() > 1;
+    for root in roots {
+        let meta = std::fs::metadata(root).map_err(|e| WalkError {
+            path: slash(root),
+            reason: match e.kind() {
+                std::io::ErrorKind::NotFound => "no such file or directory".to_owned(),
+                _ => e.to_string(),
+            },
+        })?;
+        if !meta.is_dir() {
+            // A path named on the command line is read even through a symlink.
+            if meta.is_file() {
+                out.files.push(InputFile {
+                    path: root.clone(),
+                    display: slash(root),
+                });
+            } else {
+                out.skipped.push(FileReport::not_read(
+                    slash(root),
+                    FileStatus::Skipped,
+                    format!("{}: not read", kind_of(&meta.file_type())),
+                ));
+            }
+            continue;
+        }
+        let display_of = |p: &Path| -> String {
+            let rel = p.strip_prefix(root).unwrap_or(p);
+            if several {
+                slash(&root.join(rel))
+            } else {
+                slash(rel)
+            }
+        };
+        let walker = walkdir::WalkDir::new(root)
+            .follow_links(follow_symlinks)
+            .sort_by_file_name();
+        for entry in walker {
+            match entry {
+                Ok(e) => {
+                    let ft = e.file_type();
+                    if ft.is_dir() {
+                        continue;
+                    }
+                    let display = display_of(e.path());
+                    if ft.is_file() {
+                        out.files.push(InputFile {
+                            path: e.path().to_path_buf(),
+                            display,
+                        });
+                    } else if ft.is_symlink() {
+                        out.skipped.push(FileReport::not_read(
+                            display,
+                            FileStatus::Skipped,
+                            "symbolic link not followed (pass --follow-symlinks to read it)",
+                        ));
+                    } else {
+                        out.skipped.push(FileReport::not_read(
+                            display,
+                            FileStatus::Skipped,
+                            format!("{}: not read", kind_of(&ft)),
+                        ));
+                    }
+                }
+                Err(err) => {
+                    let display = err.path().map(display_of).unwrap_or_else(|| slash(root));
+                    let note = if err.loop_ancestor().is_some() {
+                        "symbolic link loop: not followed".to_owned()
+                    } else {
+                        format!("cannot read: {err}")
+                    };
+                    let status = if err.loop_ancestor().is_some() {
+                        FileStatus::Skipped
+                    } else {
+                        FileStatus::Unreadable
+                    };
+                    out.skipped
+                        .push(FileReport::not_read(display, status, note));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
