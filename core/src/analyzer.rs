@@ -73,8 +73,9 @@ pub fn downcast_pass<T: Pass + 'static>(pass: Box<dyn Pass>) -> Box<T> {
 pub trait EntityAnalysis: Send + Sync + 'static {
     type Key: Hash + Eq + Ord + Clone + Send + 'static;
     type State: Default + Send + 'static;
-    /// The entity a record belongs to, if any.
-    fn key(&self, record: &Record<'_>) -> Option<Self::Key>;
+    /// The entity a record belongs to, if any. Returning `None` for records that cannot matter
+    /// keeps memory proportional to what is interesting, not to the corpus.
+    fn key(&self, ctx: &Context, record: &Record<'_>) -> Option<Self::Key>;
     fn observe(&self, ctx: &Context, state: &mut Self::State, record: &Record<'_>);
     /// Order-independent merge of two states of the same entity.
     fn merge(&self, into: &mut Self::State, from: Self::State);
@@ -98,7 +99,7 @@ impl<A: EntityAnalysis> EntityPass<A> {
 
 impl<A: EntityAnalysis> Pass for EntityPass<A> {
     fn observe(&mut self, ctx: &Context, record: &Record<'_>) {
-        if let Some(key) = self.analysis.key(record) {
+        if let Some(key) = self.analysis.key(ctx, record) {
             let state = self.entities.entry(key).or_default();
             self.analysis.observe(ctx, state, record);
         }

@@ -42,9 +42,15 @@ pub struct Summary {
     pub rejected: u64,
     /// Records per family.
     pub families: BTreeMap<Family, u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::time::serialize_opt"
+    )]
     pub first_record: Option<DateTime<Utc>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::time::serialize_opt"
+    )]
     pub last_record: Option<DateTime<Utc>>,
     pub findings: BTreeMap<Severity, u64>,
 }

@@ -8,6 +8,7 @@ pub mod engine;
 pub mod finding;
 pub mod ingest;
 pub mod record;
+pub mod redact;
 pub mod settings;
 pub mod time;
 pub mod value;

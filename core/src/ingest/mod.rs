@@ -210,6 +210,14 @@ fn detect(head: &[u8]) -> Detected {
     if sample.contains(&0) {
         return Detected::Binary;
     }
+    // A .NET log line starts with `[Informational]`: check log formats before JSON.
+    let first_line = sample.split(|&b| b == b'\n').next().unwrap_or(sample);
+    if let Some(format) = std::str::from_utf8(first_line)
+        .ok()
+        .and_then(|l| sdk::detect_line(l.trim_end_matches('\r')))
+    {
+        return Detected::Sdk(format);
+    }
     match sample[0] {
         b'{' => {
             let first_line = match memchr::memchr(b'\n', sample) {
@@ -451,6 +459,10 @@ mod tests {
         assert_eq!(
             detect(b"azure:ACS-calling:info hello\n"),
             Detected::Sdk(Format::WebSdkLog)
+        );
+        assert_eq!(
+            detect(b"[Informational] Azure-Core: Request [x] GET https://a/chat/\nAccept:*\n"),
+            Detected::Sdk(Format::DotnetLog)
         );
         assert_eq!(detect(b" \n\t"), Detected::Empty);
         assert_eq!(detect(b"\x00\x01\x02garbage"), Detected::Binary);

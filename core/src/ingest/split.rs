@@ -343,7 +343,9 @@ pub fn split_document<R: BufRead + ?Sized>(
 mod tests {
     use super::*;
 
-    fn split(text: &str) -> (Vec<(String, u64, Option<u64>, Container)>, Vec<SplitError>) {
+    type Piece = (String, u64, Option<u64>, Container);
+
+    fn split(text: &str) -> (Vec<Piece>, Vec<SplitError>) {
         let mut units = Vec::new();
         let mut errors = Vec::new();
         split_document(

@@ -1,0 +1,236 @@
+//! `chat/request-error`: chat requests the service refused (401, 403, 429, 503, ...).
+//!
+//! Sources: `ChatOperational` records in any shape (the HTTP status is `resultSignature`), and the
+//! HTTP responses to `/chat/` endpoints in .NET Azure.Core and web SDK logs. Failures are grouped
+//! by status, thread and user, with count and first/last time; codes come from
+//! `rules/catalog/chat_errors.csv`.
+
+use std::sync::OnceLock;
+
+use acs_triage_core::analyzer::{Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Pass};
+use acs_triage_core::{Evidence, Family, Finding, Format, IdKind, Occurrences, Record, Severity};
+use regex::Regex;
+
+const EVIDENCE_FIELDS: &[&str] = &[
+    "operationName",
+    "resultSignature",
+    "resultType",
+    "status",
+    "reason",
+    "method",
+    "uri",
+    "correlationId",
+    "headers.ms-cv",
+];
+
+pub struct RequestErrors;
+
+pub static REQUEST_ERRORS: RequestErrors = RequestErrors;
+
+impl Analyzer for RequestErrors {
+    fn info(&self) -> AnalyzerInfo {
+        AnalyzerInfo {
+            id: "chat/request-error",
+            title: "Failed chat requests",
+            families: &[Family::Chat],
+        }
+    }
+
+    fn start(&self, _ctx: &Context) -> Box<dyn Pass> {
+        Box::new(EntityPass::new(&REQUEST_ERRORS))
+    }
+}
+
+/// Failures sharing a status, thread and user.
+#[derive(Debug, Default)]
+pub struct Failures {
+    occurrences: Occurrences,
+    operations: std::collections::BTreeSet<String>,
+    ms_cv: Option<String>,
+    client_request_id: Option<String>,
+    ms_cv_redacted: bool,
+}
+
+/// The HTTP status of a chat record, if it is a failed request.
+fn failed_status(record: &Record<'_>) -> Option<i64> {
+    let status = match record.format {
+        Format::DotnetLog | Format::WebSdkLog => record.int("status")?,
+        _ => record.int("resultSignature")?,
+    };
+    (status >= 400).then_some(status)
+}
+
+/// Thread ID from a REST path such as `/chat/threads/19%3Aabc%40thread.v2/messages`.
+fn thread_from_uri(uri: &str) -> Option<String> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"/chat/threads/([^/?#]+)").expect("static pattern"));
+    let raw = re.captures(uri)?.get(1)?.as_str();
+    Some(percent_decode(raw))
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Entity key: status, thread, user.
+type Key = (i64, String, String);
+
+impl EntityAnalysis for RequestErrors {
+    type Key = Key;
+    type State = Failures;
+
+    fn key(&self, _ctx: &Context, record: &Record<'_>) -> Option<Key> {
+        let status = failed_status(record)?;
+        let thread = record
+            .chat_thread_id()
+            .map(|t| t.into_owned())
+            .or_else(|| record.text("uri").and_then(|u| thread_from_uri(&u)))
+            .unwrap_or_default();
+        let user = record.user_id().map(|u| u.into_owned()).unwrap_or_default();
+        Some((status, thread, user))
+    }
+
+    fn observe(&self, _ctx: &Context, state: &mut Failures, record: &Record<'_>) {
+        state
+            .occurrences
+            .add(Evidence::from_record(record, EVIDENCE_FIELDS));
+        if let Some(op) = record.text("operationName").or_else(|| {
+            record
+                .text("method")
+                .map(|m| format!("{m} {}", record.text("uri").unwrap_or_default()).into())
+        }) {
+            if state.operations.len() < 10 {
+                state.operations.insert(op.into_owned());
+            }
+        }
+        if record.get("headers.ms-cv").is_some_and(|v| v.is_redacted()) {
+            state.ms_cv_redacted = true;
+        } else if let Some(cv) = record.ms_cv() {
+            keep_min(&mut state.ms_cv, cv.into_owned());
+        }
+        if let Some(id) = record.client_request_id() {
+            keep_min(&mut state.client_request_id, id.into_owned());
+        }
+    }
+
+    fn merge(&self, into: &mut Failures, from: Failures) {
+        into.occurrences.merge(from.occurrences);
+        for op in from.operations {
+            if into.operations.len() < 10 {
+                into.operations.insert(op);
+            }
+        }
+        if let Some(cv) = from.ms_cv {
+            keep_min(&mut into.ms_cv, cv);
+        }
+        if let Some(id) = from.client_request_id {
+            keep_min(&mut into.client_request_id, id);
+        }
+        into.ms_cv_redacted |= from.ms_cv_redacted;
+    }
+
+    fn finish(&self, ctx: &Context, key: Key, state: Failures, out: &mut Vec<Finding>) {
+        let (status, thread, user) = key;
+        let decoded = ctx.catalogs.chat.decode(status, None);
+        let (severity, meaning, action, source) = match decoded {
+            Some(d) => match d.entry.severity.severity() {
+                Some(s) => (
+                    s,
+                    d.entry.meaning.clone(),
+                    d.entry.action.clone(),
+                    Some(d.entry.source.clone()),
+                ),
+                None => return,
+            },
+            None => (
+                if status >= 500 {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                },
+                format!("The chat service answered HTTP {status}."),
+                "Read the error body of the response for the reason; if the service keeps failing, open an Azure support request with the MS-CV.".to_owned(),
+                None,
+            ),
+        };
+        let count = state.occurrences.count;
+        let requests = if count == 1 {
+            "1 chat request".to_owned()
+        } else {
+            format!("{count} chat requests")
+        };
+        let scope = match (thread.is_empty(), user.is_empty()) {
+            (false, false) => format!(" by {user} in thread {thread}"),
+            (false, true) => format!(" in thread {thread}"),
+            (true, false) => format!(" by {user}"),
+            (true, true) => String::new(),
+        };
+        let operations = if state.operations.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({})",
+                state.operations.iter().cloned().collect::<Vec<_>>().join(", ")
+            )
+        };
+        let mut message = format!("{requests}{scope} failed with {status}{operations}: {meaning}");
+        if state.ms_cv_redacted {
+            message.push_str(" The MS-CV header shows as REDACTED in the .NET log: allow it (add \"MS-CV\" to DiagnosticsOptions.LoggedHeaderNames) so support can trace the request.");
+        }
+        let mut finding = Finding::new(
+            "chat/request-error",
+            severity,
+            format!("Chat requests failed with {status}"),
+        )
+        .message(message)
+        .action(action)
+        .code(status.to_string())
+        .docs("https://learn.microsoft.com/azure/communication-services/resources/troubleshooting/voice-video-calling/troubleshooting-codes")
+        .id_value(IdKind::ChatThreadId, (!thread.is_empty()).then_some(&thread))
+        .id_value(IdKind::UserId, (!user.is_empty()).then_some(&user))
+        .id_value(IdKind::MsCv, state.ms_cv.as_deref())
+        .id_value(IdKind::ClientRequestId, state.client_request_id.as_deref())
+        .occurrences(state.occurrences);
+        if let Some(source) = source {
+            finding = finding.source(source);
+        }
+        out.push(finding);
+    }
+}
+
+/// Keeps the smallest value seen, so the chosen ID never depends on merge order.
+fn keep_min(slot: &mut Option<String>, value: String) {
+    match slot {
+        Some(current) if *current <= value => {}
+        _ => *slot = Some(value),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thread_ids_come_out_of_uris() {
+        assert_eq!(
+            thread_from_uri("https://x.communication.azure.com/chat/threads/19%3Aabc%40thread.v2/messages?api-version=2021-09-07").as_deref(),
+            Some("19:abc@thread.v2")
+        );
+        assert_eq!(thread_from_uri("https://x/sms"), None);
+        assert_eq!(percent_decode("a%2"), "a%2");
+    }
+}

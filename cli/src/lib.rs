@@ -1,0 +1,105 @@
+//! `acs-triage`: reads a folder of Azure Communication Services logs and says what went wrong,
+//! why, what to do next, and which IDs to hand Azure support.
+//!
+//! The binary is a thin wrapper around [`run`], which end-to-end tests call in-process with
+//! their own output buffers.
+
+pub mod analyzers;
+pub mod commands;
+pub mod render;
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  no finding at or above --fail-on (default: error)
+  1  findings at or above --fail-on
+  2  usage, input or configuration error";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "acs-triage",
+    version,
+    about = "Triage Azure Communication Services logs: calling, chat and SMS",
+    long_about = "Reads a folder of Azure Communication Services logs (storage exports, Event Hubs captures, \
+Log Analytics JSON/CSV exports, Event Grid payloads, Call Automation callbacks, SMS send responses, \
+web SDK and .NET SDK console logs) and tells you what went wrong, why, what to do next and which IDs \
+to give Azure support.",
+    after_help = EXIT_CODES
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Analyze log files and folders and report findings.
+    #[command(after_help = EXIT_CODES)]
+    Analyze(commands::analyze::AnalyzeArgs),
+    /// Explain a calling, Call Automation, chat, SMS or identity code: CODE or CODE/SUBCODE.
+    Explain(commands::explain::ExplainArgs),
+}
+
+/// Where a run writes.
+pub struct Io<'a> {
+    pub out: &'a mut dyn Write,
+    pub err: &'a mut dyn Write,
+    /// Whether error reports on `err` may use colour.
+    pub color: bool,
+}
+
+/// Runs the command line `args` (including the program name) and returns the exit code.
+pub fn run<I, T>(args: I, io: &mut Io<'_>) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let text = if io.color {
+                e.render().ansi().to_string()
+            } else {
+                e.render().to_string()
+            };
+            let target: &mut dyn Write = if e.use_stderr() {
+                &mut *io.err
+            } else {
+                &mut *io.out
+            };
+            let _ = write!(target, "{text}");
+            return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+        }
+    };
+    let result = match cli.command {
+        Command::Analyze(args) => commands::analyze::run(args, io.out),
+        Command::Explain(args) => commands::explain::run(args, io.out),
+    };
+    match result {
+        Ok(code) => code,
+        Err(report) => {
+            let _ = write!(io.err, "{}", render_error(&report, io.color));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Renders an error report as miette's graphical diagnostic.
+pub fn render_error(report: &miette::Report, color: bool) -> String {
+    let theme = if color {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
+    let mut text = String::new();
+    if handler.render_report(&mut text, report.as_ref()).is_err() {
+        text = format!("error: {report}\n");
+    }
+    text
+}

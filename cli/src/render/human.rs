@@ -1,0 +1,245 @@
+//! Human output: a summary, the inputs that need attention, then the findings grouped by severity
+//! and by the entity they are about. Colour comes from `anstream`, which drops it when the output
+//! is not a terminal or `NO_COLOR` is set.
+
+use std::io::{self, Write};
+
+use acs_triage_core::Severity;
+use acs_triage_core::finding::IdKind;
+use acs_triage_core::ingest::FileStatus;
+use anstyle::{AnsiColor, Style};
+
+use super::{FindingOut, Report};
+
+const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+const ERROR: Style = AnsiColor::Red.on_default().bold();
+const WARNING: Style = AnsiColor::Yellow.on_default().bold();
+const INFO: Style = AnsiColor::Cyan.on_default().bold();
+const ACTION: Style = AnsiColor::Green.on_default();
+
+fn severity_style(s: Severity) -> Style {
+    match s {
+        Severity::Error => ERROR,
+        Severity::Warning => WARNING,
+        Severity::Info => INFO,
+    }
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{} {many}", group_digits(n))
+    }
+}
+
+fn group_digits(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+/// The entity a finding is mainly about, for grouping.
+fn entity_of(f: &FindingOut) -> String {
+    for kind in [
+        IdKind::CallId,
+        IdKind::ServerCallId,
+        IdKind::CallConnectionId,
+        IdKind::SmsMessageId,
+        IdKind::ChatThreadId,
+        IdKind::UserId,
+        IdKind::PhoneNumber,
+    ] {
+        if let Some(v) = f.ids.get(&kind) {
+            return format!("{} {v}", kind.label());
+        }
+    }
+    "other".to_owned()
+}
+
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let s = &report.summary;
+    writeln!(
+        out,
+        "{BOLD}{} {}{BOLD:#}: {}, {} read, {}{}",
+        report.tool.name,
+        report.tool.version,
+        plural(s.files, "input file", "input files"),
+        human_bytes(s.bytes),
+        plural(s.records, "record", "records"),
+        if s.rejected > 0 {
+            format!(" ({} rejected)", group_digits(s.rejected))
+        } else {
+            String::new()
+        }
+    )?;
+    if let (Some(first), Some(last)) = (&s.first_record, &s.last_record) {
+        writeln!(
+            out,
+            "Records from {} to {} UTC",
+            first.format("%Y-%m-%d %H:%M:%S"),
+            last.format("%Y-%m-%d %H:%M:%S")
+        )?;
+    }
+    if !s.families.is_empty() {
+        let families: Vec<String> = s
+            .families
+            .iter()
+            .map(|(f, n)| format!("{f} {}", group_digits(*n)))
+            .collect();
+        writeln!(out, "By family: {}", families.join(", "))?;
+    }
+    let count = |sev| s.findings.get(&sev).copied().unwrap_or(0);
+    writeln!(
+        out,
+        "Findings: {ERROR}{}{ERROR:#}, {WARNING}{}{WARNING:#}, {INFO}{}{INFO:#}",
+        plural(count(Severity::Error), "error", "errors"),
+        plural(count(Severity::Warning), "warning", "warnings"),
+        plural(count(Severity::Info), "info", "info"),
+    )?;
+
+    let attention: Vec<_> = report
+        .inputs
+        .iter()
+        .filter(|f| f.status != FileStatus::Parsed || f.rejected > 0 || f.note.is_some())
+        .collect();
+    if !attention.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{BOLD}Inputs that need attention{BOLD:#}")?;
+        for f in attention {
+            let status = match f.status {
+                FileStatus::Parsed => format!(
+                    "{}, {} rejected",
+                    plural(f.records, "record", "records"),
+                    group_digits(f.rejected)
+                ),
+                FileStatus::Empty => "empty".to_owned(),
+                FileStatus::Unrecognized => "not recognized".to_owned(),
+                FileStatus::NativeSdkLog => "native SDK log".to_owned(),
+                FileStatus::Skipped => "skipped".to_owned(),
+                FileStatus::Unreadable => "unreadable".to_owned(),
+            };
+            let format = f.format.as_deref().unwrap_or("-");
+            writeln!(out, "  {BOLD}{}{BOLD:#} [{format}] {status}", f.path)?;
+            if let Some(note) = &f.note {
+                writeln!(out, "      {note}")?;
+            }
+            for e in &f.errors {
+                match e.line {
+                    Some(l) => writeln!(out, "      {DIM}line {l}:{DIM:#} {}", e.message)?,
+                    None => writeln!(out, "      {}", e.message)?,
+                }
+            }
+            if f.errors_not_listed > 0 {
+                writeln!(
+                    out,
+                    "      {DIM}... and {} more{DIM:#}",
+                    group_digits(f.errors_not_listed)
+                )?;
+            }
+        }
+    }
+
+    for severity in [Severity::Error, Severity::Warning, Severity::Info] {
+        let findings: Vec<&FindingOut> = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .collect();
+        if findings.is_empty() {
+            continue;
+        }
+        let style = severity_style(severity);
+        let heading = match severity {
+            Severity::Error => "Errors",
+            Severity::Warning => "Warnings",
+            Severity::Info => "Info",
+        };
+        writeln!(out)?;
+        writeln!(out, "{style}{heading} ({}){style:#}", findings.len())?;
+        let mut entities: Vec<String> = Vec::new();
+        for f in &findings {
+            let e = entity_of(f);
+            if !entities.contains(&e) {
+                entities.push(e);
+            }
+        }
+        for entity in entities {
+            writeln!(out, "{BOLD}  {entity}{BOLD:#}")?;
+            for f in findings.iter().filter(|f| entity_of(f) == entity) {
+                render_finding(f, out)?;
+            }
+        }
+    }
+    if report.findings.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "No problems found in the records read.")?;
+    }
+    Ok(())
+}
+
+fn render_finding(f: &FindingOut, out: &mut dyn Write) -> io::Result<()> {
+    let style = severity_style(f.severity);
+    writeln!(
+        out,
+        "    {style}{}{style:#} {} {DIM}[{}]{DIM:#}",
+        f.severity.name().to_uppercase(),
+        f.title,
+        f.id
+    )?;
+    writeln!(out, "      {}", f.message)?;
+    writeln!(out, "      {ACTION}→ {}{ACTION:#}", f.action)?;
+    if f.count > 1 {
+        let span = match (&f.first_seen, &f.last_seen) {
+            (Some(a), Some(b)) if a != b => format!(", {a} to {b}"),
+            (Some(a), _) => format!(", at {a}"),
+            _ => String::new(),
+        };
+        writeln!(out, "      seen {} times{span}", group_digits(f.count))?;
+    }
+    if !f.ids.is_empty() {
+        let ids: Vec<String> = f
+            .ids
+            .iter()
+            .map(|(k, v)| format!("{}={v}", k.name()))
+            .collect();
+        writeln!(out, "      {DIM}ids:{DIM:#} {}", ids.join(" "))?;
+    }
+    for e in &f.evidence {
+        let mut place = e.file.clone();
+        if let Some(l) = e.line {
+            place.push_str(&format!(":{l}"));
+        }
+        if let Some(i) = e.index {
+            place.push_str(&format!("[{i}]"));
+        }
+        let time = e.time.as_deref().map(|t| format!(" {t}")).unwrap_or_default();
+        writeln!(out, "      {DIM}at {place}{time}{DIM:#}  {}", e.excerpt)?;
+    }
+    if let Some(docs) = &f.docs {
+        writeln!(out, "      {DIM}docs: {docs}{DIM:#}")?;
+    }
+    Ok(())
+}
