@@ -16,7 +16,10 @@ use acs_triage_example_analyzer as _;
 fn example_analyzer_registers_and_finds() {
     let analyzers = registered();
     let ids: Vec<&str> = analyzers.iter().map(|a| a.info().id).collect();
-    assert!(ids.contains(&"example/slow-operation"), "registered: {ids:?}");
+    assert!(
+        ids.contains(&"example/slow-operation"),
+        "registered: {ids:?}"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let mut f = std::fs::File::create(dir.path().join("PT1H.json")).unwrap();

@@ -27,12 +27,20 @@ fn every_input_is_listed_with_format_and_count() {
     let (_, doc) = analyze_json(&[&examples()]);
     let expected = [
         ("browser-console.log", "web-sdk-log", 7),
-        ("callautomation-callbacks.json", "call-automation-callbacks", 5),
+        (
+            "callautomation-callbacks.json",
+            "call-automation-callbacks",
+            5,
+        ),
         ("cloudevents-sms-delivery.json", "cloud-events", 1),
         ("dotnet-chat-client.log", "dotnet-log", 3),
         ("eventgrid-sms-delivery.json", "event-grid", 2),
         ("eventhub-chat-capture.json", "event-hubs", 10),
-        ("ios-client/acs_calling_2026-11-20.blog", "native-sdk-log", 0),
+        (
+            "ios-client/acs_calling_2026-11-20.blog",
+            "native-sdk-log",
+            0,
+        ),
         ("log-analytics-callsummary.json", "log-analytics-json", 2),
         ("log-analytics-sms-export.csv", "log-analytics-csv", 3),
         ("sms-send-response.json", "sms-send-response", 2),
@@ -52,7 +60,10 @@ fn every_input_is_listed_with_format_and_count() {
     assert_eq!(storage.len(), 2);
     assert!(storage.iter().all(|i| i["format"] == "storage-export"));
     assert_eq!(
-        storage.iter().map(|i| i["records"].as_u64().unwrap()).sum::<u64>(),
+        storage
+            .iter()
+            .map(|i| i["records"].as_u64().unwrap())
+            .sum::<u64>(),
         9
     );
     assert!(storage.iter().any(|i| i["compression"] == "gzip"));
@@ -70,7 +81,10 @@ fn known_problems_are_found_with_their_ids() {
     };
     let blocked = find("calling/end-reason", "410/3112");
     assert_eq!(blocked["severity"], "error");
-    assert_eq!(blocked["ids"]["callId"], "c0ffee01-5d1b-4a7e-9c3a-1f0e2d3c4b5a");
+    assert_eq!(
+        blocked["ids"]["callId"],
+        "c0ffee01-5d1b-4a7e-9c3a-1f0e2d3c4b5a"
+    );
     assert_eq!(
         blocked["ids"]["participantId"],
         "7b2e3f4a-1c5d-4e6f-9071-8293a4b5c6d7"
@@ -84,7 +98,10 @@ fn known_problems_are_found_with_their_ids() {
 
     let throttled = find("chat/request-error", "429");
     assert_eq!(throttled["severity"], "warning");
-    assert_eq!(throttled["ids"]["chatThreadId"], "19:9f1c6b2ad4e84f0c8f3b2a1d0e9c8b7a@thread.v2");
+    assert_eq!(
+        throttled["ids"]["chatThreadId"],
+        "19:9f1c6b2ad4e84f0c8f3b2a1d0e9c8b7a@thread.v2"
+    );
     let dotnet_429 = f
         .iter()
         .filter(|x| x["code"] == "429")
@@ -148,7 +165,11 @@ fn fail_on_sets_the_exit_code() {
 fn usage_errors_exit_2() {
     let missing = run(&["analyze", "/definitely/not/here"]);
     assert_eq!(missing.code, 2);
-    assert!(missing.stderr.contains("no such file or directory"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("no such file or directory"),
+        "{}",
+        missing.stderr
+    );
     assert_eq!(run(&["analyze"]).code, 2);
     assert_eq!(run(&["analyze", "--format", "yaml", "x"]).code, 2);
 }

@@ -8,7 +8,9 @@
 
 use std::collections::BTreeMap;
 
-use acs_triage_core::analyzer::{Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Pass};
+use acs_triage_core::analyzer::{
+    Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Pass,
+};
 use acs_triage_core::catalog::{Judgement, MatchKind};
 use acs_triage_core::{Evidence, Family, Finding, IdKind, Occurrences, Record, Severity};
 
@@ -102,7 +104,9 @@ fn is_normal(ctx: &Context, read: &Read) -> bool {
     ctx.catalogs
         .calling
         .decode(read.code, read.subcode)
-        .is_some_and(|d| d.entry.severity == Judgement::Normal && d.matched != MatchKind::SubcodeOnly)
+        .is_some_and(|d| {
+            d.entry.severity == Judgement::Normal && d.matched != MatchKind::SubcodeOnly
+        })
 }
 
 impl EntityAnalysis for EndReasons {

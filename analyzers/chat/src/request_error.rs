@@ -7,7 +7,9 @@
 
 use std::sync::OnceLock;
 
-use acs_triage_core::analyzer::{Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Pass};
+use acs_triage_core::analyzer::{
+    Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Pass,
+};
 use acs_triage_core::{Evidence, Family, Finding, Format, IdKind, Occurrences, Record, Severity};
 use regex::Regex;
 
@@ -184,7 +186,12 @@ impl EntityAnalysis for RequestErrors {
         } else {
             format!(
                 " ({})",
-                state.operations.iter().cloned().collect::<Vec<_>>().join(", ")
+                state
+                    .operations
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         };
         let mut message = format!("{requests}{scope} failed with {status}{operations}: {meaning}");

@@ -6,7 +6,9 @@
 //! `SMSDeliveryReportsReceived`, a REST delivery report). Failed reports are decoded with
 //! `rules/catalog/sms_delivery_status.csv`; refused send items with `sms_send_status.csv`.
 
-use acs_triage_core::analyzer::{Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Pass};
+use acs_triage_core::analyzer::{
+    Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Pass,
+};
 use acs_triage_core::catalog::Decoded;
 use acs_triage_core::redact::mask_phone;
 use acs_triage_core::{Evidence, Family, Finding, Format, IdKind, Occurrences, Record, Severity};
@@ -84,7 +86,9 @@ fn kind(record: &Record<'_>) -> Kind {
         return Kind::SendItem;
     }
     if record.get("deliveryStatus").is_some()
-        || record.category_name().ends_with("SMSDeliveryReportReceived")
+        || record
+            .category_name()
+            .ends_with("SMSDeliveryReportReceived")
         || record
             .text("operationName")
             .is_some_and(|op| op.eq_ignore_ascii_case("SMSDeliveryReportsReceived"))
@@ -109,8 +113,9 @@ impl EntityAnalysis for Delivery {
         match kind(record) {
             Kind::Report => message_id(record),
             // Refused recipients may have no message ID: key them by their number.
-            Kind::SendItem => message_id(record)
-                .or_else(|| record.text("to").map(|t| format!("to:{t}"))),
+            Kind::SendItem => {
+                message_id(record).or_else(|| record.text("to").map(|t| format!("to:{t}")))
+            }
             Kind::Other => None,
         }
     }
@@ -159,9 +164,11 @@ impl EntityAnalysis for Delivery {
                 let repeatability = record.text("repeatabilityResult").map(|s| s.into_owned());
                 let error_message = record.text("errorMessage").map(|s| s.into_owned());
                 let evidence = Evidence::from_record(record, SEND_FIELDS);
-                match state.refusals.iter_mut().find(|r| {
-                    r.http_status == http_status && r.repeatability == repeatability
-                }) {
+                match state
+                    .refusals
+                    .iter_mut()
+                    .find(|r| r.http_status == http_status && r.repeatability == repeatability)
+                {
                     Some(r) => r.occurrences.add(evidence),
                     None => {
                         let mut occurrences = Occurrences::default();
@@ -242,12 +249,17 @@ impl EntityAnalysis for Delivery {
                 ),
                 None => (
                     format!("The carrier reported \"{details}\", which is not a known status."),
-                    "Open an Azure support request with the message ID and the time of the send.".to_owned(),
+                    "Open an Azure support request with the message ID and the time of the send."
+                        .to_owned(),
                     None,
                     None,
                 ),
             };
-            let what = if failed { "was not delivered" } else { "has a delivery problem" };
+            let what = if failed {
+                "was not delivered"
+            } else {
+                "has a delivery problem"
+            };
             let mut finding = Finding::new(
                 "sms/delivery-failed",
                 severity,
@@ -290,8 +302,12 @@ impl EntityAnalysis for Delivery {
             let (meaning, action, source) = match entry {
                 Some(e) => (e.meaning.clone(), e.action.clone(), Some(e.source.clone())),
                 None => (
-                    format!("The service refused this recipient with HTTP {}.", refusal.http_status),
-                    "Read the errorMessage of the send response and correct the request.".to_owned(),
+                    format!(
+                        "The service refused this recipient with HTTP {}.",
+                        refusal.http_status
+                    ),
+                    "Read the errorMessage of the send response and correct the request."
+                        .to_owned(),
                     None,
                 ),
             };

@@ -127,12 +127,7 @@ pub fn run(args: ExplainArgs, out: &mut dyn Write) -> Result<ExitCode> {
             MatchKind::CodeOnly => " (no row for this subcode: meaning of the code in general)",
             MatchKind::SubcodeOnly => " (generic subcode, whatever the code)",
         };
-        writeln!(
-            out,
-            "{BOLD}{key}{BOLD:#} — {}{how}",
-            table_label(*kind)
-        )
-        .into_diagnostic()?;
+        writeln!(out, "{BOLD}{key}{BOLD:#} — {}{how}", table_label(*kind)).into_diagnostic()?;
         let cause = if entry.cause.is_empty() {
             String::new()
         } else {

@@ -235,7 +235,11 @@ fn render_finding(f: &FindingOut, out: &mut dyn Write) -> io::Result<()> {
         if let Some(i) = e.index {
             place.push_str(&format!("[{i}]"));
         }
-        let time = e.time.as_deref().map(|t| format!(" {t}")).unwrap_or_default();
+        let time = e
+            .time
+            .as_deref()
+            .map(|t| format!(" {t}"))
+            .unwrap_or_default();
         writeln!(out, "      {DIM}at {place}{time}{DIM:#}  {}", e.excerpt)?;
     }
     if let Some(docs) = &f.docs {

@@ -33,8 +33,10 @@ struct SlowPass {
 impl Pass for SlowPass {
     fn observe(&mut self, _ctx: &Context, record: &Record<'_>) {
         if record.number("durationMs").is_some_and(|ms| ms > SLOW_MS) {
-            self.slow
-                .add(Evidence::from_record(record, &["operationName", "durationMs"]));
+            self.slow.add(Evidence::from_record(
+                record,
+                &["operationName", "durationMs"],
+            ));
         }
     }
 
