@@ -107,8 +107,10 @@ pub enum Container {
     RecordsWrapper,
     /// Inside `{"value": [...]}`.
     ValueWrapper,
-    /// Inside a JSON array, or a lone object.
+    /// Inside a JSON array.
     Array,
+    /// A whole top-level object of a JSON document (one, or several one after another).
+    Document,
     /// A row of a Log Analytics API `tables` response.
     LaTables,
     /// A CSV row.
@@ -123,6 +125,16 @@ const TIME_FIELDS: &[&str] = &[
     "receivedTimestamp",
     "CallClientTimeStamp",
 ];
+
+/// The shape of an Azure Monitor diagnostic record, by how it was packaged.
+fn azure_monitor(container: Container) -> Format {
+    match container {
+        Container::Lines => Format::StorageExport,
+        Container::RecordsWrapper => Format::EventHubs,
+        Container::Document => Format::JsonObjects,
+        _ => Format::JsonArray,
+    }
+}
 
 fn parse_family(name: &str, entry: &str) -> Result<Family, ClassifyError> {
     Family::from_name(name).ok_or_else(|| ClassifyError::UnknownFamily {
@@ -288,15 +300,10 @@ impl Classifier {
             match container {
                 Container::LaTables => Format::LogAnalyticsApi,
                 Container::Csv => Format::LogAnalyticsCsv,
-                _ if has_bag(Bag::Properties) || (has("category") && has("operationName")) => {
-                    match container {
-                        Container::Lines => Format::StorageExport,
-                        Container::RecordsWrapper => Format::EventHubs,
-                        _ => Format::JsonArray,
-                    }
-                }
+                _ if has_bag(Bag::Properties) => azure_monitor(container),
                 Container::RecordsWrapper => Format::EventHubs,
                 _ if has("TimeGenerated") || has("Type") => Format::LogAnalyticsJson,
+                _ if has("category") && has("operationName") => azure_monitor(container),
                 Container::Lines => Format::StorageExport,
                 _ => Format::Json,
             }

@@ -158,6 +158,9 @@ pub enum Format {
     EventHubs,
     /// Azure Monitor records in a plain JSON array.
     JsonArray,
+    /// Azure Monitor records as whole JSON objects (one pretty-printed record, or several one
+    /// after another).
+    JsonObjects,
     /// Flat Log Analytics rows exported as JSON.
     LogAnalyticsJson,
     /// Log Analytics query API response (`tables` / `columns` / `rows`).
@@ -188,6 +191,7 @@ impl Format {
             Format::StorageExport => "storage-export",
             Format::EventHubs => "event-hubs",
             Format::JsonArray => "json-array",
+            Format::JsonObjects => "json-objects",
             Format::LogAnalyticsJson => "log-analytics-json",
             Format::LogAnalyticsApi => "log-analytics-api",
             Format::LogAnalyticsCsv => "log-analytics-csv",

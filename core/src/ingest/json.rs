@@ -31,7 +31,7 @@ pub fn read_json_lines(reader: &mut dyn BufRead, limits: &Limits, out: &mut Coll
                 if line.is_empty() {
                     continue;
                 }
-                if may_be_wrapper(line) || line[0] != b'{' {
+                if line[0] != b'{' || may_be_wrapper(line) || may_be_la_tables(line) {
                     parse_document_slice(line, line_no, Container::Lines, limits, out);
                 } else {
                     parse_unit(line, line_no, None, Container::Lines, out);
@@ -50,7 +50,7 @@ pub fn read_json_document(reader: &mut dyn BufRead, limits: &Limits, out: &mut C
     let result = split_document(
         reader,
         1,
-        Container::Array,
+        Container::Document,
         limits.max_line_bytes,
         &mut |piece| match piece {
             Ok(unit) => handle_unit(unit, limits, out),
@@ -94,7 +94,10 @@ fn handle_unit(unit: Unit<'_>, limits: &Limits, out: &mut Collector<'_>) {
     } = unit;
     match bytes.first() {
         Some(b'{') => {
-            if container != Container::Array && container != Container::Lines {
+            if !matches!(
+                container,
+                Container::Array | Container::Lines | Container::Document
+            ) {
                 // Already inside a wrapper: elements are records.
                 parse_unit(bytes, line, index, container, out);
             } else if memchr::memmem::find(bytes, b"\"tables\"").is_some()
@@ -107,7 +110,17 @@ fn handle_unit(unit: Unit<'_>, limits: &Limits, out: &mut Collector<'_>) {
                 parse_unit(bytes, line, index, container, out);
             }
         }
-        Some(b'[') => parse_document_slice(bytes, line, Container::Array, limits, out),
+        // A whole line holding an array: split it once. Arrays inside arrays are not records.
+        Some(b'[') if index.is_none() => {
+            parse_document_slice(bytes, line, Container::Array, limits, out)
+        }
+        Some(b'[') => out.reject(
+            Some(line),
+            format!(
+                "array element {} is itself an array; records are JSON objects",
+                index.unwrap_or(0)
+            ),
+        ),
         _ => out.reject(
             Some(line),
             format!(
@@ -153,6 +166,10 @@ fn may_be_wrapper(bytes: &[u8]) -> bool {
     ]
     .iter()
     .any(|k| memchr::memmem::find(bytes, k).is_some())
+}
+
+fn may_be_la_tables(bytes: &[u8]) -> bool {
+    memchr::memmem::find(bytes, b"\"tables\"").is_some()
 }
 
 /// The Log Analytics query API response: `{"tables": [{"columns": [...], "rows": [[...]]}]}`.
