@@ -2,6 +2,7 @@
 //! it is, and what to do. The tables are data files in `rules/catalog/` (each row citing its
 //! source document), embedded in the binary; users add or override rows with their own CSV files.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use serde::Deserialize;
@@ -179,6 +180,8 @@ pub struct Decoded<'c> {
 #[derive(Debug, Clone, Default)]
 pub struct CodeTable {
     pub entries: Vec<CodeEntry>,
+    /// First entry of each (code, subcode) key: decoding runs once per record on the hot path.
+    index: HashMap<(Option<i64>, Option<i64>), usize>,
 }
 
 impl CodeTable {
@@ -196,38 +199,42 @@ impl CodeTable {
             })?;
             entries.push(entry);
         }
-        Ok(CodeTable { entries })
+        Ok(CodeTable::from_entries(entries))
+    }
+
+    fn from_entries(entries: Vec<CodeEntry>) -> CodeTable {
+        let mut index = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            index.entry((e.code, e.subcode)).or_insert(i);
+        }
+        CodeTable { entries, index }
     }
 
     /// Puts `other`'s rows in front of this table's.
     pub fn override_with(&mut self, other: CodeTable) {
         let mut entries = other.entries;
         entries.append(&mut self.entries);
-        self.entries = entries;
+        *self = CodeTable::from_entries(entries);
+    }
+
+    fn lookup(&self, code: Option<i64>, subcode: Option<i64>) -> Option<&CodeEntry> {
+        self.index.get(&(code, subcode)).map(|&i| &self.entries[i])
     }
 
     /// Decodes a code and optional subcode: exact pair, then the code's class row, then a
     /// subcode-only row.
     pub fn decode(&self, code: i64, subcode: Option<i64>) -> Option<Decoded<'_>> {
         if let Some(sub) = subcode {
-            if let Some(e) = self
-                .entries
-                .iter()
-                .find(|e| e.code == Some(code) && e.subcode == Some(sub))
-            {
+            if let Some(entry) = self.lookup(Some(code), Some(sub)) {
                 return Some(Decoded {
-                    entry: e,
+                    entry,
                     matched: MatchKind::Exact,
                 });
             }
         }
-        if let Some(e) = self
-            .entries
-            .iter()
-            .find(|e| e.code == Some(code) && e.subcode.is_none())
-        {
+        if let Some(entry) = self.lookup(Some(code), None) {
             return Some(Decoded {
-                entry: e,
+                entry,
                 matched: if subcode.is_none() {
                     MatchKind::Exact
                 } else {
@@ -235,14 +242,10 @@ impl CodeTable {
                 },
             });
         }
-        let sub = subcode?;
-        self.entries
-            .iter()
-            .find(|e| e.code.is_none() && e.subcode == Some(sub))
-            .map(|e| Decoded {
-                entry: e,
-                matched: MatchKind::SubcodeOnly,
-            })
+        self.lookup(None, Some(subcode?)).map(|entry| Decoded {
+            entry,
+            matched: MatchKind::SubcodeOnly,
+        })
     }
 
     /// Decodes an SMS `deliveryStatusDetails` value: `"4007: ..."`, `"4007"` or a bare phrase

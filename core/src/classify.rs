@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::record::{Bag, Family, Format, Record};
 use crate::time::parse_timestamp;
+use crate::value::Value;
 
 /// The bundled classification table.
 pub const BUNDLED_CATEGORIES: &str = include_str!("../../rules/categories.toml");
@@ -266,58 +267,62 @@ impl Classifier {
 
     /// Sets format, category, family and time of a record parsed from JSON or CSV.
     pub fn classify(&self, record: &mut Record<'_>, container: Container) {
-        record.time = TIME_FIELDS.iter().find_map(|f| {
-            record
-                .get(f)
-                .and_then(|v| v.as_str())
-                .and_then(parse_timestamp)
-        });
+        let seen = Seen::scan(record);
+        let time = seen
+            .times
+            .iter()
+            .flatten()
+            .find_map(|v| v.as_str().and_then(parse_timestamp));
 
-        let has = |name: &str| record.get_raw(name).is_some();
-        let has_bag = |bag: Bag| record.fields.iter().any(|f| f.bag == bag);
-        let event_type = record
-            .get("eventType")
-            .or_else(|| record.get("type"))
-            .and_then(|v| v.as_str())
+        let has = |slot: Slot| seen.get(slot).is_some();
+        let text = |slot: Slot| seen.get(slot).and_then(|v| v.as_str());
+        let event_type = text(Slot::EventType)
+            .or_else(|| text(Slot::Type))
             .map(str::to_owned);
 
         // Shape.
         let cloud_event =
-            has("specversion") || (has("type") && has("source") && has_bag(Bag::Data));
-        let event_grid = has("eventType") && (has_bag(Bag::Data) || has("eventTime"));
+            has(Slot::SpecVersion) || (has(Slot::Type) && has(Slot::Source) && seen.data_bag);
+        let event_grid = has(Slot::EventType) && (seen.data_bag || has(Slot::EventTime));
         let format = if event_grid {
             Format::EventGrid
         } else if cloud_event {
-            let source = record.text_any(&["source", "subject"]).unwrap_or_default();
+            let source = text(Slot::Source)
+                .or_else(|| text(Slot::Subject))
+                .unwrap_or("");
             if source.contains("callConnections") {
                 Format::CallAutomationCallbacks
             } else {
                 Format::CloudEvents
             }
-        } else if has("httpStatusCode") && has("to") {
+        } else if has(Slot::HttpStatusCode) && has(Slot::To) {
             Format::SmsSendResponse
         } else {
             match container {
                 Container::LaTables => Format::LogAnalyticsApi,
                 Container::Csv => Format::LogAnalyticsCsv,
-                _ if has_bag(Bag::Properties) => azure_monitor(container),
+                _ if seen.properties_bag => azure_monitor(container),
                 Container::RecordsWrapper => Format::EventHubs,
-                _ if has("TimeGenerated") || has("Type") => Format::LogAnalyticsJson,
-                _ if has("category") && has("operationName") => azure_monitor(container),
+                _ if has(Slot::TimeGenerated) || has(Slot::TableType) => Format::LogAnalyticsJson,
+                _ if has(Slot::Category) && has(Slot::OperationName) => azure_monitor(container),
                 Container::Lines => Format::StorageExport,
                 _ => Format::Json,
             }
         };
 
-        // Category and family.
+        // Category and family: storage `category`, then the Log Analytics `Type` column.
         let mut category: Option<(Cow<'static, str>, Family)> = None;
-        for key in ["category", "Type", "Category"] {
-            if let Some(name) = record.get(key).and_then(|v| v.as_str()) {
-                category = Some(match self.category(name) {
+        for slot in [Slot::Category, Slot::TableType] {
+            if let Some(name) = text(slot) {
+                let found = match self.category(name) {
                     Some((canon, family)) => (Cow::Owned(canon.to_owned()), family),
                     None => (Cow::Owned(name.to_owned()), Family::Unknown),
-                });
-                if category.as_ref().is_some_and(|c| c.1 != Family::Unknown) {
+                };
+                let known = found.1 != Family::Unknown;
+                if category.is_none() || known {
+                    category = Some(found);
+                }
+                if known {
                     break;
                 }
             }
@@ -337,14 +342,114 @@ impl Classifier {
             category = self
                 .categories
                 .iter()
-                .find(|c| !c.hints.is_empty() && c.hints.iter().all(|h| has(h)))
+                .find(|c| {
+                    !c.hints.is_empty() && c.hints.iter().all(|h| record.get_raw(h).is_some())
+                })
                 .map(|c| (Cow::Owned(c.name.clone()), c.family));
         }
+        record.time = time;
         record.format = format;
         if let Some((name, family)) = category {
             record.category = Some(name);
             record.family = family;
         }
+    }
+}
+
+/// Fields classification looks at, found in one pass over the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Category,
+    TableType,
+    EventType,
+    Type,
+    SpecVersion,
+    Source,
+    Subject,
+    EventTime,
+    HttpStatusCode,
+    To,
+    TimeGenerated,
+    OperationName,
+}
+
+const SLOTS: [(&str, Slot); 12] = [
+    ("category", Slot::Category),
+    ("Type", Slot::TableType),
+    ("eventType", Slot::EventType),
+    ("type", Slot::Type),
+    ("specversion", Slot::SpecVersion),
+    ("source", Slot::Source),
+    ("subject", Slot::Subject),
+    ("eventTime", Slot::EventTime),
+    ("httpStatusCode", Slot::HttpStatusCode),
+    ("to", Slot::To),
+    ("TimeGenerated", Slot::TimeGenerated),
+    ("operationName", Slot::OperationName),
+];
+
+/// Top-level fields only: classification never looks inside bags except to know they exist.
+struct Seen<'r, 'a> {
+    slots: [Option<&'r Value<'a>>; 12],
+    times: [Option<&'r Value<'a>>; TIME_FIELDS.len()],
+    properties_bag: bool,
+    data_bag: bool,
+}
+
+impl<'r, 'a> Seen<'r, 'a> {
+    fn scan(record: &'r Record<'a>) -> Self {
+        let mut seen = Seen {
+            slots: [None; 12],
+            times: [None; TIME_FIELDS.len()],
+            properties_bag: false,
+            data_bag: false,
+        };
+        for field in &record.fields {
+            match field.bag {
+                Bag::Properties => seen.properties_bag = true,
+                Bag::Data => seen.data_bag = true,
+                Bag::Top | Bag::Headers => {}
+            }
+            let name = field.name.as_ref();
+            // Time columns may carry the portal's ` [UTC]` suffix.
+            let bare = name
+                .len()
+                .checked_sub(6)
+                .filter(|&cut| {
+                    name.is_char_boundary(cut) && name[cut..].eq_ignore_ascii_case(" [utc]")
+                })
+                .map_or(name, |cut| &name[..cut]);
+            if let Some(i) = TIME_FIELDS
+                .iter()
+                .position(|t| t.eq_ignore_ascii_case(bare))
+            {
+                let slot = &mut seen.times[i];
+                if slot.is_none() && !field.value.is_null() {
+                    *slot = Some(&field.value);
+                }
+            }
+            if field.bag != Bag::Top {
+                continue;
+            }
+            for (i, (slot_name, _)) in SLOTS.iter().enumerate() {
+                // `Type` (Log Analytics table) and `type` (CloudEvents) differ only in case;
+                // both count for either, as the old lookups did.
+                if slot_name.eq_ignore_ascii_case(bare)
+                    && seen.slots[i].is_none()
+                    && !field.value.is_null()
+                {
+                    seen.slots[i] = Some(&field.value);
+                }
+            }
+        }
+        seen
+    }
+
+    fn get(&self, slot: Slot) -> Option<&'r Value<'a>> {
+        SLOTS
+            .iter()
+            .position(|(_, s)| *s == slot)
+            .and_then(|i| self.slots[i])
     }
 }
 

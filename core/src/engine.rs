@@ -86,7 +86,8 @@ pub enum EngineError {
 struct Worker {
     passes: Vec<Box<dyn Pass>>,
     reports: Vec<(usize, FileReport)>,
-    families: BTreeMap<Family, u64>,
+    /// Records per family, indexed by `Family as usize`.
+    families: [u64; Family::ALL.len()],
     first: Option<DateTime<Utc>>,
     last: Option<DateTime<Utc>>,
 }
@@ -96,7 +97,7 @@ impl Worker {
         Worker {
             passes: analyzers.iter().map(|a| a.start(ctx)).collect(),
             reports: Vec::new(),
-            families: BTreeMap::new(),
+            families: [0; Family::ALL.len()],
             first: None,
             last: None,
         }
@@ -107,8 +108,8 @@ impl Worker {
             mine.merge(theirs);
         }
         self.reports.extend(other.reports);
-        for (f, n) in other.families {
-            *self.families.entry(f).or_default() += n;
+        for (mine, theirs) in self.families.iter_mut().zip(other.families) {
+            *mine += theirs;
         }
         self.first = min_time(self.first, other.first);
         self.last = max_time(self.last, other.last);
@@ -178,7 +179,7 @@ pub fn run(
                         ..
                     } = &mut w;
                     let mut sink = |record: &Record<'_>| {
-                        *families.entry(record.family).or_default() += 1;
+                        families[record.family as usize] += 1;
                         if let Some(t) = record.time {
                             *first = min_time(*first, Some(t));
                             *last = max_time(*last, Some(t));
@@ -224,7 +225,11 @@ pub fn run(
 
     let mut summary = Summary {
         files: files.len() as u64,
-        families: worker.families,
+        families: Family::ALL
+            .into_iter()
+            .zip(worker.families)
+            .filter(|(_, n)| *n > 0)
+            .collect(),
         first_record: worker.first,
         last_record: worker.last,
         ..Summary::default()

@@ -259,9 +259,9 @@ impl<'a> Record<'a> {
 
     /// Like [`Record::get`] but also returns `null` values (to tell "present but null" apart).
     pub fn get_raw(&self, path: &str) -> Option<&Value<'a>> {
-        let (bag, name) = match path.split_once('.') {
-            Some((prefix, rest)) => match Bag::from_prefix(prefix) {
-                Some(bag) => (Some(bag), rest),
+        let (bag, name) = match memchr::memchr(b'.', path.as_bytes()) {
+            Some(dot) => match Bag::from_prefix(&path[..dot]) {
+                Some(bag) => (Some(bag), &path[dot + 1..]),
                 None => (None, path),
             },
             None => (None, path),
@@ -531,6 +531,13 @@ mod tests {
         assert!(r.participant_id().is_none());
         assert!(r.get_raw("participantId").is_some());
         assert!(r.has("participantId"));
+    }
+
+    #[test]
+    fn family_indices_follow_declaration_order() {
+        for (i, f) in Family::ALL.iter().enumerate() {
+            assert_eq!(*f as usize, i, "{f}");
+        }
     }
 
     #[test]

@@ -28,6 +28,14 @@ pub enum Value<'a> {
 impl<'a> Value<'a> {
     /// Normalizes a text value: trims it and recognizes `null`, blank and `Redacted`.
     pub fn from_text(text: Cow<'a, str>) -> Value<'a> {
+        // Fast path: most values have no surrounding blanks and are not `null` / `Redacted`.
+        let bytes = text.as_bytes();
+        if let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) {
+            let plain = |b: u8| b > b' ' && b < 0x80;
+            if plain(first) && plain(last) && !matches!(bytes.len(), 4 | 8) {
+                return Value::Str(text);
+            }
+        }
         let trimmed = text.trim();
         if trimmed.is_empty() || trimmed.eq_ignore_ascii_case("null") {
             return Value::Null;

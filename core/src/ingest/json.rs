@@ -5,7 +5,7 @@ use std::io::BufRead;
 
 use crate::classify::Container;
 use crate::ingest::flatten::parse_object;
-use crate::ingest::lines::{Line, read_line};
+use crate::ingest::lines::{Chunk, ChunkedLines};
 use crate::ingest::split::{Unit, split_document};
 use crate::ingest::{Collector, Limits};
 use crate::record::{Bag, Field, Origin, Record};
@@ -13,25 +13,25 @@ use crate::value::Value;
 
 /// Reads a file of one JSON object per line. Each bad line is rejected on its own.
 pub fn read_json_lines(reader: &mut dyn BufRead, limits: &Limits, out: &mut Collector<'_>) {
-    let mut buf = Vec::with_capacity(64 * 1024);
+    let mut lines = ChunkedLines::new(reader, limits.max_line_bytes);
     let mut line_no = 0u64;
     loop {
         line_no += 1;
-        match read_line(reader, &mut buf, limits.max_line_bytes) {
-            Ok(Line::Eof) => break,
-            Ok(Line::TooLong(len)) => out.reject(
+        match lines.next_line() {
+            Ok(None) => break,
+            Ok(Some(Chunk::TooLong(len))) => out.reject(
                 Some(line_no),
                 format!(
                     "line is {len} bytes, over the {} byte limit; skipped",
                     limits.max_line_bytes
                 ),
             ),
-            Ok(Line::Complete) => {
-                let line = trim_ascii(&buf);
+            Ok(Some(Chunk::Line(line))) => {
+                let line = trim_ascii(line);
                 if line.is_empty() {
                     continue;
                 }
-                if line[0] != b'{' || may_be_wrapper(line) || may_be_la_tables(line) {
+                if line[0] != b'{' || starts_with_wrapper_key(line) {
                     parse_document_slice(line, line_no, Container::Lines, limits, out);
                 } else {
                     parse_unit(line, line_no, None, Container::Lines, out);
@@ -43,6 +43,24 @@ pub fn read_json_lines(reader: &mut dyn BufRead, limits: &Limits, out: &mut Coll
             }
         }
     }
+}
+
+/// True when an object's first key is `records`, `value` or `tables`: the wrappers (Event Hubs,
+/// send responses, Log Analytics API) always put it first, and checking only the first key keeps
+/// the per-line cost constant.
+fn starts_with_wrapper_key(object: &[u8]) -> bool {
+    ["records", "value", "tables"]
+        .iter()
+        .any(|k| first_key_is(object, k))
+}
+
+/// True when the object's first key is `key` (ASCII case ignored).
+fn first_key_is(object: &[u8], key: &str) -> bool {
+    let rest = trim_ascii(&object[1..]);
+    rest.len() > key.len() + 1
+        && rest[0] == b'"'
+        && rest[key.len() + 1] == b'"'
+        && rest[1..=key.len()].eq_ignore_ascii_case(key.as_bytes())
 }
 
 /// Reads a JSON document of any layout (array, wrapper, concatenated or pretty objects).
@@ -100,10 +118,8 @@ fn handle_unit(unit: Unit<'_>, limits: &Limits, out: &mut Collector<'_>) {
             ) {
                 // Already inside a wrapper: elements are records.
                 parse_unit(bytes, line, index, container, out);
-            } else if memchr::memmem::find(bytes, b"\"tables\"").is_some()
-                && try_la_tables(bytes, line, out)
-            {
-            } else if may_be_wrapper(bytes) && index.is_some() {
+            } else if first_key_is(bytes, "tables") && try_la_tables(bytes, line, out) {
+            } else if starts_with_wrapper_key(bytes) && index.is_some() {
                 // An array of wrappers (several Event Hubs bodies in one array).
                 parse_document_slice(bytes, line, Container::Array, limits, out);
             } else {
@@ -149,27 +165,8 @@ fn parse_unit(
             };
             out.emit_json(origin, fields, container);
         }
-        Err(e) => out.reject(
-            Some(line + e.line().saturating_sub(1) as u64),
-            json_error(&e),
-        ),
+        Err(e) => out.reject(Some(line + e.line.saturating_sub(1) as u64), e.to_string()),
     }
-}
-
-/// A `{"records": [...]}` or `{"value": [...]}` wrapper around records, by a cheap look.
-fn may_be_wrapper(bytes: &[u8]) -> bool {
-    [
-        &b"\"records\""[..],
-        b"\"value\"",
-        b"\"Records\"",
-        b"\"Value\"",
-    ]
-    .iter()
-    .any(|k| memchr::memmem::find(bytes, k).is_some())
-}
-
-fn may_be_la_tables(bytes: &[u8]) -> bool {
-    memchr::memmem::find(bytes, b"\"tables\"").is_some()
 }
 
 /// The Log Analytics query API response: `{"tables": [{"columns": [...], "rows": [[...]]}]}`.
@@ -265,16 +262,6 @@ fn json_value_fields(name: &str, cell: &serde_json::Value) -> Vec<Field<'static>
     vec![Field::new(Bag::Top, name.to_owned(), value)]
 }
 
-/// A serde_json error without its own "at line X column Y" suffix (the caller adds the line).
-pub fn json_error(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    let msg = match text.rfind(" at line ") {
-        Some(i) => &text[..i],
-        None => &text,
-    };
-    format!("invalid JSON: {msg} (column {})", e.column())
-}
-
 fn trim_ascii(b: &[u8]) -> &[u8] {
     let start = b
         .iter()
@@ -289,7 +276,7 @@ fn trim_ascii(b: &[u8]) -> &[u8] {
 
 /// Parses a record from JSON text outside the file pipeline (rule tests, `explain-match`).
 pub fn record_from_json(json: &str) -> Result<Record<'_>, String> {
-    let fields = parse_object(json.as_bytes()).map_err(|e| json_error(&e))?;
+    let fields = parse_object(json.as_bytes()).map_err(|e| e.to_string())?;
     let mut record = Record::new(
         Origin {
             file: crate::record::FileId(0),

@@ -66,6 +66,144 @@ pub fn read_line<R: BufRead + ?Sized>(
     Ok(Line::Complete)
 }
 
+/// One item from [`ChunkedLines`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum Chunk<'b> {
+    /// A line (without `\n` and trailing `\r`), borrowed from the reader's buffer.
+    Line(&'b [u8]),
+    /// A line longer than the cap, skipped; holds its length.
+    TooLong(u64),
+}
+
+/// Reads lines straight out of a large buffer, without copying each line: the JSON-lines hot
+/// path. Lines longer than the cap are skipped in bounded memory.
+pub struct ChunkedLines<R> {
+    reader: R,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    eof: bool,
+    max: usize,
+}
+
+const CHUNK: usize = 1 << 20;
+
+thread_local! {
+    static SPARE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl<R> Drop for ChunkedLines<R> {
+    fn drop(&mut self) {
+        // Only a standard-size buffer goes back; one grown for a long line is freed.
+        if self.buf.len() == CHUNK {
+            let buf = std::mem::take(&mut self.buf);
+            SPARE.with(|spare| *spare.borrow_mut() = buf);
+        }
+    }
+}
+
+impl<R: std::io::Read> ChunkedLines<R> {
+    pub fn new(reader: R, max_line: usize) -> Self {
+        // Reuse this thread's buffer: fresh pages cost the kernel a zeroing fault each, which
+        // showed up as the largest single cost when every file allocated its own.
+        let mut buf = SPARE.with(|spare| std::mem::take(&mut *spare.borrow_mut()));
+        let size = CHUNK.min(max_line.max(1) + 1);
+        if buf.len() != size {
+            buf = vec![0; size];
+        }
+        ChunkedLines {
+            reader,
+            buf,
+            start: 0,
+            end: 0,
+            eof: false,
+            max: max_line,
+        }
+    }
+
+    /// Fills the buffer after `end`; returns false at end of input.
+    fn fill(&mut self) -> io::Result<bool> {
+        loop {
+            match self.reader.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(false);
+                }
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// The next line, `None` at end of input.
+    pub fn next_line(&mut self) -> io::Result<Option<Chunk<'_>>> {
+        loop {
+            if let Some(i) = memchr::memchr(b'\n', &self.buf[self.start..self.end]) {
+                let line_start = self.start;
+                let mut line_end = self.start + i;
+                self.start = line_end + 1;
+                if line_end > line_start && self.buf[line_end - 1] == b'\r' {
+                    line_end -= 1;
+                }
+                return Ok(Some(Chunk::Line(&self.buf[line_start..line_end])));
+            }
+            if self.eof {
+                if self.start == self.end {
+                    return Ok(None);
+                }
+                let line_start = self.start;
+                let mut line_end = self.end;
+                self.start = self.end;
+                if self.buf[line_end - 1] == b'\r' {
+                    line_end -= 1;
+                }
+                return Ok(Some(Chunk::Line(&self.buf[line_start..line_end])));
+            }
+            // No complete line in the buffer: make room, grow up to the cap, or skip.
+            if self.start > 0 {
+                self.buf.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+            }
+            if self.end == self.buf.len() {
+                if self.buf.len() <= self.max {
+                    let grown = (self.buf.len() * 2).min(self.max + 1);
+                    self.buf.resize(grown, 0);
+                } else {
+                    return self.skip_long_line().map(Some);
+                }
+            }
+            self.fill()?;
+        }
+    }
+
+    /// Skips the rest of an over-long line whose first bytes fill the buffer.
+    fn skip_long_line(&mut self) -> io::Result<Chunk<'static>> {
+        let mut skipped = self.end as u64;
+        self.start = 0;
+        self.end = 0;
+        loop {
+            if !self.fill()? {
+                return Ok(Chunk::TooLong(skipped));
+            }
+            if let Some(i) = memchr::memchr(b'\n', &self.buf[..self.end]) {
+                let mut len = skipped + i as u64;
+                if i > 0 && self.buf[i - 1] == b'\r' {
+                    len -= 1;
+                }
+                self.start = i + 1;
+                return Ok(Chunk::TooLong(len));
+            }
+            skipped += self.end as u64;
+            self.end = 0;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +222,32 @@ mod tests {
         assert_eq!(read_line(&mut r, &mut buf, 100).unwrap(), Line::Complete);
         assert_eq!(buf, b"last-no-newline");
         assert_eq!(read_line(&mut r, &mut buf, 10).unwrap(), Line::Eof);
+    }
+
+    #[test]
+    fn chunked_lines_match_read_line() {
+        let mut data = Vec::new();
+        for i in 0..5000 {
+            data.extend_from_slice(format!("line number {i}\r\n").as_bytes());
+            if i % 1000 == 0 {
+                data.extend(std::iter::repeat_n(b'x', 3000));
+                data.push(b'\n');
+            }
+        }
+        data.extend_from_slice(b"tail");
+        let mut chunked = ChunkedLines::new(&data[..], 2048);
+        let mut expected = BufReader::with_capacity(100, &data[..]);
+        let mut buf = Vec::new();
+        loop {
+            let want = read_line(&mut expected, &mut buf, 2048).unwrap();
+            let got = chunked.next_line().unwrap();
+            match (want, got) {
+                (Line::Eof, None) => break,
+                (Line::Complete, Some(Chunk::Line(l))) => assert_eq!(l, &buf[..]),
+                (Line::TooLong(a), Some(Chunk::TooLong(b))) => assert_eq!(a, b),
+                (a, b) => panic!("{a:?} vs {b:?}"),
+            }
+        }
     }
 
     #[test]

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::classify::{Classifier, Container};
 use crate::record::{Field, FileId, Format, Origin, Record};
 
-pub use json::{json_error, record_from_json};
+pub use json::record_from_json;
 
 /// Ingestion limits. Defaults suit real exports; `acs-triage.toml` can change them.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Generates a synthetic storage-account export corpus for the benchmark.
+
+The layout and record shapes follow the storage export (`insights-logs-<category>/.../PT1H.json`,
+one JSON record per line, camelCase `properties`). Calls have 2-4 participants and two streams per
+participant; about 3 % of participants end with a failure code, 1 % of streams are poor, chat and
+SMS records carry occasional 429/401 and failed deliveries. Deterministic for a given size.
+
+usage: gen_corpus.py OUT_DIR [TARGET_MB]
+"""
+import os
+import random
+import sys
+
+RES = ("/SUBSCRIPTIONS/6F2A1C3E-0000-4000-8000-00000000AB01/RESOURCEGROUPS/BENCH-RG/PROVIDERS/"
+       "MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/BENCH-ACS")
+FAILURES = [(410, 3112), (490, 4502), (408, 10057), (480, 10037), (401, 10009), (500, 0),
+            (403, 560403), (410, 301005), (496, 7)]
+NORMAL = [(0, 0)] * 12 + [(487, 0), (603, 0), (487, 10003), (0, 5000)]
+
+
+def uid(rng):
+    return "%08x-%04x-4%03x-8%03x-%012x" % (rng.getrandbits(32), rng.getrandbits(16), rng.getrandbits(12),
+                                          rng.getrandbits(12), rng.getrandbits(48))
+
+
+def main():
+    out = sys.argv[1]
+    target = int(sys.argv[2]) if len(sys.argv) > 2 else 770
+    target_bytes = target * 1024 * 1024
+    rng = random.Random(20261120)
+    written = 0
+    hour = 0
+    files = {}
+
+    def open_blob(category, hour):
+        day, h = divmod(hour, 24)
+        path = os.path.join(out, "insights-logs-%s" % category.lower(), "resourceId=" + RES,
+                            "y=2026", "m=11", "d=%02d" % (1 + day % 28), "h=%02d" % h, "m=00", "PT1H.json")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        return open(path, "a", buffering=1 << 20)
+
+    while written < target_bytes:
+        blobs = {c: open_blob(c, hour) for c in ("CallSummary", "CallDiagnostics", "ChatOperational", "SMSOperational")}
+        day, h = divmod(hour, 24)
+        date = "2026-11-%02d" % (1 + day % 28)
+        for i in range(2500):
+            minute, sec = divmod(i * 1.44, 60)
+            t = "%sT%02d:%02d:%06.3fZ" % (date, h, int(minute), sec)
+            call = uid(rng)
+            parts = rng.randint(2, 4)
+            for p in range(parts):
+                code, sub = rng.choice(FAILURES) if rng.random() < 0.03 else rng.choice(NORMAL)
+                pid, eid, ident = uid(rng), uid(rng), "acs:6f2a1c3e-0000-4000-8000-00000000ab01_%s" % uid(rng)
+                line = ('{"time":"%s","resourceId":"%s","correlationId":"%s","operationName":"CallSummary",'
+                        '"operationVersion":"1.0","category":"CallSummary","level":"Informational","properties":{'
+                        '"identifier":"%s","callStartTime":"%s","callDuration":%d,"callType":"Group",'
+                        '"teamsThreadId":"null","participantId":"%s","participantStartTime":"%s",'
+                        '"participantDuration":"%d","participantEndReason":"%d","participantEndSubCode":"%d",'
+                        '"endpointId":"%s","endpointType":"VoIP","sdkVersion":"1.28.3.1",'
+                        '"osVersion":"Windows 10.0.22631 Arch: x64"}}\n') % (
+                    t, RES, call, ident, t, 300, pid, t, 290, code, sub, eid)
+                blobs["CallSummary"].write(line)
+                written += len(line)
+                for media, stream in (("Audio", 1000 + p), ("Video", 2000 + p)):
+                    poor = rng.random() < 0.01
+                    line = ('{"time":"%s","resourceId":"%s","correlationId":"%s","operationName":"CallDiagnostics",'
+                            '"operationVersion":"1.0","category":"CallDiagnostics","properties":{"identifier":"%s",'
+                            '"participantId":"%s","endpointId":"%s","endpointType":"VoIP","mediaType":"%s",'
+                            '"streamId":"%d","transportType":"UDP","roundTripTimeAvg":"%d","roundTripTimeMax":"%d",'
+                            '"jitterAvg":"%d","jitterMax":"%d","packetLossRateAvg":"%s","packetLossRateMax":"%s"}}\n') % (
+                        t, RES, call, ident, pid, eid, media, stream, 620 if poor else 80, 700 if poor else 95,
+                        45 if poor else 2, 60 if poor else 4, "0.15" if poor else "0.0001", "0.3" if poor else "0.001")
+                    blobs["CallDiagnostics"].write(line)
+                    written += len(line)
+            if i % 3 == 0:
+                sig = 429 if rng.random() < 0.02 else (401 if rng.random() < 0.005 else 201)
+                line = ('{"time":"%s","resourceId":"%s","correlationId":"%s.0","operationName":"SendChatMessage",'
+                        '"operationVersion":"2021-09-07","category":"ChatOperational","resultType":"%s",'
+                        '"resultSignature":%d,"durationMs":25,"properties":{"ChatThreadId":"19:%s@thread.v2",'
+                        '"UserId":"8:acs:6f2a1c3e-0000-4000-8000-00000000ab01_%s"}}\n') % (
+                    t, RES, uid(rng)[:22], "Failed" if sig >= 400 else "Succeeded", sig, uid(rng).replace("-", ""),
+                    uid(rng))
+                blobs["ChatOperational"].write(line)
+                written += len(line)
+            if i % 5 == 0:
+                mid = "Outgoing_20261120%06d%s_noam" % (i, uid(rng))
+                line = ('{"time":"%s","resourceId":"%s","correlationId":"%s.0","operationName":"SMSMessagesSent",'
+                        '"category":"SMSOperational","resultType":"Succeeded","resultSignature":202,"properties":{'
+                        '"MessageId":"%s","PhoneNumber":"+1425555%04d","NumberType":"TollFreeNumber"}}\n') % (
+                    t, RES, uid(rng)[:22], mid, i % 10000)
+                blobs["SMSOperational"].write(line)
+                written += len(line)
+        for b in blobs.values():
+            b.close()
+        hour += 1
+    print("wrote %.1f MiB in %d hourly blob sets under %s" % (written / 1048576, hour, out))
+
+
+if __name__ == "__main__":
+    main()
