@@ -6,7 +6,9 @@
 
 pub mod analyzers;
 pub mod commands;
+pub mod diagnostics;
 pub mod render;
+pub mod setup;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -43,7 +45,28 @@ enum Command {
     Analyze(commands::analyze::AnalyzeArgs),
     /// Explain a calling, Call Automation, chat, SMS or identity code: CODE or CODE/SUBCODE.
     Explain(commands::explain::ExplainArgs),
+    /// List, check and test rules, and see why a rule matches a record.
+    #[command(subcommand)]
+    Rules(commands::rules::RulesCommand),
 }
+
+/// Why a command could not do its job (exit code 2).
+#[derive(Debug)]
+pub enum Failure {
+    /// One error.
+    Report(miette::Report),
+    /// Configuration and rule problems, all of them.
+    Setup(acs_triage_core::config::SetupErrors),
+}
+
+impl From<miette::Report> for Failure {
+    fn from(r: miette::Report) -> Self {
+        Failure::Report(r)
+    }
+}
+
+/// What a command returns.
+pub type CommandResult = Result<ExitCode, Failure>;
 
 /// Where a run writes.
 pub struct Io<'a> {
@@ -78,12 +101,17 @@ where
     };
     let result = match cli.command {
         Command::Analyze(args) => commands::analyze::run(args, io.out),
-        Command::Explain(args) => commands::explain::run(args, io.out),
+        Command::Explain(args) => commands::explain::run(args, io.out).map_err(Failure::from),
+        Command::Rules(cmd) => commands::rules::run(cmd, io),
     };
     match result {
         Ok(code) => code,
-        Err(report) => {
+        Err(Failure::Report(report)) => {
             let _ = write!(io.err, "{}", render_error(&report, io.color));
+            ExitCode::from(2)
+        }
+        Err(Failure::Setup(errors)) => {
+            let _ = write!(io.err, "{}", diagnostics::render_setup(&errors, io.color));
             ExitCode::from(2)
         }
     }

@@ -22,6 +22,8 @@ pub struct AnalyzerInfo {
     pub title: &'static str,
     /// Families of records the analyzer wants; the engine skips the others. Empty = all.
     pub families: &'static [Family],
+    /// IDs of the findings it can report (configuration may disable or re-rate them).
+    pub findings: &'static [&'static str],
 }
 
 /// Everything analyzers may consult: code catalogs and settings (thresholds, limits).

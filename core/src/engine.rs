@@ -53,6 +53,13 @@ pub struct Summary {
     )]
     pub last_record: Option<DateTime<Utc>>,
     pub findings: BTreeMap<Severity, u64>,
+    /// Findings dropped by the configuration (`[rules] disable`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub suppressed: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The result of a run.

@@ -4,11 +4,13 @@
 pub mod analyzer;
 pub mod catalog;
 pub mod classify;
+pub mod config;
 pub mod engine;
 pub mod finding;
 pub mod ingest;
 pub mod record;
 pub mod redact;
+pub mod rules;
 pub mod settings;
 pub mod time;
 pub mod value;

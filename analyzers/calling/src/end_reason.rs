@@ -36,6 +36,7 @@ impl Analyzer for EndReasons {
             id: "calling/end-reason",
             title: "Call end reasons",
             families: &[Family::Calling],
+            findings: &["calling/end-reason"],
         }
     }
 
@@ -167,7 +168,10 @@ impl EntityAnalysis for EndReasons {
                 .iter()
                 .find(|(k, e)| !k.starts_with("c:") && e.code == code && e.subcode == subcode)
                 .map(|(k, _)| k.clone());
-            if let (Some(target), Some(client)) = (target, participants.remove(&key)) {
+            let Some(target) = target else {
+                continue;
+            };
+            if let Some(client) = participants.remove(&key) {
                 if let Some(end) = participants.get_mut(&target) {
                     end.occurrences.merge(client.occurrences);
                 }

@@ -35,6 +35,7 @@ impl Analyzer for RequestErrors {
             id: "chat/request-error",
             title: "Failed chat requests",
             families: &[Family::Chat],
+            findings: &["chat/request-error"],
         }
     }
 

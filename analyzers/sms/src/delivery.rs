@@ -40,6 +40,7 @@ impl Analyzer for Delivery {
             id: "sms/delivery",
             title: "SMS delivery outcomes",
             families: &[Family::Sms, Family::Unknown],
+            findings: &["sms/delivery-failed", "sms/send-refused"],
         }
     }
 

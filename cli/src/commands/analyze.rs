@@ -4,17 +4,18 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use acs_triage_core::analyzer::Context;
-use acs_triage_core::catalog::Catalogs;
+use std::sync::Arc;
+
 use acs_triage_core::classify::Classifier;
 use acs_triage_core::engine::{self, RunOptions};
-use acs_triage_core::settings::Settings;
+use acs_triage_core::rules::{RuleAnalyzer, RuleSet};
 use acs_triage_core::{Analyzer, Severity};
 use clap::{Args, ValueEnum};
-use miette::{IntoDiagnostic, Result, miette};
+use miette::miette;
 
-use crate::analyzers;
 use crate::render::{self, Report};
+use crate::setup::{self, SetupArgs};
+use crate::{CommandResult, analyzers};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
@@ -50,35 +51,38 @@ pub struct AnalyzeArgs {
     /// Follow symbolic links inside folders (loops are detected and reported).
     #[arg(long)]
     pub follow_symlinks: bool,
+    #[command(flatten)]
+    pub setup: SetupArgs,
 }
 
-/// Builds the analysis context from the bundled data.
-pub fn bundled_context() -> Result<Context> {
-    let catalogs = Catalogs::bundled().into_diagnostic()?;
-    let settings = Settings::bundled().into_diagnostic()?;
-    Ok(Context { catalogs, settings })
-}
-
-pub fn run(args: AnalyzeArgs, out: &mut dyn Write) -> Result<ExitCode> {
+pub fn run(args: AnalyzeArgs, out: &mut dyn Write) -> CommandResult {
     if args.threads == Some(0) {
-        return Err(miette!("--threads must be at least 1"));
+        return Err(miette!("--threads must be at least 1").into());
     }
-    let ctx = bundled_context()?;
-    let analyzers: Vec<&dyn Analyzer> = analyzers::registered();
+    let setup = setup::load(&args.setup)?;
+    let mut analyzers: Vec<&dyn Analyzer> = analyzers::registered()
+        .into_iter()
+        .filter(|a| !setup.disabled_analyzers.contains(a.info().id))
+        .collect();
+    let rule_analyzer = RuleAnalyzer::new(Arc::new(RuleSet::new(setup.rules.clone())));
+    if !setup.rules.is_empty() {
+        analyzers.push(&rule_analyzer);
+    }
     let options = RunOptions {
         threads: args.threads,
         follow_symlinks: args.follow_symlinks,
-        ..RunOptions::default()
+        limits: setup.limits.clone(),
     };
-    let analysis = engine::run(
+    let mut analysis = engine::run(
         &args.paths,
         &analyzers,
-        &ctx,
+        &setup.context,
         Classifier::bundled(),
         &options,
         None,
     )
     .map_err(|e| miette!("{e}"))?;
+    setup.apply_overrides(&mut analysis);
 
     let report = Report::new(&analysis);
     let written = match args.format {
@@ -89,7 +93,7 @@ pub fn run(args: AnalyzeArgs, out: &mut dyn Write) -> Result<ExitCode> {
         Ok(()) => {}
         // A closed pipe (`| head`) is not an error of the analysis.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
-        Err(e) => return Err(miette!("cannot write the report: {e}")),
+        Err(e) => return Err(miette!("cannot write the report: {e}").into()),
     }
 
     let threshold = match args.fail_on {

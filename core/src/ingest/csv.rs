@@ -21,7 +21,7 @@ pub fn read_csv(reader: &mut dyn BufRead, out: &mut Collector<'_>) {
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
-        .from_reader(reader);
+        .from_reader(crate::ingest::lines::CrlfToLf::new(reader));
     let headers = match csv.headers() {
         Ok(h) => h.clone(),
         Err(e) => {

@@ -204,6 +204,71 @@ impl<R: std::io::Read> ChunkedLines<R> {
     }
 }
 
+/// Turns CRLF line ends into LF as bytes are read. The csv reader counts the lines of CRLF files
+/// one short; fed LF, its record line numbers are right (portal exports are CRLF).
+pub struct CrlfToLf<R> {
+    inner: R,
+    /// A `\r` read at the end of the previous chunk, not yet known to precede `\n`.
+    pending_cr: bool,
+}
+
+impl<R> CrlfToLf<R> {
+    pub fn new(inner: R) -> Self {
+        CrlfToLf {
+            inner,
+            pending_cr: false,
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for CrlfToLf<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if out.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            let mut buf = vec![0u8; out.len()];
+            let n = self.inner.read(&mut buf)?;
+            if n == 0 {
+                if self.pending_cr {
+                    self.pending_cr = false;
+                    out[0] = b'\r';
+                    return Ok(1);
+                }
+                return Ok(0);
+            }
+            let mut w = 0;
+            for (i, &b) in buf[..n].iter().enumerate() {
+                if self.pending_cr {
+                    self.pending_cr = false;
+                    if b != b'\n' {
+                        out[w] = b'\r';
+                        w += 1;
+                    }
+                }
+                if b == b'\r' {
+                    if i + 1 < n {
+                        if buf[i + 1] != b'\n' {
+                            out[w] = b'\r';
+                            w += 1;
+                        }
+                    } else {
+                        self.pending_cr = true;
+                    }
+                    continue;
+                }
+                if w < out.len() {
+                    out[w] = b;
+                    w += 1;
+                }
+            }
+            if w > 0 {
+                return Ok(w);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,6 +312,25 @@ mod tests {
                 (Line::TooLong(a), Some(Chunk::TooLong(b))) => assert_eq!(a, b),
                 (a, b) => panic!("{a:?} vs {b:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn crlf_becomes_lf_across_chunk_edges() {
+        use std::io::Read;
+        let data = b"a\r\nb\rc\r\n\r\nd\r";
+        for chunk in 1..6 {
+            let mut out = Vec::new();
+            let mut r = CrlfToLf::new(BufReader::with_capacity(chunk, &data[..]));
+            let mut buf = [0u8; 3];
+            loop {
+                let n = r.read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                out.extend_from_slice(&buf[..n]);
+            }
+            assert_eq!(out, b"a\nb\rc\n\nd\r", "chunk {chunk}");
         }
     }
 

@@ -17,6 +17,7 @@ impl Analyzer for SlowOperations {
             id: "example/slow-operation",
             title: "Slow operations",
             families: &[], // every family
+            findings: &["example/slow-operation"],
         }
     }
 
