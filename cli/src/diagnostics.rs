@@ -60,10 +60,13 @@ fn located(
 /// A report for one rule file's problems.
 pub fn rule_file(e: &RuleFileError) -> miette::Report {
     let n = e.problems.len();
+    // The title names the file only; each snippet below gives its full path, line and column.
+    let name = std::path::Path::new(&e.path)
+        .file_name()
+        .map_or(e.path.clone(), |n| n.to_string_lossy().into_owned());
     miette::Report::new(FileProblems {
         title: format!(
-            "{}: {n} problem{} in this rule file; no rule from it was loaded",
-            e.path,
+            "{n} problem{} in rule file {name}; no rule from it was loaded",
             if n == 1 { "" } else { "s" }
         ),
         problems: e

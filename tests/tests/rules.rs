@@ -80,7 +80,7 @@ fn broken_rule_file_reports_every_problem_with_location() {
     let analyzed = run(&["analyze", "--rules", &broken, &path_in("examples/logs")]);
     assert_eq!(analyzed.code, 2);
     assert!(analyzed.stdout.is_empty());
-    assert!(analyzed.stderr.contains("problems in this rule file"));
+    assert!(analyzed.stderr.contains("problems in rule file typos.toml"));
 }
 
 #[test]
