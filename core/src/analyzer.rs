@@ -154,3 +154,95 @@ pub fn registered() -> Vec<&'static dyn Analyzer> {
     all.sort_by_key(|a| a.info().id);
     all
 }
+
+/// A record predicate shared by a collector and its passes.
+type Select = std::sync::Arc<dyn Fn(&Record<'_>) -> bool + Send + Sync>;
+
+/// Keeps owned copies of the records a predicate selects (e.g. every record of one call for
+/// `analyze --call`). The records are handed back through [`Collected`] after the run.
+pub struct Collector {
+    select: Select,
+    collected: Collected,
+    limit: usize,
+}
+
+/// Where a [`Collector`] leaves its records, sorted by input position.
+#[derive(Clone, Default)]
+pub struct Collected(std::sync::Arc<std::sync::Mutex<Vec<Record<'static>>>>);
+
+impl Collected {
+    /// Takes the records out.
+    pub fn take(&self) -> Vec<Record<'static>> {
+        match self.0.lock() {
+            Ok(mut v) => std::mem::take(&mut *v),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+        }
+    }
+}
+
+impl Collector {
+    /// Collects up to `limit` records that `select` accepts.
+    pub fn new(
+        select: impl Fn(&Record<'_>) -> bool + Send + Sync + 'static,
+        limit: usize,
+    ) -> (Collector, Collected) {
+        let collected = Collected::default();
+        (
+            Collector {
+                select: std::sync::Arc::new(select),
+                collected: collected.clone(),
+                limit,
+            },
+            collected,
+        )
+    }
+}
+
+impl Analyzer for Collector {
+    fn info(&self) -> AnalyzerInfo {
+        AnalyzerInfo {
+            id: "collector",
+            title: "Record collector",
+            families: &[],
+            findings: &[],
+        }
+    }
+
+    fn start(&self, _ctx: &Context) -> Box<dyn Pass> {
+        Box::new(CollectPass {
+            select: self.select.clone(),
+            records: Vec::new(),
+            collected: self.collected.clone(),
+            limit: self.limit,
+        })
+    }
+}
+
+struct CollectPass {
+    select: Select,
+    records: Vec<Record<'static>>,
+    collected: Collected,
+    limit: usize,
+}
+
+impl Pass for CollectPass {
+    fn observe(&mut self, _ctx: &Context, record: &Record<'_>) {
+        if self.records.len() < self.limit && (self.select)(record) {
+            self.records.push(record.clone().into_owned());
+        }
+    }
+
+    fn merge(&mut self, other: Box<dyn Pass>) {
+        let other = downcast_pass::<CollectPass>(other);
+        self.records.extend(other.records);
+    }
+
+    fn finish(self: Box<Self>, _ctx: &Context, _out: &mut Vec<Finding>) {
+        let mut records = self.records;
+        records.sort_by_key(|r| r.origin);
+        records.truncate(self.limit);
+        if let Ok(mut slot) = self.collected.0.lock() {
+            *slot = records;
+        }
+    }
+}

@@ -294,6 +294,72 @@ fn normalize_phrase(p: &str) -> String {
     p.trim().trim_end_matches('.').trim().to_ascii_lowercase()
 }
 
+/// A User Facing Diagnostic of the Calling SDK.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct UfdEntry {
+    /// The SDK's name (`networkRelaysNotReachable`).
+    pub name: String,
+    /// `flag` (true/false) or `quality` (Good/Poor/Bad, 1/2/3).
+    pub kind: String,
+    /// Values that are a problem, `|`-separated.
+    pub bad_values: String,
+    pub severity: Judgement,
+    #[serde(default)]
+    pub cause: String,
+    pub meaning: String,
+    pub action: String,
+    #[serde(default)]
+    pub source: String,
+}
+
+impl UfdEntry {
+    /// True when `value` is one of the bad values (case ignored).
+    /// Log Analytics stores every diagnostic as a quality string (`DiagnosticQuality`), flags
+    /// included, so `Poor` and `Bad` are bad for every name.
+    pub fn is_bad(&self, value: &str) -> bool {
+        let v = value.trim();
+        self.bad_values
+            .split('|')
+            .any(|b| b.trim().eq_ignore_ascii_case(v))
+            || v.eq_ignore_ascii_case("poor")
+            || v.eq_ignore_ascii_case("bad")
+    }
+}
+
+/// The User Facing Diagnostics table.
+#[derive(Debug, Clone, Default)]
+pub struct UfdTable {
+    pub entries: Vec<UfdEntry>,
+}
+
+impl UfdTable {
+    pub fn parse(text: &str, file: &str) -> Result<UfdTable, CatalogError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        let mut entries = Vec::new();
+        for (i, row) in reader.deserialize::<UfdEntry>().enumerate() {
+            entries.push(row.map_err(|e| CatalogError {
+                file: file.to_owned(),
+                row: i as u64 + 1,
+                message: e.to_string(),
+            })?);
+        }
+        Ok(UfdTable { entries })
+    }
+
+    /// The entry of a diagnostic name (case ignored).
+    pub fn get(&self, name: &str) -> Option<&UfdEntry> {
+        self.entries
+            .iter()
+            .find(|e| e.name.eq_ignore_ascii_case(name.trim()))
+    }
+}
+
+/// The bundled User Facing Diagnostics table.
+pub const BUNDLED_UFD: &str = include_str!("../../rules/catalog/user_facing_diagnostics.csv");
+
 /// All code tables.
 #[derive(Debug, Clone)]
 pub struct Catalogs {
@@ -303,6 +369,7 @@ pub struct Catalogs {
     pub sms_send: CodeTable,
     pub chat: CodeTable,
     pub identity: CodeTable,
+    pub ufd: UfdTable,
 }
 
 impl Catalogs {
@@ -317,6 +384,7 @@ impl Catalogs {
             sms_send: load(CatalogKind::SmsSend)?,
             chat: load(CatalogKind::Chat)?,
             identity: load(CatalogKind::IdentityAuth)?,
+            ufd: UfdTable::parse(BUNDLED_UFD, "user_facing_diagnostics.csv")?,
         })
     }
 

@@ -33,6 +33,8 @@ pub enum StreamKind {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MediaThreshold {
+    /// Lower = more important (its action is the one given when several thresholds fail).
+    pub rank: u32,
     pub field: String,
     pub label: String,
     pub unit: String,
@@ -40,6 +42,15 @@ pub struct MediaThreshold {
     pub value: f64,
     pub streams: StreamKind,
     pub source: String,
+    /// The next step when a stream is poor by this measure.
+    pub action: String,
+}
+
+impl StreamKind {
+    /// True when a threshold for `self` applies to a stream of `kind`.
+    pub fn covers(self, kind: StreamKind) -> bool {
+        self == StreamKind::All || self == kind
+    }
 }
 
 impl MediaThreshold {

@@ -10,7 +10,13 @@ fn registry_holds_exactly_the_expected_analyzers() {
         .collect();
     assert_eq!(
         ids,
-        ["calling/end-reason", "chat/request-error", "sms/delivery"],
+        [
+            "call-automation/results",
+            "calling/calls",
+            "calling/media-quality",
+            "chat/request-error",
+            "sms/delivery"
+        ],
         "registered analyzers (sorted by ID)"
     );
     let unique: BTreeSet<&str> = ids.iter().copied().collect();

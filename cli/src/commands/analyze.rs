@@ -6,10 +6,11 @@ use std::process::ExitCode;
 
 use std::sync::Arc;
 
+use acs_triage_core::analyzer::Collector;
 use acs_triage_core::classify::Classifier;
 use acs_triage_core::engine::{self, RunOptions};
 use acs_triage_core::rules::{RuleAnalyzer, RuleSet};
-use acs_triage_core::{Analyzer, Severity};
+use acs_triage_core::{Analyzer, IdKind, Severity};
 use clap::{Args, ValueEnum};
 use miette::miette;
 
@@ -51,9 +52,16 @@ pub struct AnalyzeArgs {
     /// Follow symbolic links inside folders (loops are detected and reported).
     #[arg(long)]
     pub follow_symlinks: bool,
+    /// Tell one call's story instead: participants, timeline, streams, end reasons, findings
+    /// and the IDs to give Azure support.
+    #[arg(long, value_name = "CALL_ID")]
+    pub call: Option<String>,
     #[command(flatten)]
     pub setup: SetupArgs,
 }
+
+/// Records of one call kept for its story (a call has a few hundred at most).
+const STORY_RECORD_LIMIT: usize = 200_000;
 
 pub fn run(args: AnalyzeArgs, out: &mut dyn Write) -> CommandResult {
     if args.threads == Some(0) {
@@ -67,6 +75,18 @@ pub fn run(args: AnalyzeArgs, out: &mut dyn Write) -> CommandResult {
     let rule_analyzer = RuleAnalyzer::new(Arc::new(RuleSet::new(setup.rules.clone())));
     if !setup.rules.is_empty() {
         analyzers.push(&rule_analyzer);
+    }
+    let wanted = args.call.clone().map(|c| c.trim().to_owned());
+    let collector = wanted.clone().map(|id| {
+        Collector::new(
+            move |r: &acs_triage_core::Record<'_>| {
+                r.call_id().is_some_and(|c| c.eq_ignore_ascii_case(&id))
+            },
+            STORY_RECORD_LIMIT,
+        )
+    });
+    if let Some((c, _)) = &collector {
+        analyzers.push(c);
     }
     let options = RunOptions {
         threads: args.threads,
@@ -84,6 +104,10 @@ pub fn run(args: AnalyzeArgs, out: &mut dyn Write) -> CommandResult {
     .map_err(|e| miette!("{e}"))?;
     setup.apply_overrides(&mut analysis);
 
+    if let (Some(call_id), Some((_, collected))) = (wanted, &collector) {
+        return story(&call_id, collected.take(), &analysis, &setup, &args, out);
+    }
+
     let report = Report::new(&analysis);
     let written = match args.format {
         OutputFormat::Human => render::human::render(&report, out),
@@ -96,16 +120,72 @@ pub fn run(args: AnalyzeArgs, out: &mut dyn Write) -> CommandResult {
         Err(e) => return Err(miette!("cannot write the report: {e}").into()),
     }
 
-    let threshold = match args.fail_on {
+    Ok(exit_code(
+        args.fail_on,
+        analysis.findings.iter().map(|f| f.severity),
+    ))
+}
+
+fn exit_code(fail_on: FailOn, severities: impl IntoIterator<Item = Severity>) -> ExitCode {
+    let threshold = match fail_on {
         FailOn::Info => Some(Severity::Info),
         FailOn::Warning => Some(Severity::Warning),
         FailOn::Error => Some(Severity::Error),
         FailOn::Never => None,
     };
-    let failing = threshold.is_some_and(|t| analysis.findings.iter().any(|f| f.severity >= t));
-    Ok(if failing {
+    let mut severities = severities.into_iter();
+    if threshold.is_some_and(|t| severities.any(|s| s >= t)) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    })
+    }
+}
+
+/// `--call`: the story of one call and its findings.
+fn story(
+    call_id: &str,
+    records: Vec<acs_triage_core::Record<'static>>,
+    analysis: &engine::Analysis,
+    setup: &acs_triage_core::config::Setup,
+    args: &AnalyzeArgs,
+    out: &mut dyn Write,
+) -> CommandResult {
+    if records.is_empty() {
+        return Err(miette!(
+            help = "check the ID (a call ID is the correlationId of CallSummary records); `acs-triage analyze` lists calls with problems",
+            "no record in the inputs mentions call {call_id}"
+        )
+        .into());
+    }
+    let story =
+        acs_triage_calling::story::build(&setup.context, call_id, &records, &analysis.paths);
+    let linked = |kind: &str, v: &str| {
+        story
+            .support_ids
+            .get(kind)
+            .is_some_and(|list| list.iter().any(|x| x == v))
+    };
+    let findings: Vec<render::FindingOut> = analysis
+        .findings
+        .iter()
+        .filter(|f| {
+            f.ids.iter().any(|(k, v)| match k {
+                IdKind::CallId => v.eq_ignore_ascii_case(call_id),
+                IdKind::ServerCallId => linked("serverCallId", v),
+                IdKind::CallConnectionId => linked("callConnectionId", v),
+                _ => false,
+            })
+        })
+        .map(|f| render::finding_out(analysis, f))
+        .collect();
+    let written = match args.format {
+        OutputFormat::Human => render::story::human(&story, &findings, out),
+        OutputFormat::Json => render::story::json(&story, &findings, out),
+    };
+    match written.and_then(|_| out.flush()) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(miette!("cannot write the report: {e}").into()),
+    }
+    Ok(exit_code(args.fail_on, findings.iter().map(|f| f.severity)))
 }

@@ -200,7 +200,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn render_finding(f: &FindingOut, out: &mut dyn Write) -> io::Result<()> {
+pub fn render_finding(f: &FindingOut, out: &mut dyn Write) -> io::Result<()> {
     let style = severity_style(f.severity);
     writeln!(
         out,

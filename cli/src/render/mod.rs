@@ -2,6 +2,7 @@
 
 pub mod human;
 pub mod json;
+pub mod story;
 
 use std::collections::BTreeMap;
 
@@ -78,7 +79,7 @@ fn evidence_out(analysis: &Analysis, e: &Evidence) -> EvidenceOut {
     }
 }
 
-fn finding_out(analysis: &Analysis, f: &Finding) -> FindingOut {
+pub fn finding_out(analysis: &Analysis, f: &Finding) -> FindingOut {
     FindingOut {
         id: f.id.clone(),
         severity: f.severity,

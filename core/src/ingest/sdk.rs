@@ -29,6 +29,7 @@ struct Patterns {
     call_id: Regex,
     participant_id: Regex,
     status: Regex,
+    code_pair: Regex,
     retry: Regex,
     request: Regex,
     response: Regex,
@@ -60,6 +61,9 @@ fn patterns() -> &'static Patterns {
                 r#"(?i)\bparticipant[ _.-]?id\b["']?\s*[:=]\s*["']?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"#,
             ),
             status: re(r"^Response status code: (?P<status>\d{3})"),
+            code_pair: re(
+                r"(?i)\bcode\s*[=:]\s*(?P<code>\d{1,6})\b(?:.*?\bsub_?code\s*[=:]\s*(?P<sub>\d{1,7})\b)?",
+            ),
             retry: re(r"^Retry (?P<n>\d+):"),
             request: re(
                 r"^Request \[(?P<id>[^\]]+)\] (?P<method>GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (?P<uri>\S+)",
@@ -309,9 +313,17 @@ fn web_record(
         top("package", text_value(pkg)),
         top("level", text_value(level)),
     ];
+    // A time before the logger name (browser console) or right after it (custom loggers print
+    // `azure:ACS:error 2/23/2021, 14:35:31:438 [CallClient]...`).
     let time = caps
         .name("pre")
-        .and_then(|m| parse_timestamp(m.as_str().trim().trim_matches(['[', ']'])));
+        .and_then(|m| parse_timestamp(m.as_str().trim().trim_matches(['[', ']'])))
+        .or_else(|| {
+            let head = message.split('[').next().unwrap_or("").trim();
+            (!head.is_empty() && head.len() <= 32)
+                .then(|| parse_timestamp(head))
+                .flatten()
+        });
     let mut family = classifier.logger_family(pkg);
 
     if let Some(c) = p.call_id.captures(&message) {
@@ -371,6 +383,13 @@ fn web_record(
     }
     if let Some(reason) = embedded_reason(&message) {
         fields.extend(reason);
+    } else if let Some(c) = p.code_pair.captures(&message) {
+        // `Call end reason=NoNgcEndpoint, code=480, subCode=10037` (SDK) and
+        // `call end reason={code=480, subCode=10037}` (the quickstart's own line).
+        fields.push(top("code", number_value(&c["code"])));
+        if let Some(sub) = c.name("sub") {
+            fields.push(top("subCode", number_value(sub.as_str())));
+        }
     }
     fields.push(top("message", Value::Str(Cow::Owned(message))));
 
@@ -586,6 +605,21 @@ mod tests {
             Some(Format::DotnetLog)
         );
         assert_eq!(detect_line("hello"), None);
+    }
+
+    #[test]
+    fn end_reasons_written_as_pairs() {
+        let p = patterns();
+        let c = p
+            .code_pair
+            .captures("Call end reason=NoNgcEndpoint, code=480, subCode=10037")
+            .unwrap();
+        assert_eq!((&c["code"], &c["sub"]), ("480", "10037"));
+        let c = p
+            .code_pair
+            .captures("Call ended, call end reason={code=0, subCode=0}")
+            .unwrap();
+        assert_eq!(&c["code"], "0");
     }
 
     #[test]

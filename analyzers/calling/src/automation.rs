@@ -1,0 +1,281 @@
+//! `call-automation/results`: Call Automation outcomes decoded with
+//! `rules/catalog/call_automation_result_codes.csv`.
+//!
+//! Sources: callback events (`resultInformation` with `code`, `subCode`, `message`, and sometimes
+//! `sipDetails` / `q850Details` when the far end or a carrier answered), the
+//! `ACSCallAutomationMediaSummary` table (`ResultCode` / `ResultSubcode`), and the
+//! `ACSCallAutomationIncomingOperations` table (HTTP `ResultSignature` of each API request).
+//! Results are grouped per call connection (the stable key of a Call Automation leg), event and
+//! code.
+
+use acs_triage_core::analyzer::{
+    Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Pass,
+};
+use acs_triage_core::catalog::Judgement;
+use acs_triage_core::{Evidence, Family, Finding, IdKind, Occurrences, Record, Severity};
+
+use crate::calls::code_label;
+
+const FIELDS: &[&str] = &[
+    "type",
+    "OperationName",
+    "resultInformation.code",
+    "resultInformation.subCode",
+    "resultInformation.message",
+    "resultInformation.sipDetails.code",
+    "resultInformation.q850Details.code",
+    "ResultCode",
+    "ResultSubcode",
+    "ResultSignature",
+    "operationContext",
+];
+
+pub struct Automation;
+
+pub static AUTOMATION: Automation = Automation;
+
+impl Analyzer for Automation {
+    fn info(&self) -> AnalyzerInfo {
+        AnalyzerInfo {
+            id: "call-automation/results",
+            title: "Call Automation results",
+            families: &[Family::CallAutomation, Family::Unknown],
+            findings: &["call-automation/result", "call-automation/request-failed"],
+        }
+    }
+
+    fn start(&self, _ctx: &Context) -> Box<dyn Pass> {
+        Box::new(EntityPass::new(&AUTOMATION))
+    }
+}
+
+/// One Call Automation outcome read from a record.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Outcome {
+    /// Callback event or operation (`PlayFailed`, `Play`, `CreateCall`...).
+    pub event: String,
+    pub code: i64,
+    pub subcode: Option<i64>,
+    /// HTTP status of an API request (not a callback result).
+    pub request: bool,
+}
+
+fn short_event(event: &str) -> String {
+    event.rsplit('.').next().unwrap_or(event).to_owned()
+}
+
+/// The outcome a record reports, if any.
+pub fn outcome(record: &Record<'_>) -> Option<Outcome> {
+    if let Some(code) = record.int("resultInformation.code") {
+        let event = record
+            .text("type")
+            .or_else(|| record.text("eventType"))
+            .map(|t| short_event(&t))
+            .unwrap_or_else(|| "result".to_owned());
+        return Some(Outcome {
+            event,
+            code,
+            subcode: record.int("resultInformation.subCode"),
+            request: false,
+        });
+    }
+    if let Some(code) = record.int("ResultCode") {
+        return Some(Outcome {
+            event: record
+                .text("OperationName")
+                .map(|c| c.into_owned())
+                .unwrap_or_else(|| "media operation".to_owned()),
+            code,
+            subcode: record.int("ResultSubcode"),
+            request: false,
+        });
+    }
+    if record.family == Family::CallAutomation && record.is_category("CallAutomationOperational") {
+        let status = record.int("ResultSignature")?;
+        return Some(Outcome {
+            event: record
+                .text("OperationName")
+                .map(|c| c.into_owned())
+                .unwrap_or_else(|| "request".to_owned()),
+            code: status,
+            subcode: None,
+            request: true,
+        });
+    }
+    None
+}
+
+fn judged(ctx: &Context, o: &Outcome) -> Judgement {
+    if o.request && o.code < 400 {
+        return Judgement::Normal;
+    }
+    match ctx.catalogs.call_automation.decode(o.code, o.subcode) {
+        Some(d) => d.entry.severity,
+        None if o.code < 400 => Judgement::Normal,
+        None => Judgement::Warning,
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Results {
+    occurrences: Occurrences,
+    call_id: Option<String>,
+    server_call_id: Option<String>,
+    message: Option<String>,
+    sip: Option<String>,
+    q850: Option<String>,
+}
+
+fn keep_min(slot: &mut Option<String>, v: Option<String>) {
+    if let Some(v) = v {
+        if slot.as_ref().is_none_or(|s| v < *s) {
+            *slot = Some(v);
+        }
+    }
+}
+
+type Key = (String, Outcome);
+
+impl EntityAnalysis for Automation {
+    type Key = Key;
+    type State = Results;
+
+    fn key(&self, ctx: &Context, record: &Record<'_>) -> Option<Key> {
+        let o = outcome(record)?;
+        if judged(ctx, &o) == Judgement::Normal {
+            return None;
+        }
+        let leg = record
+            .call_connection_id()
+            .or_else(|| record.text("correlationId"))
+            .map(|c| c.into_owned())
+            .unwrap_or_default();
+        Some((leg, o))
+    }
+
+    fn observe(&self, _ctx: &Context, s: &mut Results, record: &Record<'_>) {
+        s.occurrences.add(Evidence::from_record(record, FIELDS));
+        keep_min(
+            &mut s.call_id,
+            record.text("correlationId").map(|c| c.into_owned()),
+        );
+        keep_min(
+            &mut s.server_call_id,
+            record.server_call_id().map(|c| c.into_owned()),
+        );
+        keep_min(
+            &mut s.message,
+            record
+                .text("resultInformation.message")
+                .or_else(|| record.text("ResultMessage"))
+                .map(|c| c.into_owned()),
+        );
+        let detail = |code: &str, msg: &str| {
+            record.text(code).map(|c| match record.text(msg) {
+                Some(m) => format!("{c} {m}"),
+                None => c.into_owned(),
+            })
+        };
+        keep_min(
+            &mut s.sip,
+            detail(
+                "resultInformation.sipDetails.code",
+                "resultInformation.sipDetails.message",
+            ),
+        );
+        keep_min(
+            &mut s.q850,
+            detail(
+                "resultInformation.q850Details.code",
+                "resultInformation.q850Details.message",
+            ),
+        );
+    }
+
+    fn merge(&self, into: &mut Results, from: Results) {
+        into.occurrences.merge(from.occurrences);
+        keep_min(&mut into.call_id, from.call_id);
+        keep_min(&mut into.server_call_id, from.server_call_id);
+        keep_min(&mut into.message, from.message);
+        keep_min(&mut into.sip, from.sip);
+        keep_min(&mut into.q850, from.q850);
+    }
+
+    fn finish(&self, ctx: &Context, key: Key, s: Results, out: &mut Vec<Finding>) {
+        let (leg, o) = key;
+        let decoded = ctx.catalogs.call_automation.decode(o.code, o.subcode);
+        let severity = match judged(ctx, &o).severity() {
+            Some(sev) => sev,
+            None => return,
+        };
+        let label = code_label(o.code, o.subcode);
+        let (meaning, action, source) = match decoded {
+            Some(d) => (
+                d.entry.meaning.clone(),
+                d.entry.action.clone(),
+                Some(d.entry.source.clone()),
+            ),
+            None => (
+                "This result is in no published Call Automation table.".to_owned(),
+                "Read the result message; if the service keeps returning it, open an Azure support request with the call connection and server call IDs.".to_owned(),
+                None,
+            ),
+        };
+        let mut extra = String::new();
+        if let Some(m) = &s.message {
+            extra.push_str(&format!(" The service said: \"{m}\"."));
+        }
+        match (&s.sip, &s.q850) {
+            (Some(sip), Some(q)) => extra.push_str(&format!(
+                " The far end answered SIP {sip} (Q.850 {q}): the carrier or SBC decided this, not ACS."
+            )),
+            (Some(sip), None) => extra.push_str(&format!(" The far end answered SIP {sip}.")),
+            (None, Some(q)) => extra.push_str(&format!(" Q.850 cause {q}.")),
+            (None, None) => {}
+        }
+        let leg_text = if leg.is_empty() {
+            "a call".to_owned()
+        } else {
+            format!("call connection {leg}")
+        };
+        let count = if s.occurrences.count > 1 {
+            format!(" ({} times)", s.occurrences.count)
+        } else {
+            String::new()
+        };
+        let (id, title, what) = if o.request {
+            (
+                "call-automation/request-failed",
+                format!("Call Automation request {} failed with {label}", o.event),
+                format!(
+                    "The {} request for {leg_text} failed with HTTP {label}{count}",
+                    o.event
+                ),
+            )
+        } else {
+            (
+                "call-automation/result",
+                format!("Call Automation {} with {label}", o.event),
+                format!("{} reported {label} for {leg_text}{count}", o.event),
+            )
+        };
+        let severity = if o.request && o.code >= 500 && severity < Severity::Error {
+            Severity::Error
+        } else {
+            severity
+        };
+        let mut f = Finding::new(id, severity, title)
+            .message(format!("{what}: {meaning}{extra}"))
+            .action(action)
+            .code(label)
+            .docs("https://learn.microsoft.com/azure/communication-services/resources/troubleshooting/voice-video-calling/troubleshooting-codes")
+            .id_value(IdKind::CallConnectionId, (!leg.is_empty()).then_some(&leg))
+            .id_value(IdKind::CallId, s.call_id.as_deref())
+            .id_value(IdKind::ServerCallId, s.server_call_id.as_deref())
+            .occurrences(s.occurrences);
+        if let Some(src) = source {
+            f = f.source(src);
+        }
+        out.push(f);
+    }
+}

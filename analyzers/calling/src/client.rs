@@ -1,0 +1,463 @@
+//! Client-side evidence of a call: failed SDK operations and User Facing Diagnostics (UFD), from
+//! the CallClientOperations table and web SDK console logs.
+//!
+//! UFD names, their bad values, severities and actions are data
+//! (`rules/catalog/user_facing_diagnostics.csv`). A bad value later followed by a good one for the
+//! same participant recovered; one that never did is reported as such.
+
+use std::collections::BTreeMap;
+
+use acs_triage_core::analyzer::Context;
+use acs_triage_core::catalog::{CodeEntry, Judgement, UfdEntry};
+use acs_triage_core::ingest::flatten::parse_object;
+use acs_triage_core::{Evidence, Finding, IdKind, Occurrences, Record, Severity};
+use chrono::{DateTime, Utc};
+
+use crate::calls::{Source, code_label, when};
+
+const OPERATION_FIELDS: &[&str] = &[
+    "OperationName",
+    "ResultType",
+    "ResultSignature",
+    "OperationPayload",
+    "code",
+    "subCode",
+    "message",
+];
+
+/// True when a web SDK line reports how a call ended (rather than an API error).
+pub fn is_end_reason_line(record: &Record<'_>) -> bool {
+    let message = record
+        .text("message")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    ["ended", "endreason", "end reason", "callend"]
+        .iter()
+        .any(|w| message.contains(w))
+}
+
+/// A failed client operation.
+#[derive(Debug, Clone)]
+pub struct ClientEvent {
+    pub participant: Option<String>,
+    pub operation: String,
+    pub code: Option<i64>,
+    pub subcode: Option<i64>,
+    pub evidence: Evidence,
+}
+
+/// Reads a JSON payload held as text (OperationPayload) into (lower-case key, value) pairs.
+fn payload_pairs(record: &Record<'_>) -> Vec<(String, String)> {
+    let Some(text) = record.text("OperationPayload") else {
+        return Vec::new();
+    };
+    let text = text.trim();
+    if !text.starts_with('{') {
+        return Vec::new();
+    }
+    match parse_object(text.as_bytes()) {
+        Ok(fields) => fields
+            .into_iter()
+            .map(|f| {
+                let name = f
+                    .name
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or(&f.name)
+                    .to_ascii_lowercase();
+                (name, f.value.to_text().into_owned())
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+fn payload_int(pairs: &[(String, String)], names: &[&str]) -> Option<i64> {
+    pairs
+        .iter()
+        .find(|(k, _)| names.contains(&k.as_str()))
+        .and_then(|(_, v)| v.trim().parse().ok())
+}
+
+/// A failed SDK operation, if the record is one.
+pub fn client_event(_ctx: &Context, record: &Record<'_>, source: Source) -> Option<ClientEvent> {
+    match source {
+        Source::ClientOperations => {
+            let operation = record.text("OperationName")?.into_owned();
+            if operation.eq_ignore_ascii_case("UserFacingDiagnostics") {
+                return None;
+            }
+            // `Failed`, `UnexpectedClientError`, `ExpectedError`...: the catalog judges the code.
+            let failed_type = record.text("ResultType").is_some_and(|t| {
+                let t = t.to_ascii_lowercase();
+                t.starts_with("fail") || t.contains("error")
+            });
+            let signature = record.int("ResultSignature");
+            if !failed_type && signature.is_none_or(|s| s < 400) {
+                return None;
+            }
+            let pairs = payload_pairs(record);
+            let code = payload_int(&pairs, &["code", "errorcode", "resultcode"]).or(signature);
+            let subcode = payload_int(&pairs, &["subcode", "errorsubcode", "resultsubcode"]);
+            Some(ClientEvent {
+                participant: record.participant_id().map(|c| c.into_owned()),
+                operation,
+                code,
+                subcode,
+                evidence: Evidence::from_record(record, OPERATION_FIELDS),
+            })
+        }
+        Source::WebSdk => {
+            let code = record.int("code")?;
+            if is_end_reason_line(record) {
+                return None;
+            }
+            let message = record.text("message").unwrap_or_default();
+            let operation = message
+                .split(['[', '{', ':', '.'])
+                .next()
+                .unwrap_or("SDK call")
+                .trim()
+                .chars()
+                .take(80)
+                .collect::<String>();
+            Some(ClientEvent {
+                participant: record.participant_id().map(|c| c.into_owned()),
+                operation: if operation.is_empty() {
+                    "SDK call".to_owned()
+                } else {
+                    operation
+                },
+                code: Some(code),
+                subcode: record.int("subCode"),
+                evidence: Evidence::from_record(record, &["code", "subCode", "message"]),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// One UFD value seen.
+#[derive(Debug, Clone)]
+pub struct UfdObservation {
+    pub value: String,
+    pub bad: bool,
+    pub evidence: Evidence,
+}
+
+/// The history of one diagnostic for one participant.
+#[derive(Debug, Clone, Default)]
+pub struct UfdTrack {
+    pub bad: Occurrences,
+    /// Worst value seen (the one of the earliest bad evidence).
+    pub bad_value: Option<(Evidence, String)>,
+    /// Times of good values.
+    pub goods: Vec<Option<DateTime<Utc>>>,
+}
+
+impl UfdTrack {
+    pub fn add(&mut self, o: UfdObservation) {
+        if o.bad {
+            if self.bad_value.as_ref().is_none_or(|(e, _)| o.evidence < *e) {
+                self.bad_value = Some((o.evidence.clone(), o.value));
+            }
+            self.bad.add(o.evidence);
+        } else {
+            self.goods.push(o.evidence.time);
+        }
+    }
+
+    pub fn merge(&mut self, other: UfdTrack) {
+        if let Some((e, v)) = other.bad_value {
+            if self.bad_value.as_ref().is_none_or(|(mine, _)| e < *mine) {
+                self.bad_value = Some((e, v));
+            }
+        }
+        self.bad.merge(other.bad);
+        self.goods.extend(other.goods);
+    }
+
+    /// When a good value followed the last bad one.
+    pub fn recovered_at(&self) -> Option<DateTime<Utc>> {
+        let last_bad = self.bad.last?;
+        self.goods
+            .iter()
+            .flatten()
+            .filter(|g| **g > last_bad)
+            .min()
+            .copied()
+    }
+}
+
+fn ufd_from_pairs<'c>(
+    ctx: &'c Context,
+    pairs: &[(String, String)],
+) -> Option<(&'c UfdEntry, String)> {
+    let lookup = |keys: &[&str]| {
+        pairs
+            .iter()
+            .find(|(k, _)| keys.contains(&k.as_str()))
+            .map(|(_, v)| v.clone())
+    };
+    // Log Analytics: `{"DiagnosticChanged": "networkReconnect", "DiagnosticQuality": "Bad"}`.
+    if let Some(name) = lookup(&[
+        "diagnosticchanged",
+        "diagnostickey",
+        "diagnosticname",
+        "name",
+        "diagnostic",
+        "key",
+    ]) {
+        if let Some(entry) = ctx.catalogs.ufd.get(&name) {
+            let value = lookup(&[
+                "diagnosticquality",
+                "diagnosticvalue",
+                "value",
+                "newvalue",
+                "currentvalue",
+            ])
+            .unwrap_or_default();
+            return Some((entry, value));
+        }
+    }
+    // `{"networkRelaysNotReachable": true}`
+    pairs
+        .iter()
+        .find_map(|(k, v)| ctx.catalogs.ufd.get(k).map(|e| (e, v.clone())))
+}
+
+/// A UFD value, if the record carries one: `((participant, name), observation)`.
+pub fn ufd_event(
+    ctx: &Context,
+    record: &Record<'_>,
+    source: Source,
+) -> Option<((String, String), UfdObservation)> {
+    let (entry, value) = match source {
+        Source::ClientOperations => {
+            let op = record.text("OperationName")?;
+            if !op.eq_ignore_ascii_case("UserFacingDiagnostics") {
+                return None;
+            }
+            ufd_from_pairs(ctx, &payload_pairs(record))?
+        }
+        Source::WebSdk => {
+            let message = record.text("message")?;
+            web_ufd(ctx, &message)?
+        }
+        _ => return None,
+    };
+    let participant = record
+        .participant_id()
+        .map(|c| c.into_owned())
+        .unwrap_or_default();
+    let bad = entry.is_bad(&value);
+    Some((
+        (participant, entry.name.clone()),
+        UfdObservation {
+            value,
+            bad,
+            evidence: Evidence::from_record(
+                record,
+                &["OperationName", "OperationPayload", "message"],
+            ),
+        },
+    ))
+}
+
+/// `networkRelaysNotReachable=true`, `networkReconnect: Bad` in a web SDK message.
+fn web_ufd<'c>(ctx: &'c Context, message: &str) -> Option<(&'c UfdEntry, String)> {
+    for entry in &ctx.catalogs.ufd.entries {
+        let Some(at) = message.find(entry.name.as_str()) else {
+            continue;
+        };
+        let rest = message[at + entry.name.len()..]
+            .trim_start_matches(['"', '\''])
+            .trim_start();
+        let rest = rest.strip_prefix([':', '=']).unwrap_or(rest).trim_start();
+        let rest = rest.trim_start_matches(['"', '\'']);
+        let value: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        if !value.is_empty() {
+            return Some((entry, value));
+        }
+    }
+    None
+}
+
+/// A sentence for an end reason when the client's own diagnostics explain it.
+pub fn ufd_hint_for_end(
+    detail: Option<&crate::calls::Detail>,
+    code: i64,
+    sub: Option<i64>,
+    participant: Option<&str>,
+) -> String {
+    let Some(detail) = detail else {
+        return String::new();
+    };
+    if !(code == 410 || code == 490 || code == 496) {
+        return String::new();
+    }
+    let wanted: &[&str] = if code == 410 && sub == Some(3112) {
+        &["networkRelaysNotReachable", "noNetwork"]
+    } else {
+        &["networkReconnect", "noNetwork", "networkRelaysNotReachable"]
+    };
+    let hit = detail.ufd.iter().find(|((p, name), track)| {
+        track.bad.count > 0
+            && wanted.iter().any(|w| w.eq_ignore_ascii_case(name))
+            && (participant.is_none() || p.is_empty() || Some(p.as_str()) == participant)
+    });
+    match hit {
+        Some(((_, name), track)) => format!(
+            " The client reported {name} = {}{} before the call ended, which explains it.",
+            track.bad_value.as_ref().map_or("", |(_, v)| v.as_str()),
+            track
+                .bad
+                .first
+                .map(|t| format!(" at {}", when(Some(t))))
+                .unwrap_or_default()
+        ),
+        None => String::new(),
+    }
+}
+
+fn decode(ctx: &Context, code: i64, sub: Option<i64>) -> Option<&CodeEntry> {
+    // Identity and CallAgent errors first (their subcodes are the most specific), then the calling
+    // tables.
+    if let Some(sub) = sub {
+        if let Some(e) = ctx
+            .catalogs
+            .identity
+            .entries
+            .iter()
+            .find(|e| e.code == Some(code) && e.subcode == Some(sub))
+        {
+            return Some(e);
+        }
+    }
+    ctx.catalogs.calling.decode(code, sub).map(|d| d.entry)
+}
+
+/// Participant, operation, code, subcode.
+type OperationKey = (Option<String>, String, Option<i64>, Option<i64>);
+
+/// Findings of a call's client-side trouble.
+pub fn findings(
+    ctx: &Context,
+    call_id: &str,
+    detail: &crate::calls::Detail,
+    out: &mut Vec<Finding>,
+) {
+    // Failed operations, grouped by participant, operation and code.
+    let mut groups: BTreeMap<OperationKey, Occurrences> = BTreeMap::new();
+    for e in &detail.client {
+        groups
+            .entry((
+                e.participant.clone(),
+                e.operation.clone(),
+                e.code,
+                e.subcode,
+            ))
+            .or_default()
+            .add(e.evidence.clone());
+    }
+    for ((participant, operation, code, sub), occ) in groups {
+        let entry = code.and_then(|c| decode(ctx, c, sub));
+        let severity = match entry.map(|e| e.severity) {
+            Some(Judgement::Normal) => continue,
+            Some(j) => j.severity().unwrap_or(Severity::Warning),
+            None => Severity::Warning,
+        };
+        let label = code
+            .map(|c| code_label(c, sub))
+            .unwrap_or_else(|| "failure".to_owned());
+        let who = participant
+            .as_deref()
+            .map(|p| format!(" for participant {p}"))
+            .unwrap_or_default();
+        let meaning = entry.map_or_else(
+            || "The SDK reported the operation as failed.".to_owned(),
+            |e| e.meaning.clone(),
+        );
+        let times = if occ.count > 1 {
+            format!(" ({} times)", occ.count)
+        } else {
+            String::new()
+        };
+        let mut f = Finding::new(
+            "calling/client-operation-failed",
+            severity,
+            format!("{operation} failed with {label}"),
+        )
+        .message(format!(
+            "{operation} failed{who} in call {call_id} with {label}{times}: {meaning}"
+        ))
+        .action(entry.map_or_else(
+            || "Read the client log around this time for the SDK's error message.".to_owned(),
+            |e| e.action.clone(),
+        ))
+        .code(label)
+        .id_value(IdKind::CallId, (!call_id.is_empty()).then_some(call_id))
+        .id_value(IdKind::ParticipantId, participant.as_deref())
+        .occurrences(occ);
+        if let Some(e) = entry {
+            f = f.source(e.source.clone());
+        }
+        out.push(f);
+    }
+
+    // User Facing Diagnostics.
+    for ((participant, name), track) in &detail.ufd {
+        if track.bad.count == 0 {
+            continue;
+        }
+        let Some(entry) = ctx.catalogs.ufd.get(name) else {
+            continue;
+        };
+        let Some(base) = entry.severity.severity() else {
+            continue;
+        };
+        let recovered = track.recovered_at();
+        let severity = match (recovered, base) {
+            (Some(_), Severity::Error) => Severity::Warning,
+            (Some(_), _) => Severity::Info,
+            (None, s) => s,
+        };
+        let value = track.bad_value.as_ref().map_or("", |(_, v)| v.as_str());
+        let who = if participant.is_empty() {
+            "the client".to_owned()
+        } else {
+            format!("participant {participant}")
+        };
+        let outcome = match recovered {
+            Some(t) => format!(" It recovered at {}.", when(Some(t))),
+            None => " It did not recover before the call or the logs ended.".to_owned(),
+        };
+        out.push(
+            Finding::new(
+                "calling/user-facing-diagnostic",
+                severity,
+                format!("Client diagnostic {name} = {value}"),
+            )
+            .message(format!(
+                "In call {call_id}, {who} reported {name} = {value}{}: {}{outcome}",
+                track
+                    .bad
+                    .first
+                    .map(|t| format!(" at {}", when(Some(t))))
+                    .unwrap_or_default(),
+                entry.meaning
+            ))
+            .action(entry.action.clone())
+            .source(entry.source.clone())
+            .id_value(IdKind::CallId, (!call_id.is_empty()).then_some(call_id))
+            .id_value(
+                IdKind::ParticipantId,
+                (!participant.is_empty()).then_some(participant),
+            )
+            .occurrences(track.bad.clone()),
+        );
+    }
+}

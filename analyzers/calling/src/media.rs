@@ -1,0 +1,327 @@
+//! `calling/media-quality`: every media stream judged against the documented thresholds
+//! (`rules/thresholds.toml`, `[media.*]`, overridable in `acs-triage.toml`).
+//!
+//! A CallDiagnostics record describes one stream. In P2P calls it is an endpoint's outbound
+//! stream; in group calls a record whose `endpointType` is `Server` describes a stream the
+//! server sends *to* the participant, so a poor one hurts that participant's reception. When a
+//! `streamDirection` field is present it wins. For the Updates table only the highest
+//! `callUpdatesVersion` of a stream counts.
+
+use acs_triage_core::analyzer::{
+    Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Pass,
+};
+use acs_triage_core::settings::{MediaThreshold, PoorWhen, StreamKind};
+use acs_triage_core::{Evidence, Family, Finding, IdKind, Occurrences, Record, Severity};
+
+const EVIDENCE_FIELDS: &[&str] = &[
+    "mediaType",
+    "streamId",
+    "endpointType",
+    "transportType",
+    "roundTripTimeAvg",
+    "jitterAvg",
+    "packetLossRateAvg",
+    "jitterBufferSizeAvg",
+    "healedDataRatioAvg",
+    "videoFrameRateAvg",
+    "recvResolutionHeight",
+    "recvFreezeDurationPerMinuteInMs",
+    "packetUtilization",
+    "callUpdatesVersion",
+];
+
+pub struct MediaQuality;
+
+pub static MEDIA_QUALITY: MediaQuality = MediaQuality;
+
+impl Analyzer for MediaQuality {
+    fn info(&self) -> AnalyzerInfo {
+        AnalyzerInfo {
+            id: "calling/media-quality",
+            title: "Media stream quality",
+            families: &[Family::Calling],
+            findings: &["calling/poor-stream", "calling/no-media"],
+        }
+    }
+
+    fn start(&self, _ctx: &Context) -> Box<dyn Pass> {
+        Box::new(EntityPass::new(&MEDIA_QUALITY))
+    }
+}
+
+/// The kind of a stream, from `mediaType`.
+pub fn stream_kind(record: &Record<'_>) -> StreamKind {
+    let media = record
+        .text("mediaType")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if media.contains("screen") || media.contains("vbss") || media.contains("applicationsharing") {
+        StreamKind::ScreenShare
+    } else if media.contains("video") {
+        StreamKind::Video
+    } else if media.contains("audio") {
+        StreamKind::Audio
+    } else {
+        StreamKind::All
+    }
+}
+
+/// One threshold a stream failed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation {
+    pub threshold: String,
+    pub label: String,
+    pub value: f64,
+    pub limit: f64,
+    pub unit: String,
+    pub poor_when: PoorWhen,
+    pub rank: u32,
+    pub action: String,
+}
+
+impl Violation {
+    /// `average packet loss 14.0 % (poor above 10 %)`.
+    pub fn describe(&self) -> String {
+        let side = match self.poor_when {
+            PoorWhen::Above => "above",
+            PoorWhen::Below => "below",
+            PoorWhen::Equal => "at",
+        };
+        format!(
+            "{} {} (poor {side} {})",
+            self.label,
+            format_value(self.value, &self.unit),
+            format_value(self.limit, &self.unit)
+        )
+    }
+}
+
+/// A measurement in its unit: ratios as percentages.
+pub fn format_value(value: f64, unit: &str) -> String {
+    match unit {
+        "ratio" => format!("{:.1} %", value * 100.0),
+        "ms" | "ms per minute" => format!("{} {unit}", trim_number(value)),
+        _ => format!("{} {unit}", trim_number(value)),
+    }
+}
+
+fn trim_number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e12 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// The thresholds a stream record fails.
+pub fn judge(ctx: &Context, record: &Record<'_>) -> Vec<Violation> {
+    let kind = stream_kind(record);
+    let mut out: Vec<Violation> = ctx
+        .settings
+        .media
+        .iter()
+        .filter(|(_, t)| t.streams.covers(kind))
+        .filter_map(|(id, t): (&String, &MediaThreshold)| {
+            let value = record.number(&t.field)?;
+            t.is_poor(value).then(|| Violation {
+                threshold: id.clone(),
+                label: t.label.clone(),
+                value,
+                limit: t.value,
+                unit: t.unit.clone(),
+                poor_when: t.poor_when,
+                rank: t.rank,
+                action: t.action.clone(),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.rank.cmp(&b.rank).then(a.threshold.cmp(&b.threshold)));
+    out
+}
+
+fn is_stream_record(record: &Record<'_>) -> bool {
+    record.is_category("CallDiagnostics") || record.is_category("CallDiagnosticsUpdates")
+}
+
+/// A stream: which way it flows and for whom.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Party {
+    pub participant_id: Option<String>,
+    pub endpoint_id: Option<String>,
+    pub identifier: Option<String>,
+    /// True when the participant receives the stream (server → client).
+    pub inbound: bool,
+}
+
+impl Party {
+    pub fn of(record: &Record<'_>) -> Party {
+        let direction = record
+            .text("streamDirection")
+            .map(|d| d.to_ascii_lowercase());
+        let inbound = match direction.as_deref() {
+            Some(d) if d.contains("in") || d.contains("recv") => true,
+            Some(_) => false,
+            None => record
+                .text("endpointType")
+                .is_some_and(|t| t.eq_ignore_ascii_case("Server")),
+        };
+        Party {
+            participant_id: record.participant_id().map(|c| c.into_owned()),
+            endpoint_id: record.endpoint_id().map(|c| c.into_owned()),
+            identifier: record.text("identifier").map(|c| c.into_owned()),
+            inbound,
+        }
+    }
+
+    /// `received by participant X` / `sent by endpoint Y`.
+    pub fn describe(&self) -> String {
+        let who = match (&self.participant_id, &self.endpoint_id) {
+            (Some(p), _) => format!("participant {p}"),
+            (None, Some(e)) => format!("endpoint {e}"),
+            (None, None) => "an unnamed party".to_owned(),
+        };
+        if self.inbound {
+            format!("received by {who}")
+        } else {
+            format!("sent by {who}")
+        }
+    }
+}
+
+/// The newest verdict on one stream.
+#[derive(Debug, Default)]
+pub struct StreamState {
+    version: i64,
+    media: String,
+    stream_id: String,
+    party: Party,
+    violations: Vec<Violation>,
+    occurrences: Occurrences,
+}
+
+type Key = (String, String, String);
+
+impl EntityAnalysis for MediaQuality {
+    type Key = Key;
+    type State = StreamState;
+
+    fn key(&self, ctx: &Context, record: &Record<'_>) -> Option<Key> {
+        if !is_stream_record(record) {
+            return None;
+        }
+        let versioned = record.get("callUpdatesVersion").is_some();
+        // Only poor streams, and every version of an updated stream, need remembering.
+        if !versioned && judge(ctx, record).is_empty() {
+            return None;
+        }
+        let call = record.call_id().map(|c| c.into_owned()).unwrap_or_default();
+        let party = record
+            .participant_id()
+            .or_else(|| record.endpoint_id())
+            .map(|c| c.into_owned())
+            .unwrap_or_default();
+        let stream = record
+            .text("streamId")
+            .or_else(|| record.text("mediaType"))
+            .map(|c| c.into_owned())
+            .unwrap_or_default();
+        Some((call, party, stream))
+    }
+
+    fn observe(&self, ctx: &Context, state: &mut StreamState, record: &Record<'_>) {
+        let version = record.int("callUpdatesVersion").unwrap_or(0);
+        let evidence = Evidence::from_record(record, EVIDENCE_FIELDS);
+        let newer = state.occurrences.count == 0 || version > state.version;
+        let same = version == state.version;
+        if newer {
+            *state = StreamState {
+                version,
+                media: record
+                    .text("mediaType")
+                    .map(|c| c.into_owned())
+                    .unwrap_or_default(),
+                stream_id: record
+                    .text("streamId")
+                    .map(|c| c.into_owned())
+                    .unwrap_or_default(),
+                party: Party::of(record),
+                violations: judge(ctx, record),
+                occurrences: Occurrences::default(),
+            };
+            state.occurrences.add(evidence);
+        } else if same {
+            state.occurrences.add(evidence);
+        }
+    }
+
+    fn merge(&self, into: &mut StreamState, from: StreamState) {
+        if from.occurrences.count == 0 {
+            return;
+        }
+        if into.occurrences.count == 0 || from.version > into.version {
+            *into = from;
+        } else if from.version == into.version {
+            // Same version seen twice (duplicate export): keep the earliest evidence's view.
+            if from.occurrences.evidence.first() < into.occurrences.evidence.first() {
+                into.violations = from.violations;
+                into.party = from.party;
+            }
+            into.occurrences.merge(from.occurrences);
+        }
+    }
+
+    fn finish(&self, _ctx: &Context, key: Key, state: StreamState, out: &mut Vec<Finding>) {
+        if state.violations.is_empty() {
+            return;
+        }
+        let (call, _, _) = key;
+        let no_media = state.violations.iter().any(|v| v.threshold == "no_packets");
+        let media = if state.media.is_empty() {
+            "media".to_owned()
+        } else {
+            state.media.to_ascii_lowercase()
+        };
+        let stream = if state.stream_id.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", state.stream_id)
+        };
+        let call_text = if call.is_empty() {
+            "a call whose ID the log does not give".to_owned()
+        } else {
+            format!("call {call}")
+        };
+        let details: Vec<String> = state.violations.iter().map(Violation::describe).collect();
+        let (id, severity, title) = if no_media {
+            (
+                "calling/no-media",
+                Severity::Error,
+                format!("No {media} flowing"),
+            )
+        } else {
+            (
+                "calling/poor-stream",
+                Severity::Warning,
+                format!("Poor {media} stream"),
+            )
+        };
+        let message = format!(
+            "The {media} stream{stream} {} in {call_text} was poor: {}.",
+            state.party.describe(),
+            details.join("; ")
+        );
+        let action = state.violations[0].action.clone();
+        out.push(
+            Finding::new(id, severity, title)
+                .message(message)
+                .action(action)
+                .source(state.violations.iter().map(|v| v.threshold.clone()).collect::<Vec<_>>().join(", ") + " in rules/thresholds.toml")
+                .docs("https://learn.microsoft.com/azure/communication-services/concepts/analytics/logs/call-diagnostics-log-schema")
+                .id_value(IdKind::CallId, (!call.is_empty()).then_some(&call))
+                .id_value(IdKind::ParticipantId, state.party.participant_id.as_deref())
+                .id_value(IdKind::EndpointId, state.party.endpoint_id.as_deref())
+                .id_value(IdKind::UserId, state.party.identifier.as_deref())
+                .occurrences(state.occurrences),
+        );
+    }
+}
