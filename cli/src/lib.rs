@@ -70,10 +70,13 @@ pub type CommandResult = Result<ExitCode, Failure>;
 
 /// Where a run writes.
 pub struct Io<'a> {
+    /// Standard output, raw: human output is styled only when `color_out` is set, JSON never.
     pub out: &'a mut dyn Write,
     pub err: &'a mut dyn Write,
     /// Whether error reports on `err` may use colour.
     pub color: bool,
+    /// Whether human output on `out` may use colour.
+    pub color_out: bool,
 }
 
 /// Runs the command line `args` (including the program name) and returns the exit code.
@@ -100,8 +103,11 @@ where
         }
     };
     let result = match cli.command {
-        Command::Analyze(args) => commands::analyze::run(args, io.out),
-        Command::Explain(args) => commands::explain::run(args, io.out).map_err(Failure::from),
+        Command::Analyze(args) => commands::analyze::run(args, io.out, io.color_out),
+        Command::Explain(args) => {
+            commands::explain::run(args, &mut render::styled(io.out, io.color_out))
+                .map_err(Failure::from)
+        }
         Command::Rules(cmd) => commands::rules::run(cmd, io),
     };
     match result {

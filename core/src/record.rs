@@ -304,22 +304,28 @@ impl<'a> Record<'a> {
         self.get(path).and_then(Value::as_i64)
     }
 
-    /// True when any field's name starts with `prefix.` or `prefix[` (an object or array that
-    /// was flattened) or equals `prefix`.
+    /// True when the field is present and not null, or an object or array was flattened under
+    /// it (`prefix.<...>`, `prefix[<...>`).
     pub fn has(&self, path: &str) -> bool {
-        if self.get_raw(path).is_some() {
+        if self.get(path).is_some() {
             return true;
         }
-        let lower = path.to_ascii_lowercase();
-        self.fields.iter().any(|f| {
-            let name = f.full_name().to_ascii_lowercase();
-            let short = f.name.to_ascii_lowercase();
-            [name, short].iter().any(|n| {
-                n.len() > lower.len()
-                    && n.starts_with(&lower)
-                    && matches!(n.as_bytes()[lower.len()], b'.' | b'[')
-            })
-        })
+        // `x` is present when some field is `x.<...>` or `x[<...>`, with or without its bag prefix.
+        let (bag, name) = match memchr::memchr(b'.', path.as_bytes()) {
+            Some(dot) => match Bag::from_prefix(&path[..dot]) {
+                Some(bag) => (Some(bag), &path[dot + 1..]),
+                None => (None, path),
+            },
+            None => (None, path),
+        };
+        let nested_under = |stored: &str| {
+            stored.len() > name.len()
+                && stored.as_bytes()[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+                && matches!(stored.as_bytes()[name.len()], b'.' | b'[')
+        };
+        self.fields
+            .iter()
+            .any(|f| bag.is_none_or(|b| b == f.bag) && nested_under(&f.name))
     }
 
     /// The category, or `""`.
@@ -530,7 +536,10 @@ mod tests {
         )]);
         assert!(r.participant_id().is_none());
         assert!(r.get_raw("participantId").is_some());
-        assert!(r.has("participantId"));
+        assert!(
+            !r.has("participantId"),
+            "exists() means present and not null"
+        );
     }
 
     #[test]

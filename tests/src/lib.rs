@@ -12,7 +12,7 @@ pub struct Run {
 
 /// Runs `acs-triage <args>` in-process, colour off, and captures its output.
 pub fn run(args: &[&str]) -> Run {
-    let mut out = anstream::StripStream::new(Vec::new());
+    let mut out = Vec::new();
     let mut err = Vec::new();
     let mut argv = vec!["acs-triage"];
     argv.extend_from_slice(args);
@@ -22,11 +22,12 @@ pub fn run(args: &[&str]) -> Run {
             out: &mut out,
             err: &mut err,
             color: false,
+            color_out: false,
         },
     );
     Run {
         code: exit_code_value(code),
-        stdout: String::from_utf8(out.into_inner()).expect("stdout is UTF-8"),
+        stdout: String::from_utf8(out).expect("stdout is UTF-8"),
         stderr: String::from_utf8(err).expect("stderr is UTF-8"),
     }
 }

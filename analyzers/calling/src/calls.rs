@@ -138,22 +138,85 @@ impl Source {
     }
 }
 
-/// A stable 64-bit hash (DefaultHasher::new has fixed keys).
+/// A stable 64-bit hash of text, ignoring ASCII case, without allocating (DefaultHasher::new
+/// has fixed keys, so hashes are the same in every run and thread). Never 0: 0 means "none".
 pub fn hash_str(s: &str) -> u64 {
-    let mut h = DefaultHasher::new();
-    s.to_ascii_lowercase().hash(&mut h);
-    h.finish()
+    hash_tagged(0, s)
 }
+
+fn hash_tagged(tag: u8, s: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    h.write_u8(tag);
+    let mut buf = [0u8; 64];
+    for chunk in s.as_bytes().chunks(64) {
+        let part = &mut buf[..chunk.len()];
+        part.copy_from_slice(chunk);
+        part.make_ascii_lowercase();
+        h.write(part);
+    }
+    h.finish().max(1)
+}
+
+/// A call ID: UUIDs (nearly all of them) are held in 16 bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallKey {
+    /// The 128 bits of a UUID, as two words (keeps the key at 24 bytes).
+    Uuid([u64; 2]),
+    Text(Box<str>),
+}
+
+impl CallKey {
+    pub fn new(id: &str) -> CallKey {
+        let b = id.as_bytes();
+        if b.len() == 36 && [8, 13, 18, 23].iter().all(|&i| b[i] == b'-') {
+            let hex: String = id.chars().filter(|c| *c != '-').collect();
+            if let Ok(v) = u128::from_str_radix(&hex, 16) {
+                return CallKey::Uuid([(v >> 64) as u64, v as u64]);
+            }
+        }
+        CallKey::Text(id.into())
+    }
+
+    pub fn text(&self) -> String {
+        match self {
+            CallKey::Uuid([hi, lo]) => {
+                let h = format!("{hi:016x}{lo:016x}");
+                format!(
+                    "{}-{}-{}-{}-{}",
+                    &h[..8],
+                    &h[8..12],
+                    &h[12..16],
+                    &h[16..20],
+                    &h[20..]
+                )
+            }
+            CallKey::Text(t) => t.to_string(),
+        }
+    }
+}
+
+/// No subcode (compact form of `Option<i64>`).
+const NO_SUB: i32 = i32::MIN;
 
 /// How one participant ended (only the newest version counts).
 #[derive(Debug, Clone)]
 struct End {
-    code: i64,
-    subcode: Option<i64>,
-    version: i64,
+    code: i32,
+    subcode: i32,
+    version: i32,
     judgement: Judgement,
     /// Present for ends worth reporting (not normal).
     detail: Option<Box<EndDetail>>,
+}
+
+impl End {
+    fn sub(&self) -> Option<i64> {
+        (self.subcode != NO_SUB).then_some(self.subcode as i64)
+    }
+
+    fn code(&self) -> i64 {
+        self.code as i64
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -168,40 +231,87 @@ struct EndDetail {
     occurrences: Occurrences,
 }
 
-/// A participant of a call.
+/// A participant of a call, in 64 bytes. Hashes are 0 when absent.
 #[derive(Debug, Clone)]
 struct Part {
-    /// Hash of `p:<participantId>`, `e:<endpointId>` or `c:<code>/<subcode>` (client log lines).
+    /// Hash of the participant ID, else the endpoint ID, else `<code>/<subcode>` (client log
+    /// lines without IDs).
     key: u64,
-    /// Hash of `e:<endpointId>` when the row also has a participant ID (other sources may only
+    /// Hash of the endpoint ID when the row also has a participant ID (other sources may only
     /// name the endpoint, as P2P stream records do).
-    alt: Option<u64>,
+    alt: u64,
+    identity: u64,
+    /// 32-bit hashes of the versions (few distinct values; 0 = none).
+    sdk: u32,
+    os: u32,
     /// True when the end came from CallSummary (not only from a client log).
     from_summary: bool,
-    identity: Option<u64>,
-    sdk: Option<u64>,
-    os: Option<u64>,
     redacted_versions: bool,
     end: End,
 }
 
-/// Client-side trouble of a call (kept only when there is some).
+/// Client-side trouble and server-side IDs of a call (kept only when there are some).
 #[derive(Debug, Default)]
 pub struct Detail {
     pub client: Vec<ClientEvent>,
     pub ufd: BTreeMap<(String, String), UfdTrack>,
+    pub server_call_id: Option<String>,
+}
+
+/// Where a call was first seen outside CallSummary, in 16 bytes: file, line, source and time
+/// (milliseconds; `i64::MAX` when unknown, so records with a time come first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct FirstSeen {
+    time_ms: i64,
+    file: u32,
+    line: u32,
+    /// Position in the file's array, when there is one.
+    index: u32,
+    source: u8,
+}
+
+impl FirstSeen {
+    fn of(record: &Record<'_>, source: Source) -> FirstSeen {
+        FirstSeen {
+            time_ms: record.time.map_or(i64::MAX, |t| t.timestamp_millis()),
+            file: record.origin.file.0,
+            line: record.origin.line.min(u32::MAX as u64) as u32,
+            index: record
+                .origin
+                .index
+                .map_or(u32::MAX, |i| i.min(u32::MAX as u64 - 1) as u32),
+            source: source as u8,
+        }
+    }
+
+    fn evidence(self) -> Evidence {
+        let source = Source::ALL[self.source as usize];
+        Evidence {
+            origin: Origin {
+                file: acs_triage_core::FileId(self.file),
+                line: self.line as u64,
+                index: (self.index != u32::MAX).then_some(self.index as u64),
+            },
+            time: (self.time_ms != i64::MAX)
+                .then(|| DateTime::from_timestamp_millis(self.time_ms))
+                .flatten(),
+            excerpt: match source {
+                Source::WebSdk => "web SDK log".to_owned(),
+                other => other.label().to_owned(),
+            },
+        }
+    }
 }
 
 /// One call.
 #[derive(Debug, Default)]
 struct CallState {
     sources: u16,
-    /// First record outside CallSummary (for "missing data" evidence): origin and time.
-    first_other: Option<(Origin, Option<DateTime<Utc>>, &'static str)>,
+    /// First record outside CallSummary (for "missing data" evidence).
+    first_other: Option<FirstSeen>,
     parts: Vec<Part>,
-    /// Participant keys seen outside CallSummary: (participant key, endpoint key).
-    others: Vec<(Option<u64>, Option<u64>)>,
-    server_call_id: Option<String>,
+    /// Participant keys seen outside CallSummary: (participant key, endpoint key), 0 = none.
+    others: Vec<(u64, u64)>,
     detail: Option<Box<Detail>>,
 }
 
@@ -214,12 +324,8 @@ impl CallState {
 /// The pass: all calls plus the strings of versions (few distinct values).
 #[derive(Default)]
 pub struct CallsPass {
-    calls: HashMap<String, CallState>,
-    versions: HashMap<u64, String>,
-}
-
-fn is_redacted(record: &Record<'_>, field: &str) -> bool {
-    record.get(field).is_some_and(|v| v.is_redacted())
+    calls: HashMap<CallKey, CallState>,
+    versions: HashMap<u32, String>,
 }
 
 fn read_end(record: &Record<'_>, source: Source) -> Option<(i64, Option<i64>, i64)> {
@@ -243,31 +349,16 @@ fn judge(ctx: &Context, code: i64, sub: Option<i64>) -> Judgement {
     }
 }
 
-/// Hashes of `p:<participantId>` and `e:<endpointId>`, when present.
-fn party_keys(record: &Record<'_>) -> (Option<u64>, Option<u64>) {
+/// Hashes of the participant and endpoint IDs (0 when absent).
+fn party_keys(participant: Option<&str>, endpoint: Option<&str>) -> (u64, u64) {
     (
-        record.participant_id().map(|p| hash_str(&format!("p:{p}"))),
-        record.endpoint_id().map(|e| hash_str(&format!("e:{e}"))),
+        participant.map_or(0, |p| hash_tagged(b'p', p)),
+        endpoint.map_or(0, |e| hash_tagged(b'e', e)),
     )
 }
 
-fn participant_key(record: &Record<'_>) -> Option<String> {
-    match (record.participant_id(), record.endpoint_id()) {
-        (Some(p), _) => Some(format!("p:{p}")),
-        (None, Some(e)) => Some(format!("e:{e}")),
-        (None, None) => None,
-    }
-}
-
-fn min_first(
-    slot: &mut Option<(Origin, Option<DateTime<Utc>>, &'static str)>,
-    cand: (Origin, Option<DateTime<Utc>>, &'static str),
-) {
-    let better = match slot {
-        None => true,
-        Some(cur) => (cand.1.is_none(), cand.1, cand.0) < (cur.1.is_none(), cur.1, cur.0),
-    };
-    if better {
+fn min_first(slot: &mut Option<FirstSeen>, cand: FirstSeen) {
+    if slot.is_none_or(|cur| cand < cur) {
         *slot = Some(cand);
     }
 }
@@ -280,31 +371,39 @@ impl Pass for CallsPass {
         let Some(call_id) = record.call_id() else {
             return;
         };
-        let call_id = call_id.into_owned();
-        let state = self.calls.entry(call_id).or_default();
+        let state = self.calls.entry(CallKey::new(&call_id)).or_default();
         state.sources |= source.bit();
+        let participant = record.participant_id();
+        let endpoint = record.endpoint_id();
+        let (pkey, ekey) = party_keys(participant.as_deref(), endpoint.as_deref());
         if source != Source::Summary {
-            let label = match source {
-                Source::WebSdk => "web SDK log",
-                _ => source.label(),
-            };
-            min_first(&mut state.first_other, (record.origin, record.time, label));
-            let keys = party_keys(record);
-            if keys != (None, None) && !state.others.contains(&keys) {
-                state.others.push(keys);
+            min_first(&mut state.first_other, FirstSeen::of(record, source));
+            if (pkey, ekey) != (0, 0) && !state.others.contains(&(pkey, ekey)) {
+                state.others.push((pkey, ekey));
             }
         }
-        if state.server_call_id.is_none() {
-            state.server_call_id = record.server_call_id().map(|c| c.into_owned());
+        if matches!(source, Source::CallAutomation | Source::EventGrid) {
+            if let Some(id) = record.server_call_id() {
+                let detail = state.detail();
+                if detail
+                    .server_call_id
+                    .as_deref()
+                    .is_none_or(|cur| *id < *cur)
+                {
+                    detail.server_call_id = Some(id.into_owned());
+                }
+            }
         }
 
         // Client-side evidence.
-        if let Some(event) = client::client_event(ctx, record, source) {
-            state.detail().client.push(event);
-        }
-        if let Some((key, ufd)) = client::ufd_event(ctx, record, source) {
-            let track = state.detail().ufd.entry(key).or_default();
-            track.add(ufd);
+        if matches!(source, Source::ClientOperations | Source::WebSdk) {
+            if let Some(event) = client::client_event(ctx, record, source) {
+                state.detail().client.push(event);
+            }
+            if let Some((key, ufd)) = client::ufd_event(ctx, record, source) {
+                let track = state.detail().ufd.entry(key).or_default();
+                track.add(ufd);
+            }
         }
 
         // End reasons.
@@ -312,26 +411,34 @@ impl Pass for CallsPass {
             return;
         };
         let judgement = judge(ctx, code, subcode);
-        let key_text = participant_key(record)
-            .filter(|_| source == Source::Summary)
-            .unwrap_or_else(|| format!("c:{code}/{subcode:?}"));
-        let key = hash_str(&key_text);
-        let mut sdk = None;
-        let mut os = None;
-        if source == Source::Summary {
-            for (field, slot) in [("sdkVersion", &mut sdk), ("osVersion", &mut os)] {
-                if let Some(v) = record.text(field).filter(|_| !is_redacted(record, field)) {
-                    let h = hash_str(&v);
-                    self.versions.entry(h).or_insert_with(|| v.into_owned());
-                    *slot = Some(h);
+        let from_summary = source == Source::Summary;
+        let key = match (from_summary, pkey, ekey) {
+            (true, p, _) if p != 0 => p,
+            (true, _, e) if e != 0 => e,
+            _ => hash_tagged(b'c', &format!("{code}/{subcode:?}")),
+        };
+        let identity = record.text("identifier");
+        let mut versions = [0u32; 2];
+        let mut redacted = false;
+        if from_summary {
+            for (i, field) in ["sdkVersion", "osVersion"].into_iter().enumerate() {
+                match record.get(field) {
+                    Some(v) if v.is_redacted() => redacted = true,
+                    Some(v) => {
+                        let text = v.to_text();
+                        let h = (hash_str(&text) as u32).max(1);
+                        self.versions.entry(h).or_insert_with(|| text.into_owned());
+                        versions[i] = h;
+                    }
+                    None => {}
                 }
             }
         }
         let detail = (judgement != Judgement::Normal).then(|| {
             let mut d = EndDetail {
-                participant_id: record.participant_id().map(|c| c.into_owned()),
-                endpoint_id: record.endpoint_id().map(|c| c.into_owned()),
-                identity: record.text("identifier").map(|c| c.into_owned()),
+                participant_id: participant.as_ref().map(|c| c.to_string()),
+                endpoint_id: endpoint.as_ref().map(|c| c.to_string()),
+                identity: identity.as_ref().map(|c| c.to_string()),
                 endpoint_type: record.text("endpointType").map(|c| c.into_owned()),
                 sdk: record.text("sdkVersion").map(|c| c.into_owned()),
                 os: record.text("osVersion").map(|c| c.into_owned()),
@@ -341,22 +448,20 @@ impl Pass for CallsPass {
             d.occurrences.add(Evidence::from_record(record, END_FIELDS));
             Box::new(d)
         });
-        let alt = (source == Source::Summary && record.participant_id().is_some())
-            .then(|| party_keys(record).1)
-            .flatten();
         let part = Part {
             key,
-            alt,
-            from_summary: source == Source::Summary,
-            identity: record.text("identifier").map(|i| hash_str(&i)),
-            sdk,
-            os,
-            redacted_versions: is_redacted(record, "sdkVersion")
-                || is_redacted(record, "osVersion"),
+            alt: if from_summary && pkey != 0 { ekey } else { 0 },
+            identity: identity.map_or(0, |i| hash_str(&i)),
+            sdk: versions[0],
+            os: versions[1],
+            from_summary,
+            redacted_versions: redacted,
             end: End {
-                code,
-                subcode,
-                version,
+                code: code.clamp(i32::MIN as i64 + 1, i32::MAX as i64) as i32,
+                subcode: subcode.map_or(NO_SUB, |s| {
+                    s.clamp(i32::MIN as i64 + 1, i32::MAX as i64) as i32
+                }),
+                version: version.clamp(i32::MIN as i64, i32::MAX as i64) as i32,
                 judgement,
                 detail,
             },
@@ -383,16 +488,17 @@ impl Pass for CallsPass {
                     mine.others.push(k);
                 }
             }
-            if let Some(s) = theirs.server_call_id {
-                if mine.server_call_id.as_ref().is_none_or(|m| s < *m) {
-                    mine.server_call_id = Some(s);
-                }
-            }
+
             for p in theirs.parts {
                 merge_part(&mut mine.parts, p);
             }
             if let Some(d) = theirs.detail {
                 let md = mine.detail();
+                if let Some(s) = d.server_call_id {
+                    if md.server_call_id.as_ref().is_none_or(|m| s < *m) {
+                        md.server_call_id = Some(s);
+                    }
+                }
                 md.client.extend(d.client);
                 for (k, t) in d.ufd {
                     md.ufd.entry(k).or_default().merge(t);
@@ -447,9 +553,14 @@ fn merge_part(parts: &mut Vec<Part>, part: Part) {
                 md.ended_at = pd.ended_at;
             }
         }
-        mine.identity = mine.identity.or(part.identity);
-        mine.sdk = mine.sdk.or(part.sdk);
-        mine.os = mine.os.or(part.os);
+        if mine.identity == 0 {
+            mine.identity = part.identity;
+        }
+        for (slot, theirs) in [(&mut mine.sdk, part.sdk), (&mut mine.os, part.os)] {
+            if *slot == 0 {
+                *slot = theirs;
+            }
+        }
         mine.redacted_versions |= part.redacted_versions;
     }
 }
@@ -498,9 +609,10 @@ pub fn cause_title(cause: &str) -> &'static str {
 
 const DOCS: &str = "https://learn.microsoft.com/azure/communication-services/resources/troubleshooting/voice-video-calling/troubleshooting-codes";
 
-/// Per-identity counts over all calls.
+/// Failures of one identity over all calls (kept only for identities that failed).
 #[derive(Default)]
 struct IdentityStats {
+    /// Calls of the identity (filled in from the all-identities count at the end).
     calls: u32,
     /// (code, subcode) → calls ending that way.
     failures: BTreeMap<(i64, Option<i64>), u32>,
@@ -508,12 +620,14 @@ struct IdentityStats {
 }
 
 fn finish(pass: CallsPass, ctx: &Context, out: &mut Vec<Finding>) {
-    let mut calls: Vec<(String, CallState)> = pass.calls.into_iter().collect();
+    let mut calls: Vec<(CallKey, CallState)> = pass.calls.into_iter().collect();
     calls.sort_by(|a, b| a.0.cmp(&b.0));
 
     // Whole-run statistics first: they give the per-call findings their context.
+    // Calls per identity for every identity (12 bytes each), details only for those that failed.
+    let mut call_counts: HashMap<u64, u32> = HashMap::new();
     let mut identities: HashMap<u64, IdentityStats> = HashMap::new();
-    let mut versions: BTreeMap<(&'static str, u64), (u32, u32)> = BTreeMap::new();
+    let mut versions: BTreeMap<(&'static str, u32), (u32, u32)> = BTreeMap::new();
     let mut redacted_failures = Occurrences::default();
     let mut redacted_parts = 0u32;
     let mut any_summary = false;
@@ -525,7 +639,7 @@ fn finish(pass: CallsPass, ctx: &Context, out: &mut Vec<Finding>) {
         for p in call.parts.iter().filter(|p| p.from_summary) {
             let failed = p.end.judgement >= Judgement::Warning;
             for (kind, v) in [("SDK", p.sdk), ("OS", p.os)] {
-                if let Some(v) = v {
+                if v != 0 {
                     let e = versions.entry((kind, v)).or_default();
                     e.0 += 1;
                     if failed {
@@ -550,16 +664,19 @@ fn finish(pass: CallsPass, ctx: &Context, out: &mut Vec<Finding>) {
                     }
                 }
             }
-            let Some(id) = p.identity else { continue };
-            let stats = identities.entry(id).or_default();
+            let id = p.identity;
+            if id == 0 {
+                continue;
+            }
             if !seen_in_call.contains(&id) {
                 seen_in_call.push(id);
-                stats.calls += 1;
+                *call_counts.entry(id).or_default() += 1;
             }
             if p.end.judgement >= Judgement::Warning {
+                let stats = identities.entry(id).or_default();
                 *stats
                     .failures
-                    .entry((p.end.code, p.end.subcode))
+                    .entry((p.end.code(), p.end.sub()))
                     .or_default() += 1;
                 if stats.text.is_none() {
                     stats.text = p.end.detail.as_ref().and_then(|d| d.identity.clone());
@@ -567,14 +684,19 @@ fn finish(pass: CallsPass, ctx: &Context, out: &mut Vec<Finding>) {
             }
         }
     }
+    for (id, stats) in identities.iter_mut() {
+        stats.calls = call_counts.get(id).copied().unwrap_or(1);
+    }
+    drop(call_counts);
     let repeat_at = ctx.settings.judgement.repeated_failure_calls.max(2);
 
-    let calls_seen: Vec<String> = calls
+    let named_calls = calls
         .iter()
-        .filter(|(id, _)| !id.is_empty())
-        .map(|(id, _)| id.clone())
-        .collect();
-    for (call_id, mut call) in calls {
+        .filter(|(k, _)| *k != CallKey::Text("".into()))
+        .count();
+    let first_call = calls.first().map(|(k, _)| k.text());
+    for (call_key, mut call) in calls {
+        let call_id = call_key.text();
         fold_client_ends(&mut call.parts);
         let summary_parts = call.parts.iter().filter(|p| p.from_summary).count();
         let mut failed_ends: Vec<(&Part, &EndDetail)> = Vec::new();
@@ -582,8 +704,8 @@ fn finish(pass: CallsPass, ctx: &Context, out: &mut Vec<Finding>) {
             let Some(detail) = &part.end.detail else {
                 continue;
             };
-            let context = part.identity.and_then(|id| identities.get(&id)).and_then(|s| {
-                let n = *s.failures.get(&(part.end.code, part.end.subcode))?;
+            let context = identities.get(&part.identity).and_then(|s| {
+                let n = *s.failures.get(&(part.end.code(), part.end.sub()))?;
                 match (s.calls, n) {
                     (1, _) => None,
                     (calls, 1) => Some(format!(
@@ -598,8 +720,8 @@ fn finish(pass: CallsPass, ctx: &Context, out: &mut Vec<Finding>) {
             });
             let ufd_hint = client::ufd_hint_for_end(
                 call.detail.as_deref(),
-                part.end.code,
-                part.end.subcode,
+                part.end.code(),
+                part.end.sub(),
                 detail.participant_id.as_deref(),
             );
             if let Some(f) = end_finding(
@@ -653,7 +775,7 @@ fn finish(pass: CallsPass, ctx: &Context, out: &mut Vec<Finding>) {
             .occurrences(redacted_failures),
         );
     }
-    if !any_summary && !calls_seen.is_empty() {
+    if !any_summary && named_calls > 0 {
         // Stream records without summaries point at the diagnostic setting; app-side logs alone
         // (Call Automation callbacks, client logs) may simply be all the user collected.
         let severity = if any_diagnostics {
@@ -665,11 +787,11 @@ fn finish(pass: CallsPass, ctx: &Context, out: &mut Vec<Finding>) {
             Finding::new("calling/missing-data", severity, "No CallSummary records")
                 .message(format!(
                     "The logs mention {} call{} but hold no CallSummary record at all: how each participant's call ended cannot be judged.",
-                    calls_seen.len(),
-                    if calls_seen.len() == 1 { "" } else { "s" }
+                    named_calls,
+                    if named_calls == 1 { "" } else { "s" }
                 ))
                 .action("Enable the CallSummary category in the resource's diagnostic setting and export it with the other logs (records can arrive up to ~48 h late).")
-                .id_value(IdKind::CallId, calls_seen.first()),
+                .id_value(IdKind::CallId, first_call.as_deref()),
         );
     }
     if any_summary && !any_diagnostics {
@@ -714,7 +836,7 @@ fn end_finding(
     d: &EndDetail,
     context: String,
 ) -> Option<Finding> {
-    let (code, sub) = (part.end.code, part.end.subcode);
+    let (code, sub) = (part.end.code(), part.end.sub());
     let label = code_label(code, sub);
     let who = match (&d.participant_id, &d.endpoint_id) {
         (Some(p), _) => format!("Participant {p}"),
@@ -803,7 +925,7 @@ fn service_side(
     }
     let mut codes: Vec<String> = failed
         .iter()
-        .map(|(p, _)| code_label(p.end.code, p.end.subcode))
+        .map(|(p, _)| code_label(p.end.code(), p.end.sub()))
         .collect();
     codes.sort();
     codes.dedup();
@@ -869,12 +991,12 @@ fn repeated_finding(
 
 /// One SDK or OS version behind most failures.
 fn version_patterns(
-    counts: &BTreeMap<(&'static str, u64), (u32, u32)>,
-    names: &HashMap<u64, String>,
+    counts: &BTreeMap<(&'static str, u32), (u32, u32)>,
+    names: &HashMap<u32, String>,
     out: &mut Vec<Finding>,
 ) {
     for kind in ["SDK", "OS"] {
-        let of_kind: Vec<(&u64, &(u32, u32))> = counts
+        let of_kind: Vec<(&u32, &(u32, u32))> = counts
             .iter()
             .filter(|((k, _), _)| *k == kind)
             .map(|((_, v), c)| (v, c))
@@ -944,13 +1066,12 @@ fn missing_data(call_id: &str, call: &CallState, out: &mut Vec<Finding>) {
         ))
         .action("Check that the CallSummary category is enabled on this resource and that the logs cover the hours after the call (records can arrive up to ~48 h late); a call from another resource needs that resource's logs.")
         .id_value(IdKind::CallId, Some(call_id))
-        .id_value(IdKind::ServerCallId, call.server_call_id.as_deref());
-        if let Some((origin, time, label)) = call.first_other {
-            f = f.evidence(Evidence {
-                origin,
-                time,
-                excerpt: label.to_owned(),
-            });
+        .id_value(
+            IdKind::ServerCallId,
+            call.detail.as_ref().and_then(|d| d.server_call_id.as_deref()),
+        );
+        if let Some(first) = call.first_other {
+            f = f.evidence(first.evidence());
         }
         out.push(f);
         return;
@@ -959,13 +1080,13 @@ fn missing_data(call_id: &str, call: &CallState, out: &mut Vec<Finding>) {
         .parts
         .iter()
         .filter(|p| p.from_summary)
-        .flat_map(|p| [Some(p.key), p.alt])
-        .flatten()
+        .flat_map(|p| [p.key, p.alt])
+        .filter(|k| *k != 0)
         .collect();
     let missing = call
         .others
         .iter()
-        .filter(|(p, e)| ![p, e].iter().any(|k| k.is_some_and(|k| ended.contains(&k))))
+        .filter(|(p, e)| ![p, e].iter().any(|k| **k != 0 && ended.contains(k)))
         .count();
     if missing > 0 {
         let mut f = Finding::new(
@@ -980,12 +1101,8 @@ fn missing_data(call_id: &str, call: &CallState, out: &mut Vec<Finding>) {
         ))
         .action("Include the hours after the call in the export (a participant's summary can land in a later hourly blob, up to ~48 h late); if it never comes, open a support request with the call ID.")
         .id_value(IdKind::CallId, Some(call_id));
-        if let Some((origin, time, label)) = call.first_other {
-            f = f.evidence(Evidence {
-                origin,
-                time,
-                excerpt: label.to_owned(),
-            });
+        if let Some(first) = call.first_other {
+            f = f.evidence(first.evidence());
         }
         out.push(f);
     }

@@ -10,6 +10,7 @@
 use acs_triage_core::analyzer::{
     Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Pass,
 };
+use acs_triage_core::record::Bag;
 use acs_triage_core::settings::{MediaThreshold, PoorWhen, StreamKind};
 use acs_triage_core::{Evidence, Family, Finding, IdKind, Occurrences, Record, Severity};
 
@@ -113,28 +114,42 @@ fn trim_number(v: f64) -> String {
     }
 }
 
-/// The thresholds a stream record fails.
+/// The thresholds a stream record fails. One pass over the record's fields (this runs for every
+/// stream record, so it avoids one lookup per threshold).
 pub fn judge(ctx: &Context, record: &Record<'_>) -> Vec<Violation> {
     let kind = stream_kind(record);
-    let mut out: Vec<Violation> = ctx
+    let thresholds: Vec<(&String, &MediaThreshold)> = ctx
         .settings
         .media
         .iter()
         .filter(|(_, t)| t.streams.covers(kind))
-        .filter_map(|(id, t): (&String, &MediaThreshold)| {
-            let value = record.number(&t.field)?;
-            t.is_poor(value).then(|| Violation {
-                threshold: id.clone(),
-                label: t.label.clone(),
-                value,
-                limit: t.value,
-                unit: t.unit.clone(),
-                poor_when: t.poor_when,
-                rank: t.rank,
-                action: t.action.clone(),
-            })
-        })
         .collect();
+    let mut out = Vec::new();
+    for field in &record.fields {
+        if field.bag == Bag::Headers {
+            continue;
+        }
+        for (id, t) in &thresholds {
+            if !t.field.eq_ignore_ascii_case(&field.name) {
+                continue;
+            }
+            let Some(value) = field.value.as_f64() else {
+                continue;
+            };
+            if t.is_poor(value) && !out.iter().any(|v: &Violation| &v.threshold == *id) {
+                out.push(Violation {
+                    threshold: (*id).clone(),
+                    label: t.label.clone(),
+                    value,
+                    limit: t.value,
+                    unit: t.unit.clone(),
+                    poor_when: t.poor_when,
+                    rank: t.rank,
+                    action: t.action.clone(),
+                });
+            }
+        }
+    }
     out.sort_by(|a, b| a.rank.cmp(&b.rank).then(a.threshold.cmp(&b.threshold)));
     out
 }

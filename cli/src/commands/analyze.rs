@@ -63,7 +63,7 @@ pub struct AnalyzeArgs {
 /// Records of one call kept for its story (a call has a few hundred at most).
 const STORY_RECORD_LIMIT: usize = 200_000;
 
-pub fn run(args: AnalyzeArgs, out: &mut dyn Write) -> CommandResult {
+pub fn run(args: AnalyzeArgs, out: &mut dyn Write, color: bool) -> CommandResult {
     if args.threads == Some(0) {
         return Err(miette!("--threads must be at least 1").into());
     }
@@ -105,12 +105,21 @@ pub fn run(args: AnalyzeArgs, out: &mut dyn Write) -> CommandResult {
     setup.apply_overrides(&mut analysis);
 
     if let (Some(call_id), Some((_, collected))) = (wanted, &collector) {
-        return story(&call_id, collected.take(), &analysis, &setup, &args, out);
+        return story(
+            &call_id,
+            collected.take(),
+            &analysis,
+            &setup,
+            &args,
+            out,
+            color,
+        );
     }
 
-    let report = Report::new(&analysis);
+    let code = exit_code(args.fail_on, analysis.findings.iter().map(|f| f.severity));
+    let report = Report::new(analysis);
     let written = match args.format {
-        OutputFormat::Human => render::human::render(&report, out),
+        OutputFormat::Human => render::human::render(&report, &mut render::styled(out, color)),
         OutputFormat::Json => render::json::render(&report, out),
     };
     match written.and_then(|_| out.flush()) {
@@ -120,10 +129,7 @@ pub fn run(args: AnalyzeArgs, out: &mut dyn Write) -> CommandResult {
         Err(e) => return Err(miette!("cannot write the report: {e}").into()),
     }
 
-    Ok(exit_code(
-        args.fail_on,
-        analysis.findings.iter().map(|f| f.severity),
-    ))
+    Ok(code)
 }
 
 fn exit_code(fail_on: FailOn, severities: impl IntoIterator<Item = Severity>) -> ExitCode {
@@ -149,6 +155,7 @@ fn story(
     setup: &acs_triage_core::config::Setup,
     args: &AnalyzeArgs,
     out: &mut dyn Write,
+    color: bool,
 ) -> CommandResult {
     if records.is_empty() {
         return Err(miette!(
@@ -176,10 +183,12 @@ fn story(
                 _ => false,
             })
         })
-        .map(|f| render::finding_out(analysis, f))
+        .map(|f| render::finding_out(&analysis.paths, f.clone()))
         .collect();
     let written = match args.format {
-        OutputFormat::Human => render::story::human(&story, &findings, out),
+        OutputFormat::Human => {
+            render::story::human(&story, &findings, &mut render::styled(out, color))
+        }
         OutputFormat::Json => render::story::json(&story, &findings, out),
     };
     match written.and_then(|_| out.flush()) {

@@ -67,11 +67,12 @@ pub struct WhyArgs {
 }
 
 pub fn run(cmd: RulesCommand, io: &mut Io<'_>) -> CommandResult {
+    let out = &mut crate::render::styled(io.out, io.color_out);
     match cmd {
-        RulesCommand::List(a) => list(a, io.out),
-        RulesCommand::Check(a) => check(a, io.out),
-        RulesCommand::Test(a) => test(a, io.out),
-        RulesCommand::Why(a) => why(a, io.out),
+        RulesCommand::List(a) => list(a, out),
+        RulesCommand::Check(a) => check(a, out),
+        RulesCommand::Test(a) => test(a, out),
+        RulesCommand::Why(a) => why(a, out),
     }
 }
 

@@ -12,6 +12,40 @@ use acs_triage_core::ingest::FileReport;
 use acs_triage_core::time::format_timestamp;
 use serde::Serialize;
 
+/// A writer for human output: styles pass through when colour is on and are stripped otherwise.
+pub fn styled<'a>(
+    out: &'a mut (dyn std::io::Write + 'a),
+    color: bool,
+) -> Box<dyn std::io::Write + 'a> {
+    if color {
+        Box::new(out)
+    } else {
+        Box::new(Strip {
+            out,
+            state: anstream::adapter::StripBytes::new(),
+        })
+    }
+}
+
+/// Drops ANSI escape sequences on the way through.
+struct Strip<'a> {
+    out: &'a mut (dyn std::io::Write + 'a),
+    state: anstream::adapter::StripBytes,
+}
+
+impl std::io::Write for Strip<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        for printable in self.state.strip_next(buf) {
+            self.out.write_all(printable)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
 /// The tool's name and version, as every output states them.
 #[derive(Debug, Clone, Serialize)]
 pub struct ToolInfo {
@@ -69,49 +103,59 @@ pub struct Report {
     pub findings: Vec<FindingOut>,
 }
 
-fn evidence_out(analysis: &Analysis, e: &Evidence) -> EvidenceOut {
+fn evidence_out(paths: &[String], e: Evidence) -> EvidenceOut {
     EvidenceOut {
-        file: analysis.path(e.origin.file).to_owned(),
+        file: paths
+            .get(e.origin.file.0 as usize)
+            .cloned()
+            .unwrap_or_else(|| "?".to_owned()),
         line: (e.origin.line > 0).then_some(e.origin.line),
         index: e.origin.index,
         time: e.time.as_ref().map(format_timestamp),
-        excerpt: e.excerpt.clone(),
+        excerpt: e.excerpt,
     }
 }
 
-pub fn finding_out(analysis: &Analysis, f: &Finding) -> FindingOut {
+/// A finding as serialized; takes the finding by value so big reports are not held twice.
+pub fn finding_out(paths: &[String], f: Finding) -> FindingOut {
     FindingOut {
-        id: f.id.clone(),
-        severity: f.severity,
-        title: f.title.clone(),
-        message: f.message.clone(),
-        action: f.action.clone(),
-        code: f.code.clone(),
-        docs: f.docs.clone(),
-        source: f.source.clone(),
-        ids: f.ids.clone(),
         count: f.occurrences.count.max(1),
         first_seen: f.occurrences.first.as_ref().map(format_timestamp),
         last_seen: f.occurrences.last.as_ref().map(format_timestamp),
         evidence: f
             .occurrences
             .evidence
-            .iter()
-            .map(|e| evidence_out(analysis, e))
+            .into_iter()
+            .map(|e| evidence_out(paths, e))
             .collect(),
+        id: f.id,
+        severity: f.severity,
+        title: f.title,
+        message: f.message,
+        action: f.action,
+        code: f.code,
+        docs: f.docs,
+        source: f.source,
+        ids: f.ids,
     }
 }
 
 impl Report {
-    pub fn new(analysis: &Analysis) -> Report {
+    /// The report of a run (consumes it: findings are moved, not copied).
+    pub fn new(analysis: Analysis) -> Report {
+        let Analysis {
+            files,
+            findings,
+            summary,
+            paths,
+        } = analysis;
         Report {
             tool: TOOL,
-            summary: analysis.summary.clone(),
-            inputs: analysis.files.clone(),
-            findings: analysis
-                .findings
-                .iter()
-                .map(|f| finding_out(analysis, f))
+            summary,
+            inputs: files,
+            findings: findings
+                .into_iter()
+                .map(|f| finding_out(&paths, f))
                 .collect(),
         }
     }

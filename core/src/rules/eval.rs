@@ -417,7 +417,10 @@ fn eval(node: &Node, record: &Record<'_>) -> bool {
             &operand_val(right, record),
             regex.as_ref(),
         ),
-        Node::Exists(f, _) => !matches!(f.get(record), Val::Missing) || record.has(&f.name),
+        Node::Exists(f, _) => match f.virt {
+            Some(_) => !matches!(f.get(record), Val::Missing),
+            None => record.has(&f.name),
+        },
         Node::Truthy(o, _) => truthy(&operand_val(o, record)),
     }
 }

@@ -30,6 +30,10 @@ pub struct RuleSet {
 /// to this long *before* the trigger still counts.
 const SKEW_TOLERANCE_SECONDS: i64 = 60;
 
+/// Above this many keys without their follow-up, an absence rule reports one finding with the
+/// count and examples instead of one per key.
+pub const ABSENCE_SPLIT_LIMIT: usize = 20;
+
 impl RuleSet {
     pub fn new(rules: Vec<Rule>) -> RuleSet {
         let mut by_category: HashMap<String, Vec<usize>> = HashMap::new();
@@ -548,6 +552,10 @@ fn absence_findings(
     let window = Duration::milliseconds((a.within * 1000.0) as i64);
     let skew = Duration::seconds(SKEW_TOLERANCE_SECONDS);
     let mut undecided = Occurrences::default();
+    let mut per_key: Vec<Finding> = Vec::new();
+    let mut all_missing = Occurrences::default();
+    let mut examples: Vec<String> = Vec::new();
+    let mut first_sample: Option<Sample> = None;
     for (key, mut list) in sorted(triggers) {
         list.sort_by(|x, y| x.evidence.cmp(&y.evidence));
         let follows = follow_ups.get(&key).map(Vec::as_slice).unwrap_or(&[]);
@@ -579,6 +587,13 @@ fn absence_findings(
         if missing.count == 0 {
             continue;
         }
+        all_missing.merge(missing.clone());
+        if examples.len() < 3 {
+            examples.push(key.join("/"));
+        }
+        if first_sample.is_none() {
+            first_sample = sample.clone();
+        }
         let mut vars: Vec<(&str, String)> = a
             .key
             .iter()
@@ -592,10 +607,35 @@ fn absence_findings(
         vars.push(("within", a.within_text.clone()));
         vars.push(("rule", rule.id.clone()));
         let message = render(rule, &vars, sample.as_ref());
-        out.push(
+        per_key.push(
             with_ids(base_finding(rule, message, rule.severity), sample.as_ref())
                 .occurrences(missing),
         );
+    }
+    if per_key.len() > ABSENCE_SPLIT_LIMIT {
+        // So many keys without a follow-up is one problem (a missing feed, a setting off), not
+        // thousands: one finding with the count and examples.
+        let keys = per_key.len();
+        out.push(
+            with_ids(
+                base_finding(
+                    rule,
+                    format!(
+                        "{keys} keys ({} records) matched this rule with no follow-up within {}, from {} to {} (for example {}): the expected records are missing across the board, not here and there.",
+                        all_missing.count,
+                        a.within_text,
+                        time_text(all_missing.first),
+                        time_text(all_missing.last),
+                        examples.join(", ")
+                    ),
+                    rule.severity,
+                ),
+                first_sample.as_ref(),
+            )
+            .occurrences(all_missing),
+        );
+    } else {
+        out.extend(per_key);
     }
     if undecided.count > 0 {
         let n = undecided.count;
