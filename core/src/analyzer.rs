@@ -6,7 +6,6 @@
 //! `inventory`); the CLI names each analyzer crate once so the linker keeps its registrations.
 
 use std::any::Any;
-use std::collections::HashMap;
 use std::hash::Hash;
 
 use crate::catalog::Catalogs;
@@ -86,15 +85,15 @@ pub trait EntityAnalysis: Send + Sync + 'static {
 
 /// A [`Pass`] that keeps one state per entity.
 pub struct EntityPass<A: EntityAnalysis> {
-    analysis: &'static A,
-    entities: HashMap<A::Key, A::State>,
+    analysis: A,
+    entities: crate::FastMap<A::Key, A::State>,
 }
 
 impl<A: EntityAnalysis> EntityPass<A> {
-    pub fn new(analysis: &'static A) -> Self {
+    pub fn new(analysis: A) -> Self {
         EntityPass {
             analysis,
-            entities: HashMap::new(),
+            entities: crate::FastMap::default(),
         }
     }
 }

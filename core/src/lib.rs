@@ -23,3 +23,10 @@ pub use value::Value;
 
 #[doc(hidden)]
 pub use inventory;
+
+/// Hash maps and sets keyed by IDs built from log data. Analyzers keep one entry per call or
+/// message over millions of records, so they use a fast non-cryptographic hasher; the inputs are
+/// the user's own logs, not untrusted network traffic.
+pub type FastMap<K, V> = rustc_hash::FxHashMap<K, V>;
+/// See [`FastMap`].
+pub type FastSet<T> = rustc_hash::FxHashSet<T>;

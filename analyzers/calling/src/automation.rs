@@ -45,7 +45,7 @@ impl Analyzer for Automation {
     }
 
     fn start(&self, _ctx: &Context) -> Box<dyn Pass> {
-        Box::new(EntityPass::new(&AUTOMATION))
+        Box::new(EntityPass::new(Automation))
     }
 }
 

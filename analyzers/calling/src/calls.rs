@@ -16,8 +16,10 @@
 //! or OS version behind most failures (`calling/version-pattern`), and what is missing from the
 //! logs (`calling/missing-data`, `calling/redacted-versions`).
 
-use std::collections::{BTreeMap, HashMap};
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::collections::BTreeMap;
+
+use acs_triage_core::FastMap;
+use std::hash::{Hash, Hasher};
 
 use acs_triage_core::analyzer::{Analyzer, AnalyzerInfo, Context, Pass, downcast_pass};
 use acs_triage_core::catalog::{Decoded, Judgement, MatchKind};
@@ -138,14 +140,14 @@ impl Source {
     }
 }
 
-/// A stable 64-bit hash of text, ignoring ASCII case, without allocating (DefaultHasher::new
-/// has fixed keys, so hashes are the same in every run and thread). Never 0: 0 means "none".
+/// A stable 64-bit hash of text, ignoring ASCII case, without allocating (FxHasher has no
+/// random keys, so hashes are the same in every run and thread). Never 0: 0 means "none".
 pub fn hash_str(s: &str) -> u64 {
     hash_tagged(0, s)
 }
 
 fn hash_tagged(tag: u8, s: &str) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = rustc_hash::FxHasher::default();
     h.write_u8(tag);
     let mut buf = [0u8; 64];
     for chunk in s.as_bytes().chunks(64) {
@@ -167,10 +169,10 @@ pub enum CallKey {
 
 impl CallKey {
     pub fn new(id: &str) -> CallKey {
-        let b = id.as_bytes();
-        if b.len() == 36 && [8, 13, 18, 23].iter().all(|&i| b[i] == b'-') {
-            let hex: String = id.chars().filter(|c| *c != '-').collect();
-            if let Ok(v) = u128::from_str_radix(&hex, 16) {
+        // Only the hyphenated form: `text` must give back what the log said.
+        if id.len() == 36 {
+            if let Ok(uuid) = uuid::Uuid::try_parse(id) {
+                let v = uuid.as_u128();
                 return CallKey::Uuid([(v >> 64) as u64, v as u64]);
             }
         }
@@ -180,15 +182,8 @@ impl CallKey {
     pub fn text(&self) -> String {
         match self {
             CallKey::Uuid([hi, lo]) => {
-                let h = format!("{hi:016x}{lo:016x}");
-                format!(
-                    "{}-{}-{}-{}-{}",
-                    &h[..8],
-                    &h[8..12],
-                    &h[12..16],
-                    &h[16..20],
-                    &h[20..]
-                )
+                let v = (u128::from(*hi) << 64) | u128::from(*lo);
+                uuid::Uuid::from_u128(v).hyphenated().to_string()
             }
             CallKey::Text(t) => t.to_string(),
         }
@@ -324,8 +319,8 @@ impl CallState {
 /// The pass: all calls plus the strings of versions (few distinct values).
 #[derive(Default)]
 pub struct CallsPass {
-    calls: HashMap<CallKey, CallState>,
-    versions: HashMap<u32, String>,
+    calls: FastMap<CallKey, CallState>,
+    versions: FastMap<u32, String>,
 }
 
 fn read_end(record: &Record<'_>, source: Source) -> Option<(i64, Option<i64>, i64)> {
@@ -625,8 +620,8 @@ fn finish(pass: CallsPass, ctx: &Context, out: &mut Vec<Finding>) {
 
     // Whole-run statistics first: they give the per-call findings their context.
     // Calls per identity for every identity (12 bytes each), details only for those that failed.
-    let mut call_counts: HashMap<u64, u32> = HashMap::new();
-    let mut identities: HashMap<u64, IdentityStats> = HashMap::new();
+    let mut call_counts: FastMap<u64, u32> = FastMap::default();
+    let mut identities: FastMap<u64, IdentityStats> = FastMap::default();
     let mut versions: BTreeMap<(&'static str, u32), (u32, u32)> = BTreeMap::new();
     let mut redacted_failures = Occurrences::default();
     let mut redacted_parts = 0u32;
@@ -992,7 +987,7 @@ fn repeated_finding(
 /// One SDK or OS version behind most failures.
 fn version_patterns(
     counts: &BTreeMap<(&'static str, u32), (u32, u32)>,
-    names: &HashMap<u32, String>,
+    names: &FastMap<u32, String>,
     out: &mut Vec<Finding>,
 ) {
     for kind in ["SDK", "OS"] {

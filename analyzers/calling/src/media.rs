@@ -11,6 +11,8 @@ use acs_triage_core::analyzer::{
     Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Pass,
 };
 use acs_triage_core::record::Bag;
+use std::collections::BTreeMap;
+
 use acs_triage_core::settings::{MediaThreshold, PoorWhen, StreamKind};
 use acs_triage_core::{Evidence, Family, Finding, IdKind, Occurrences, Record, Severity};
 
@@ -45,26 +47,35 @@ impl Analyzer for MediaQuality {
         }
     }
 
-    fn start(&self, _ctx: &Context) -> Box<dyn Pass> {
-        Box::new(EntityPass::new(&MEDIA_QUALITY))
+    fn start(&self, ctx: &Context) -> Box<dyn Pass> {
+        Box::new(EntityPass::new(Streams {
+            judge: StreamJudge::new(&ctx.settings.media),
+        }))
     }
 }
 
 /// The kind of a stream, from `mediaType`.
 pub fn stream_kind(record: &Record<'_>) -> StreamKind {
-    let media = record
-        .text("mediaType")
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    if media.contains("screen") || media.contains("vbss") || media.contains("applicationsharing") {
+    let media = record.text("mediaType").unwrap_or_default();
+    let has = |word: &str| contains_ignore_case(&media, word);
+    if has("screen") || has("vbss") || has("applicationsharing") {
         StreamKind::ScreenShare
-    } else if media.contains("video") {
+    } else if has("video") {
         StreamKind::Video
-    } else if media.contains("audio") {
+    } else if has("audio") {
         StreamKind::Audio
     } else {
         StreamKind::All
     }
+}
+
+/// `needle` (lowercase ASCII) occurs in `haystack`, ignoring ASCII case. Runs for every stream
+/// record, so it does not allocate a lowercased copy.
+fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// One threshold a stream failed.
@@ -114,31 +125,60 @@ fn trim_number(v: f64) -> String {
     }
 }
 
-/// The thresholds a stream record fails. One pass over the record's fields (this runs for every
-/// stream record, so it avoids one lookup per threshold).
-pub fn judge(ctx: &Context, record: &Record<'_>) -> Vec<Violation> {
-    let kind = stream_kind(record);
-    let thresholds: Vec<(&String, &MediaThreshold)> = ctx
-        .settings
-        .media
-        .iter()
-        .filter(|(_, t)| t.streams.covers(kind))
-        .collect();
-    let mut out = Vec::new();
-    for field in &record.fields {
-        if field.bag == Bag::Headers {
-            continue;
+/// The media thresholds in force, indexed by the length of their field name: the check runs for
+/// every stream record, so it makes one pass over the record's fields, and a field is only
+/// compared with the few thresholds whose field name is as long as its own.
+pub struct StreamJudge {
+    thresholds: Vec<(String, MediaThreshold)>,
+    /// `by_length[n]`: indexes into `thresholds` of those whose field name is `n` bytes long.
+    by_length: Vec<Vec<usize>>,
+}
+
+impl StreamJudge {
+    pub fn new(media: &BTreeMap<String, MediaThreshold>) -> StreamJudge {
+        let thresholds: Vec<(String, MediaThreshold)> = media
+            .iter()
+            .map(|(id, t)| (id.clone(), t.clone()))
+            .collect();
+        let longest = thresholds.iter().map(|(_, t)| t.field.len()).max();
+        let mut by_length = vec![Vec::new(); longest.map_or(0, |n| n + 1)];
+        for (i, (_, t)) in thresholds.iter().enumerate() {
+            by_length[t.field.len()].push(i);
         }
-        for (id, t) in &thresholds {
-            if !t.field.eq_ignore_ascii_case(&field.name) {
+        StreamJudge {
+            thresholds,
+            by_length,
+        }
+    }
+
+    /// The thresholds a stream record fails, most telling first.
+    pub fn judge(&self, record: &Record<'_>) -> Vec<Violation> {
+        let mut kind = None;
+        let mut out: Vec<Violation> = Vec::new();
+        for field in &record.fields {
+            if field.bag == Bag::Headers {
                 continue;
             }
-            let Some(value) = field.value.as_f64() else {
+            let Some(candidates) = self.by_length.get(field.name.len()) else {
                 continue;
             };
-            if t.is_poor(value) && !out.iter().any(|v: &Violation| &v.threshold == *id) {
+            for &i in candidates {
+                let (id, t) = &self.thresholds[i];
+                if !t.field.eq_ignore_ascii_case(&field.name) {
+                    continue;
+                }
+                let Some(value) = field.value.as_f64() else {
+                    continue;
+                };
+                let kind = *kind.get_or_insert_with(|| stream_kind(record));
+                if !t.streams.covers(kind)
+                    || !t.is_poor(value)
+                    || out.iter().any(|v| &v.threshold == id)
+                {
+                    continue;
+                }
                 out.push(Violation {
-                    threshold: (*id).clone(),
+                    threshold: id.clone(),
                     label: t.label.clone(),
                     value,
                     limit: t.value,
@@ -149,9 +189,9 @@ pub fn judge(ctx: &Context, record: &Record<'_>) -> Vec<Violation> {
                 });
             }
         }
+        out.sort_by(|a, b| a.rank.cmp(&b.rank).then(a.threshold.cmp(&b.threshold)));
+        out
     }
-    out.sort_by(|a, b| a.rank.cmp(&b.rank).then(a.threshold.cmp(&b.threshold)));
-    out
 }
 
 fn is_stream_record(record: &Record<'_>) -> bool {
@@ -216,17 +256,22 @@ pub struct StreamState {
 
 type Key = (String, String, String);
 
-impl EntityAnalysis for MediaQuality {
+/// The per-stream analysis behind [`MediaQuality`].
+pub struct Streams {
+    judge: StreamJudge,
+}
+
+impl EntityAnalysis for Streams {
     type Key = Key;
     type State = StreamState;
 
-    fn key(&self, ctx: &Context, record: &Record<'_>) -> Option<Key> {
+    fn key(&self, _ctx: &Context, record: &Record<'_>) -> Option<Key> {
         if !is_stream_record(record) {
             return None;
         }
         let versioned = record.get("callUpdatesVersion").is_some();
         // Only poor streams, and every version of an updated stream, need remembering.
-        if !versioned && judge(ctx, record).is_empty() {
+        if !versioned && self.judge.judge(record).is_empty() {
             return None;
         }
         let call = record.call_id().map(|c| c.into_owned()).unwrap_or_default();
@@ -243,7 +288,7 @@ impl EntityAnalysis for MediaQuality {
         Some((call, party, stream))
     }
 
-    fn observe(&self, ctx: &Context, state: &mut StreamState, record: &Record<'_>) {
+    fn observe(&self, _ctx: &Context, state: &mut StreamState, record: &Record<'_>) {
         let version = record.int("callUpdatesVersion").unwrap_or(0);
         let evidence = Evidence::from_record(record, EVIDENCE_FIELDS);
         let newer = state.occurrences.count == 0 || version > state.version;
@@ -260,7 +305,7 @@ impl EntityAnalysis for MediaQuality {
                     .map(|c| c.into_owned())
                     .unwrap_or_default(),
                 party: Party::of(record),
-                violations: judge(ctx, record),
+                violations: self.judge.judge(record),
                 occurrences: Occurrences::default(),
             };
             state.occurrences.add(evidence);

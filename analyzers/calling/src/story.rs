@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::calls::{Source, code_label};
-use crate::media::{Party, format_value, judge};
+use crate::media::{Party, StreamJudge, format_value};
 
 /// Where the story's records came from.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -148,6 +148,7 @@ pub fn build(
     let mut call_type = None;
     let mut start: Option<DateTime<Utc>> = None;
     let mut duration = None;
+    let stream_judge = StreamJudge::new(&ctx.settings.media);
 
     for r in records {
         let Some(source) = Source::of(r) else {
@@ -291,7 +292,7 @@ pub fn build(
                     flow: party.describe(),
                     transport: text(r, "transportType"),
                     measures,
-                    poor: judge(ctx, r).iter().map(|v| v.describe()).collect(),
+                    poor: stream_judge.judge(r).iter().map(|v| v.describe()).collect(),
                 };
                 record_other(&mut others, r);
                 match streams.get(&key) {

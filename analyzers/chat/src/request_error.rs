@@ -40,7 +40,7 @@ impl Analyzer for RequestErrors {
     }
 
     fn start(&self, _ctx: &Context) -> Box<dyn Pass> {
-        Box::new(EntityPass::new(&REQUEST_ERRORS))
+        Box::new(EntityPass::new(RequestErrors))
     }
 }
 

@@ -45,7 +45,7 @@ impl Analyzer for Delivery {
     }
 
     fn start(&self, _ctx: &Context) -> Box<dyn Pass> {
-        Box::new(EntityPass::new(&DELIVERY))
+        Box::new(EntityPass::new(Delivery))
     }
 }
 

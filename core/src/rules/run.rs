@@ -1,6 +1,6 @@
 //! Running rules over records: the rule analyzer and the embedded-test runner.
 
-use std::collections::HashMap;
+use crate::FastMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -19,7 +19,7 @@ use crate::time::format_timestamp;
 pub struct RuleSet {
     rules: Vec<Rule>,
     /// Lower-case category → rules that require it.
-    by_category: HashMap<String, Vec<usize>>,
+    by_category: FastMap<String, Vec<usize>>,
     /// Rules that can match any category.
     any_category: Vec<usize>,
     /// Per rule: fields shown in evidence.
@@ -36,7 +36,7 @@ pub const ABSENCE_SPLIT_LIMIT: usize = 20;
 
 impl RuleSet {
     pub fn new(rules: Vec<Rule>) -> RuleSet {
-        let mut by_category: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_category: FastMap<String, Vec<usize>> = FastMap::default();
         let mut any_category = Vec::new();
         let mut excerpt_fields = Vec::new();
         for (i, rule) in rules.iter().enumerate() {
@@ -205,11 +205,11 @@ struct Trigger {
 
 #[derive(Debug)]
 enum RuleState {
-    Match(HashMap<Vec<String>, GroupMatches>),
-    Threshold(HashMap<Vec<String>, Vec<Hit>>),
+    Match(FastMap<Vec<String>, GroupMatches>),
+    Threshold(FastMap<Vec<String>, Vec<Hit>>),
     Absence {
-        triggers: HashMap<Vec<String>, Vec<Trigger>>,
-        follow_ups: HashMap<Vec<String>, Vec<Option<DateTime<Utc>>>>,
+        triggers: FastMap<Vec<String>, Vec<Trigger>>,
+        follow_ups: FastMap<Vec<String>, Vec<Option<DateTime<Utc>>>>,
     },
 }
 
@@ -234,11 +234,11 @@ impl RulesPass {
             .rules
             .iter()
             .map(|r| match r.kind {
-                RuleKind::Match => RuleState::Match(HashMap::new()),
-                RuleKind::Threshold(_) => RuleState::Threshold(HashMap::new()),
+                RuleKind::Match => RuleState::Match(FastMap::default()),
+                RuleKind::Threshold(_) => RuleState::Threshold(FastMap::default()),
                 RuleKind::Absence(_) => RuleState::Absence {
-                    triggers: HashMap::new(),
-                    follow_ups: HashMap::new(),
+                    triggers: FastMap::default(),
+                    follow_ups: FastMap::default(),
                 },
             })
             .collect();
@@ -371,7 +371,7 @@ fn as_strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
 
-fn sorted<V>(map: HashMap<Vec<String>, V>) -> Vec<(Vec<String>, V)> {
+fn sorted<V>(map: FastMap<Vec<String>, V>) -> Vec<(Vec<String>, V)> {
     let mut v: Vec<_> = map.into_iter().collect();
     v.sort_by(|a, b| a.0.cmp(&b.0));
     v
@@ -544,8 +544,8 @@ pub fn format_seconds(secs: f64) -> String {
 fn absence_findings(
     rule: &Rule,
     a: &crate::rules::file::Absence,
-    triggers: HashMap<Vec<String>, Vec<Trigger>>,
-    follow_ups: HashMap<Vec<String>, Vec<Option<DateTime<Utc>>>>,
+    triggers: FastMap<Vec<String>, Vec<Trigger>>,
+    follow_ups: FastMap<Vec<String>, Vec<Option<DateTime<Utc>>>>,
     latest: Option<DateTime<Utc>>,
     out: &mut Vec<Finding>,
 ) {
