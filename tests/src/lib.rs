@@ -66,9 +66,9 @@ pub fn repo_path(relative: &str) -> String {
     repo_root().join(relative).to_string_lossy().into_owned()
 }
 
-/// The shared domain samples (`../shared/domain/samples` from the repository root).
+/// The documentation log samples (`tests/domain/samples`).
 pub fn samples_dir() -> PathBuf {
-    repo_root().join("../shared/domain/samples")
+    repo_root().join("tests/domain/samples")
 }
 
 /// Findings of a JSON report.

@@ -5,7 +5,7 @@ use acs_triage_core::catalog::{Catalogs, Judgement, MatchKind};
 use acs_triage_tests::{repo_root, run};
 
 fn domain_rows(file: &str) -> Vec<csv::StringRecord> {
-    let path = repo_root().join("../shared/domain/codes").join(file);
+    let path = repo_root().join("tests/domain/codes").join(file);
     let mut reader = csv::Reader::from_path(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
     reader.records().map(|r| r.unwrap()).collect()
 }

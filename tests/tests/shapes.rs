@@ -1,5 +1,5 @@
 //! One fixture per input shape, from the real documentation samples in
-//! `../shared/domain/samples/` and from `tests/corpus/shapes/`: each is detected from its content,
+//! `tests/domain/samples/` and from `tests/corpus/shapes/`: each is detected from its content,
 //! counted exactly, classified into the right family, and its fields resolve the same way.
 
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! `AzureEventSourceListener` console output. Both are line-oriented with multi-line blocks
 //! (JSON request dumps, header lines, stack traces); a block becomes one record.
 //!
-//! Line formats (derived from the SDK sources; see `../shared/domain/samples/derived.sdk-log-line-templates.txt`):
+//! Line formats (derived from the SDK sources; see `tests/domain/samples/derived.sdk-log-line-templates.txt`):
 //! - web: `azure:<package>[ <sub>]:<level> <message>`, level in verbose/info/warning/error;
 //! - .NET: `[<Level>] <EventSource>: <message>`, or `<EventSource>: [<Level>] <message>` from the
 //!   trace logger, with `Name:value` header lines after requests and responses.
