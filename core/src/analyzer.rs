@@ -6,12 +6,14 @@
 //! `inventory`); the CLI names each analyzer crate once so the linker keeps its registrations.
 
 use std::any::Any;
+use std::collections::BTreeSet;
 use std::hash::Hash;
 
 use crate::catalog::Catalogs;
 use crate::finding::Finding;
 use crate::record::{Family, Record};
 use crate::settings::Settings;
+use crate::table::Table;
 
 /// What an analyzer is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,13 +25,50 @@ pub struct AnalyzerInfo {
     pub families: &'static [Family],
     /// IDs of the findings it can report (configuration may disable or re-rate them).
     pub findings: &'static [&'static str],
+    /// IDs of the tables it can produce on request ([`Context::wants_table`]).
+    pub tables: &'static [&'static str],
 }
 
-/// Everything analyzers may consult: code catalogs and settings (thresholds, limits).
+/// Everything analyzers may consult: code catalogs and settings (thresholds, limits), and which
+/// tables the user asked for.
 #[derive(Debug, Clone)]
 pub struct Context {
     pub catalogs: Catalogs,
     pub settings: Settings,
+    /// IDs of the tables to produce (`analyze --table`); empty for none.
+    pub tables: BTreeSet<String>,
+}
+
+impl Context {
+    pub fn new(catalogs: Catalogs, settings: Settings) -> Context {
+        Context {
+            catalogs,
+            settings,
+            tables: BTreeSet::new(),
+        }
+    }
+
+    /// True when the user asked for the table `id`, so an analyzer builds it only then.
+    pub fn wants_table(&self, id: &str) -> bool {
+        self.tables.contains(id)
+    }
+}
+
+/// What analyzers hand back when they finish: findings, and the tables asked for.
+#[derive(Debug, Default)]
+pub struct Output {
+    pub findings: Vec<Finding>,
+    pub tables: Vec<Table>,
+}
+
+impl Output {
+    pub fn push(&mut self, finding: Finding) {
+        self.findings.push(finding);
+    }
+
+    pub fn table(&mut self, table: Table) {
+        self.tables.push(table);
+    }
 }
 
 /// An analysis. Implementations are stateless; state lives in their passes.
@@ -58,7 +97,7 @@ pub trait Pass: IntoAny + Send {
     fn observe(&mut self, ctx: &Context, record: &Record<'_>);
     /// Absorbs another pass of the same analyzer.
     fn merge(&mut self, other: Box<dyn Pass>);
-    fn finish(self: Box<Self>, ctx: &Context, out: &mut Vec<Finding>);
+    fn finish(self: Box<Self>, ctx: &Context, out: &mut Output);
 }
 
 /// Turns a `Box<dyn Pass>` back into the concrete pass type. Passes are only ever merged with
@@ -80,7 +119,7 @@ pub trait EntityAnalysis: Send + Sync + 'static {
     fn observe(&self, ctx: &Context, state: &mut Self::State, record: &Record<'_>);
     /// Order-independent merge of two states of the same entity.
     fn merge(&self, into: &mut Self::State, from: Self::State);
-    fn finish(&self, ctx: &Context, key: Self::Key, state: Self::State, out: &mut Vec<Finding>);
+    fn finish(&self, ctx: &Context, key: Self::Key, state: Self::State, out: &mut Output);
 }
 
 /// A [`Pass`] that keeps one state per entity.
@@ -118,7 +157,7 @@ impl<A: EntityAnalysis> Pass for EntityPass<A> {
         }
     }
 
-    fn finish(self: Box<Self>, ctx: &Context, out: &mut Vec<Finding>) {
+    fn finish(self: Box<Self>, ctx: &Context, out: &mut Output) {
         let mut entities: Vec<_> = self.entities.into_iter().collect();
         entities.sort_by(|a, b| a.0.cmp(&b.0));
         for (key, state) in entities {
@@ -204,6 +243,7 @@ impl Analyzer for Collector {
             title: "Record collector",
             families: &[],
             findings: &[],
+            tables: &[],
         }
     }
 
@@ -236,7 +276,7 @@ impl Pass for CollectPass {
         self.records.extend(other.records);
     }
 
-    fn finish(self: Box<Self>, _ctx: &Context, _out: &mut Vec<Finding>) {
+    fn finish(self: Box<Self>, _ctx: &Context, _out: &mut Output) {
         let mut records = self.records;
         records.sort_by_key(|r| r.origin);
         records.truncate(self.limit);

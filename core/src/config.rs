@@ -413,7 +413,7 @@ pub fn setup(
         .into_iter()
         .partition(|r| disabled_rule_ids.contains(&r.id));
     Ok(Setup {
-        context: Context { catalogs, settings },
+        context: Context::new(catalogs, settings),
         rules,
         disabled_rules,
         disabled_analyzers,

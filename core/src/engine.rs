@@ -13,11 +13,12 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::analyzer::{Analyzer, Context, Pass};
+use crate::analyzer::{Analyzer, Context, Output, Pass};
 use crate::classify::Classifier;
 use crate::finding::{Finding, Severity, sort_findings};
 use crate::ingest::{FileReport, Limits, ingest_file};
 use crate::record::{Family, FileId, Record};
+use crate::table::Table;
 use crate::walk::{WalkError, walk};
 
 /// How to run.
@@ -68,6 +69,8 @@ pub struct Analysis {
     /// Every input, in walk order, including skipped and unrecognized ones.
     pub files: Vec<FileReport>,
     pub findings: Vec<Finding>,
+    /// Tables the user asked for, by ID.
+    pub tables: Vec<Table>,
     pub summary: Summary,
     /// Display path of each file read, indexed by [`FileId`] (evidence points here).
     pub paths: Vec<String>,
@@ -217,11 +220,16 @@ pub fn run(
             .reduce(|| Worker::new(analyzers, ctx), Worker::absorb)
     });
 
-    let mut findings = Vec::new();
+    let mut output = Output::default();
     for pass in worker.passes {
-        pass.finish(ctx, &mut findings);
+        pass.finish(ctx, &mut output);
     }
+    let Output {
+        mut findings,
+        mut tables,
+    } = output;
     sort_findings(&mut findings);
+    tables.sort_by(|a, b| a.id.cmp(&b.id));
 
     let paths = walked.files.iter().map(|f| f.display.clone()).collect();
     let mut reports = worker.reports;
@@ -255,6 +263,7 @@ pub fn run(
     Ok(Analysis {
         files,
         findings,
+        tables,
         summary,
         paths,
     })

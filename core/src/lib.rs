@@ -12,13 +12,15 @@ pub mod record;
 pub mod redact;
 pub mod rules;
 pub mod settings;
+pub mod table;
 pub mod time;
 pub mod value;
 pub mod walk;
 
-pub use analyzer::{Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Pass};
+pub use analyzer::{Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Output, Pass};
 pub use finding::{Evidence, Finding, IdKind, Occurrences, Severity};
 pub use record::{Family, FileId, Format, Origin, Record};
+pub use table::Table;
 pub use value::Value;
 
 #[doc(hidden)]

@@ -27,10 +27,7 @@ fn example_analyzer_registers_and_finds() {
     writeln!(f, r#"{{"time":"2026-11-20T10:00:01Z","category":"ChatOperational","operationName":"SendChatMessage","durationMs":40,"resultSignature":201}}"#).unwrap();
     drop(f);
 
-    let ctx = Context {
-        catalogs: Catalogs::bundled().unwrap(),
-        settings: Settings::bundled().unwrap(),
-    };
+    let ctx = Context::new(Catalogs::bundled().unwrap(), Settings::bundled().unwrap());
     let analysis = run(
         &[dir.path().to_path_buf()],
         &analyzers,

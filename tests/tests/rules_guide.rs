@@ -32,10 +32,7 @@ fn guide() -> String {
 }
 
 fn ctx() -> Context {
-    Context {
-        catalogs: Catalogs::bundled().unwrap(),
-        settings: Settings::bundled().unwrap(),
-    }
+    Context::new(Catalogs::bundled().unwrap(), Settings::bundled().unwrap())
 }
 
 #[test]

@@ -8,6 +8,7 @@
 //! Results are grouped per call connection (the stable key of a Call Automation leg), event and
 //! code.
 
+use acs_triage_core::Output;
 use acs_triage_core::analyzer::{
     Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Pass,
 };
@@ -41,6 +42,7 @@ impl Analyzer for Automation {
             title: "Call Automation results",
             families: &[Family::CallAutomation, Family::Unknown],
             findings: &["call-automation/result", "call-automation/request-failed"],
+            tables: &[],
         }
     }
 
@@ -201,7 +203,7 @@ impl EntityAnalysis for Automation {
         keep_min(&mut into.q850, from.q850);
     }
 
-    fn finish(&self, ctx: &Context, key: Key, s: Results, out: &mut Vec<Finding>) {
+    fn finish(&self, ctx: &Context, key: Key, s: Results, out: &mut Output) {
         let (leg, o) = key;
         let decoded = ctx.catalogs.call_automation.decode(o.code, o.subcode);
         let severity = match judged(ctx, &o).severity() {

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use acs_triage_core::FastMap;
 use std::hash::{Hash, Hasher};
 
-use acs_triage_core::analyzer::{Analyzer, AnalyzerInfo, Context, Pass, downcast_pass};
+use acs_triage_core::analyzer::{Analyzer, AnalyzerInfo, Context, Output, Pass, downcast_pass};
 use acs_triage_core::catalog::{Decoded, Judgement, MatchKind};
 use acs_triage_core::time::format_timestamp;
 use acs_triage_core::{
@@ -64,6 +64,7 @@ impl Analyzer for Calls {
             title: "Calls: end reasons, client evidence, patterns, missing data",
             families: &[Family::Calling, Family::CallAutomation],
             findings: FINDINGS,
+            tables: &[],
         }
     }
 
@@ -502,7 +503,7 @@ impl Pass for CallsPass {
         }
     }
 
-    fn finish(self: Box<Self>, ctx: &Context, out: &mut Vec<Finding>) {
+    fn finish(self: Box<Self>, ctx: &Context, out: &mut Output) {
         finish(*self, ctx, out);
     }
 }
@@ -614,7 +615,7 @@ struct IdentityStats {
     text: Option<String>,
 }
 
-fn finish(pass: CallsPass, ctx: &Context, out: &mut Vec<Finding>) {
+fn finish(pass: CallsPass, ctx: &Context, out: &mut Output) {
     let mut calls: Vec<(CallKey, CallState)> = pass.calls.into_iter().collect();
     calls.sort_by(|a, b| a.0.cmp(&b.0));
 
@@ -904,7 +905,7 @@ fn service_side(
     call_id: &str,
     summary_parts: usize,
     failed: &[(&Part, &EndDetail)],
-    out: &mut Vec<Finding>,
+    out: &mut Output,
 ) {
     if failed.len() < 3 || failed.len() * 2 < summary_parts {
         return;
@@ -988,7 +989,7 @@ fn repeated_finding(
 fn version_patterns(
     counts: &BTreeMap<(&'static str, u32), (u32, u32)>,
     names: &FastMap<u32, String>,
-    out: &mut Vec<Finding>,
+    out: &mut Output,
 ) {
     for kind in ["SDK", "OS"] {
         let of_kind: Vec<(&u32, &(u32, u32))> = counts
@@ -1039,7 +1040,7 @@ fn version_patterns(
 }
 
 /// What is missing for one call: sources that should be there, participants without an end.
-fn missing_data(call_id: &str, call: &CallState, out: &mut Vec<Finding>) {
+fn missing_data(call_id: &str, call: &CallState, out: &mut Output) {
     if call_id.is_empty() {
         return;
     }

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use acs_triage_core::analyzer::Context;
+use acs_triage_core::analyzer::{Context, Output};
 use acs_triage_core::catalog::{CodeEntry, Judgement, UfdEntry};
 use acs_triage_core::ingest::flatten::parse_object;
 use acs_triage_core::{Evidence, Finding, IdKind, Occurrences, Record, Severity};
@@ -344,12 +344,7 @@ fn decode(ctx: &Context, code: i64, sub: Option<i64>) -> Option<&CodeEntry> {
 type OperationKey = (Option<String>, String, Option<i64>, Option<i64>);
 
 /// Findings of a call's client-side trouble.
-pub fn findings(
-    ctx: &Context,
-    call_id: &str,
-    detail: &crate::calls::Detail,
-    out: &mut Vec<Finding>,
-) {
+pub fn findings(ctx: &Context, call_id: &str, detail: &crate::calls::Detail, out: &mut Output) {
     // Failed operations, grouped by participant, operation and code.
     let mut groups: BTreeMap<OperationKey, Occurrences> = BTreeMap::new();
     for e in &detail.client {

@@ -7,6 +7,7 @@
 //! `streamDirection` field is present it wins. For the Updates table only the highest
 //! `callUpdatesVersion` of a stream counts.
 
+use acs_triage_core::Output;
 use acs_triage_core::analyzer::{
     Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Pass,
 };
@@ -44,6 +45,7 @@ impl Analyzer for MediaQuality {
             title: "Media stream quality",
             families: &[Family::Calling],
             findings: &["calling/poor-stream", "calling/no-media"],
+            tables: &[],
         }
     }
 
@@ -330,7 +332,7 @@ impl EntityAnalysis for Streams {
         }
     }
 
-    fn finish(&self, _ctx: &Context, key: Key, state: StreamState, out: &mut Vec<Finding>) {
+    fn finish(&self, _ctx: &Context, key: Key, state: StreamState, out: &mut Output) {
         if state.violations.is_empty() {
             return;
         }

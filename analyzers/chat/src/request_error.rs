@@ -7,6 +7,7 @@
 
 use std::sync::OnceLock;
 
+use acs_triage_core::Output;
 use acs_triage_core::analyzer::{
     Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Pass,
 };
@@ -36,6 +37,7 @@ impl Analyzer for RequestErrors {
             title: "Failed chat requests",
             families: &[Family::Chat],
             findings: &["chat/request-error"],
+            tables: &[],
         }
     }
 
@@ -146,7 +148,7 @@ impl EntityAnalysis for RequestErrors {
         into.ms_cv_redacted |= from.ms_cv_redacted;
     }
 
-    fn finish(&self, ctx: &Context, key: Key, state: Failures, out: &mut Vec<Finding>) {
+    fn finish(&self, ctx: &Context, key: Key, state: Failures, out: &mut Output) {
         let (status, thread, user) = key;
         let decoded = ctx.catalogs.chat.decode(status, None);
         let (severity, meaning, action, source) = match decoded {

@@ -6,6 +6,7 @@
 //! `SMSDeliveryReportsReceived`, a REST delivery report). Failed reports are decoded with
 //! `rules/catalog/sms_delivery_status.csv`; refused send items with `sms_send_status.csv`.
 
+use acs_triage_core::Output;
 use acs_triage_core::analyzer::{
     Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Pass,
 };
@@ -41,6 +42,7 @@ impl Analyzer for Delivery {
             title: "SMS delivery outcomes",
             families: &[Family::Sms, Family::Unknown],
             findings: &["sms/delivery-failed", "sms/send-refused"],
+            tables: &[],
         }
     }
 
@@ -219,7 +221,7 @@ impl EntityAnalysis for Delivery {
         }
     }
 
-    fn finish(&self, ctx: &Context, key: String, state: Message, out: &mut Vec<Finding>) {
+    fn finish(&self, ctx: &Context, key: String, state: Message, out: &mut Output) {
         let message_id = (!key.starts_with("to:")).then_some(key.as_str());
         let to = state.to.as_deref().map(mask_phone);
         let recipient = to

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use acs_triage_core::analyzer::Collector;
 use acs_triage_core::classify::Classifier;
 use acs_triage_core::engine::{self, RunOptions};
+use acs_triage_core::rules::vocab::nearest;
 use acs_triage_core::rules::{RuleAnalyzer, RuleSet};
 use acs_triage_core::{Analyzer, IdKind, Severity};
 use clap::{Args, ValueEnum};
@@ -56,6 +57,10 @@ pub struct AnalyzeArgs {
     /// and the IDs to give Azure support.
     #[arg(long, value_name = "CALL_ID")]
     pub call: Option<String>,
+    /// Also print a table an analyzer keeps (repeatable), e.g. `sms/messages`: one row per SMS
+    /// message with its outcome. `acs-triage rules list` names every table.
+    #[arg(long = "table", value_name = "ID")]
+    pub tables: Vec<String>,
     #[command(flatten)]
     pub setup: SetupArgs,
 }
@@ -67,11 +72,12 @@ pub fn run(args: AnalyzeArgs, out: &mut dyn Write, color: bool) -> CommandResult
     if args.threads == Some(0) {
         return Err(miette!("--threads must be at least 1").into());
     }
-    let setup = setup::load(&args.setup)?;
+    let mut setup = setup::load(&args.setup)?;
     let mut analyzers: Vec<&dyn Analyzer> = analyzers::registered()
         .into_iter()
         .filter(|a| !setup.disabled_analyzers.contains(a.info().id))
         .collect();
+    setup.context.tables = wanted_tables(&args.tables, &analyzers)?;
     let rule_analyzer = RuleAnalyzer::new(Arc::new(RuleSet::new(setup.rules.clone())));
     if !setup.rules.is_empty() {
         analyzers.push(&rule_analyzer);
@@ -130,6 +136,30 @@ pub fn run(args: AnalyzeArgs, out: &mut dyn Write, color: bool) -> CommandResult
     }
 
     Ok(code)
+}
+
+/// Checks `--table` IDs against the tables the enabled analyzers can produce.
+fn wanted_tables(
+    ids: &[String],
+    analyzers: &[&dyn Analyzer],
+) -> Result<std::collections::BTreeSet<String>, crate::Failure> {
+    let known: Vec<&str> = analyzers
+        .iter()
+        .flat_map(|a| a.info().tables.iter().copied())
+        .collect();
+    let mut wanted = std::collections::BTreeSet::new();
+    for id in ids {
+        let id = id.trim();
+        if !known.contains(&id) {
+            let help = match nearest(id, known.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("the tables are: {}", known.join(", ")),
+            };
+            return Err(miette!(help = help, "no analyzer keeps a table called `{id}`").into());
+        }
+        wanted.insert(id.to_owned());
+    }
+    Ok(wanted)
 }
 
 fn exit_code(fail_on: FailOn, severities: impl IntoIterator<Item = Severity>) -> ExitCode {

@@ -132,9 +132,14 @@ fn list(args: ListArgs, out: &mut dyn Write) -> CommandResult {
         } else {
             ""
         };
+        let tables = if info.tables.is_empty() {
+            String::new()
+        } else {
+            format!("; tables (--table): {}", info.tables.join(", "))
+        };
         writeln!(
             out,
-            "  {:<width$}  {}{state}  {DIM}findings: {}{DIM:#}",
+            "  {:<width$}  {}{state}  {DIM}findings: {}{tables}{DIM:#}",
             info.id,
             info.title,
             info.findings.join(", ")

@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use acs_triage_core::Severity;
 use acs_triage_core::finding::IdKind;
 use acs_triage_core::ingest::FileStatus;
+use acs_triage_core::table::Table;
 use anstyle::{AnsiColor, Style};
 
 use super::{FindingOut, Report};
@@ -197,7 +198,33 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
         writeln!(out, "No problems found in the records read.")?;
     }
+    for table in &report.tables {
+        render_table(table, out)?;
+    }
     Ok(())
+}
+
+/// A table as Markdown, so it pastes into a support ticket as it is.
+fn render_table(table: &Table, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{BOLD}{} ({}){BOLD:#} [{}]",
+        table.title,
+        plural(table.rows.len() as u64, "row", "rows"),
+        table.id
+    )?;
+    if table.rows.is_empty() {
+        return writeln!(out, "  (nothing to list)");
+    }
+    let mut t = comfy_table::Table::new();
+    t.load_preset(comfy_table::presets::ASCII_MARKDOWN)
+        .set_content_arrangement(comfy_table::ContentArrangement::Disabled)
+        .set_header(&table.columns);
+    for row in &table.rows {
+        t.add_row(row);
+    }
+    writeln!(out, "{t}")
 }
 
 pub fn render_finding(f: &FindingOut, out: &mut dyn Write) -> io::Result<()> {

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use acs_triage_core::engine::{Analysis, Summary};
 use acs_triage_core::finding::{Evidence, Finding, IdKind};
 use acs_triage_core::ingest::FileReport;
+use acs_triage_core::table::Table;
 use acs_triage_core::time::format_timestamp;
 use serde::Serialize;
 
@@ -101,6 +102,9 @@ pub struct Report {
     pub summary: Summary,
     pub inputs: Vec<FileReport>,
     pub findings: Vec<FindingOut>,
+    /// The tables asked for with `--table`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<Table>,
 }
 
 fn evidence_out(paths: &[String], e: Evidence) -> EvidenceOut {
@@ -146,6 +150,7 @@ impl Report {
         let Analysis {
             files,
             findings,
+            tables,
             summary,
             paths,
         } = analysis;
@@ -157,6 +162,7 @@ impl Report {
                 .into_iter()
                 .map(|f| finding_out(&paths, f))
                 .collect(),
+            tables,
         }
     }
 }

@@ -172,10 +172,7 @@ mod tests {
     fn bundled_rules_load_and_their_tests_pass() {
         let rules = load_bundled(&Vocabulary::bundled()).unwrap_or_else(|e| panic!("{e:#?}"));
         check_unique(&rules).unwrap();
-        let ctx = Context {
-            catalogs: Catalogs::bundled().unwrap(),
-            settings: Settings::bundled().unwrap(),
-        };
+        let ctx = Context::new(Catalogs::bundled().unwrap(), Settings::bundled().unwrap());
         for rule in &rules {
             let kinds: Vec<_> = rule.tests.iter().map(|t| t.expect).collect();
             assert!(

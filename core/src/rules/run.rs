@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::analyzer::{Analyzer, AnalyzerInfo, Context, Pass, downcast_pass};
+use crate::analyzer::{Analyzer, AnalyzerInfo, Context, Output, Pass, downcast_pass};
 use crate::finding::{Evidence, Finding, IdKind, Occurrences, Severity};
 use crate::ingest::record_from_json;
 use crate::record::{Origin, Record};
@@ -117,6 +117,7 @@ impl Analyzer for RuleAnalyzer {
             title: "Rules (bundled and user)",
             families: &[],
             findings: &[],
+            tables: &[],
         }
     }
 
@@ -340,7 +341,7 @@ impl Pass for RulesPass {
         }
     }
 
-    fn finish(self: Box<Self>, _ctx: &Context, out: &mut Vec<Finding>) {
+    fn finish(self: Box<Self>, _ctx: &Context, out: &mut Output) {
         let latest = self.latest;
         for (rule, state) in self.set.rules.iter().zip(self.states) {
             match (&rule.kind, state) {
@@ -462,7 +463,7 @@ fn threshold_findings(
     th: &Threshold,
     key: &[String],
     mut hits: Vec<Hit>,
-    out: &mut Vec<Finding>,
+    out: &mut Output,
 ) {
     hits.sort_by(|a, b| a.evidence.cmp(&b.evidence));
     let runs: Vec<&[Hit]> = match th.within {
@@ -547,7 +548,7 @@ fn absence_findings(
     triggers: FastMap<Vec<String>, Vec<Trigger>>,
     follow_ups: FastMap<Vec<String>, Vec<Option<DateTime<Utc>>>>,
     latest: Option<DateTime<Utc>>,
-    out: &mut Vec<Finding>,
+    out: &mut Output,
 ) {
     let window = Duration::milliseconds((a.within * 1000.0) as i64);
     let skew = Duration::seconds(SKEW_TOLERANCE_SECONDS);
@@ -635,7 +636,7 @@ fn absence_findings(
             .occurrences(all_missing),
         );
     } else {
-        out.extend(per_key);
+        out.findings.extend(per_key);
     }
     if undecided.count > 0 {
         let n = undecided.count;
@@ -737,9 +738,9 @@ fn run_test(rule: &Rule, test: &RuleTest, ctx: &Context) -> TestOutcome {
                     Err(e) => return outcome(false, format!("record {i}: {e}")),
                 }
             }
-            let mut findings = Vec::new();
-            Box::new(pass).finish(ctx, &mut findings);
-            let found: Vec<&Finding> = findings.iter().filter(|f| f.id == rule.id).collect();
+            let mut output = Output::default();
+            Box::new(pass).finish(ctx, &mut output);
+            let found: Vec<&Finding> = output.findings.iter().filter(|f| f.id == rule.id).collect();
             let want = test.expect == Expect::Finding;
             let detail = if found.is_empty() == want {
                 format!(
@@ -772,10 +773,7 @@ mod tests {
     use crate::settings::Settings;
 
     fn ctx() -> Context {
-        Context {
-            catalogs: Catalogs::bundled().unwrap(),
-            settings: Settings::bundled().unwrap(),
-        }
+        Context::new(Catalogs::bundled().unwrap(), Settings::bundled().unwrap())
     }
 
     fn rules(text: &str) -> Vec<Rule> {
@@ -790,9 +788,9 @@ mod tests {
             r.origin.index = Some(i as u64);
             pass.observe(&c, &r);
         }
-        let mut out = Vec::new();
+        let mut out = Output::default();
         Box::new(pass).finish(&c, &mut out);
-        out
+        out.findings
     }
 
     const BURST: &str = r#"

@@ -1,6 +1,7 @@
 //! A minimal analyzer crate, exactly as CONTRIBUTING.md ("Adding an analyzer crate") builds one:
 //! it flags Azure Monitor operations that took longer than 5 seconds.
 
+use acs_triage_core::Output;
 use acs_triage_core::analyzer::{Analyzer, AnalyzerInfo, Context, Pass, downcast_pass};
 use acs_triage_core::{Evidence, Finding, Occurrences, Record, Severity};
 
@@ -18,6 +19,7 @@ impl Analyzer for SlowOperations {
             title: "Slow operations",
             families: &[], // every family
             findings: &["example/slow-operation"],
+            tables: &[],
         }
     }
 
@@ -45,7 +47,7 @@ impl Pass for SlowPass {
         self.slow.merge(downcast_pass::<SlowPass>(other).slow);
     }
 
-    fn finish(self: Box<Self>, _ctx: &Context, out: &mut Vec<Finding>) {
+    fn finish(self: Box<Self>, _ctx: &Context, out: &mut Output) {
         if self.slow.count == 0 {
             return;
         }
