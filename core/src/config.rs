@@ -7,7 +7,7 @@
 //! bundled = true                           # load the bundled rules (default)
 //!
 //! [rules.severity]                         # per rule or finding ID
-//! "sms-no-delivery-report" = "error"
+//! "sms/no-delivery-report" = "error"
 //!
 //! [rules.threshold]                        # per threshold rule
 //! "chat-throttled-burst" = "count >= 10 within 1m"

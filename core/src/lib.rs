@@ -16,6 +16,7 @@ pub mod table;
 pub mod time;
 pub mod value;
 pub mod walk;
+pub mod window;
 
 pub use analyzer::{Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Output, Pass};
 pub use finding::{Evidence, Finding, IdKind, Occurrences, Severity};

@@ -110,6 +110,10 @@ pub struct Limits {
 pub struct Judgement {
     pub source: String,
     pub sms_delivery_latency_seconds: u32,
+    pub sms_report_wait_seconds: u32,
+    pub sms_reports_missing_share: f64,
+    pub sms_messages_listed: u32,
+    pub throttle_burst_gap_seconds: u32,
     pub repeated_failure_calls: u32,
 }
 

@@ -15,6 +15,8 @@ fn registry_holds_exactly_the_expected_analyzers() {
             "calling/calls",
             "calling/media-quality",
             "chat/request-error",
+            "chat/throttling",
+            "chat/tokens",
             "sms/delivery"
         ],
         "registered analyzers (sorted by ID)"

@@ -85,7 +85,8 @@ fn broken_rule_file_reports_every_problem_with_location() {
 
 #[test]
 fn absence_finds_the_sms_without_a_report_across_files() {
-    let (_, doc) = analyze_json(&[&path_in("tests/corpus/sms-absence")]);
+    let rules = path_in("tests/corpus/absence-rules");
+    let (_, doc) = analyze_json(&["--rules", &rules, &path_in("tests/corpus/sms-absence")]);
     let missing: Vec<&serde_json::Value> = findings(&doc)
         .iter()
         .filter(|f| f["id"] == "sms-no-delivery-report")
@@ -98,6 +99,13 @@ fn absence_finds_the_sms_without_a_report_across_files() {
     );
     assert_eq!(missing[0]["evidence"][0]["file"], "sends.csv");
     assert_eq!(missing[0]["evidence"][0]["line"], 3);
+    // The SMS analyzer's own join agrees with the rule.
+    let joined: Vec<&serde_json::Value> = findings(&doc)
+        .iter()
+        .filter(|f| f["id"] == "sms/no-delivery-report")
+        .collect();
+    assert_eq!(joined.len(), 1, "{:#}", doc["findings"]);
+    assert_eq!(joined[0]["ids"]["smsMessageId"], "Outgoing_B");
 }
 
 #[test]
@@ -144,9 +152,11 @@ fn rules_list_and_why() {
     assert_eq!(listed.code, 0);
     for id in [
         "chat-throttled-burst",
-        "chat-throttled-per-thread",
-        "sms-no-delivery-report",
+        "auth-requests-failing",
+        "chat/throttled",
+        "sms/no-delivery-report",
         "calling/end-reason",
+        "--table): sms/messages",
     ] {
         assert!(listed.stdout.contains(id), "{id} in\n{}", listed.stdout);
     }
@@ -196,7 +206,7 @@ fn configuration_disables_rerates_and_rejects_unknown_ids() {
     let cfg = dir.path().join("acs-triage.toml");
     std::fs::write(
         &cfg,
-        "[rules]\ndisable = [\"chat-throttled-per-thread\", \"sms/send-refused\"]\n\n[rules.severity]\n\"sms-no-delivery-report\" = \"error\"\n",
+        "[rules]\ndisable = [\"chat/throttled\", \"sms/send-refused\"]\n\n[rules.severity]\n\"sms/no-delivery-report\" = \"error\"\n",
     )
     .unwrap();
     let (_, doc) = analyze_json(&["--config", cfg.to_str().unwrap(), &path_in("examples/logs")]);
@@ -204,19 +214,19 @@ fn configuration_disables_rerates_and_rejects_unknown_ids() {
         .iter()
         .map(|f| f["id"].as_str().unwrap())
         .collect();
-    assert!(!ids.contains(&"chat-throttled-per-thread"));
+    assert!(!ids.contains(&"chat/throttled"));
     assert!(!ids.contains(&"sms/send-refused"));
     assert_eq!(
-        doc["summary"]["suppressed"], 1,
-        "the refused send is counted, not hidden"
+        doc["summary"]["suppressed"], 2,
+        "the throttling burst and the refused send are counted, not hidden"
     );
     let sms = findings(&doc)
         .iter()
-        .find(|f| f["id"] == "sms-no-delivery-report")
+        .find(|f| f["id"] == "sms/no-delivery-report")
         .unwrap();
     assert_eq!(sms["severity"], "error");
 
-    std::fs::write(&cfg, "[rules]\ndisable = [\"chat-throttled-per-thred\"]\n").unwrap();
+    std::fs::write(&cfg, "[rules]\ndisable = [\"chat/throttld\"]\n").unwrap();
     let bad = run(&[
         "analyze",
         "--config",
@@ -225,8 +235,7 @@ fn configuration_disables_rerates_and_rejects_unknown_ids() {
     ]);
     assert_eq!(bad.code, 2);
     assert!(
-        bad.stderr
-            .contains("did you mean `chat-throttled-per-thread`?"),
+        bad.stderr.contains("did you mean `chat/throttled`?"),
         "{}",
         bad.stderr
     );
@@ -245,16 +254,30 @@ fn configuration_disables_rerates_and_rejects_unknown_ids() {
         bad.stderr
     );
 
-    std::fs::write(
-        &cfg,
-        "[rules.threshold]\n\"chat-throttled-per-thread\" = \"count >= 100 within 1m\"\n",
-    )
-    .unwrap();
-    let (_, doc) = analyze_json(&["--config", cfg.to_str().unwrap(), &path_in("examples/logs")]);
+    let user_rules = path_in("tests/corpus/user-rules");
+    let (_, doc) = analyze_json(&["--rules", &user_rules, &path_in("examples/logs")]);
     assert!(
         findings(&doc)
             .iter()
-            .all(|f| f["id"] != "chat-throttled-per-thread"),
+            .any(|f| f["id"] == "chat-throttled-burst"),
+        "the rule fires at its own threshold"
+    );
+    std::fs::write(
+        &cfg,
+        "[rules.threshold]\n\"chat-throttled-burst\" = \"count >= 100 within 1m\"\n",
+    )
+    .unwrap();
+    let (_, doc) = analyze_json(&[
+        "--config",
+        cfg.to_str().unwrap(),
+        "--rules",
+        &user_rules,
+        &path_in("examples/logs"),
+    ]);
+    assert!(
+        findings(&doc)
+            .iter()
+            .all(|f| f["id"] != "chat-throttled-burst"),
         "raised threshold not reached"
     );
 }

@@ -105,11 +105,19 @@ fn configuration_example_is_accepted() {
         }
         found = true;
         let dir = tempfile::tempdir().unwrap();
+        // The example adds `my-rules`, which holds the guide's first rule.
+        let (_, first_rule, _) = blocks(&guide())
+            .into_iter()
+            .find(|(i, _, _)| i == "toml rules")
+            .unwrap();
+        std::fs::create_dir(dir.path().join("my-rules")).unwrap();
+        std::fs::write(dir.path().join("my-rules/throttling.toml"), first_rule).unwrap();
         let cfg = dir.path().join("acs-triage.toml");
         std::fs::write(&cfg, body).unwrap();
         let listed = run(&["rules", "list", "--config", cfg.to_str().unwrap()]);
         assert_eq!(listed.code, 0, "{}", listed.stderr);
         assert!(listed.stdout.contains("auth-requests-failing"));
+        assert!(listed.stdout.contains("chat-throttled-burst"));
         assert!(listed.stdout.contains("disabled by configuration"));
     }
     assert!(found);

@@ -1,30 +1,17 @@
-//! `chat/request-error`: chat requests the service refused (401, 403, 429, 503, ...).
+//! `chat/request-error`: chat requests the service refused (401, 403, 503, ...; 429s are judged
+//! against the limits by `chat/throttling`).
 //!
-//! Sources: `ChatOperational` records in any shape (the HTTP status is `resultSignature`), and the
-//! HTTP responses to `/chat/` endpoints in .NET Azure.Core and web SDK logs. Failures are grouped
-//! by status, thread and user, with count and first/last time; codes come from
-//! `rules/catalog/chat_errors.csv`.
-
-use std::sync::OnceLock;
+//! Sources: see `requests.rs`. Failures are grouped by status, thread and user, with count and
+//! first/last time, the MS-CV and client request ID of a failing request (SDK HTTP logs), and a
+//! note when the .NET log hides the MS-CV; codes come from `rules/catalog/chat_errors.csv`.
 
 use acs_triage_core::Output;
 use acs_triage_core::analyzer::{
     Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Pass,
 };
-use acs_triage_core::{Evidence, Family, Finding, Format, IdKind, Occurrences, Record, Severity};
-use regex::Regex;
+use acs_triage_core::{Evidence, Family, Finding, IdKind, Occurrences, Record, Severity};
 
-const EVIDENCE_FIELDS: &[&str] = &[
-    "operationName",
-    "resultSignature",
-    "resultType",
-    "status",
-    "reason",
-    "method",
-    "uri",
-    "correlationId",
-    "headers.ms-cv",
-];
+use crate::requests::{self, keep_min};
 
 pub struct RequestErrors;
 
@@ -56,41 +43,6 @@ pub struct Failures {
     ms_cv_redacted: bool,
 }
 
-/// The HTTP status of a chat record, if it is a failed request.
-fn failed_status(record: &Record<'_>) -> Option<i64> {
-    let status = match record.format {
-        Format::DotnetLog | Format::WebSdkLog => record.int("status")?,
-        _ => record.int("resultSignature")?,
-    };
-    (status >= 400).then_some(status)
-}
-
-/// Thread ID from a REST path such as `/chat/threads/19%3Aabc%40thread.v2/messages`.
-fn thread_from_uri(uri: &str) -> Option<String> {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    let re = RE.get_or_init(|| Regex::new(r"/chat/threads/([^/?#]+)").expect("static pattern"));
-    let raw = re.captures(uri)?.get(1)?.as_str();
-    Some(percent_decode(raw))
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// Entity key: status, thread, user.
 type Key = (i64, String, String);
 
@@ -99,27 +51,25 @@ impl EntityAnalysis for RequestErrors {
     type State = Failures;
 
     fn key(&self, _ctx: &Context, record: &Record<'_>) -> Option<Key> {
-        let status = failed_status(record)?;
-        let thread = record
-            .chat_thread_id()
-            .map(|t| t.into_owned())
-            .or_else(|| record.text("uri").and_then(|u| thread_from_uri(&u)))
-            .unwrap_or_default();
-        let user = record.user_id().map(|u| u.into_owned()).unwrap_or_default();
-        Some((status, thread, user))
+        let request = requests::read(record)?;
+        // 429s are judged against the service limits by `chat/throttling`.
+        if request.status < 400 || request.status == 429 {
+            return None;
+        }
+        Some((
+            request.status,
+            request.thread.unwrap_or_default(),
+            request.user.unwrap_or_default(),
+        ))
     }
 
     fn observe(&self, _ctx: &Context, state: &mut Failures, record: &Record<'_>) {
         state
             .occurrences
-            .add(Evidence::from_record(record, EVIDENCE_FIELDS));
-        if let Some(op) = record.text("operationName").or_else(|| {
-            record
-                .text("method")
-                .map(|m| format!("{m} {}", record.text("uri").unwrap_or_default()).into())
-        }) {
+            .add(Evidence::from_record(record, requests::EVIDENCE_FIELDS));
+        if let Some(op) = requests::read(record).and_then(|r| r.operation) {
             if state.operations.len() < 10 {
-                state.operations.insert(op.into_owned());
+                state.operations.insert(op);
             }
         }
         if record.get("headers.ms-cv").is_some_and(|v| v.is_redacted()) {
@@ -219,28 +169,5 @@ impl EntityAnalysis for RequestErrors {
             finding = finding.source(source);
         }
         out.push(finding);
-    }
-}
-
-/// Keeps the smallest value seen, so the chosen ID never depends on merge order.
-fn keep_min(slot: &mut Option<String>, value: String) {
-    match slot {
-        Some(current) if *current <= value => {}
-        _ => *slot = Some(value),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thread_ids_come_out_of_uris() {
-        assert_eq!(
-            thread_from_uri("https://x.communication.azure.com/chat/threads/19%3Aabc%40thread.v2/messages?api-version=2021-09-07").as_deref(),
-            Some("19:abc@thread.v2")
-        );
-        assert_eq!(thread_from_uri("https://x/sms"), None);
-        assert_eq!(percent_decode("a%2"), "a%2");
     }
 }

@@ -1,5 +1,8 @@
-//! SMS analyzers: delivery outcome of every message, refused sends.
+//! SMS analyzers: the delivery truth of every message (send joined with its reports wherever they
+//! are), refused sends, and throttling judged against the per-number limits.
 
-pub mod delivery;
+pub mod messages;
+pub mod records;
+pub mod traffic;
 
-acs_triage_core::register_analyzer!(delivery::DELIVERY);
+acs_triage_core::register_analyzer!(messages::DELIVERY);

@@ -393,6 +393,7 @@ fn web_record(
     }
     fields.push(top("message", Value::Str(Cow::Owned(message))));
 
+    let time = time.or_else(|| header_date(&fields));
     let mut record = Record::new(origin, Format::WebSdkLog, fields);
     record.time = time;
     record.category = Some(Cow::Owned(logger));
@@ -573,11 +574,23 @@ fn dotnet_record(
     }
     fields.push(top("message", Value::Str(Cow::Owned(message))));
 
+    // Console lines carry no time of their own; a response's `Date` header is the server's.
+    let time = time.or_else(|| header_date(&fields));
     let mut record = Record::new(origin, Format::DotnetLog, fields);
     record.time = time;
     record.category = Some(Cow::Owned(source.to_owned()));
     record.family = family.unwrap_or(Family::Unknown);
     Some(record)
+}
+
+/// The time in an HTTP `Date` header (`Fri, 20 Nov 2026 15:40:12 GMT`).
+fn header_date(fields: &[Field<'_>]) -> Option<chrono::DateTime<chrono::Utc>> {
+    let date = fields
+        .iter()
+        .find(|f| f.bag == Bag::Headers && f.name.eq_ignore_ascii_case("date"))?;
+    chrono::DateTime::parse_from_rfc2822(date.value.to_text().trim())
+        .ok()
+        .map(|d| d.with_timezone(&chrono::Utc))
 }
 
 #[cfg(test)]

@@ -21,20 +21,10 @@ pub use vocab::Vocabulary;
 
 /// The bundled rule files, embedded at build time. A test checks that every file under
 /// `rules/bundled/` is listed here.
-pub const BUNDLED: [(&str, &str); 3] = [
-    (
-        "rules/bundled/chat.toml",
-        include_str!("../../../rules/bundled/chat.toml"),
-    ),
-    (
-        "rules/bundled/sms.toml",
-        include_str!("../../../rules/bundled/sms.toml"),
-    ),
-    (
-        "rules/bundled/auth.toml",
-        include_str!("../../../rules/bundled/auth.toml"),
-    ),
-];
+pub const BUNDLED: [(&str, &str); 1] = [(
+    "rules/bundled/auth.toml",
+    include_str!("../../../rules/bundled/auth.toml"),
+)];
 
 /// Something that kept rules from loading.
 #[derive(Debug, Clone, thiserror::Error)]

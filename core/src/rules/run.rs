@@ -13,6 +13,7 @@ use crate::rules::eval::Field;
 use crate::rules::file::{Expect, Rule, RuleKind, RuleTest};
 use crate::rules::syntax::{Piece, Threshold};
 use crate::time::format_timestamp;
+use crate::window;
 
 /// Rules ready to run, indexed by the categories their conditions require.
 #[derive(Debug)]
@@ -469,36 +470,16 @@ fn threshold_findings(
     let runs: Vec<&[Hit]> = match th.within {
         None => vec![&hits[..]],
         Some(secs) => {
-            let window = Duration::milliseconds((secs * 1000.0) as i64);
-            let mut runs = Vec::new();
-            let mut start = 0;
-            let with_time = hits.partition_point(|h| h.evidence.time.is_some());
-            for i in 1..=with_time {
-                let gap = i < with_time
-                    && hits[i].evidence.time.unwrap_or_default()
-                        - hits[i - 1].evidence.time.unwrap_or_default()
-                        > window;
-                if i == with_time || gap {
-                    let run = &hits[start..i];
-                    // Largest number of matches inside one window of the run.
-                    let mut best = 0;
-                    let mut lo = 0;
-                    for hi in 0..run.len() {
-                        while run[hi].evidence.time.unwrap_or_default()
-                            - run[lo].evidence.time.unwrap_or_default()
-                            > window
-                        {
-                            lo += 1;
-                        }
-                        best = best.max(hi - lo + 1);
-                    }
-                    if th.reached(best as u64) {
-                        runs.push(run);
-                    }
-                    start = i;
-                }
-            }
-            runs
+            let width = (secs * 1000.0) as i64;
+            let times: Vec<i64> = hits
+                .iter()
+                .map_while(|h| h.evidence.time.map(|t| t.timestamp_millis()))
+                .collect();
+            window::runs(&times, width)
+                .into_iter()
+                .filter(|run| th.reached(window::busiest(&times[run.clone()], width).0 as u64))
+                .map(|run| &hits[run])
+                .collect()
         }
     };
     for run in runs {

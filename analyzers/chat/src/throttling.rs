@@ -1,0 +1,340 @@
+//! `chat/throttling`: 429s on chat requests, explained by what the app was doing.
+//!
+//! The service limits (`[limits.chat]` in `rules/thresholds.toml`, from the ACS service-limits
+//! page) are per thread: 10 message sends/updates/deletes per 10 s and 30 per minute, and 5
+//! typing notifications per 10 s per user. Every such request is counted with its time; 429s no
+//! more than `throttle_burst_gap_seconds` apart form a burst, and for each burst the busiest
+//! windows around it are compared with the limits, and retries sent within a second of a 429
+//! (no backoff) are counted.
+
+use std::collections::BTreeMap;
+
+use acs_triage_core::analyzer::{Analyzer, AnalyzerInfo, Context, Output, Pass, downcast_pass};
+use acs_triage_core::time::format_timestamp;
+use acs_triage_core::window;
+use acs_triage_core::{Evidence, Family, FastMap, Finding, IdKind, Occurrences, Record, Severity};
+
+use crate::requests::{self, RequestKind, keep_min};
+
+pub struct Throttling;
+
+pub static THROTTLING: Throttling = Throttling;
+
+impl Analyzer for Throttling {
+    fn info(&self) -> AnalyzerInfo {
+        AnalyzerInfo {
+            id: "chat/throttling",
+            title: "Chat throttling against the per-thread limits",
+            families: &[Family::Chat],
+            findings: &["chat/throttled"],
+            tables: &[],
+        }
+    }
+
+    fn start(&self, _ctx: &Context) -> Box<dyn Pass> {
+        Box::new(ThrottlingPass::default())
+    }
+}
+
+/// A request within a retry of a 429 sooner than this is "no backoff".
+const IMMEDIATE_RETRY_MS: i64 = 1_000;
+const TEN_SECONDS_MS: i64 = 10_000;
+const MINUTE_MS: i64 = 60_000;
+
+/// One request that counts toward a limit (or was throttled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Hit {
+    at: i64,
+    user: u64,
+    kind: RequestKind,
+    throttled: bool,
+}
+
+/// A 429, with what a finding shows of it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Throttled {
+    evidence: Evidence,
+    kind: RequestKind,
+    operation: Option<String>,
+    user: Option<String>,
+    /// The .NET log printed `MS-CV:REDACTED`.
+    ms_cv_redacted: bool,
+    ms_cv: Option<String>,
+    client_request_id: Option<String>,
+}
+
+/// Requests of one thread.
+#[derive(Debug, Default)]
+struct ThreadTraffic {
+    hits: Vec<Hit>,
+    throttled: Vec<Throttled>,
+}
+
+#[derive(Debug, Default)]
+struct ThrottlingPass {
+    /// By thread ID ("" when the request names none).
+    threads: FastMap<String, ThreadTraffic>,
+}
+
+fn user_key(user: Option<&str>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    user.unwrap_or("").hash(&mut h);
+    h.finish()
+}
+
+impl Pass for ThrottlingPass {
+    fn observe(&mut self, _ctx: &Context, record: &Record<'_>) {
+        let Some(request) = requests::read(record) else {
+            return;
+        };
+        let throttled = request.status == 429;
+        if request.kind == RequestKind::Other && !throttled {
+            return;
+        }
+        let traffic = self
+            .threads
+            .entry(request.thread.clone().unwrap_or_default())
+            .or_default();
+        if let Some(t) = record.time {
+            traffic.hits.push(Hit {
+                at: t.timestamp_millis(),
+                user: user_key(request.user.as_deref()),
+                kind: request.kind,
+                throttled,
+            });
+        }
+        if throttled {
+            traffic.throttled.push(Throttled {
+                evidence: Evidence::from_record(record, requests::EVIDENCE_FIELDS),
+                kind: request.kind,
+                operation: request.operation,
+                user: request.user,
+                ms_cv_redacted: record.get("headers.ms-cv").is_some_and(|v| v.is_redacted()),
+                ms_cv: record
+                    .ms_cv()
+                    .filter(|v| !v.eq_ignore_ascii_case("redacted"))
+                    .map(|v| v.into_owned()),
+                client_request_id: record.client_request_id().map(|v| v.into_owned()),
+            });
+        }
+    }
+
+    fn merge(&mut self, other: Box<dyn Pass>) {
+        let other = downcast_pass::<ThrottlingPass>(other);
+        for (thread, theirs) in other.threads {
+            let mine = self.threads.entry(thread).or_default();
+            mine.hits.extend(theirs.hits);
+            mine.throttled.extend(theirs.throttled);
+        }
+    }
+
+    fn finish(self: Box<Self>, ctx: &Context, out: &mut Output) {
+        let gap = i64::from(ctx.settings.judgement.throttle_burst_gap_seconds) * 1000;
+        let mut threads: Vec<(String, ThreadTraffic)> = self.threads.into_iter().collect();
+        threads.sort_by(|a, b| a.0.cmp(&b.0));
+        for (thread, mut traffic) in threads {
+            if traffic.throttled.is_empty() {
+                continue;
+            }
+            traffic.hits.sort_unstable();
+            traffic.throttled.sort();
+            let times: Vec<i64> = traffic
+                .throttled
+                .iter()
+                .map_while(|t| t.evidence.time.map(|x| x.timestamp_millis()))
+                .collect();
+            let mut bursts = window::runs(&times, gap);
+            if times.len() < traffic.throttled.len() {
+                bursts.push(times.len()..traffic.throttled.len());
+            }
+            for burst in bursts {
+                let members = &traffic.throttled[burst];
+                let pattern = Pattern::around(&traffic.hits, members);
+                out.push(burst_finding(ctx, &thread, members, &pattern));
+            }
+        }
+    }
+}
+
+/// What the app did around one burst of 429s.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Pattern {
+    /// Busiest 10 s and 60 s of message writes in the thread.
+    writes_10s: usize,
+    writes_60s: usize,
+    /// Busiest 10 s of one user's typing notifications.
+    typing_10s: usize,
+    /// Requests sent by the same user within a second after one of their 429s.
+    immediate_retries: usize,
+    /// Whether any request of the burst had a time.
+    timed: bool,
+}
+
+impl Pattern {
+    fn around(hits: &[Hit], members: &[Throttled]) -> Pattern {
+        let span = members
+            .first()
+            .and_then(|m| m.evidence.time)
+            .zip(members.last().and_then(|m| m.evidence.time));
+        let Some((first, last)) = span else {
+            return Pattern::default();
+        };
+        let lo = hits.partition_point(|h| h.at < first.timestamp_millis() - MINUTE_MS);
+        let hi = hits.partition_point(|h| h.at <= last.timestamp_millis() + MINUTE_MS);
+        let near = &hits[lo..hi];
+        let writes: Vec<i64> = near
+            .iter()
+            .filter(|h| h.kind == RequestKind::MessageWrite)
+            .map(|h| h.at)
+            .collect();
+        let mut typing_by_user: BTreeMap<u64, Vec<i64>> = BTreeMap::new();
+        for h in near.iter().filter(|h| h.kind == RequestKind::Typing) {
+            typing_by_user.entry(h.user).or_default().push(h.at);
+        }
+        let typing_10s = typing_by_user
+            .values()
+            .map(|t| window::busiest(t, TEN_SECONDS_MS).0)
+            .max()
+            .unwrap_or(0);
+        let immediate_retries = near
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.throttled)
+            .filter(|(i, h)| {
+                near[i + 1..]
+                    .iter()
+                    .take_while(|n| n.at - h.at <= IMMEDIATE_RETRY_MS)
+                    .any(|n| n.user == h.user)
+            })
+            .count();
+        Pattern {
+            writes_10s: window::busiest(&writes, TEN_SECONDS_MS).0,
+            writes_60s: window::busiest(&writes, MINUTE_MS).0,
+            typing_10s,
+            immediate_retries,
+            timed: true,
+        }
+    }
+}
+
+fn burst_finding(ctx: &Context, thread: &str, members: &[Throttled], p: &Pattern) -> Finding {
+    let limits = &ctx.settings.limits.chat;
+    let mut occ = Occurrences::default();
+    let mut by_operation: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut user = None;
+    let mut ms_cv = None;
+    let mut client_request_id = None;
+    for m in members {
+        occ.add(m.evidence.clone());
+        *by_operation
+            .entry(m.operation.as_deref().unwrap_or(m.kind.label()))
+            .or_default() += 1;
+        if let Some(u) = &m.user {
+            keep_min(&mut user, u.clone());
+        }
+        if let Some(v) = &m.ms_cv {
+            keep_min(&mut ms_cv, v.clone());
+        }
+        if let Some(v) = &m.client_request_id {
+            keep_min(&mut client_request_id, v.clone());
+        }
+    }
+    let operations: Vec<String> = by_operation
+        .iter()
+        .map(|(op, n)| format!("{n} × {op}"))
+        .collect();
+    let place = if thread.is_empty() {
+        "with no thread ID in the logs".to_owned()
+    } else {
+        format!("in thread {thread}")
+    };
+    let when = match (occ.first, occ.last) {
+        (Some(a), Some(b)) if a == b => format!(" at {}", format_timestamp(&a)),
+        (Some(a), Some(b)) => format!(
+            " between {} and {}",
+            format_timestamp(&a),
+            format_timestamp(&b)
+        ),
+        _ => String::new(),
+    };
+    let n = members.len();
+    let mut message = format!(
+        "{n} chat {} {place} {} throttled (429){when}: {}.",
+        if n == 1 { "request" } else { "requests" },
+        if n == 1 { "was" } else { "were" },
+        operations.join(", ")
+    );
+    let writes_over = p.writes_10s > limits.messages_per_10s_per_thread as usize
+        || p.writes_60s > limits.messages_per_minute_per_thread as usize;
+    let typing_over = p.typing_10s > limits.typing_per_10s_per_user as usize;
+    if p.timed {
+        message.push_str(&format!(
+            " Around it the thread carried up to {} message sends/updates/deletes in 10 s (limit \
+             {}) and {} in a minute (limit {})",
+            p.writes_10s,
+            limits.messages_per_10s_per_thread,
+            p.writes_60s,
+            limits.messages_per_minute_per_thread
+        ));
+        if p.typing_10s > 0 {
+            message.push_str(&format!(
+                ", and one user sent {} typing notifications in 10 s (limit {})",
+                p.typing_10s, limits.typing_per_10s_per_user
+            ));
+        }
+        message.push('.');
+        if p.immediate_retries > 0 {
+            message.push_str(&format!(
+                " {} {} retried within a second of a 429, without backing off.",
+                p.immediate_retries,
+                if p.immediate_retries == 1 {
+                    "request was"
+                } else {
+                    "requests were"
+                }
+            ));
+        }
+        if !writes_over && !typing_over {
+            message.push_str(
+                " The requests in these logs stay under the per-thread limits, so part of the \
+                 traffic is not in these logs or another limit applied.",
+            );
+        }
+    }
+    if members.iter().any(|m| m.ms_cv_redacted) {
+        message.push_str(
+            " The .NET log shows MS-CV as REDACTED: allow that header (add \"MS-CV\" to \
+             DiagnosticsOptions.LoggedHeaderNames in the client options) so support can trace \
+             the requests.",
+        );
+    }
+    let action = if typing_over {
+        "Send typing notifications at most once every few seconds per user (not on every \
+         keystroke), queue outgoing messages per thread, and wait for Retry-After after a 429."
+    } else if writes_over {
+        "Queue outgoing messages per thread and pace them under 10 per 10 s and 30 per minute; \
+         after a 429 wait for Retry-After before sending again."
+    } else if p.immediate_retries > 0 {
+        "Retry a 429 only after Retry-After, with exponential backoff, instead of at once; if \
+         429s keep coming under the documented limits, ask Azure support with the MS-CV."
+    } else {
+        "Back off on 429 (honour Retry-After); if 429s keep coming under the documented limits, \
+         ask Azure support with the MS-CV and times."
+    };
+    Finding::new(
+        "chat/throttled",
+        Severity::Warning,
+        "Chat requests throttled (429)",
+    )
+    .message(message)
+    .action(action)
+    .code("429")
+    .docs("https://learn.microsoft.com/azure/communication-services/concepts/service-limits")
+    .source(ctx.settings.limits.source.clone())
+    .id_value(IdKind::ChatThreadId, (!thread.is_empty()).then_some(thread))
+    .id_value(IdKind::UserId, user.as_deref())
+    .id_value(IdKind::MsCv, ms_cv.as_deref())
+    .id_value(IdKind::ClientRequestId, client_request_id.as_deref())
+    .occurrences(occ)
+}

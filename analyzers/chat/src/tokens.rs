@@ -1,0 +1,199 @@
+//! `chat/tokens`: chat requests refused (401/403) for users whose access tokens, as the
+//! identity logs show them, were issued without the `chat` scope.
+//!
+//! AuthOperational records (ACSAuthIncomingOperations) carry the requested `Scopes` and the
+//! identity (Azure Monitor reference for the table); the identity also appears in the REST path
+//! `/identities/{id}/:issueAccessToken`. Chat failures come from `requests.rs`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use acs_triage_core::analyzer::{Analyzer, AnalyzerInfo, Context, Output, Pass, downcast_pass};
+use acs_triage_core::{
+    Evidence, Family, FastMap, Finding, IdKind, Occurrences, Record, Severity, Value,
+};
+
+use crate::requests;
+
+pub struct Tokens;
+
+pub static TOKENS: Tokens = Tokens;
+
+impl Analyzer for Tokens {
+    fn info(&self) -> AnalyzerInfo {
+        AnalyzerInfo {
+            id: "chat/tokens",
+            title: "Chat refused for tokens without the chat scope",
+            families: &[Family::Chat, Family::Auth],
+            findings: &["chat/token-scope"],
+            tables: &[],
+        }
+    }
+
+    fn start(&self, _ctx: &Context) -> Box<dyn Pass> {
+        Box::new(TokensPass::default())
+    }
+}
+
+const AUTH_FIELDS: &[&str] = &[
+    "operationName",
+    "resultSignature",
+    "scopes",
+    "identity",
+    "uri",
+];
+
+/// What the identity logs say about one user's tokens.
+#[derive(Debug, Default)]
+struct Issued {
+    /// Scope sets requested, e.g. `["voip"]`.
+    scopes: BTreeSet<Vec<String>>,
+    with_chat: bool,
+    evidence: Option<Evidence>,
+}
+
+#[derive(Debug, Default)]
+struct TokensPass {
+    issued: FastMap<String, Issued>,
+    /// Chat requests refused with 401/403, by user.
+    refused: FastMap<String, (BTreeSet<i64>, Occurrences)>,
+}
+
+/// `8:acs:...` and `acs:...` name the same user.
+fn normalize_user(user: &str) -> String {
+    let user = user.trim();
+    user.strip_prefix("8:").unwrap_or(user).to_ascii_lowercase()
+}
+
+/// The identity a token request is for: the `Identity` column, else the REST path.
+fn token_identity(record: &Record<'_>) -> Option<String> {
+    if let Some(id) = record.text("identity") {
+        return Some(id.into_owned());
+    }
+    let uri = record.text("uri")?;
+    let after = uri.split("/identities/").nth(1)?;
+    let id = after.split(['/', '?', ':']).next()?;
+    (!id.is_empty()).then(|| id.replace("%3A", ":").replace("%3a", ":"))
+}
+
+/// The scopes of a token request: a JSON list, or text like `chat, voip`.
+fn scopes(record: &Record<'_>) -> Option<Vec<String>> {
+    let value = record.get("scopes")?;
+    let mut list: Vec<String> = match value {
+        Value::List(items) => items
+            .iter()
+            .map(|v| v.to_text().trim().to_ascii_lowercase())
+            .collect(),
+        other => other
+            .to_text()
+            .split([',', ' ', ';'])
+            .map(|s| {
+                s.trim_matches(|c: char| c == '"' || c == '[' || c == ']')
+                    .to_ascii_lowercase()
+            })
+            .filter(|s| !s.is_empty())
+            .collect(),
+    };
+    list.sort();
+    list.dedup();
+    Some(list)
+}
+
+impl Pass for TokensPass {
+    fn observe(&mut self, _ctx: &Context, record: &Record<'_>) {
+        if record.family == Family::Auth {
+            let (Some(user), Some(scopes)) = (token_identity(record), scopes(record)) else {
+                return;
+            };
+            let issued = self.issued.entry(normalize_user(&user)).or_default();
+            issued.with_chat |= scopes.iter().any(|s| s.starts_with("chat"));
+            issued.scopes.insert(scopes);
+            let evidence = Evidence::from_record(record, AUTH_FIELDS);
+            if issued.evidence.as_ref().is_none_or(|e| evidence < *e) {
+                issued.evidence = Some(evidence);
+            }
+            return;
+        }
+        let Some(request) = requests::read(record) else {
+            return;
+        };
+        if !matches!(request.status, 401 | 403) {
+            return;
+        }
+        let Some(user) = request.user else {
+            return;
+        };
+        let entry = self.refused.entry(user).or_default();
+        entry.0.insert(request.status);
+        entry
+            .1
+            .add(Evidence::from_record(record, requests::EVIDENCE_FIELDS));
+    }
+
+    fn merge(&mut self, other: Box<dyn Pass>) {
+        let other = downcast_pass::<TokensPass>(other);
+        for (user, theirs) in other.issued {
+            let mine = self.issued.entry(user).or_default();
+            mine.with_chat |= theirs.with_chat;
+            mine.scopes.extend(theirs.scopes);
+            if let Some(e) = theirs.evidence {
+                if mine.evidence.as_ref().is_none_or(|m| e < *m) {
+                    mine.evidence = Some(e);
+                }
+            }
+        }
+        for (user, (codes, occ)) in other.refused {
+            let mine = self.refused.entry(user).or_default();
+            mine.0.extend(codes);
+            mine.1.merge(occ);
+        }
+    }
+
+    fn finish(self: Box<Self>, _ctx: &Context, out: &mut Output) {
+        let refused: BTreeMap<String, (BTreeSet<i64>, Occurrences)> =
+            self.refused.into_iter().collect();
+        for (user, (codes, mut occ)) in refused {
+            let Some(issued) = self.issued.get(&normalize_user(&user)) else {
+                continue;
+            };
+            if issued.with_chat {
+                continue;
+            }
+            let scopes: Vec<String> = issued
+                .scopes
+                .iter()
+                .map(|s| format!("[{}]", s.join(", ")))
+                .collect();
+            let codes: Vec<String> = codes.iter().map(i64::to_string).collect();
+            let refusals = occ.count;
+            // The token request is evidence too.
+            if let Some(e) = &issued.evidence {
+                occ.add(e.clone());
+            }
+            out.push(
+                Finding::new(
+                    "chat/token-scope",
+                    Severity::Error,
+                    "Chat refused: the user's token lacks the chat scope",
+                )
+                .message(format!(
+                    "{refusals} chat {} by {user} {} refused with {}; every access token issued \
+                     for this user in these logs was requested with scopes {}, none of which is \
+                     chat, so the chat service rejects it.",
+                    if refusals == 1 { "request" } else { "requests" },
+                    if refusals == 1 { "was" } else { "were" },
+                    codes.join("/"),
+                    scopes.join(" and ")
+                ))
+                .action(
+                    "Issue the user's token with the chat scope as well (e.g. scopes chat and \
+                     voip), then create the chat client with the new token.",
+                )
+                .code(codes.join("/"))
+                .docs("https://learn.microsoft.com/azure/communication-services/concepts/authentication")
+                .source("Azure Monitor reference: ACSAuthIncomingOperations (Scopes); rules/catalog/chat_errors.csv (403)")
+                .id_value(IdKind::UserId, Some(&user))
+                .occurrences(occ),
+            );
+        }
+    }
+}

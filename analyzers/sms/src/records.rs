@@ -1,0 +1,269 @@
+//! What an SMS record says, whatever its shape: a send, one recipient of a send response, a
+//! delivery report, or an SDK's HTTP call to the send API.
+//!
+//! Shapes (ACS-LOGS.md §1–3): SMSOperational (`SMSMessagesSent`, `SMSDeliveryReportsReceived`)
+//! in storage, Event Hubs and Log Analytics form, where `PhoneNumber`/`NumberType` are the ACS
+//! number that sent the message (Azure Monitor reference, ACSSMSIncomingOperations); send
+//! responses (`{"value": [...]}`, one item per recipient); Event Grid `SMSDeliveryReportReceived`
+//! in either schema and casing; REST delivery reports; .NET and web SDK HTTP logs.
+
+use acs_triage_core::{Format, Record};
+use chrono::{DateTime, Utc};
+
+/// What a delivery report says about the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ReportStatus {
+    Delivered,
+    Failed,
+    /// A status other than Delivered/Failed (kept as the report's details).
+    Other,
+    /// SMSOperational reports carry no delivery status, only whether the report was processed:
+    /// `ResultType` Succeeded is read as delivered, Failed as failed.
+    InferredDelivered,
+    InferredFailed,
+}
+
+impl ReportStatus {
+    pub fn is_delivered(self) -> bool {
+        matches!(
+            self,
+            ReportStatus::Delivered | ReportStatus::InferredDelivered
+        )
+    }
+
+    pub fn is_failed(self) -> bool {
+        matches!(self, ReportStatus::Failed | ReportStatus::InferredFailed)
+    }
+}
+
+/// The kind of number a message was sent from; it decides the documented send limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NumberType {
+    TollFree,
+    ShortCode,
+    Alphanumeric,
+    LongCode,
+    Unknown,
+}
+
+impl NumberType {
+    /// From `NumberType` (`TollFreeNumber`, `LongCodeNumber`, ...) or, without it, from the
+    /// number itself.
+    pub fn of(declared: Option<&str>, number: Option<&str>) -> NumberType {
+        if let Some(d) = declared.map(str::to_ascii_lowercase) {
+            if d.contains("toll") {
+                return NumberType::TollFree;
+            }
+            if d.contains("short") {
+                return NumberType::ShortCode;
+            }
+            if d.contains("alpha") {
+                return NumberType::Alphanumeric;
+            }
+            if d.contains("long") || d.contains("geographic") || d.contains("10dlc") {
+                return NumberType::LongCode;
+            }
+        }
+        let Some(number) = number.map(str::trim).filter(|n| !n.is_empty()) else {
+            return NumberType::Unknown;
+        };
+        if number.chars().any(|c| c.is_ascii_alphabetic()) {
+            return NumberType::Alphanumeric;
+        }
+        let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+        if !number.starts_with('+') && (5..=6).contains(&digits.len()) {
+            return NumberType::ShortCode;
+        }
+        // North American toll-free prefixes.
+        const TOLL_FREE: [&str; 7] = ["800", "833", "844", "855", "866", "877", "888"];
+        if digits.len() == 11 && digits.starts_with('1') && TOLL_FREE.contains(&&digits[1..4]) {
+            return NumberType::TollFree;
+        }
+        NumberType::LongCode
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            NumberType::TollFree => "toll-free number",
+            NumberType::ShortCode => "short code",
+            NumberType::Alphanumeric => "alphanumeric sender ID",
+            NumberType::LongCode => "long code number",
+            NumberType::Unknown => "number of unknown type",
+        }
+    }
+}
+
+/// One SMS fact.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SmsEvent {
+    /// The service logged a send (SMSOperational `SMSMessagesSent`).
+    Sent {
+        message_id: Option<String>,
+        status: i64,
+        sender: Option<String>,
+        number_type: NumberType,
+    },
+    /// One recipient of a send response.
+    SendItem {
+        message_id: Option<String>,
+        to: Option<String>,
+        status: i64,
+        successful: bool,
+        error_message: Option<String>,
+        repeatability: Option<String>,
+    },
+    /// A delivery report.
+    Report {
+        message_id: String,
+        status: ReportStatus,
+        details: Option<String>,
+        /// When the report says the outcome was known (`receivedTimestamp`), else the record's
+        /// time.
+        received: Option<DateTime<Utc>>,
+        from: Option<String>,
+        to: Option<String>,
+    },
+    /// An SDK's HTTP call to the send API (one call may carry several recipients).
+    HttpSend { status: i64 },
+}
+
+/// Field names shown in evidence excerpts.
+pub const EVIDENCE_FIELDS: &[&str] = &[
+    "operationName",
+    "messageId",
+    "resultSignature",
+    "resultType",
+    "httpStatusCode",
+    "successful",
+    "errorMessage",
+    "repeatabilityResult",
+    "deliveryStatus",
+    "deliveryStatusDetails",
+    "receivedTimestamp",
+    "numberType",
+    "method",
+    "uri",
+    "status",
+];
+
+fn text(record: &Record<'_>, name: &str) -> Option<String> {
+    record
+        .text(name)
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+}
+
+fn operation_is(record: &Record<'_>, name: &str) -> bool {
+    record
+        .text("operationName")
+        .is_some_and(|op| op.trim().eq_ignore_ascii_case(name))
+}
+
+/// True for a POST to the SMS send endpoint (`.../sms?api-version=...`).
+fn is_send_call(record: &Record<'_>) -> bool {
+    let post = record
+        .text("method")
+        .is_some_and(|m| m.eq_ignore_ascii_case("POST"));
+    let path_is_sms = record.text("uri").is_some_and(|u| {
+        let path = u.split(['?', '#']).next().unwrap_or("");
+        path.trim_end_matches('/')
+            .to_ascii_lowercase()
+            .ends_with("/sms")
+    });
+    post && path_is_sms
+}
+
+/// Reads one record; `None` when it says nothing about outgoing SMS.
+pub fn read(record: &Record<'_>) -> Option<SmsEvent> {
+    if record.format == Format::SmsSendResponse {
+        let status = record.int("httpStatusCode").unwrap_or(0);
+        let successful = record
+            .get("successful")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(status == 202);
+        return Some(SmsEvent::SendItem {
+            message_id: text(record, "messageId"),
+            to: text(record, "to"),
+            status,
+            successful,
+            error_message: text(record, "errorMessage"),
+            repeatability: text(record, "repeatabilityResult"),
+        });
+    }
+    if matches!(record.format, Format::DotnetLog | Format::WebSdkLog) {
+        let status = record.int("status")?;
+        return is_send_call(record).then_some(SmsEvent::HttpSend { status });
+    }
+    let is_report = record.get("deliveryStatus").is_some()
+        || record
+            .category_name()
+            .ends_with("SMSDeliveryReportReceived")
+        || operation_is(record, "SMSDeliveryReportsReceived");
+    if is_report {
+        let message_id = text(record, "messageId")?;
+        let details = text(record, "deliveryStatusDetails");
+        let status = match record.text("deliveryStatus") {
+            Some(s) if s.trim().eq_ignore_ascii_case("Delivered") => ReportStatus::Delivered,
+            Some(s) if s.trim().eq_ignore_ascii_case("Failed") => ReportStatus::Failed,
+            Some(_) => ReportStatus::Other,
+            None => match record.text("resultType") {
+                Some(r) if r.trim().eq_ignore_ascii_case("Failed") => ReportStatus::InferredFailed,
+                _ => ReportStatus::InferredDelivered,
+            },
+        };
+        let received = record
+            .text("receivedTimestamp")
+            .and_then(|t| acs_triage_core::time::parse_timestamp(&t))
+            .or(record.time);
+        return Some(SmsEvent::Report {
+            message_id,
+            status,
+            details,
+            received,
+            from: text(record, "from"),
+            to: text(record, "to"),
+        });
+    }
+    if operation_is(record, "SMSMessagesSent") {
+        let sender = text(record, "phoneNumber");
+        let declared = text(record, "numberType");
+        return Some(SmsEvent::Sent {
+            message_id: text(record, "messageId"),
+            status: record.int("resultSignature").unwrap_or(0),
+            number_type: NumberType::of(declared.as_deref(), sender.as_deref()),
+            sender,
+        });
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn number_types_from_declaration_or_number() {
+        assert_eq!(
+            NumberType::of(Some("TollFreeNumber"), None),
+            NumberType::TollFree
+        );
+        assert_eq!(
+            NumberType::of(Some("LongCodeNumber"), Some("+18445791704")),
+            NumberType::LongCode
+        );
+        assert_eq!(
+            NumberType::of(None, Some("+18005550199")),
+            NumberType::TollFree
+        );
+        assert_eq!(NumberType::of(None, Some("12345")), NumberType::ShortCode);
+        assert_eq!(
+            NumberType::of(None, Some("CONTOSO")),
+            NumberType::Alphanumeric
+        );
+        assert_eq!(
+            NumberType::of(None, Some("+442071234567")),
+            NumberType::LongCode
+        );
+        assert_eq!(NumberType::of(None, None), NumberType::Unknown);
+    }
+}

@@ -1,0 +1,221 @@
+//! Send traffic per sender number, to judge 429s against the documented per-number limits
+//! (`[limits.sms]` in `rules/thresholds.toml`, from the ACS service-limits page).
+//!
+//! Every send attempt is counted with its time; 429s keep their evidence. At the end, 429s no
+//! more than `throttle_burst_gap_seconds` apart form a burst, and the busiest 60 s of sends
+//! around each burst is compared with the limit for the sender's number type.
+
+use acs_triage_core::analyzer::{Context, Output};
+use acs_triage_core::redact::mask_phone;
+use acs_triage_core::time::format_timestamp;
+use acs_triage_core::window;
+use acs_triage_core::{Evidence, FastMap, Finding, IdKind, Occurrences, Severity};
+use chrono::{DateTime, Utc};
+
+use crate::records::NumberType;
+
+/// The limits are per 60 seconds.
+const LIMIT_WINDOW_MS: i64 = 60_000;
+
+/// Attempts and 429s of one sender.
+#[derive(Debug)]
+struct Sender {
+    number_type: NumberType,
+    /// Milliseconds since the epoch of every send attempt with a time.
+    attempts: Vec<i64>,
+    throttled: Vec<Evidence>,
+}
+
+/// Send traffic, by sender number (`None`: the logs do not say which number sent).
+#[derive(Debug, Default)]
+pub struct Traffic {
+    senders: FastMap<Option<Box<str>>, Sender>,
+}
+
+impl Traffic {
+    /// Counts one send attempt; `evidence` is only built for a 429.
+    pub fn attempt(
+        &mut self,
+        sender: Option<&str>,
+        number_type: NumberType,
+        at: Option<DateTime<Utc>>,
+        status: i64,
+        evidence: impl FnOnce() -> Evidence,
+    ) {
+        let entry = self
+            .senders
+            .entry(sender.map(Into::into))
+            .or_insert_with(|| Sender {
+                number_type,
+                attempts: Vec::new(),
+                throttled: Vec::new(),
+            });
+        if entry.number_type == NumberType::Unknown {
+            entry.number_type = number_type;
+        }
+        if let Some(t) = at {
+            entry.attempts.push(t.timestamp_millis());
+        }
+        if status == 429 {
+            entry.throttled.push(evidence());
+        }
+    }
+
+    pub fn merge(&mut self, other: Traffic) {
+        for (key, theirs) in other.senders {
+            match self.senders.get_mut(&key) {
+                Some(mine) => {
+                    mine.number_type = mine.number_type.min(theirs.number_type);
+                    mine.attempts.extend(theirs.attempts);
+                    mine.throttled.extend(theirs.throttled);
+                }
+                None => {
+                    self.senders.insert(key, theirs);
+                }
+            }
+        }
+    }
+}
+
+/// The documented limit per 60 s for a number type, and what it applies to.
+fn limit_of(ctx: &Context, number_type: NumberType) -> Option<(u32, &'static str)> {
+    let l = &ctx.settings.limits.sms;
+    match number_type {
+        NumberType::TollFree => Some((l.toll_free_per_minute, "per number")),
+        NumberType::ShortCode => Some((l.short_code_per_minute, "per number")),
+        NumberType::Alphanumeric => Some((l.alphanumeric_per_minute, "per resource")),
+        NumberType::LongCode | NumberType::Unknown => None,
+    }
+}
+
+/// One `sms/throttled` finding per burst of 429s per sender.
+pub fn report(ctx: &Context, traffic: Traffic, out: &mut Output) {
+    let gap = i64::from(ctx.settings.judgement.throttle_burst_gap_seconds) * 1000;
+    let mut senders: Vec<(Option<Box<str>>, Sender)> = traffic.senders.into_iter().collect();
+    senders.sort_by(|a, b| a.0.cmp(&b.0));
+    for (number, mut sender) in senders {
+        if sender.throttled.is_empty() {
+            continue;
+        }
+        sender.attempts.sort_unstable();
+        sender.throttled.sort();
+        let times: Vec<i64> = sender
+            .throttled
+            .iter()
+            .map_while(|e| e.time.map(|t| t.timestamp_millis()))
+            .collect();
+        let mut bursts = window::runs(&times, gap);
+        // 429s without a time form one group of their own.
+        if times.len() < sender.throttled.len() {
+            bursts.push(times.len()..sender.throttled.len());
+        }
+        for burst in bursts {
+            let evidence = &sender.throttled[burst.clone()];
+            let span = evidence
+                .first()
+                .and_then(|e| e.time)
+                .zip(evidence.last().and_then(|e| e.time));
+            // Sends around the burst: a minute either side.
+            let rate = span.map(|(first, last)| {
+                let lo = sender
+                    .attempts
+                    .partition_point(|t| *t < first.timestamp_millis() - LIMIT_WINDOW_MS);
+                let hi = sender
+                    .attempts
+                    .partition_point(|t| *t <= last.timestamp_millis() + LIMIT_WINDOW_MS);
+                window::busiest(&sender.attempts[lo..hi], LIMIT_WINDOW_MS).0
+            });
+            out.push(burst_finding(
+                ctx,
+                number.as_deref(),
+                sender.number_type,
+                evidence,
+                rate,
+            ));
+        }
+    }
+}
+
+fn burst_finding(
+    ctx: &Context,
+    number: Option<&str>,
+    number_type: NumberType,
+    evidence: &[Evidence],
+    rate: Option<usize>,
+) -> Finding {
+    let mut occ = Occurrences::default();
+    for e in evidence {
+        occ.add(e.clone());
+    }
+    let who = match number {
+        Some(n) => format!("{} {}", number_type.label(), mask_phone(n)),
+        None => "a sender the logs do not name (send responses and SDK logs omit it)".to_owned(),
+    };
+    let when = match (occ.first, occ.last) {
+        (Some(a), Some(b)) if a == b => format!(" at {}", format_timestamp(&a)),
+        (Some(a), Some(b)) => format!(
+            " between {} and {}",
+            format_timestamp(&a),
+            format_timestamp(&b)
+        ),
+        _ => String::new(),
+    };
+    let count = evidence.len();
+    let sends = if count == 1 { "send" } else { "sends" };
+    let mut message = format!(
+        "{count} {sends} from {who} {} throttled (429){when}.",
+        if count == 1 { "was" } else { "were" }
+    );
+    let kind = number_type.label();
+    let (judgement, action) = match (rate, limit_of(ctx, number_type)) {
+        (Some(rate), Some((limit, scope))) if rate as u32 > limit => (
+            format!(
+                " Around then the app sent up to {rate} messages within 60 s, over the {limit} \
+                 per 60 s ({scope}) allowed for a {kind}."
+            ),
+            format!(
+                "Queue sends and pace them below {limit} per minute for this sender; after a 429 \
+                 wait for Retry-After before sending again."
+            ),
+        ),
+        (Some(rate), Some((limit, scope))) => (
+            format!(
+                " Around then the app sent at most {rate} messages within 60 s, under the {limit} \
+                 per 60 s ({scope}) documented for a {kind}: the cap came from elsewhere, such as \
+                 the lower limits of an unverified toll-free number or a carrier."
+            ),
+            "Check the number's verification status in the portal, back off on 429 \
+             (Retry-After), and ask Azure support which limit applied, with these times."
+                .to_owned(),
+        ),
+        (rate, limit) => (
+            match (rate, limit) {
+                (Some(rate), _) => format!(
+                    " Around then the app sent up to {rate} messages within 60 s; no limit is \
+                     documented for a {kind}."
+                ),
+                (None, Some((limit, scope))) => format!(
+                    " The records have no times, so the send rate cannot be compared with the \
+                     {limit} per 60 s ({scope}) documented for a {kind}."
+                ),
+                (None, None) => String::new(),
+            },
+            "Back off on 429 (honour Retry-After) and spread sends with a queue; ask Azure \
+             support for the limit that applies to this sender."
+                .to_owned(),
+        ),
+    };
+    message.push_str(&judgement);
+    Finding::new(
+        "sms/throttled",
+        Severity::Warning,
+        "SMS sends throttled (429)",
+    )
+    .message(message)
+    .action(action)
+    .code("429")
+    .docs("https://learn.microsoft.com/azure/communication-services/concepts/service-limits")
+    .source(ctx.settings.limits.source.clone())
+    .id_value(IdKind::PhoneNumber, number)
+    .occurrences(occ)
+}
