@@ -101,3 +101,121 @@ fn every_identity_row_is_in_the_catalog() {
         );
     }
 }
+
+#[test]
+fn every_sms_delivery_status_row_is_in_the_catalog() {
+    let catalogs = Catalogs::bundled().unwrap();
+    let rows = domain_rows("sms_delivery_status.csv");
+    assert_eq!(rows.len(), 26);
+    for row in &rows {
+        let (field, value, outcome) = (&row[0], &row[1], &row[4]);
+        if field.contains("deliveryStatusDetails") {
+            let decoded = catalogs
+                .sms_delivery
+                .decode_sms_details(value)
+                .unwrap_or_else(|| panic!("{value} missing"));
+            let severity = decoded.entry.severity;
+            match outcome {
+                "success" => assert_eq!(severity, Judgement::Normal, "{value}"),
+                "failure" => assert!(
+                    matches!(severity, Judgement::Warning | Judgement::Error),
+                    "{value}"
+                ),
+                "unknown" => assert_eq!(decoded.entry.cause, "no-report", "{value}"),
+                other => panic!("outcome {other}"),
+            }
+            if let Ok(code) = value.parse::<i64>() {
+                let explained = run(&["explain", &code.to_string()]);
+                assert_eq!(explained.code, 0);
+                assert!(explained.stdout.contains("SMS delivery status"), "{code}");
+            }
+        } else if field.ends_with("httpStatusCode") {
+            let status: i64 = value.parse().unwrap();
+            let entry = catalogs.sms_send.decode_send(status, None).unwrap();
+            assert_eq!(entry.severity == Judgement::Normal, outcome == "accepted");
+        } else if field.ends_with("repeatabilityResult") {
+            let status = if outcome == "accepted" { 202 } else { 400 };
+            let entry = catalogs.sms_send.decode_send(status, Some(value)).unwrap();
+            assert!(entry.repeatability.eq_ignore_ascii_case(value), "{value}");
+        } else {
+            // data.deliveryStatus: Delivered / Failed, read by the SMS analyzer (tested below).
+            assert!(["Delivered", "Failed"].contains(&value), "{value}");
+        }
+    }
+    // 5002 changed meaning between documentation revisions: the row keeps both sources.
+    let d = catalogs.sms_delivery.decode(5002, None).unwrap();
+    assert!(d.entry.note.contains("01a6d35f"), "{}", d.entry.note);
+}
+
+/// Every delivery status of the table, end to end: a send and an Event Grid report per row in a
+/// folder; the `sms/messages` table gives each message the row's outcome.
+#[test]
+fn every_delivery_status_reaches_its_outcome() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sends = String::new();
+    let mut reports = Vec::new();
+    let mut expected = Vec::new();
+    for (i, row) in domain_rows("sms_delivery_status.csv")
+        .iter()
+        .filter(|r| r[0].contains("deliveryStatusDetails"))
+        .enumerate()
+    {
+        let (details, outcome) = (&row[1], &row[4]);
+        let id = format!("Outgoing_row{i:02}");
+        let details = match details.parse::<i64>() {
+            Ok(_) => format!("{details}: {}", &row[2]),
+            Err(_) => details.to_owned(),
+        };
+        sends.push_str(&format!(
+            "{{\"time\":\"2026-11-20T10:00:{i:02}Z\",\"category\":\"SMSOperational\",\"operationName\":\"SMSMessagesSent\",\"resultSignature\":202,\"properties\":{{\"MessageId\":\"{id}\"}}}}\n"
+        ));
+        let status = if outcome == "success" {
+            "Delivered"
+        } else {
+            "Failed"
+        };
+        reports.push(serde_json::json!({
+            "id": id, "subject": "/phonenumber/18005550100",
+            "eventType": "Microsoft.Communication.SMSDeliveryReportReceived",
+            "eventTime": format!("2026-11-20T10:01:{i:02}Z"),
+            "data": {"messageId": id, "deliveryStatus": status, "deliveryStatusDetails": details}
+        }));
+        let want = match outcome {
+            "success" => "delivered",
+            "failure" => "failed",
+            _ => "unknown (carrier gives no reports)",
+        };
+        expected.push((id, want));
+    }
+    std::fs::write(dir.path().join("sends.json"), sends).unwrap();
+    std::fs::write(
+        dir.path().join("reports.json"),
+        serde_json::to_string(&reports).unwrap(),
+    )
+    .unwrap();
+    let (_, doc) =
+        acs_triage_tests::analyze_json(&["--table", "sms/messages", dir.path().to_str().unwrap()]);
+    let rows = doc["tables"][0]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), expected.len());
+    for (id, want) in expected {
+        let row = rows.iter().find(|r| r[0] == id.as_str()).unwrap();
+        assert_eq!(row[4], want, "{id}: {row:?}");
+    }
+}
+
+#[test]
+fn every_chat_error_row_decodes_and_explains() {
+    let catalogs = Catalogs::bundled().unwrap();
+    let rows = domain_rows("chat_errors.csv");
+    assert_eq!(rows.len(), 4);
+    for row in rows {
+        let code: i64 = row[0].parse().unwrap();
+        let d = catalogs
+            .chat
+            .decode(code, None)
+            .unwrap_or_else(|| panic!("{code}"));
+        assert!(d.entry.severity.severity().is_some(), "{code} is a problem");
+        let explained = run(&["explain", &code.to_string()]);
+        assert!(explained.stdout.contains("chat error"), "{code}");
+    }
+}

@@ -269,21 +269,26 @@ fn burst_finding(ctx: &Context, thread: &str, members: &[Throttled], p: &Pattern
         || p.writes_60s > limits.messages_per_minute_per_thread as usize;
     let typing_over = p.typing_10s > limits.typing_per_10s_per_user as usize;
     if p.timed {
-        message.push_str(&format!(
-            " Around it the thread carried up to {} message sends/updates/deletes in 10 s (limit \
-             {}) and {} in a minute (limit {})",
-            p.writes_10s,
-            limits.messages_per_10s_per_thread,
-            p.writes_60s,
-            limits.messages_per_minute_per_thread
-        ));
+        let mut seen = Vec::new();
+        if p.writes_10s > 0 {
+            seen.push(format!(
+                "the thread carried up to {} message sends/updates/deletes in 10 s (limit {}) \
+                 and {} in a minute (limit {})",
+                p.writes_10s,
+                limits.messages_per_10s_per_thread,
+                p.writes_60s,
+                limits.messages_per_minute_per_thread
+            ));
+        }
         if p.typing_10s > 0 {
-            message.push_str(&format!(
-                ", and one user sent {} typing notifications in 10 s (limit {})",
+            seen.push(format!(
+                "one user sent {} typing notifications in 10 s (limit {})",
                 p.typing_10s, limits.typing_per_10s_per_user
             ));
         }
-        message.push('.');
+        if !seen.is_empty() {
+            message.push_str(&format!(" Around it {}.", seen.join(", and ")));
+        }
         if p.immediate_retries > 0 {
             message.push_str(&format!(
                 " {} {} retried within a second of a 429, without backing off.",

@@ -554,7 +554,7 @@ fn list_or_group<'a, 'm: 'a>(
 }
 
 /// `SMS Outgoing_1 to +1*******01` / `312 SMS messages (Outgoing_1, Outgoing_2, ... and 307
-/// more)`.
+/// more ...)`.
 fn describe(members: &[&Outcome<'_>]) -> String {
     match members {
         [one] => {
@@ -566,16 +566,21 @@ fn describe(members: &[&Outcome<'_>]) -> String {
                 .unwrap_or_default();
             format!("SMS {}{to}", one.id)
         }
-        many => {
-            let shown: Vec<&str> = many.iter().take(5).map(|o| o.id).collect();
-            let more = many.len().saturating_sub(shown.len());
-            let more = if more > 0 {
-                format!(", ... and {more} more; `--table {MESSAGES_TABLE}` lists them all")
-            } else {
-                String::new()
-            };
-            format!("{} SMS messages ({}{more})", many.len(), shown.join(", "))
-        }
+        many => format!("{} SMS messages ({})", many.len(), id_list(many)),
+    }
+}
+
+/// The first few message IDs, and how many more there are.
+fn id_list(members: &[&Outcome<'_>]) -> String {
+    let shown: Vec<&str> = members.iter().take(5).map(|o| o.id).collect();
+    let more = members.len() - shown.len();
+    if more > 0 {
+        format!(
+            "{}, ... and {more} more; `--table {MESSAGES_TABLE}` lists them all",
+            shown.join(", ")
+        )
+    } else {
+        shown.join(", ")
     }
 }
 
@@ -720,10 +725,10 @@ fn reports_missing_finding(unknown: &[&Outcome<'_>], judged: usize) -> Finding {
             "SMS delivery reports are not being collected",
         )
         .message(format!(
-            "{share} {} a delivery report in these logs, so their delivery is unknown: a 202 \
-             only means the message was queued. First: {}.",
+            "{share} {} a delivery report in these logs, so whether they arrived is unknown (a \
+             202 only means the message was queued): {}.",
             if unknown.len() == judged { "has" } else { "have no" },
-            describe(unknown)
+            id_list(unknown)
         ))
         .action(
             "Send with enableDeliveryReport set to true and subscribe to \
@@ -881,8 +886,10 @@ fn messages_table(outcomes: &[Outcome<'_>]) -> Table {
         let status = match (o.report, o.refusal) {
             (Some(r), _) => {
                 let word = match r.status {
-                    ReportStatus::Delivered | ReportStatus::InferredDelivered => "Delivered",
-                    ReportStatus::Failed | ReportStatus::InferredFailed => "Failed",
+                    ReportStatus::Delivered => "Delivered",
+                    ReportStatus::Failed => "Failed",
+                    ReportStatus::InferredDelivered => "Delivered (SMSOperational: Succeeded)",
+                    ReportStatus::InferredFailed => "Failed (SMSOperational: Failed)",
                     ReportStatus::Other => "other",
                 };
                 match r.details.as_deref() {

@@ -181,8 +181,12 @@ fn burst_finding(
         (Some(rate), Some((limit, scope))) => (
             format!(
                 " Around then the app sent at most {rate} messages within 60 s, under the {limit} \
-                 per 60 s ({scope}) documented for a {kind}: the cap came from elsewhere, such as \
-                 the lower limits of an unverified toll-free number or a carrier."
+                 per 60 s ({scope}) documented for a {kind}: the cap came from elsewhere, {}.",
+                if number_type == NumberType::TollFree {
+                    "such as the lower limits of a toll-free number that is not verified yet"
+                } else {
+                    "such as a carrier's own limits or a limit on the resource"
+                }
             ),
             "Check the number's verification status in the portal, back off on 429 \
              (Retry-After), and ask Azure support which limit applied, with these times."
