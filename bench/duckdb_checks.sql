@@ -1,11 +1,17 @@
 -- The checks of acs-triage's bundled analyses, as one DuckDB query over the same corpus, for
 -- comparison: call end reasons that are not normal endings (per call and participant), failed chat
--- requests (per status, thread and user) and poor media streams (documented thresholds).
+-- requests (per status, thread and user), poor media streams (documented thresholds), and SMS
+-- messages accepted with no delivery report anywhere (send joined with reports on the message ID).
 WITH records AS (
-    SELECT category, correlationId, resultSignature, properties
+    SELECT category, operationName, correlationId, resultSignature, properties
     FROM read_json('bench/corpus/**/PT1H.json', format = 'newline_delimited',
-                   columns = {category: 'VARCHAR', correlationId: 'VARCHAR', resultSignature: 'VARCHAR',
-                              properties: 'JSON'})
+                   columns = {category: 'VARCHAR', operationName: 'VARCHAR', correlationId: 'VARCHAR',
+                              resultSignature: 'VARCHAR', properties: 'JSON'})
+),
+sms AS (
+    SELECT operationName, resultSignature, properties->>'MessageId' AS message_id
+    FROM records
+    WHERE category = 'SMSOperational'
 )
 SELECT 'end-reason' AS check_id, correlationId AS entity,
        properties->>'participantId' AS detail,
@@ -28,4 +34,9 @@ WHERE category = 'CallDiagnostics'
   AND (TRY_CAST(properties->>'roundTripTimeAvg' AS DOUBLE) > 500
        OR TRY_CAST(properties->>'jitterAvg' AS DOUBLE) > 30
        OR TRY_CAST(properties->>'packetLossRateAvg' AS DOUBLE) > 0.1)
-GROUP BY ALL;
+GROUP BY ALL
+UNION ALL
+SELECT 'sms-no-report', s.message_id, NULL, NULL, 1
+FROM (SELECT message_id FROM sms WHERE operationName = 'SMSMessagesSent' AND resultSignature = '202') s
+ANTI JOIN (SELECT message_id FROM sms WHERE operationName = 'SMSDeliveryReportsReceived') r
+    ON s.message_id = r.message_id;

@@ -3,8 +3,9 @@
 
 The layout and record shapes follow the storage export (`insights-logs-<category>/.../PT1H.json`,
 one JSON record per line, camelCase `properties`). Calls have 2-4 participants and two streams per
-participant; about 3 % of participants end with a failure code, 1 % of streams are poor, chat and
-SMS records carry occasional 429/401 and failed deliveries. Deterministic for a given size.
+participant; about 3 % of participants end with a failure code, 1 % of streams are poor, chat
+requests carry occasional 429/401, SMS sends are sometimes throttled and about 3 % of accepted
+messages never get a delivery report. Deterministic for a given size.
 
 usage: gen_corpus.py OUT_DIR [TARGET_MB]
 """
@@ -84,13 +85,26 @@ def main():
                 blobs["ChatOperational"].write(line)
                 written += len(line)
             if i % 5 == 0:
-                mid = "Outgoing_20261120%06d%s_noam" % (i, uid(rng))
+                # Four toll-free sender numbers; a few sends throttled; most accepted sends get a
+                # delivery report (SMSOperational), some never do.
+                sender = "+1800555%04d" % (i % 4)
+                sig = 429 if rng.random() < 0.005 else 202
+                mid = "Outgoing_20261120%06d%s_noam" % (i, uid(rng)) if sig == 202 else None
                 line = ('{"time":"%s","resourceId":"%s","correlationId":"%s.0","operationName":"SMSMessagesSent",'
-                        '"category":"SMSOperational","resultType":"Succeeded","resultSignature":202,"properties":{'
-                        '"MessageId":"%s","PhoneNumber":"+1425555%04d","NumberType":"TollFreeNumber"}}\n') % (
-                    t, RES, uid(rng)[:22], mid, i % 10000)
+                        '"category":"SMSOperational","resultType":"%s","resultSignature":%d,"properties":{'
+                        '%s"PhoneNumber":"%s","NumberType":"TollFreeNumber"}}\n') % (
+                    t, RES, uid(rng)[:22], "Succeeded" if sig == 202 else "Failed", sig,
+                    '"MessageId":"%s",' % mid if mid else "", sender)
                 blobs["SMSOperational"].write(line)
                 written += len(line)
+                if mid and rng.random() < 0.97:
+                    line = ('{"time":"%s","resourceId":"%s","correlationId":"%s.0",'
+                            '"operationName":"SMSDeliveryReportsReceived","category":"SMSOperational",'
+                            '"resultType":"Succeeded","resultSignature":200,"properties":{"MessageId":"%s",'
+                            '"PhoneNumber":"%s","NumberType":"TollFreeNumber","DeliveryAttempts":1}}\n') % (
+                        t, RES, uid(rng)[:22], mid, sender)
+                    blobs["SMSOperational"].write(line)
+                    written += len(line)
         for b in blobs.values():
             b.close()
         hour += 1
