@@ -14,6 +14,7 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::process::ExitCode;
 
+use acs_triage_core::redact::RedactingWriter;
 use clap::{Parser, Subcommand};
 
 const EXIT_CODES: &str = "\
@@ -36,6 +37,11 @@ to give Azure support.",
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Print secrets and phone numbers as they are in the logs (for local use only: by default
+    /// every output masks phone numbers and replaces keys, tokens, signatures and Authorization
+    /// values with [REDACTED]).
+    #[arg(long, global = true)]
+    no_redact: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -85,6 +91,29 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    // Known before parsing, so that even usage errors (which echo arguments) are redacted.
+    let no_redact = args.iter().any(|a| a == "--no-redact");
+    if no_redact {
+        return run_parsed(args, io);
+    }
+    let mut out = RedactingWriter::new(&mut *io.out);
+    let mut err = RedactingWriter::new(&mut *io.err);
+    let code = run_parsed(
+        args,
+        &mut Io {
+            out: &mut out,
+            err: &mut err,
+            color: io.color,
+            color_out: io.color_out,
+        },
+    );
+    let _ = out.flush();
+    let _ = err.flush();
+    code
+}
+
+fn run_parsed(args: Vec<OsString>, io: &mut Io<'_>) -> ExitCode {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {

@@ -11,7 +11,8 @@ use std::hash::Hash;
 
 use crate::catalog::Catalogs;
 use crate::finding::Finding;
-use crate::record::{Family, Record};
+use crate::ingest::FileReport;
+use crate::record::{Family, FileId, Record};
 use crate::settings::Settings;
 use crate::table::Table;
 
@@ -95,6 +96,9 @@ impl<T: Any + Send> IntoAny for T {
 /// counts, minima by a total order, sets), so findings never depend on thread timing.
 pub trait Pass: IntoAny + Send {
     fn observe(&mut self, ctx: &Context, record: &Record<'_>);
+    /// Called once per file read, after its records: for what the file itself shows (its
+    /// report says what was read, rejected and found in it).
+    fn file_read(&mut self, _ctx: &Context, _file: FileId, _report: &FileReport) {}
     /// Absorbs another pass of the same analyzer.
     fn merge(&mut self, other: Box<dyn Pass>);
     fn finish(self: Box<Self>, ctx: &Context, out: &mut Output);

@@ -213,6 +213,9 @@ pub fn run(
                     if let Some(p) = progress {
                         p(done);
                     }
+                    for pass in w.passes.iter_mut() {
+                        pass.file_read(ctx, FileId(i as u32), &report);
+                    }
                     w.reports.push((i, report));
                     w
                 },

@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod record;
 pub mod redact;
 pub mod rules;
+pub mod secrets;
 pub mod settings;
 pub mod table;
 pub mod time;

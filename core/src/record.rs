@@ -359,6 +359,7 @@ impl<'a> Record<'a> {
     }
 
     /// A short `name=value` rendering of the given fields (those present), for evidence.
+    /// Message bodies are never shown ([`Record::is_body`]).
     pub fn excerpt(&self, names: &[&str]) -> String {
         let mut out = String::new();
         if let Some(cat) = &self.category {
@@ -371,12 +372,32 @@ impl<'a> Record<'a> {
                 }
                 out.push_str(name);
                 out.push('=');
-                push_truncated(&mut out, &v.to_text(), 120);
+                if self.is_body(name) {
+                    out.push_str(BODY_NOT_SHOWN);
+                } else {
+                    push_truncated(&mut out, &v.to_text(), 120);
+                }
             }
         }
         out
     }
+
+    /// True when the field holds what people wrote: a chat message or SMS text (Event Grid
+    /// `messageBody` / `message`), or an HTTP body in an SDK log (`content`). Triage never needs
+    /// them, and they are personal data, so no output shows them.
+    pub fn is_body(&self, name: &str) -> bool {
+        let name = name.rsplit('.').next().unwrap_or(name);
+        name.eq_ignore_ascii_case("messageBody")
+            || (name.eq_ignore_ascii_case("content")
+                && matches!(self.format, Format::DotnetLog | Format::WebSdkLog))
+            || (name.eq_ignore_ascii_case("message")
+                && matches!(self.format, Format::EventGrid | Format::CloudEvents)
+                && matches!(self.family, Family::Sms | Family::Chat))
+    }
 }
+
+/// What stands in for a message body.
+pub const BODY_NOT_SHOWN: &str = "[message body not shown]";
 
 fn push_truncated(out: &mut String, text: &str, max: usize) {
     if text.chars().count() <= max {

@@ -1,4 +1,19 @@
-//! Masking of personal data in what the tool prints.
+//! Redaction of everything the tool prints: secrets ([`crate::secrets`]) replaced by
+//! `[REDACTED]`, phone numbers masked to their country code and last digits. IDs support needs
+//! (call, participant, MS-CV, message IDs) are left intact. Message bodies never reach output in
+//! the first place (see [`crate::record::Record::excerpt`]).
+//!
+//! [`RedactingWriter`] applies it line by line to any output stream: secrets and phone numbers
+//! never span lines in what the tool writes (JSON escapes line breaks), so nothing is missed and
+//! nothing is buffered beyond a line.
+
+use std::borrow::Cow;
+use std::io::{self, Write};
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::secrets::Secrets;
 
 /// Masks a phone number, keeping the country code (best effort: the first 1–3 digits after `+`)
 /// and the last two digits: `+14255550123` → `+1*******23`. Text that is not a phone number is
@@ -55,6 +70,115 @@ fn country_code_len(digits: &[char]) -> usize {
     }
 }
 
+/// What replaces a secret.
+pub const REDACTED: &str = "[REDACTED]";
+
+/// Phone numbers in text: E.164 (`+14255550123`), Event Grid subjects (`/phonenumber/1425...`),
+/// and the number fields of excerpts and JSON (`to=1425...`, `"phoneNumber": "1425..."`).
+fn phone_patterns() -> &'static [Regex; 2] {
+    static PATTERNS: OnceLock<[Regex; 2]> = OnceLock::new();
+    PATTERNS.get_or_init(|| {
+        [
+            Regex::new(r"\+\d{7,15}\b").expect("static pattern"),
+            Regex::new(
+                r#"(?i)(?P<lead>/phonenumber/|\b(?:to|from|phoneNumber|PhoneNumber)(?:=|"\s*:\s*"))(?P<number>\d{7,15})\b"#,
+            )
+            .expect("static pattern"),
+        ]
+    })
+}
+
+/// Redacts one piece of text.
+pub fn redact(text: &str) -> Cow<'_, str> {
+    let secrets = Secrets::bundled();
+    let mut out: Cow<'_, str> = Cow::Borrowed(text);
+    let hits = secrets.find(&out);
+    if !hits.is_empty() {
+        let mut s = String::with_capacity(text.len());
+        let mut last = 0;
+        for h in &hits {
+            s.push_str(&text[last..h.start]);
+            s.push_str(REDACTED);
+            last = h.end;
+        }
+        s.push_str(&text[last..]);
+        out = Cow::Owned(s);
+    }
+    let [e164, fields] = phone_patterns();
+    if out.contains('+') && e164.is_match(&out) {
+        out = Cow::Owned(
+            e164.replace_all(&out, |c: &regex::Captures<'_>| mask_phone(&c[0]))
+                .into_owned(),
+        );
+    }
+    if fields.is_match(&out) {
+        out = Cow::Owned(
+            fields
+                .replace_all(&out, |c: &regex::Captures<'_>| {
+                    format!("{}{}", &c["lead"], mask_phone(&c["number"]))
+                })
+                .into_owned(),
+        );
+    }
+    out
+}
+
+/// A writer that redacts every line written through it.
+pub struct RedactingWriter<W: Write> {
+    inner: W,
+    pending: Vec<u8>,
+}
+
+impl<W: Write> RedactingWriter<W> {
+    pub fn new(inner: W) -> Self {
+        RedactingWriter {
+            inner,
+            pending: Vec::new(),
+        }
+    }
+
+    fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
+        match std::str::from_utf8(line) {
+            Ok(text) => self.inner.write_all(redact(text).as_bytes()),
+            // The tool only writes UTF-8; anything else goes through untouched.
+            Err(_) => self.inner.write_all(line),
+        }
+    }
+}
+
+impl<W: Write> Write for RedactingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut rest = buf;
+        while let Some(nl) = memchr::memchr(b'\n', rest) {
+            let (line, tail) = rest.split_at(nl + 1);
+            if self.pending.is_empty() {
+                self.write_line(line)?;
+            } else {
+                let mut whole = std::mem::take(&mut self.pending);
+                whole.extend_from_slice(line);
+                self.write_line(&whole)?;
+            }
+            rest = tail;
+        }
+        self.pending.extend_from_slice(rest);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if !self.pending.is_empty() {
+            let line = std::mem::take(&mut self.pending);
+            self.write_line(&line)?;
+        }
+        self.inner.flush()
+    }
+}
+
+impl<W: Write> Drop for RedactingWriter<W> {
+    fn drop(&mut self) {
+        let _ = self.flush();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,5 +191,30 @@ mod tests {
         assert_eq!(mask_phone("15555555555"), "*********55");
         assert_eq!(mask_phone("Contoso"), "Contoso");
         assert_eq!(mask_phone("12345"), "12345");
+    }
+
+    #[test]
+    fn text_is_redacted_and_ids_are_kept() {
+        let line = "conn endpoint=https://x.communication.azure.com/;accesskey=Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5d2FsZG9mcmVkcGx1Z2g= to +14255550123 \"phoneNumber\": \"18005550199\" subject=/phonenumber/18005550199 callId=c0ffee01-5d1b-4a7e-9c3a-1f0e2d3c4b5a";
+        assert_eq!(
+            redact(line),
+            "conn endpoint=https://x.communication.azure.com/;accesskey=[REDACTED] to +1********23 \"phoneNumber\": \"*********99\" subject=/phonenumber/*********99 callId=c0ffee01-5d1b-4a7e-9c3a-1f0e2d3c4b5a"
+        );
+        assert!(matches!(redact("nothing here"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn the_writer_redacts_across_write_calls() {
+        let mut out = Vec::new();
+        {
+            let mut w = RedactingWriter::new(&mut out);
+            w.write_all(b"Authorization: Bearer abcdefghij").unwrap();
+            w.write_all(b"klmnopqrstuv\nnext +1425").unwrap();
+            w.write_all(b"5550123").unwrap();
+        }
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "Authorization: Bearer [REDACTED]\nnext +1********23"
+        );
     }
 }

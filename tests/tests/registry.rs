@@ -1,4 +1,5 @@
-//! The analyzer registry holds exactly the analyzers of the three analyzer crates.
+//! The analyzer registry holds exactly the analyzers of the three analyzer crates and core's own
+//! (secrets in the inputs).
 
 use std::collections::BTreeSet;
 
@@ -17,6 +18,7 @@ fn registry_holds_exactly_the_expected_analyzers() {
             "chat/request-error",
             "chat/throttling",
             "chat/tokens",
+            "security/secrets",
             "sms/delivery"
         ],
         "registered analyzers (sorted by ID)"

@@ -35,6 +35,9 @@ pub fn read_csv(reader: &mut dyn BufRead, out: &mut Collector<'_>) {
             Ok(false) => break,
             Ok(true) => {
                 let line = row.position().map_or(0, |p| p.line());
+                for cell in row.iter() {
+                    out.scan_secrets(cell.as_bytes(), line);
+                }
                 if row.len() != headers.len() {
                     out.reject(
                         Some(line),

@@ -31,6 +31,7 @@ pub fn read_json_lines(reader: &mut dyn BufRead, limits: &Limits, out: &mut Coll
                 if line.is_empty() {
                     continue;
                 }
+                out.scan_secrets(line, line_no);
                 if line[0] != b'{' || starts_with_wrapper_key(line) {
                     parse_document_slice(line, line_no, Container::Lines, limits, out);
                 } else {
@@ -71,7 +72,10 @@ pub fn read_json_document(reader: &mut dyn BufRead, limits: &Limits, out: &mut C
         Container::Document,
         limits.max_line_bytes,
         &mut |piece| match piece {
-            Ok(unit) => handle_unit(unit, limits, out),
+            Ok(unit) => {
+                out.scan_secrets(unit.bytes, unit.line);
+                handle_unit(unit, limits, out)
+            }
             Err(err) => out.reject(Some(err.line), err.message),
         },
     );

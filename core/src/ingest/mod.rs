@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::classify::{Classifier, Container};
 use crate::record::{Field, FileId, Format, Origin, Record};
+use crate::secrets::{Secrets, Sightings};
 
 pub use json::record_from_json;
 
@@ -31,6 +32,8 @@ pub struct Limits {
     pub max_line_bytes: usize,
     /// Problems listed per file; more are counted but not listed.
     pub max_issues_per_file: usize,
+    /// Bytes of an unrecognized text file read to look for secrets in it.
+    pub max_text_scan_bytes: u64,
 }
 
 impl Default for Limits {
@@ -38,6 +41,7 @@ impl Default for Limits {
         Limits {
             max_line_bytes: 16 * 1024 * 1024,
             max_issues_per_file: 20,
+            max_text_scan_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -88,6 +92,9 @@ pub struct FileReport {
     /// A sentence about the file as a whole (why it was skipped, what to do with it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Live secrets written in the file: kind and line, never the value.
+    #[serde(skip_serializing_if = "Sightings::is_empty")]
+    pub secrets: Sightings,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -107,6 +114,7 @@ impl FileReport {
             errors: Vec::new(),
             errors_not_listed: 0,
             note: None,
+            secrets: Sightings::default(),
         }
     }
 
@@ -163,6 +171,11 @@ impl<'s> Collector<'s> {
         );
     }
 
+    /// Looks for live secrets in a piece of the input that starts at `line`.
+    pub fn scan_secrets(&mut self, bytes: &[u8], line: u64) {
+        self.report.secrets.scan(Secrets::bundled(), bytes, line);
+    }
+
     /// A remark about the file that is not a rejection.
     pub fn note(&mut self, message: String) {
         self.report.note = Some(match self.report.note.take() {
@@ -176,6 +189,24 @@ impl<'s> Collector<'s> {
             self.report.errors.push(FileIssue { line, message });
         } else {
             self.report.errors_not_listed += 1;
+        }
+    }
+}
+
+/// Reads a text file no shape fits, only to look for secrets in it (an app's own log may hold a
+/// connection string); at most `limits.max_text_scan_bytes`.
+fn scan_text(reader: &mut dyn BufRead, limits: &Limits, report: &mut FileReport) {
+    let mut lines = lines::ChunkedLines::new(reader, limits.max_line_bytes);
+    let mut line_no = 0u64;
+    let mut read = 0u64;
+    while let Ok(Some(chunk)) = lines.next_line() {
+        line_no += 1;
+        if let lines::Chunk::Line(line) = chunk {
+            read += line.len() as u64;
+            report.secrets.scan(Secrets::bundled(), line, line_no);
+        }
+        if read > limits.max_text_scan_bytes {
+            break;
         }
     }
 }
@@ -399,6 +430,7 @@ pub fn ingest_file(
             );
         }
         Detected::Text => {
+            scan_text(&mut reader, limits, &mut report);
             report.status = FileStatus::Unrecognized;
             report.note = Some(
                 "text that matches no ACS log shape (tried: JSON, JSON lines, Log Analytics CSV, web SDK console log, .NET Azure.Core log)"

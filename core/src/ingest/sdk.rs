@@ -183,6 +183,7 @@ pub fn read_sdk_log(
                 ),
             ),
             Ok(Line::Complete) => {
+                out.scan_secrets(&buf, line_no);
                 let text = match std::str::from_utf8(&buf) {
                     Ok(t) => Cow::Borrowed(t),
                     Err(_) => {

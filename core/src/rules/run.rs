@@ -155,10 +155,12 @@ impl Sample {
         let values = rule
             .placeholders()
             .map(|name| {
-                (
-                    name.to_ascii_lowercase(),
-                    Field::named(name).get(record).text().into_owned(),
-                )
+                let value = if record.is_body(name) {
+                    crate::record::BODY_NOT_SHOWN.to_owned()
+                } else {
+                    Field::named(name).get(record).text().into_owned()
+                };
+                (name.to_ascii_lowercase(), value)
             })
             .collect();
         Sample { ids, values }

@@ -1,0 +1,371 @@
+//! Secrets in logs: found while the logs are read (so a finding can name the file and line), and
+//! removed from everything acs-triage prints ([`crate::redact`]).
+//!
+//! The patterns are data (`rules/secrets.toml`). A line is only run through the regular
+//! expressions when it contains one of their literal needles, found with one Aho-Corasick pass,
+//! so scanning costs little more than reading.
+
+use std::sync::OnceLock;
+
+use aho_corasick::AhoCorasick;
+
+use crate::analyzer::{Analyzer, AnalyzerInfo, Context, Output, Pass, downcast_pass};
+use crate::finding::{Evidence, Finding, Occurrences, Severity};
+use crate::ingest::FileReport;
+use crate::record::{FileId, Origin, Record};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+const BUNDLED: &str = include_str!("../../rules/secrets.toml");
+
+/// One kind of secret.
+#[derive(Debug)]
+pub struct SecretPattern {
+    pub id: String,
+    /// How a finding names it: "an access key".
+    pub label: String,
+    /// Reusable by whoever reads the logs (reported), or only private (redacted only).
+    pub live: bool,
+    /// What to do when it is found in logs.
+    pub action: String,
+    regex: Regex,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatternFile {
+    secret: Vec<PatternEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatternEntry {
+    id: String,
+    label: String,
+    needles: Vec<String>,
+    pattern: String,
+    live: bool,
+    action: String,
+}
+
+/// A secret found in a line: which kind, and where in the line.
+#[derive(Debug, Clone)]
+pub struct Hit<'p> {
+    pub pattern: &'p SecretPattern,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The secret patterns with their prefilter.
+#[derive(Debug)]
+pub struct Secrets {
+    patterns: Vec<SecretPattern>,
+    needles: AhoCorasick,
+}
+
+/// A problem with the pattern file.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretsError {
+    #[error("rules/secrets.toml: {0}")]
+    Toml(#[from] toml::de::Error),
+    #[error("rules/secrets.toml: pattern `{id}`: {message}")]
+    Pattern { id: String, message: String },
+}
+
+/// Values loggers already put in place of a secret.
+fn is_placeholder(value: &str) -> bool {
+    let v = value.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '*');
+    v.eq_ignore_ascii_case("redacted") || v.chars().all(|c| c == '*')
+}
+
+impl Secrets {
+    /// The bundled patterns (validated by tests, so a failure here is a build defect).
+    pub fn bundled() -> &'static Secrets {
+        static BUNDLED_SECRETS: OnceLock<Secrets> = OnceLock::new();
+        BUNDLED_SECRETS.get_or_init(|| {
+            Secrets::parse(BUNDLED).expect("the bundled rules/secrets.toml is valid")
+        })
+    }
+
+    pub fn parse(text: &str) -> Result<Secrets, SecretsError> {
+        let file: PatternFile = toml::from_str(text)?;
+        let mut patterns = Vec::new();
+        let mut needles = Vec::new();
+        for entry in file.secret {
+            let regex = Regex::new(&entry.pattern).map_err(|e| SecretsError::Pattern {
+                id: entry.id.clone(),
+                message: e.to_string(),
+            })?;
+            if regex.capture_names().all(|n| n != Some("secret")) {
+                return Err(SecretsError::Pattern {
+                    id: entry.id,
+                    message: "has no (?P<secret>...) group".to_owned(),
+                });
+            }
+            needles.extend(entry.needles.iter().cloned());
+            patterns.push(SecretPattern {
+                id: entry.id,
+                label: entry.label,
+                live: entry.live,
+                action: entry.action,
+                regex,
+            });
+        }
+        let needles = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&needles)
+            .map_err(|e| SecretsError::Pattern {
+                id: "needles".to_owned(),
+                message: e.to_string(),
+            })?;
+        Ok(Secrets { patterns, needles })
+    }
+
+    pub fn patterns(&self) -> &[SecretPattern] {
+        &self.patterns
+    }
+
+    /// True when the text holds a needle of some pattern (the cheap first step).
+    pub fn may_contain(&self, text: &[u8]) -> bool {
+        self.needles.is_match(text)
+    }
+
+    /// The secrets in `text`, in order, none overlapping (where patterns overlap, the first in
+    /// the file wins).
+    pub fn find<'s>(&'s self, text: &str) -> Vec<Hit<'s>> {
+        if !self.may_contain(text.as_bytes()) {
+            return Vec::new();
+        }
+        let mut hits: Vec<Hit<'s>> = Vec::new();
+        for pattern in &self.patterns {
+            for caps in pattern.regex.captures_iter(text) {
+                let Some(secret) = caps.name("secret") else {
+                    continue;
+                };
+                if is_placeholder(secret.as_str()) {
+                    continue;
+                }
+                let (start, end) = (secret.start(), secret.end());
+                if hits.iter().any(|h| start < h.end && h.start < end) {
+                    continue;
+                }
+                hits.push(Hit {
+                    pattern,
+                    start,
+                    end,
+                });
+            }
+        }
+        hits.sort_by_key(|h| h.start);
+        hits
+    }
+}
+
+/// A secret seen in an input: its kind and line, never its value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Sighting {
+    /// Pattern ID (`acs-connection-string`).
+    pub kind: String,
+    pub line: u64,
+}
+
+/// Secret sightings of one file, counted beyond the ones listed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Sightings {
+    pub listed: Vec<Sighting>,
+    pub not_listed: u64,
+}
+
+impl Sightings {
+    /// Lines listed per file.
+    const LIMIT: usize = 50;
+
+    pub fn is_empty(&self) -> bool {
+        self.listed.is_empty()
+    }
+
+    /// Looks at one piece of input that starts at `line` (it may span several lines).
+    pub fn scan(&mut self, secrets: &Secrets, bytes: &[u8], line: u64) {
+        if !secrets.may_contain(bytes) {
+            return;
+        }
+        let text = String::from_utf8_lossy(bytes);
+        for hit in secrets.find(&text) {
+            if !hit.pattern.live {
+                continue;
+            }
+            let at = line + text[..hit.start].matches('\n').count() as u64;
+            let sighting = Sighting {
+                kind: hit.pattern.id.clone(),
+                line: at,
+            };
+            if self.listed.contains(&sighting) {
+                continue;
+            }
+            if self.listed.len() < Self::LIMIT {
+                self.listed.push(sighting);
+            } else {
+                self.not_listed += 1;
+            }
+        }
+    }
+}
+
+/// `security/secrets`: live secrets written in the inputs, one finding per file and kind. The
+/// lines were noted while the file was read ([`Sightings`]); the values are never kept.
+pub struct SecretsInLogs;
+
+pub static SECRETS_IN_LOGS: SecretsInLogs = SecretsInLogs;
+
+crate::register_analyzer!(SECRETS_IN_LOGS);
+
+impl Analyzer for SecretsInLogs {
+    fn info(&self) -> AnalyzerInfo {
+        AnalyzerInfo {
+            id: "security/secrets",
+            title: "Secrets written in the logs",
+            families: &[],
+            findings: &["security/secret-in-logs"],
+            tables: &[],
+        }
+    }
+
+    fn start(&self, _ctx: &Context) -> Box<dyn Pass> {
+        Box::new(SecretsPass::default())
+    }
+}
+
+#[derive(Default)]
+struct SecretsPass {
+    files: Vec<(FileId, String, Sightings)>,
+}
+
+impl Pass for SecretsPass {
+    fn observe(&mut self, _ctx: &Context, _record: &Record<'_>) {}
+
+    fn file_read(&mut self, _ctx: &Context, file: FileId, report: &FileReport) {
+        if !report.secrets.is_empty() {
+            self.files
+                .push((file, report.path.clone(), report.secrets.clone()));
+        }
+    }
+
+    fn merge(&mut self, other: Box<dyn Pass>) {
+        self.files.extend(downcast_pass::<SecretsPass>(other).files);
+    }
+
+    fn finish(self: Box<Self>, _ctx: &Context, out: &mut Output) {
+        let secrets = Secrets::bundled();
+        let mut files = self.files;
+        files.sort_by_key(|f| f.0);
+        for (file, path, sightings) in files {
+            for pattern in secrets.patterns().iter().filter(|p| p.live) {
+                let lines: Vec<u64> = sightings
+                    .listed
+                    .iter()
+                    .filter(|s| s.kind == pattern.id)
+                    .map(|s| s.line)
+                    .collect();
+                if lines.is_empty() {
+                    continue;
+                }
+                let mut occ = Occurrences::default();
+                for &line in &lines {
+                    occ.add(Evidence {
+                        origin: Origin {
+                            file,
+                            line,
+                            index: None,
+                        },
+                        time: None,
+                        excerpt: format!("{} (value not shown)", pattern.label),
+                    });
+                }
+                let shown: Vec<String> = lines.iter().take(10).map(u64::to_string).collect();
+                let more = if lines.len() > shown.len() || sightings.not_listed > 0 {
+                    " and more"
+                } else {
+                    ""
+                };
+                out.push(
+                    Finding::new(
+                        "security/secret-in-logs",
+                        Severity::Error,
+                        format!("Secret in the logs: {}", pattern.label),
+                    )
+                    .message(format!(
+                        "{path} holds {} at line{} {}{more}. Anyone who gets these logs can use \
+                         it; acs-triage never prints it (outputs are redacted).",
+                        pattern.label,
+                        if lines.len() == 1 { "" } else { "s" },
+                        shown.join(", ")
+                    ))
+                    .action(pattern.action.clone())
+                    .source("rules/secrets.toml")
+                    .occurrences(occ),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5d2FsZG9mcmVkcGx1Z2g=";
+
+    fn kinds(text: &str) -> Vec<String> {
+        Secrets::bundled()
+            .find(text)
+            .into_iter()
+            .map(|h| h.pattern.id.clone())
+            .collect()
+    }
+
+    #[test]
+    fn each_kind_is_found_and_placeholders_are_not() {
+        assert_eq!(
+            kinds(&format!(
+                "endpoint=https://contoso.communication.azure.com/;accesskey={KEY}"
+            )),
+            ["acs-connection-string"]
+        );
+        assert_eq!(kinds(&format!("\"primaryKey\": \"{KEY}\"")), ["access-key"]);
+        assert_eq!(
+            kinds("Authorization: Bearer abcdefghijklmnopqrstuvwxyz012345"),
+            ["bearer-token"]
+        );
+        assert_eq!(
+            kinds("token=eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4eXoifQ.c2lnbmF0dXJlLXZhbHVl"),
+            ["jwt"]
+        );
+        assert_eq!(
+            kinds("https://x.blob.core.windows.net/a.wav?sv=2024&sig=AbCdEfGhIjKlMnOpQrStUv%3D"),
+            ["sas-signature"]
+        );
+        assert_eq!(
+            kinds("Authorization:HMAC-SHA256 Credential=x&SignedHeaders=a;b&Signature=c2ln"),
+            ["authorization-header"]
+        );
+        assert!(kinds("Authorization:REDACTED").is_empty());
+        assert!(kinds("accesskey=REDACTED").is_empty());
+        // IDs support needs are not secrets.
+        assert!(kinds("correlationId=Kf2p8Yq1ZEmW3nR7sTt0dA.0 callId=c0ffee01-5d1b-4a7e-9c3a-1f0e2d3c4b5a serverCallId=aHR0cHM6Ly9hcGkuZmxpZ2h0cHJveHkuc2t5cGUuY29tL2FwaS92Mi9jcC9jb252").is_empty());
+    }
+
+    #[test]
+    fn sightings_name_the_line_inside_a_multi_line_piece() {
+        let mut s = Sightings::default();
+        let text =
+            format!("{{\n  \"a\": 1,\n  \"conn\": \"endpoint=https://x/;accesskey={KEY}\"\n}}");
+        s.scan(Secrets::bundled(), text.as_bytes(), 10);
+        assert_eq!(
+            s.listed,
+            [Sighting {
+                kind: "acs-connection-string".to_owned(),
+                line: 12
+            }]
+        );
+    }
+}
