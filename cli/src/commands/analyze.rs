@@ -25,6 +25,10 @@ pub enum OutputFormat {
     Human,
     /// One JSON document (schema: docs/json-output.md).
     Json,
+    /// One JSON finding per line, for piping.
+    Jsonl,
+    /// Markdown, to paste into a ticket or an issue.
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -83,6 +87,13 @@ pub fn run(args: AnalyzeArgs, out: &mut dyn Write, color: bool) -> CommandResult
         analyzers.push(&rule_analyzer);
     }
     let wanted = args.call.clone().map(|c| c.trim().to_owned());
+    if wanted.is_some() && !matches!(args.format, OutputFormat::Human | OutputFormat::Json) {
+        return Err(miette!(
+            help = "leave --call out to get the whole analysis in that format",
+            "--call tells one call's story as human text or JSON only"
+        )
+        .into());
+    }
     let collector = wanted.clone().map(|id| {
         Collector::new(
             move |r: &acs_triage_core::Record<'_>| {
@@ -127,6 +138,8 @@ pub fn run(args: AnalyzeArgs, out: &mut dyn Write, color: bool) -> CommandResult
     let written = match args.format {
         OutputFormat::Human => render::human::render(&report, &mut render::styled(out, color)),
         OutputFormat::Json => render::json::render(&report, out),
+        OutputFormat::Jsonl => render::jsonl::render(&report, out),
+        OutputFormat::Markdown => render::markdown::render(&report, out),
     };
     match written.and_then(|_| out.flush()) {
         Ok(()) => {}
@@ -220,6 +233,7 @@ fn story(
             render::story::human(&story, &findings, &mut render::styled(out, color))
         }
         OutputFormat::Json => render::story::json(&story, &findings, out),
+        other => unreachable!("--call with {other:?} is refused before the run"),
     };
     match written.and_then(|_| out.flush()) {
         Ok(()) => {}

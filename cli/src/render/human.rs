@@ -5,12 +5,13 @@
 use std::io::{self, Write};
 
 use acs_triage_core::Severity;
-use acs_triage_core::finding::IdKind;
 use acs_triage_core::ingest::FileStatus;
 use acs_triage_core::table::Table;
 use anstyle::{AnsiColor, Style};
 
-use super::{FindingOut, Report};
+use super::{
+    FindingOut, Report, entity_of, group_digits, human_bytes, markdown_table, place, plural,
+};
 
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
@@ -25,59 +26,6 @@ fn severity_style(s: Severity) -> Style {
         Severity::Warning => WARNING,
         Severity::Info => INFO,
     }
-}
-
-fn plural(n: u64, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{} {many}", group_digits(n))
-    }
-}
-
-fn group_digits(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
-    let mut v = n as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
-}
-
-/// The entity a finding is mainly about, for grouping.
-fn entity_of(f: &FindingOut) -> String {
-    for kind in [
-        IdKind::CallId,
-        IdKind::ServerCallId,
-        IdKind::CallConnectionId,
-        IdKind::SmsMessageId,
-        IdKind::ChatThreadId,
-        IdKind::UserId,
-        IdKind::PhoneNumber,
-    ] {
-        if let Some(v) = f.ids.get(&kind) {
-            return format!("{} {v}", kind.label());
-        }
-    }
-    "other".to_owned()
 }
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -217,14 +165,7 @@ fn render_table(table: &Table, out: &mut dyn Write) -> io::Result<()> {
     if table.rows.is_empty() {
         return writeln!(out, "  (nothing to list)");
     }
-    let mut t = comfy_table::Table::new();
-    t.load_preset(comfy_table::presets::ASCII_MARKDOWN)
-        .set_content_arrangement(comfy_table::ContentArrangement::Disabled)
-        .set_header(&table.columns);
-    for row in &table.rows {
-        t.add_row(row);
-    }
-    writeln!(out, "{t}")
+    writeln!(out, "{}", markdown_table(table))
 }
 
 pub fn render_finding(f: &FindingOut, out: &mut dyn Write) -> io::Result<()> {
@@ -255,13 +196,7 @@ pub fn render_finding(f: &FindingOut, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "      {DIM}ids:{DIM:#} {}", ids.join(" "))?;
     }
     for e in &f.evidence {
-        let mut place = e.file.clone();
-        if let Some(l) = e.line {
-            place.push_str(&format!(":{l}"));
-        }
-        if let Some(i) = e.index {
-            place.push_str(&format!("[{i}]"));
-        }
+        let place = place(e);
         let time = e
             .time
             .as_deref()

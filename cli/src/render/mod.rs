@@ -2,12 +2,15 @@
 
 pub mod human;
 pub mod json;
+pub mod jsonl;
+pub mod markdown;
 pub mod story;
 
 use std::collections::BTreeMap;
 
 use acs_triage_core::engine::{Analysis, Summary};
 use acs_triage_core::finding::{Evidence, Finding, IdKind};
+
 use acs_triage_core::ingest::FileReport;
 use acs_triage_core::table::Table;
 use acs_triage_core::time::format_timestamp;
@@ -45,6 +48,83 @@ impl std::io::Write for Strip<'_> {
     fn flush(&mut self) -> std::io::Result<()> {
         self.out.flush()
     }
+}
+
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{} {many}", group_digits(n))
+    }
+}
+
+pub fn group_digits(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+/// The entity a finding is mainly about, for grouping.
+pub fn entity_of(f: &FindingOut) -> String {
+    for kind in [
+        IdKind::CallId,
+        IdKind::ServerCallId,
+        IdKind::CallConnectionId,
+        IdKind::SmsMessageId,
+        IdKind::ChatThreadId,
+        IdKind::UserId,
+        IdKind::PhoneNumber,
+    ] {
+        if let Some(v) = f.ids.get(&kind) {
+            return format!("{} {v}", kind.label());
+        }
+    }
+    "other".to_owned()
+}
+
+/// `file:line[index]` of a piece of evidence.
+pub fn place(e: &EvidenceOut) -> String {
+    let mut place = e.file.clone();
+    if let Some(l) = e.line {
+        place.push_str(&format!(":{l}"));
+    }
+    if let Some(i) = e.index {
+        place.push_str(&format!("[{i}]"));
+    }
+    place
+}
+
+/// A table as Markdown, so it pastes into a support ticket or issue as it is.
+pub fn markdown_table(table: &Table) -> String {
+    let mut t = comfy_table::Table::new();
+    t.load_preset(comfy_table::presets::ASCII_MARKDOWN)
+        .set_content_arrangement(comfy_table::ContentArrangement::Disabled)
+        .set_header(&table.columns);
+    for row in &table.rows {
+        t.add_row(row);
+    }
+    t.to_string()
 }
 
 /// The tool's name and version, as every output states them.
