@@ -51,6 +51,11 @@ enum Command {
     Analyze(commands::analyze::AnalyzeArgs),
     /// Explain a calling, Call Automation, chat, SMS or identity code: CODE or CODE/SUBCODE.
     Explain(commands::explain::ExplainArgs),
+    /// List the IDs Azure support asks for, by call, SMS message and chat thread.
+    Ids(commands::ids::IdsArgs),
+    /// Write a support bundle (zip or folder): findings, IDs, manifest with hashes, native
+    /// SDK logs; everything redacted.
+    Bundle(commands::bundle::BundleArgs),
     /// List, check and test rules, and see why a rule matches a record.
     #[command(subcommand)]
     Rules(commands::rules::RulesCommand),
@@ -138,6 +143,8 @@ fn run_parsed(args: Vec<OsString>, io: &mut Io<'_>) -> ExitCode {
                 .map_err(Failure::from)
         }
         Command::Rules(cmd) => commands::rules::run(cmd, io),
+        Command::Ids(args) => commands::ids::run(args, io.out, io.color_out),
+        Command::Bundle(args) => commands::bundle::run(args, io.out),
     };
     match result {
         Ok(code) => code,

@@ -125,7 +125,7 @@ impl CatalogKind {
         }
     }
 
-    fn bundled_text(self) -> &'static str {
+    pub fn bundled_text(self) -> &'static str {
         match self {
             CatalogKind::CallingEndReasons => {
                 include_str!("../../rules/catalog/calling_end_reasons.csv")

@@ -13,6 +13,7 @@ pub mod redact;
 pub mod rules;
 pub mod secrets;
 pub mod settings;
+pub mod support_ids;
 pub mod table;
 pub mod time;
 pub mod value;
@@ -34,3 +35,33 @@ pub use inventory;
 pub type FastMap<K, V> = rustc_hash::FxHashMap<K, V>;
 /// See [`FastMap`].
 pub type FastSet<T> = rustc_hash::FxHashSet<T>;
+
+/// Every data file built into the binary, by its path in the repository: what a run judged by
+/// (support bundles list them with their hashes).
+pub fn bundled_data() -> Vec<(String, &'static str)> {
+    let mut files: Vec<(String, &'static str)> = rules::BUNDLED
+        .iter()
+        .map(|(name, text)| ((*name).to_owned(), *text))
+        .collect();
+    for kind in catalog::CatalogKind::ALL {
+        files.push((
+            format!("rules/catalog/{}", kind.file_name()),
+            kind.bundled_text(),
+        ));
+    }
+    files.push((
+        "rules/catalog/user_facing_diagnostics.csv".to_owned(),
+        catalog::BUNDLED_UFD,
+    ));
+    files.push((
+        "rules/thresholds.toml".to_owned(),
+        settings::BUNDLED_THRESHOLDS,
+    ));
+    files.push((
+        "rules/categories.toml".to_owned(),
+        classify::BUNDLED_CATEGORIES,
+    ));
+    files.push(("rules/fields.toml".to_owned(), rules::vocab::BUNDLED_FIELDS));
+    files.push(("rules/secrets.toml".to_owned(), secrets::BUNDLED_SECRETS));
+    files
+}

@@ -74,14 +74,15 @@ fn country_code_len(digits: &[char]) -> usize {
 pub const REDACTED: &str = "[REDACTED]";
 
 /// Phone numbers in text: E.164 (`+14255550123`), Event Grid subjects (`/phonenumber/1425...`),
-/// and the number fields of excerpts and JSON (`to=1425...`, `"phoneNumber": "1425..."`).
+/// and numbers after the words and fields that hold them (`to=1425...`, `from 1800...`,
+/// `"phoneNumber": "1425..."`).
 fn phone_patterns() -> &'static [Regex; 2] {
     static PATTERNS: OnceLock<[Regex; 2]> = OnceLock::new();
     PATTERNS.get_or_init(|| {
         [
             Regex::new(r"\+\d{7,15}\b").expect("static pattern"),
             Regex::new(
-                r#"(?i)(?P<lead>/phonenumber/|\b(?:to|from|phoneNumber|PhoneNumber)(?:=|"\s*:\s*"))(?P<number>\d{7,15})\b"#,
+                r#"(?i)(?P<lead>/phonenumber/|\b(?:to|from|phoneNumber)(?:=|"\s*:\s*"|\s+))(?P<number>\d{7,15})\b"#,
             )
             .expect("static pattern"),
         ]

@@ -16,7 +16,7 @@ use crate::record::{FileId, Origin, Record};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-const BUNDLED: &str = include_str!("../../rules/secrets.toml");
+pub const BUNDLED_SECRETS: &str = include_str!("../../rules/secrets.toml");
 
 /// One kind of secret.
 #[derive(Debug)]
@@ -81,9 +81,9 @@ fn is_placeholder(value: &str) -> bool {
 impl Secrets {
     /// The bundled patterns (validated by tests, so a failure here is a build defect).
     pub fn bundled() -> &'static Secrets {
-        static BUNDLED_SECRETS: OnceLock<Secrets> = OnceLock::new();
-        BUNDLED_SECRETS.get_or_init(|| {
-            Secrets::parse(BUNDLED).expect("the bundled rules/secrets.toml is valid")
+        static PATTERNS: OnceLock<Secrets> = OnceLock::new();
+        PATTERNS.get_or_init(|| {
+            Secrets::parse(BUNDLED_SECRETS).expect("the bundled rules/secrets.toml is valid")
         })
     }
 

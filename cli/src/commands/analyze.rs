@@ -17,6 +17,8 @@ use miette::miette;
 
 use crate::render::{self, Report};
 use crate::setup::{self, SetupArgs};
+use acs_triage_core::config::Setup;
+
 use crate::{CommandResult, analyzers};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -77,15 +79,8 @@ pub fn run(args: AnalyzeArgs, out: &mut dyn Write, color: bool) -> CommandResult
         return Err(miette!("--threads must be at least 1").into());
     }
     let mut setup = setup::load(&args.setup)?;
-    let mut analyzers: Vec<&dyn Analyzer> = analyzers::registered()
-        .into_iter()
-        .filter(|a| !setup.disabled_analyzers.contains(a.info().id))
-        .collect();
+    let mut analyzers: Vec<&dyn Analyzer> = enabled_analyzers(&setup);
     setup.context.tables = wanted_tables(&args.tables, &analyzers)?;
-    let rule_analyzer = RuleAnalyzer::new(Arc::new(RuleSet::new(setup.rules.clone())));
-    if !setup.rules.is_empty() {
-        analyzers.push(&rule_analyzer);
-    }
     let wanted = args.call.clone().map(|c| c.trim().to_owned());
     if wanted.is_some() && !matches!(args.format, OutputFormat::Human | OutputFormat::Json) {
         return Err(miette!(
@@ -110,16 +105,7 @@ pub fn run(args: AnalyzeArgs, out: &mut dyn Write, color: bool) -> CommandResult
         follow_symlinks: args.follow_symlinks,
         limits: setup.limits.clone(),
     };
-    let mut analysis = engine::run(
-        &args.paths,
-        &analyzers,
-        &setup.context,
-        Classifier::bundled(),
-        &options,
-        None,
-    )
-    .map_err(|e| miette!("{e}"))?;
-    setup.apply_overrides(&mut analysis);
+    let analysis = run_analyzers(&args.paths, &setup, analyzers, &options)?;
 
     if let (Some(call_id), Some((_, collected))) = (wanted, &collector) {
         return story(
@@ -149,6 +135,40 @@ pub fn run(args: AnalyzeArgs, out: &mut dyn Write, color: bool) -> CommandResult
     }
 
     Ok(code)
+}
+
+/// The analyzers the setup enables (registered ones not disabled by the configuration).
+pub fn enabled_analyzers(setup: &Setup) -> Vec<&'static dyn Analyzer> {
+    analyzers::registered()
+        .into_iter()
+        .filter(|a| !setup.disabled_analyzers.contains(a.info().id))
+        .collect()
+}
+
+/// Runs `analyzers` and the configured rules over `paths`, then applies the configuration's
+/// overrides (disabled findings, severities) to the result.
+pub fn run_analyzers(
+    paths: &[PathBuf],
+    setup: &Setup,
+    analyzers: Vec<&dyn Analyzer>,
+    options: &RunOptions,
+) -> Result<engine::Analysis, crate::Failure> {
+    let rule_analyzer = RuleAnalyzer::new(Arc::new(RuleSet::new(setup.rules.clone())));
+    let mut analyzers = analyzers;
+    if !setup.rules.is_empty() {
+        analyzers.push(&rule_analyzer);
+    }
+    let mut analysis = engine::run(
+        paths,
+        &analyzers,
+        &setup.context,
+        Classifier::bundled(),
+        options,
+        None,
+    )
+    .map_err(|e| miette!("{e}"))?;
+    setup.apply_overrides(&mut analysis);
+    Ok(analysis)
 }
 
 /// Checks `--table` IDs against the tables the enabled analyzers can produce.

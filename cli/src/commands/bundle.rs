@@ -1,0 +1,449 @@
+//! `acs-triage bundle`: what an Azure support request needs, in one zip file or folder — the
+//! warnings and errors with their evidence, the IDs of the calls, messages and threads they
+//! concern, a manifest of the inputs (sizes, SHA-256), the tool and rule versions, the command
+//! that reproduces the analysis, and the encrypted native SDK logs. Every text in it is
+//! redacted, whatever `--no-redact` says.
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use acs_triage_core::engine::RunOptions;
+use acs_triage_core::ingest::FileStatus;
+use acs_triage_core::redact::redact;
+use acs_triage_core::support_ids::IdFilter;
+use acs_triage_core::{IdKind, Severity};
+use clap::Args;
+use miette::miette;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::CommandResult;
+use crate::commands::analyze::{enabled_analyzers, run_analyzers};
+use crate::commands::ids;
+use crate::render::{self, Report, TOOL, ToolInfo};
+use crate::setup::{self, SetupArgs};
+
+#[derive(Debug, Args)]
+pub struct BundleArgs {
+    /// Log files or folders to read.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Where to write: a `.zip` file, or a folder (created; must be empty if it exists).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Follow symbolic links inside folders.
+    #[arg(long)]
+    pub follow_symlinks: bool,
+    #[command(flatten)]
+    pub setup: SetupArgs,
+}
+
+/// One file in the bundle or one input, with its size and SHA-256.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hashed {
+    pub path: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// An input file as the manifest lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ManifestInput {
+    pub path: String,
+    pub status: FileStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    pub records: u64,
+    pub rejected: u64,
+    pub bytes: u64,
+    /// SHA-256 of the file as it is on disk (compressed files: of the compressed bytes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Manifest {
+    pub tool: ToolInfo,
+    pub created: String,
+    /// The command that reproduces the analysis (run where the logs are).
+    pub command: String,
+    /// Bundled rule files and data tables, and the user's rule files, with their SHA-256.
+    pub rules: Vec<Hashed>,
+    pub inputs: Vec<ManifestInput>,
+    /// Every other file of the bundle.
+    pub contents: Vec<Hashed>,
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn sha256_file(path: &Path) -> io::Result<String> {
+    let mut file = File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// Where the bundle goes.
+enum Sink {
+    Zip(Box<zip::ZipWriter<File>>),
+    Folder(PathBuf),
+}
+
+impl Sink {
+    fn open(out: &Path) -> Result<Sink, crate::Failure> {
+        let is_zip = out
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
+        if is_zip {
+            if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| miette!("cannot create {}: {e}", parent.display()))?;
+            }
+            let file =
+                File::create(out).map_err(|e| miette!("cannot create {}: {e}", out.display()))?;
+            return Ok(Sink::Zip(Box::new(zip::ZipWriter::new(file))));
+        }
+        if out.exists() {
+            let empty = std::fs::read_dir(out)
+                .map_err(|e| miette!("cannot read {}: {e}", out.display()))?
+                .next()
+                .is_none();
+            if !empty {
+                return Err(miette!(
+                    help = "give a new folder or a path ending in .zip",
+                    "{} is not empty",
+                    out.display()
+                )
+                .into());
+            }
+        }
+        std::fs::create_dir_all(out)
+            .map_err(|e| miette!("cannot create {}: {e}", out.display()))?;
+        Ok(Sink::Folder(out.to_path_buf()))
+    }
+
+    fn add(&mut self, name: &str, bytes: &[u8]) -> io::Result<()> {
+        match self {
+            Sink::Zip(zip) => {
+                let options = zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Deflated);
+                zip.start_file(name, options).map_err(io::Error::other)?;
+                zip.write_all(bytes)
+            }
+            Sink::Folder(dir) => {
+                let path = dir.join(name);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::write(path, bytes)
+            }
+        }
+    }
+
+    fn finish(self) -> io::Result<()> {
+        match self {
+            Sink::Zip(zip) => zip.finish().map(|_| ()).map_err(io::Error::other),
+            Sink::Folder(_) => Ok(()),
+        }
+    }
+}
+
+/// The bundle's files, kept with their hashes for the manifest.
+struct Contents {
+    sink: Sink,
+    hashed: Vec<Hashed>,
+}
+
+impl Contents {
+    /// Adds a text file, redacted.
+    fn text(&mut self, name: &str, text: &str) -> io::Result<()> {
+        let redacted: String = text
+            .split_inclusive('\n')
+            .map(|line| redact(line).into_owned())
+            .collect();
+        self.bytes(name, redacted.as_bytes())
+    }
+
+    fn bytes(&mut self, name: &str, bytes: &[u8]) -> io::Result<()> {
+        self.sink.add(name, bytes)?;
+        self.hashed.push(Hashed {
+            path: name.to_owned(),
+            bytes: bytes.len() as u64,
+            sha256: sha256_hex(bytes),
+        });
+        Ok(())
+    }
+}
+
+/// Quotes a command-line argument for a POSIX shell when it needs it.
+fn shell_quote(arg: &str) -> String {
+    if !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@+,".contains(c))
+    {
+        arg.to_owned()
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
+    }
+}
+
+pub fn run(args: BundleArgs, out: &mut dyn Write) -> CommandResult {
+    let setup = setup::load(&args.setup)?;
+    let options = RunOptions {
+        threads: args.threads,
+        follow_symlinks: args.follow_symlinks,
+        limits: setup.limits.clone(),
+    };
+    let analysis = run_analyzers(&args.paths, &setup, enabled_analyzers(&setup), &options)?;
+
+    // The entities the warnings and errors concern: their IDs go in.
+    let mut named = BTreeSet::new();
+    for f in analysis
+        .findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Warning)
+    {
+        for kind in [IdKind::CallId, IdKind::SmsMessageId, IdKind::ChatThreadId] {
+            if let Some(v) = f.ids.get(&kind) {
+                named.insert(if kind == IdKind::CallId {
+                    v.to_ascii_lowercase()
+                } else {
+                    v.clone()
+                });
+            }
+        }
+    }
+    let support_ids = ids::gather(
+        &args.paths,
+        IdFilter {
+            only: Some(named),
+            ..IdFilter::default()
+        },
+        args.threads,
+    )?;
+
+    let walked = acs_triage_core::walk::walk(&args.paths, args.follow_symlinks)
+        .map_err(|e| miette!("{e}"))?;
+    let mut inputs = Vec::new();
+    let mut natives = Vec::new();
+    for report in &analysis.files {
+        let real = walked.files.iter().find(|f| f.display == report.path);
+        let sha256 = match real {
+            Some(f) => Some(
+                sha256_file(&f.path)
+                    .map_err(|e| miette!("cannot read {}: {e}", f.path.display()))?,
+            ),
+            None => None,
+        };
+        if report.status == FileStatus::NativeSdkLog {
+            if let Some(f) = real {
+                natives.push((report.path.clone(), f.path.clone()));
+            }
+        }
+        inputs.push(ManifestInput {
+            path: report.path.clone(),
+            status: report.status,
+            format: report.format.clone(),
+            records: report.records,
+            rejected: report.rejected,
+            bytes: report.bytes,
+            sha256,
+        });
+    }
+
+    let mut command = vec!["acs-triage".to_owned(), "analyze".to_owned()];
+    command.extend(
+        args.paths
+            .iter()
+            .map(|p| shell_quote(&p.display().to_string())),
+    );
+    for r in &args.setup.rules {
+        command.push("--rules".to_owned());
+        command.push(shell_quote(&r.display().to_string()));
+    }
+    if let Some(c) = &args.setup.config {
+        command.push("--config".to_owned());
+        command.push(shell_quote(&c.display().to_string()));
+    }
+    let command = command.join(" ");
+
+    let mut rules: Vec<Hashed> = acs_triage_core::bundled_data()
+        .into_iter()
+        .map(|(name, text)| Hashed {
+            path: name,
+            bytes: text.len() as u64,
+            sha256: sha256_hex(text.as_bytes()),
+        })
+        .collect();
+    let user_files: BTreeSet<&str> = setup
+        .rules
+        .iter()
+        .chain(&setup.disabled_rules)
+        .map(|r| r.file.as_str())
+        .filter(|f| !f.starts_with("rules/bundled/"))
+        .collect();
+    for file in user_files {
+        if let Ok(hash) = sha256_file(Path::new(file)) {
+            rules.push(Hashed {
+                path: file.to_owned(),
+                bytes: std::fs::metadata(file).map(|m| m.len()).unwrap_or(0),
+                sha256: hash,
+            });
+        }
+    }
+
+    let summary = analysis.summary.clone();
+    let mut report = Report::new(analysis);
+    report.findings.retain(|f| f.severity >= Severity::Warning);
+    let findings_count = report.findings.len();
+
+    let mut contents = Contents {
+        sink: Sink::open(&args.output)?,
+        hashed: Vec::new(),
+    };
+    let written = (|| -> io::Result<()> {
+        let mut md = Vec::new();
+        render::markdown::render(&report, &mut md)?;
+        contents.text("findings.md", &String::from_utf8_lossy(&md))?;
+        let json = serde_json::to_string_pretty(&report).map_err(io::Error::other)?;
+        contents.text("findings.json", &(json + "\n"))?;
+        let ids_json = serde_json::to_string_pretty(&support_ids).map_err(io::Error::other)?;
+        contents.text("ids.json", &(ids_json + "\n"))?;
+        let mut ids_text = Vec::new();
+        ids::human(&support_ids, &mut render::styled(&mut ids_text, false))?;
+        contents.text("ids.txt", &String::from_utf8_lossy(&ids_text))?;
+        for (display, real) in &natives {
+            let bytes = std::fs::read(real)?;
+            let name = format!("native-logs/{}", display.replace(['/', '\\'], "_"));
+            contents.bytes(&name, &bytes)?;
+        }
+        let readme = readme(&command, findings_count, &summary, &support_ids, &natives);
+        contents.text("README.md", &readme)?;
+        let manifest = Manifest {
+            tool: TOOL,
+            created: acs_triage_core::time::format_timestamp(&chrono::Utc::now()),
+            command: command.clone(),
+            rules,
+            inputs,
+            contents: contents.hashed.clone(),
+        };
+        let manifest = serde_json::to_string_pretty(&manifest).map_err(io::Error::other)?;
+        let redacted: String = manifest
+            .split_inclusive('\n')
+            .map(|l| redact(l).into_owned())
+            .collect();
+        contents
+            .sink
+            .add("manifest.json", (redacted + "\n").as_bytes())?;
+        Ok(())
+    })();
+    written
+        .and_then(|_| contents.sink.finish())
+        .map_err(|e| miette!("cannot write {}: {e}", args.output.display()))?;
+    let count = |n: usize, one: &str, many: &str| render::plural(n as u64, one, many);
+    writeln!(
+        out,
+        "Wrote {} ({} at warning or above; IDs of {}, {} and {}{}).",
+        args.output.display(),
+        count(findings_count, "finding", "findings"),
+        count(support_ids.calls.len(), "call", "calls"),
+        count(
+            support_ids.sms_messages.len(),
+            "SMS message",
+            "SMS messages"
+        ),
+        count(
+            support_ids.chat_threads.len(),
+            "chat thread",
+            "chat threads"
+        ),
+        if natives.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", {}",
+                count(natives.len(), "native SDK log", "native SDK logs")
+            )
+        }
+    )
+    .map_err(|e| miette!("{e}"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn readme(
+    command: &str,
+    findings: usize,
+    summary: &acs_triage_core::engine::Summary,
+    ids: &acs_triage_core::support_ids::SupportIds,
+    natives: &[(String, PathBuf)],
+) -> String {
+    let mut s = String::new();
+    s.push_str("# Azure Communication Services: logs triaged by acs-triage\n\n");
+    s.push_str(&format!(
+        "This bundle was made by {} {} from {} input files ({} records). It holds what the \
+         logs show about the problem, not the logs themselves. Every text file is redacted: \
+         access keys, connection strings, tokens, signatures and Authorization values are \
+         replaced by [REDACTED], phone numbers are masked to their country code and last \
+         digits, message bodies are left out. Call, participant, server call, MS-CV, message \
+         and thread IDs are intact.\n\n",
+        TOOL.name, TOOL.version, summary.files, summary.records
+    ));
+    s.push_str("## Files\n\n");
+    s.push_str(&format!(
+        "- `findings.md`: the {findings} findings at warning or error level: what happened, the \
+         recommended action, the IDs involved and a short excerpt of each evidence record (file, \
+         line, time).\n"
+    ));
+    s.push_str("- `findings.json`: the same findings as JSON (schema: docs/json-output.md of acs-triage).\n");
+    s.push_str(&format!(
+        "- `ids.txt`, `ids.json`: the IDs support asks for, for the {}, {} and {} those findings \
+         concern: participants and end reasons, server call IDs, call connection IDs, message \
+         statuses, failing chat requests with MS-CV and client request ID, with first and last \
+         time and the files they came from.\n",
+        render::plural(ids.calls.len() as u64, "call", "calls"),
+        render::plural(ids.sms_messages.len() as u64, "SMS message", "SMS messages"),
+        render::plural(ids.chat_threads.len() as u64, "chat thread", "chat threads")
+    ));
+    if !natives.is_empty() {
+        s.push_str(&format!(
+            "- `native-logs/`: {} (`.blog`/`.etl`, encrypted), copied as they are. Only Microsoft \
+             can decrypt them: support needs them, with the call ID, participant ID and time of \
+             the problem.\n",
+            render::plural(
+                natives.len() as u64,
+                "native Calling SDK log",
+                "native Calling SDK logs"
+            )
+        ));
+    }
+    s.push_str(
+        "- `manifest.json`: the tool and rule versions (SHA-256 of every bundled rule file and \
+         code table), every input file with its size and SHA-256, and the size and SHA-256 of \
+         every other file in this bundle.\n\n",
+    );
+    s.push_str("## Reproduce\n\nWith the same logs, where they are:\n\n```\n");
+    s.push_str(command);
+    s.push_str("\n```\n");
+    s
+}

@@ -1,0 +1,498 @@
+//! The IDs Azure support asks for (ACS-LOGS.md §3), gathered from every record and grouped by
+//! what they identify: a call (participants, server call IDs, call connections, end reasons), an
+//! SMS message (numbers, status), a chat thread (users, failing requests with their MS-CV and
+//! client request ID). Each entity keeps its first and last time and the files it came from.
+//! Used by `acs-triage ids` and by support bundles.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::analyzer::{Analyzer, AnalyzerInfo, Context, Output, Pass, downcast_pass};
+use crate::record::{FileId, Record};
+
+/// Which records to gather from.
+#[derive(Debug, Clone, Default)]
+pub struct IdFilter {
+    pub call: Option<String>,
+    pub message: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Only these entities (call IDs, message IDs, thread IDs), e.g. those findings name.
+    pub only: Option<BTreeSet<String>>,
+}
+
+impl IdFilter {
+    fn admits_time(&self, record: &Record<'_>) -> bool {
+        if self.since.is_none() && self.until.is_none() {
+            return true;
+        }
+        record
+            .time
+            .is_some_and(|t| self.since.is_none_or(|s| t >= s) && self.until.is_none_or(|u| t <= u))
+    }
+
+    fn admits(&self, kind: EntityKind, id: &str) -> bool {
+        let named = match kind {
+            EntityKind::Call => self.call.as_deref(),
+            EntityKind::Message => self.message.as_deref(),
+            EntityKind::Thread => None,
+        };
+        let wanted_other_kind = match kind {
+            EntityKind::Call => self.message.is_some(),
+            EntityKind::Message => self.call.is_some(),
+            EntityKind::Thread => self.call.is_some() || self.message.is_some(),
+        };
+        if wanted_other_kind && named.is_none() {
+            return false;
+        }
+        named.is_none_or(|n| n.eq_ignore_ascii_case(id))
+            && self.only.as_ref().is_none_or(|o| o.contains(id))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EntityKind {
+    Call,
+    Message,
+    Thread,
+}
+
+/// When and where an entity was seen.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Seen {
+    #[serde(serialize_with = "crate::time::serialize_opt")]
+    pub first: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::time::serialize_opt")]
+    pub last: Option<DateTime<Utc>>,
+    /// Paths of the files that mention it.
+    pub files: BTreeSet<String>,
+    #[serde(skip)]
+    file_ids: BTreeSet<FileId>,
+}
+
+impl Seen {
+    fn note(&mut self, record: &Record<'_>) {
+        if let Some(t) = record.time {
+            self.first = Some(self.first.map_or(t, |f| f.min(t)));
+            self.last = Some(self.last.map_or(t, |l| l.max(t)));
+        }
+        self.file_ids.insert(record.origin.file);
+    }
+
+    fn merge(&mut self, other: Seen) {
+        self.first = match (self.first, other.first) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last = self.last.max(other.last);
+        self.file_ids.extend(other.file_ids);
+    }
+
+    fn resolve(&mut self, paths: &[String]) {
+        self.files = self
+            .file_ids
+            .iter()
+            .filter_map(|f| paths.get(f.0 as usize).cloned())
+            .collect();
+    }
+}
+
+/// One participant (or endpoint, in P2P calls) of a call.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ParticipantIds {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub participant_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// `code/subcode` as the logs give it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CallIds {
+    pub call_id: String,
+    pub server_call_ids: BTreeSet<String>,
+    pub call_connection_ids: BTreeSet<String>,
+    pub participants: Vec<ParticipantIds>,
+    #[serde(flatten)]
+    pub seen: Seen,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MessageIds {
+    pub message_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// Statuses seen: send results and delivery reports (`202`, `Delivered: No error.`).
+    pub statuses: BTreeSet<String>,
+    #[serde(flatten)]
+    pub seen: Seen,
+}
+
+/// A chat request the service refused.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct FailedRequest {
+    #[serde(serialize_with = "crate::time::serialize_opt")]
+    pub time: Option<DateTime<Utc>>,
+    pub status: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ms_cv: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_request_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ThreadIds {
+    pub thread_id: String,
+    pub users: BTreeSet<String>,
+    /// Up to [`FAILED_LISTED`] failing requests, earliest first.
+    pub failed_requests: Vec<FailedRequest>,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub failed_not_listed: u64,
+    #[serde(flatten)]
+    pub seen: Seen,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// Failing requests listed per thread.
+pub const FAILED_LISTED: usize = 20;
+
+/// Everything gathered, sorted by ID.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SupportIds {
+    pub calls: Vec<CallIds>,
+    pub sms_messages: Vec<MessageIds>,
+    pub chat_threads: Vec<ThreadIds>,
+    pub resources: BTreeSet<String>,
+}
+
+impl SupportIds {
+    pub fn is_empty(&self) -> bool {
+        self.calls.is_empty() && self.sms_messages.is_empty() && self.chat_threads.is_empty()
+    }
+}
+
+/// Gathers support IDs; hand it to the engine like an analyzer, then [`IdCollector::take`].
+pub struct IdCollector {
+    filter: IdFilter,
+    result: std::sync::Arc<std::sync::Mutex<Option<Gathered>>>,
+}
+
+impl IdCollector {
+    pub fn new(filter: IdFilter) -> IdCollector {
+        IdCollector {
+            filter,
+            result: Default::default(),
+        }
+    }
+
+    /// The IDs gathered by the run, with file IDs resolved to `paths`.
+    pub fn take(&self, paths: &[String]) -> SupportIds {
+        let gathered = match self.result.lock() {
+            Ok(mut g) => g.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        }
+        .unwrap_or_default();
+        gathered.into_ids(paths)
+    }
+}
+
+impl Analyzer for IdCollector {
+    fn info(&self) -> AnalyzerInfo {
+        AnalyzerInfo {
+            id: "support-ids",
+            title: "Support IDs",
+            families: &[],
+            findings: &[],
+            tables: &[],
+        }
+    }
+
+    fn start(&self, _ctx: &Context) -> Box<dyn Pass> {
+        Box::new(IdsPass {
+            filter: self.filter.clone(),
+            gathered: Gathered::default(),
+            result: self.result.clone(),
+        })
+    }
+}
+
+#[derive(Debug, Default)]
+struct Gathered {
+    calls: BTreeMap<String, CallIds>,
+    messages: BTreeMap<String, MessageIds>,
+    threads: BTreeMap<String, ThreadIds>,
+    resources: BTreeSet<String>,
+}
+
+impl Gathered {
+    fn merge(&mut self, other: Gathered) {
+        for (id, c) in other.calls {
+            let mine = self.calls.entry(id).or_default();
+            if mine.call_id.is_empty() || c.call_id < mine.call_id {
+                mine.call_id = c.call_id;
+            }
+            mine.server_call_ids.extend(c.server_call_ids);
+            mine.call_connection_ids.extend(c.call_connection_ids);
+            for p in c.participants {
+                add_participant(&mut mine.participants, p);
+            }
+            mine.seen.merge(c.seen);
+        }
+        for (id, m) in other.messages {
+            let mine = self.messages.entry(id).or_default();
+            mine.message_id = m.message_id;
+            mine.from = min_opt(mine.from.take(), m.from);
+            mine.to = min_opt(mine.to.take(), m.to);
+            mine.statuses.extend(m.statuses);
+            mine.seen.merge(m.seen);
+        }
+        for (id, t) in other.threads {
+            let mine = self.threads.entry(id).or_default();
+            mine.thread_id = t.thread_id;
+            mine.users.extend(t.users);
+            mine.failed_not_listed += t.failed_not_listed;
+            mine.failed_requests.extend(t.failed_requests);
+            mine.failed_requests.sort();
+            if mine.failed_requests.len() > FAILED_LISTED {
+                mine.failed_not_listed += (mine.failed_requests.len() - FAILED_LISTED) as u64;
+                mine.failed_requests.truncate(FAILED_LISTED);
+            }
+            mine.seen.merge(t.seen);
+        }
+        self.resources.extend(other.resources);
+    }
+
+    fn into_ids(self, paths: &[String]) -> SupportIds {
+        let mut ids = SupportIds {
+            calls: self.calls.into_values().collect(),
+            sms_messages: self.messages.into_values().collect(),
+            chat_threads: self.threads.into_values().collect(),
+            resources: self.resources,
+        };
+        for c in &mut ids.calls {
+            c.seen.resolve(paths);
+            c.participants.sort_by(|a, b| {
+                (&a.participant_id, &a.endpoint_id).cmp(&(&b.participant_id, &b.endpoint_id))
+            });
+        }
+        for m in &mut ids.sms_messages {
+            m.seen.resolve(paths);
+        }
+        for t in &mut ids.chat_threads {
+            t.seen.resolve(paths);
+        }
+        ids
+    }
+}
+
+fn min_opt(a: Option<String>, b: Option<String>) -> Option<String> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Adds a participant, folding it into one already listed with the same participant or
+/// endpoint ID (the same person seen in several sources).
+fn add_participant(list: &mut Vec<ParticipantIds>, p: ParticipantIds) {
+    let same = list
+        .iter_mut()
+        .find(|q| match (&p.participant_id, &q.participant_id) {
+            (Some(a), Some(b)) => a == b,
+            // A record without the participant ID (stream records, P2P calls) belongs to the
+            // participant with its endpoint.
+            _ => p.endpoint_id.is_some() && q.endpoint_id == p.endpoint_id,
+        });
+    match same {
+        Some(q) => {
+            q.participant_id = min_opt(q.participant_id.take(), p.participant_id);
+            q.endpoint_id = min_opt(q.endpoint_id.take(), p.endpoint_id);
+            q.user = min_opt(q.user.take(), p.user);
+            q.end_reason = min_opt(q.end_reason.take(), p.end_reason);
+        }
+        None => list.push(p),
+    }
+}
+
+struct IdsPass {
+    filter: IdFilter,
+    gathered: Gathered,
+    result: std::sync::Arc<std::sync::Mutex<Option<Gathered>>>,
+}
+
+fn owned(v: Option<std::borrow::Cow<'_, str>>) -> Option<String> {
+    v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+impl IdsPass {
+    fn call(&mut self, record: &Record<'_>, call_id: String) {
+        if !self.filter.admits(EntityKind::Call, &call_id) {
+            return;
+        }
+        let entry = self
+            .gathered
+            .calls
+            .entry(call_id.to_ascii_lowercase())
+            .or_default();
+        entry.call_id = call_id;
+        entry.seen.note(record);
+        if let Some(id) = owned(record.server_call_id()) {
+            entry.server_call_ids.insert(id);
+        }
+        if let Some(id) = owned(record.call_connection_id()) {
+            entry.call_connection_ids.insert(id);
+        }
+        let participant = ParticipantIds {
+            participant_id: owned(record.participant_id()),
+            endpoint_id: owned(record.endpoint_id()),
+            user: owned(record.text("identifier")),
+            end_reason: record
+                .int("participantEndReason")
+                .or_else(|| record.int("code"))
+                .map(|code| {
+                    match record
+                        .int("participantEndSubCode")
+                        .or_else(|| record.int("subCode"))
+                    {
+                        Some(sub) => format!("{code}/{sub}"),
+                        None => code.to_string(),
+                    }
+                }),
+        };
+        if participant.participant_id.is_some() || participant.endpoint_id.is_some() {
+            add_participant(&mut entry.participants, participant);
+        }
+    }
+
+    fn message(&mut self, record: &Record<'_>, message_id: String) {
+        if !self.filter.admits(EntityKind::Message, &message_id) {
+            return;
+        }
+        let entry = self
+            .gathered
+            .messages
+            .entry(message_id.clone())
+            .or_default();
+        entry.message_id = message_id;
+        entry.seen.note(record);
+        entry.from = min_opt(entry.from.take(), owned(record.text("from")));
+        entry.to = min_opt(entry.to.take(), owned(record.text("to")));
+        let status = match (
+            record.text("deliveryStatus"),
+            record.text("deliveryStatusDetails"),
+        ) {
+            (Some(s), Some(d)) => Some(format!("{s}: {d}")),
+            (Some(s), None) => Some(s.into_owned()),
+            _ => record
+                .text("httpStatusCode")
+                .or_else(|| record.text("resultSignature"))
+                .map(|s| {
+                    let op = record.text("operationName").unwrap_or_default();
+                    if op.is_empty() {
+                        s.into_owned()
+                    } else {
+                        format!("{op} {s}")
+                    }
+                }),
+        };
+        if let Some(s) = status {
+            entry.statuses.insert(s);
+        }
+    }
+
+    fn thread(&mut self, record: &Record<'_>, thread_id: String) {
+        if !self.filter.admits(EntityKind::Thread, &thread_id) {
+            return;
+        }
+        let entry = self.gathered.threads.entry(thread_id.clone()).or_default();
+        entry.thread_id = thread_id;
+        entry.seen.note(record);
+        let user = owned(record.user_id());
+        if let Some(u) = &user {
+            entry.users.insert(u.clone());
+        }
+        let status = record
+            .int("resultSignature")
+            .or_else(|| record.int("status"))
+            .unwrap_or(0);
+        if status >= 400 {
+            let failed = FailedRequest {
+                time: record.time,
+                status,
+                operation: owned(record.text("operationName")).or_else(|| {
+                    owned(record.text("method"))
+                        .map(|m| format!("{m} {}", record.text("uri").unwrap_or_default()))
+                }),
+                user,
+                ms_cv: owned(record.ms_cv()).filter(|v| !v.eq_ignore_ascii_case("redacted")),
+                client_request_id: owned(record.client_request_id()),
+            };
+            if entry.failed_requests.len() < FAILED_LISTED {
+                entry.failed_requests.push(failed);
+            } else {
+                entry.failed_not_listed += 1;
+            }
+        }
+    }
+}
+
+impl Pass for IdsPass {
+    fn observe(&mut self, _ctx: &Context, record: &Record<'_>) {
+        if !self.filter.admits_time(record) {
+            return;
+        }
+        if let Some(r) = owned(record.resource_id()).filter(|r| r.starts_with('/')) {
+            self.gathered.resources.insert(r.to_ascii_lowercase());
+        }
+        if let Some(call) = owned(record.call_id()) {
+            self.call(record, call);
+        }
+        if let Some(message) = owned(record.sms_message_id()) {
+            self.message(record, message);
+        }
+        let thread = owned(record.chat_thread_id())
+            .or_else(|| record.text("uri").and_then(|u| thread_from_uri(&u)));
+        if let Some(thread) = thread {
+            self.thread(record, thread);
+        }
+    }
+
+    fn merge(&mut self, other: Box<dyn Pass>) {
+        let other = downcast_pass::<IdsPass>(other);
+        self.gathered.merge(other.gathered);
+    }
+
+    fn finish(self: Box<Self>, _ctx: &Context, _out: &mut Output) {
+        let pass = *self;
+        match pass.result.lock() {
+            Ok(mut slot) => *slot = Some(pass.gathered),
+            Err(poisoned) => *poisoned.into_inner() = Some(pass.gathered),
+        }
+    }
+}
+
+/// Thread ID from a REST path (`/chat/threads/19%3Aabc%40thread.v2/messages`).
+fn thread_from_uri(uri: &str) -> Option<String> {
+    let rest = uri.split("/chat/threads/").nth(1)?;
+    let raw = rest.split(['/', '?', '#']).next()?;
+    let decoded = raw
+        .replace("%3A", ":")
+        .replace("%3a", ":")
+        .replace("%40", "@");
+    (!decoded.is_empty()).then_some(decoded)
+}
