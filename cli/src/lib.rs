@@ -137,7 +137,9 @@ fn run_parsed(args: Vec<OsString>, io: &mut Io<'_>) -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Analyze(args) => commands::analyze::run(args, io.out, io.color_out),
+        Command::Analyze(args) => {
+            commands::analyze::run(args, io.out, io.color_out, !cli.no_redact)
+        }
         Command::Explain(args) => {
             commands::explain::run(args, &mut render::styled(io.out, io.color_out))
                 .map_err(Failure::from)

@@ -205,6 +205,20 @@ mod tests {
     }
 
     #[test]
+    fn escaped_quotes_do_not_hide_a_secret() {
+        let key = "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5d2FsZG9mcmVkcGx1Z2g=";
+        for text in [
+            format!(r#"{{"excerpt": "primaryKey=\"{key}\""}}"#),
+            format!(r#"{{\"primaryKey\": \"{key}\"}}"#),
+            format!("&quot;primaryKey&quot;: &quot;{key}&quot;"),
+            format!("a.wav?sv=1&amp;sig={key}"),
+        ] {
+            let out = redact(&text);
+            assert!(!out.contains(key), "{text} → {out}");
+        }
+    }
+
+    #[test]
     fn the_writer_redacts_across_write_calls() {
         let mut out = Vec::new();
         {

@@ -23,6 +23,7 @@ use std::hash::{Hash, Hasher};
 
 use acs_triage_core::analyzer::{Analyzer, AnalyzerInfo, Context, Output, Pass, downcast_pass};
 use acs_triage_core::catalog::{Decoded, Judgement, MatchKind};
+use acs_triage_core::table::Table;
 use acs_triage_core::time::format_timestamp;
 use acs_triage_core::{
     Evidence, Family, Finding, Format, IdKind, Occurrences, Origin, Record, Severity,
@@ -64,12 +65,15 @@ impl Analyzer for Calls {
             title: "Calls: end reasons, client evidence, patterns, missing data",
             families: &[Family::Calling, Family::CallAutomation],
             findings: FINDINGS,
-            tables: &[],
+            tables: &[END_REASONS_TABLE, TIMELINE_TABLE],
         }
     }
 
-    fn start(&self, _ctx: &Context) -> Box<dyn Pass> {
-        Box::new(CallsPass::default())
+    fn start(&self, ctx: &Context) -> Box<dyn Pass> {
+        Box::new(CallsPass {
+            spans: ctx.wants_table(TIMELINE_TABLE).then(FastMap::default),
+            ..CallsPass::default()
+        })
     }
 }
 
@@ -322,7 +326,24 @@ impl CallState {
 pub struct CallsPass {
     calls: FastMap<CallKey, CallState>,
     versions: FastMap<u32, String>,
+    /// When each participant was in each call, kept only when the timeline table is wanted.
+    spans: Option<FastMap<(CallKey, u64), Span>>,
 }
+
+/// When one participant was in a call (milliseconds), and who it was.
+#[derive(Debug, Clone)]
+struct Span {
+    start_ms: i64,
+    end_ms: i64,
+    who: Box<str>,
+}
+
+/// The end reasons of every participant, counted (`analyze --table calling/end-reasons`).
+pub const END_REASONS_TABLE: &str = "calling/end-reasons";
+/// Participants' time in the calls that ended badly (`analyze --table calling/timeline`).
+pub const TIMELINE_TABLE: &str = "calling/timeline";
+/// Calls in the timeline table (the earliest failures first).
+const TIMELINE_CALLS: usize = 20;
 
 fn read_end(record: &Record<'_>, source: Source) -> Option<(i64, Option<i64>, i64)> {
     let (code, sub) = match source {
@@ -408,11 +429,15 @@ impl Pass for CallsPass {
         };
         let judgement = judge(ctx, code, subcode);
         let from_summary = source == Source::Summary;
+
         let key = match (from_summary, pkey, ekey) {
             (true, p, _) if p != 0 => p,
             (true, _, e) if e != 0 => e,
             _ => hash_tagged(b'c', &format!("{code}/{subcode:?}")),
         };
+        if let (Some(spans), true) = (&mut self.spans, from_summary) {
+            note_span(spans, &call_id, key, record, &participant, &endpoint);
+        }
         let identity = record.text("identifier");
         let mut versions = [0u32; 2];
         let mut redacted = false;
@@ -466,7 +491,17 @@ impl Pass for CallsPass {
     }
 
     fn merge(&mut self, other: Box<dyn Pass>) {
-        let other = downcast_pass::<CallsPass>(other);
+        let mut other = downcast_pass::<CallsPass>(other);
+        if let (Some(mine), Some(theirs)) = (&mut self.spans, other.spans.take()) {
+            for (k, span) in theirs {
+                mine.entry(k)
+                    .and_modify(|s| {
+                        s.start_ms = s.start_ms.min(span.start_ms);
+                        s.end_ms = s.end_ms.max(span.end_ms);
+                    })
+                    .or_insert(span);
+            }
+        }
         for (k, v) in other.versions {
             self.versions.entry(k).or_insert(v);
         }
@@ -506,6 +541,144 @@ impl Pass for CallsPass {
     fn finish(self: Box<Self>, ctx: &Context, out: &mut Output) {
         finish(*self, ctx, out);
     }
+}
+
+/// Participants per end reason, over every call.
+fn end_reasons_table(ctx: &Context, calls: &[(CallKey, CallState)]) -> Table {
+    type Reason = (i64, Option<i64>);
+    let mut counts: BTreeMap<Reason, (Judgement, u64)> = BTreeMap::new();
+    for (_, call) in calls {
+        for p in call.parts.iter().filter(|p| p.from_summary) {
+            let e = counts
+                .entry((p.end.code(), p.end.sub()))
+                .or_insert((p.end.judgement, 0));
+            e.1 += 1;
+        }
+    }
+    let mut rows: Vec<(Reason, (Judgement, u64))> = counts.into_iter().collect();
+    rows.sort_by(|a, b| b.1.1.cmp(&a.1.1).then(a.0.cmp(&b.0)));
+    let mut table = Table::new(
+        END_REASONS_TABLE,
+        "Call end reasons",
+        &["end reason", "severity", "participants", "meaning"],
+    );
+    for ((code, sub), (judgement, n)) in rows {
+        let meaning = ctx
+            .catalogs
+            .calling
+            .decode(code, sub)
+            .map(|d| d.entry.meaning.clone())
+            .unwrap_or_default();
+        table.push(vec![
+            sub.map_or(code.to_string(), |s| format!("{code}/{s}")),
+            judgement.name().to_owned(),
+            n.to_string(),
+            meaning,
+        ]);
+    }
+    table
+}
+
+/// Who was in each badly ended call and when, for the calls whose failures came first.
+fn timeline_table(calls: &[(CallKey, CallState)], spans: FastMap<(CallKey, u64), Span>) -> Table {
+    let mut table = Table::new(
+        TIMELINE_TABLE,
+        "Calls that ended badly: who was in them, and when",
+        &[
+            "call ID",
+            "participant",
+            "joined (UTC)",
+            "left (UTC)",
+            "end reason",
+            "severity",
+        ],
+    );
+    let mut failing: Vec<(i64, &CallKey, &CallState)> = calls
+        .iter()
+        .filter(|(_, c)| {
+            c.parts
+                .iter()
+                .any(|p| p.end.judgement >= Judgement::Warning)
+        })
+        .map(|(k, c)| {
+            let first = c
+                .parts
+                .iter()
+                .filter_map(|p| spans.get(&(k.clone(), p.key)))
+                .map(|s| s.start_ms)
+                .min()
+                .unwrap_or(i64::MAX);
+            (first, k, c)
+        })
+        .collect();
+    failing.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
+    let time = |ms: i64| {
+        DateTime::from_timestamp_millis(ms)
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S%.3f").to_string())
+            .unwrap_or_default()
+    };
+    for (_, key, call) in failing.into_iter().take(TIMELINE_CALLS) {
+        let call_id = key.text();
+        let mut rows: Vec<(i64, Vec<String>)> = Vec::new();
+        for p in call.parts.iter().filter(|p| p.from_summary) {
+            let Some(span) = spans.get(&(key.clone(), p.key)) else {
+                continue;
+            };
+            let reason = p.end.sub().map_or(p.end.code().to_string(), |s| {
+                format!("{}/{s}", p.end.code())
+            });
+            rows.push((
+                span.start_ms,
+                vec![
+                    call_id.clone(),
+                    span.who.to_string(),
+                    time(span.start_ms),
+                    time(span.end_ms),
+                    reason,
+                    p.end.judgement.name().to_owned(),
+                ],
+            ));
+        }
+        rows.sort();
+        for (_, row) in rows {
+            table.push(row);
+        }
+    }
+    table
+}
+
+fn note_span(
+    spans: &mut FastMap<(CallKey, u64), Span>,
+    call_id: &str,
+    key: u64,
+    record: &Record<'_>,
+    participant: &Option<std::borrow::Cow<'_, str>>,
+    endpoint: &Option<std::borrow::Cow<'_, str>>,
+) {
+    let Some(start) = record
+        .text("participantStartTime")
+        .and_then(|t| acs_triage_core::time::parse_timestamp(&t))
+    else {
+        return;
+    };
+    let end = ended_at(record).unwrap_or(start);
+    let who = match (participant, endpoint) {
+        (Some(p), _) => format!("participant {p}"),
+        (None, Some(e)) => format!("endpoint {e}"),
+        (None, None) => "participant".to_owned(),
+    };
+    let span = Span {
+        start_ms: start.timestamp_millis(),
+        end_ms: end.timestamp_millis(),
+        who: who.into(),
+    };
+    spans
+        .entry((CallKey::new(call_id), key))
+        .and_modify(|s| {
+            s.start_ms = s.start_ms.min(span.start_ms);
+            s.end_ms = s.end_ms.max(span.end_ms);
+        })
+        .or_insert(span);
 }
 
 fn ended_at(record: &Record<'_>) -> Option<DateTime<Utc>> {
@@ -615,9 +788,16 @@ struct IdentityStats {
     text: Option<String>,
 }
 
-fn finish(pass: CallsPass, ctx: &Context, out: &mut Output) {
+fn finish(mut pass: CallsPass, ctx: &Context, out: &mut Output) {
+    let spans = pass.spans.take();
     let mut calls: Vec<(CallKey, CallState)> = pass.calls.into_iter().collect();
     calls.sort_by(|a, b| a.0.cmp(&b.0));
+    if ctx.wants_table(END_REASONS_TABLE) {
+        out.table(end_reasons_table(ctx, &calls));
+    }
+    if let Some(spans) = spans {
+        out.table(timeline_table(&calls, spans));
+    }
 
     // Whole-run statistics first: they give the per-call findings their context.
     // Calls per identity for every identity (12 bytes each), details only for those that failed.

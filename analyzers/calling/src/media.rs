@@ -9,9 +9,10 @@
 
 use acs_triage_core::Output;
 use acs_triage_core::analyzer::{
-    Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Pass,
+    Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Pass, downcast_pass,
 };
 use acs_triage_core::record::Bag;
+use acs_triage_core::table::Table;
 use std::collections::BTreeMap;
 
 use acs_triage_core::settings::{MediaThreshold, PoorWhen, StreamKind};
@@ -45,14 +46,148 @@ impl Analyzer for MediaQuality {
             title: "Media stream quality",
             families: &[Family::Calling],
             findings: &["calling/poor-stream", "calling/no-media"],
-            tables: &[],
+            tables: &[QUALITY_TABLE],
         }
     }
 
     fn start(&self, ctx: &Context) -> Box<dyn Pass> {
-        Box::new(EntityPass::new(Streams {
-            judge: StreamJudge::new(&ctx.settings.media),
-        }))
+        Box::new(MediaPass {
+            streams: EntityPass::new(Streams {
+                judge: StreamJudge::new(&ctx.settings.media),
+            }),
+            histograms: ctx
+                .wants_table(QUALITY_TABLE)
+                .then(|| Histograms::new(&ctx.settings.media)),
+        })
+    }
+}
+
+/// How every stream measured against each threshold (`analyze --table calling/stream-quality`).
+pub const QUALITY_TABLE: &str = "calling/stream-quality";
+
+/// Buckets per threshold, each a fifth of the threshold wide, the last open-ended.
+const BUCKETS: usize = 11;
+
+/// Counts of stream measurements per bucket, for each threshold (only when the table is
+/// wanted: fixed memory, whatever the number of streams).
+struct Histograms {
+    thresholds: Vec<(String, MediaThreshold)>,
+    counts: Vec<[u64; BUCKETS]>,
+}
+
+impl Histograms {
+    fn new(media: &BTreeMap<String, MediaThreshold>) -> Histograms {
+        let thresholds: Vec<(String, MediaThreshold)> = media
+            .iter()
+            .filter(|(_, t)| t.value > 0.0)
+            .map(|(id, t)| (id.clone(), t.clone()))
+            .collect();
+        Histograms {
+            counts: vec![[0; BUCKETS]; thresholds.len()],
+            thresholds,
+        }
+    }
+
+    fn observe(&mut self, record: &Record<'_>) {
+        if !is_stream_record(record) {
+            return;
+        }
+        let kind = stream_kind(record);
+        for ((_, t), counts) in self.thresholds.iter().zip(self.counts.iter_mut()) {
+            if !t.streams.covers(kind) {
+                continue;
+            }
+            if let Some(v) = record.number(&t.field).filter(|v| *v >= 0.0) {
+                let bucket = ((v / (t.value / 5.0)) as usize).min(BUCKETS - 1);
+                counts[bucket] += 1;
+            }
+        }
+    }
+
+    fn merge(&mut self, other: Histograms) {
+        for (mine, theirs) in self.counts.iter_mut().zip(other.counts) {
+            for (m, t) in mine.iter_mut().zip(theirs) {
+                *m += t;
+            }
+        }
+    }
+
+    fn table(&self) -> Table {
+        let mut table = Table::new(
+            QUALITY_TABLE,
+            "Stream measurements against the thresholds",
+            &[
+                "measure",
+                "unit",
+                "poor when",
+                "threshold",
+                "from",
+                "to",
+                "streams",
+            ],
+        );
+        for ((_, t), counts) in self.thresholds.iter().zip(&self.counts) {
+            if counts.iter().all(|c| *c == 0) {
+                continue;
+            }
+            let width = t.value / 5.0;
+            let poor = match t.poor_when {
+                PoorWhen::Above => "above",
+                PoorWhen::Below => "below",
+                PoorWhen::Equal => "equal",
+            };
+            for (i, n) in counts.iter().enumerate() {
+                let to = if i == BUCKETS - 1 {
+                    String::new()
+                } else {
+                    trim_number(width * (i + 1) as f64)
+                };
+                table.push(vec![
+                    t.label.clone(),
+                    t.unit.clone(),
+                    poor.to_owned(),
+                    trim_number(t.value),
+                    trim_number(width * i as f64),
+                    to,
+                    n.to_string(),
+                ]);
+            }
+        }
+        table
+    }
+}
+
+/// The stream analysis, plus the histograms when asked for.
+struct MediaPass {
+    streams: EntityPass<Streams>,
+    histograms: Option<Histograms>,
+}
+
+impl Pass for MediaPass {
+    fn observe(&mut self, ctx: &Context, record: &Record<'_>) {
+        if let Some(h) = &mut self.histograms {
+            h.observe(record);
+        }
+        self.streams.observe(ctx, record);
+    }
+
+    fn merge(&mut self, other: Box<dyn Pass>) {
+        let other = downcast_pass::<MediaPass>(other);
+        let MediaPass {
+            streams,
+            histograms,
+        } = *other;
+        if let (Some(mine), Some(theirs)) = (&mut self.histograms, histograms) {
+            mine.merge(theirs);
+        }
+        self.streams.merge(Box::new(streams));
+    }
+
+    fn finish(self: Box<Self>, ctx: &Context, out: &mut Output) {
+        if let Some(h) = &self.histograms {
+            out.table(h.table());
+        }
+        Box::new(self.streams).finish(ctx, out);
     }
 }
 

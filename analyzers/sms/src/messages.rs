@@ -44,6 +44,8 @@ const REPORTS_DOCS: &str =
 
 /// The table of every message (`analyze --table sms/messages`).
 pub const MESSAGES_TABLE: &str = "sms/messages";
+/// Messages per outcome (`analyze --table sms/outcomes`).
+pub const OUTCOMES_TABLE: &str = "sms/outcomes";
 
 impl Analyzer for Delivery {
     fn info(&self) -> AnalyzerInfo {
@@ -52,7 +54,7 @@ impl Analyzer for Delivery {
             title: "SMS delivery truth, refused sends and throttling",
             families: &[Family::Sms],
             findings: FINDINGS,
-            tables: &[MESSAGES_TABLE],
+            tables: &[MESSAGES_TABLE, OUTCOMES_TABLE],
         }
     }
 
@@ -349,6 +351,17 @@ impl Pass for SmsPass {
 
         if ctx.wants_table(MESSAGES_TABLE) {
             out.table(messages_table(&outcomes));
+        }
+        if ctx.wants_table(OUTCOMES_TABLE) {
+            let mut counts: BTreeMap<Fate, u64> = BTreeMap::new();
+            for o in &outcomes {
+                *counts.entry(o.fate).or_default() += 1;
+            }
+            let mut table = Table::new(OUTCOMES_TABLE, "SMS outcomes", &["outcome", "messages"]);
+            for (fate, n) in counts {
+                table.push(vec![fate.label().to_owned(), n.to_string()]);
+            }
+            out.table(table);
         }
     }
 }

@@ -31,6 +31,8 @@ pub enum OutputFormat {
     Jsonl,
     /// Markdown, to paste into a ticket or an issue.
     Markdown,
+    /// One self-contained HTML page with charts and call timelines.
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -74,13 +76,24 @@ pub struct AnalyzeArgs {
 /// Records of one call kept for its story (a call has a few hundred at most).
 const STORY_RECORD_LIMIT: usize = 200_000;
 
-pub fn run(args: AnalyzeArgs, out: &mut dyn Write, color: bool) -> CommandResult {
+pub fn run(args: AnalyzeArgs, out: &mut dyn Write, color: bool, redact: bool) -> CommandResult {
     if args.threads == Some(0) {
         return Err(miette!("--threads must be at least 1").into());
     }
     let mut setup = setup::load(&args.setup)?;
     let mut analyzers: Vec<&dyn Analyzer> = enabled_analyzers(&setup);
     setup.context.tables = wanted_tables(&args.tables, &analyzers)?;
+    if args.format == OutputFormat::Html {
+        let known: Vec<&str> = analyzers
+            .iter()
+            .flat_map(|a| a.info().tables.iter().copied())
+            .collect();
+        for id in render::html::CHART_TABLES {
+            if known.contains(&id) {
+                setup.context.tables.insert(id.to_owned());
+            }
+        }
+    }
     let wanted = args.call.clone().map(|c| c.trim().to_owned());
     if wanted.is_some() && !matches!(args.format, OutputFormat::Human | OutputFormat::Json) {
         return Err(miette!(
@@ -120,12 +133,17 @@ pub fn run(args: AnalyzeArgs, out: &mut dyn Write, color: bool) -> CommandResult
     }
 
     let code = exit_code(args.fail_on, analysis.findings.iter().map(|f| f.severity));
-    let report = Report::new(analysis);
+    let mut report = Report::new(analysis);
+    if redact {
+        report.redact();
+    }
+    report.asked_tables = args.tables.iter().map(|t| t.trim().to_owned()).collect();
     let written = match args.format {
         OutputFormat::Human => render::human::render(&report, &mut render::styled(out, color)),
         OutputFormat::Json => render::json::render(&report, out),
         OutputFormat::Jsonl => render::jsonl::render(&report, out),
         OutputFormat::Markdown => render::markdown::render(&report, out),
+        OutputFormat::Html => render::html::render(&report, out),
     };
     match written.and_then(|_| out.flush()) {
         Ok(()) => {}

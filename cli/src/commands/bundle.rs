@@ -316,6 +316,7 @@ pub fn run(args: BundleArgs, out: &mut dyn Write) -> CommandResult {
     let summary = analysis.summary.clone();
     let mut report = Report::new(analysis);
     report.findings.retain(|f| f.severity >= Severity::Warning);
+    report.redact();
     let findings_count = report.findings.len();
 
     let mut contents = Contents {

@@ -1,10 +1,12 @@
 //! Output formats. Each renderer takes the same [`Report`] and writes one format.
 
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod jsonl;
 pub mod markdown;
 pub mod story;
+pub mod svg;
 
 use std::collections::BTreeMap;
 
@@ -182,9 +184,12 @@ pub struct Report {
     pub summary: Summary,
     pub inputs: Vec<FileReport>,
     pub findings: Vec<FindingOut>,
-    /// The tables asked for with `--table`.
+    /// The tables asked for with `--table` (and, for HTML, those its charts draw).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tables: Vec<Table>,
+    /// IDs of the tables the user asked for with `--table` (shown as tables, not only charts).
+    #[serde(skip)]
+    pub asked_tables: Vec<String>,
 }
 
 fn evidence_out(paths: &[String], e: Evidence) -> EvidenceOut {
@@ -225,6 +230,45 @@ pub fn finding_out(paths: &[String], f: Finding) -> FindingOut {
 }
 
 impl Report {
+    /// Redacts every text of the report before it is rendered, so that no output format's
+    /// escaping (JSON, HTML) can hide a secret from the output-level redaction that follows.
+    pub fn redact(&mut self) {
+        use acs_triage_core::redact::redact;
+        let r = |s: &mut String| {
+            if let std::borrow::Cow::Owned(new) = redact(s) {
+                *s = new;
+            }
+        };
+        for f in &mut self.findings {
+            r(&mut f.title);
+            r(&mut f.message);
+            r(&mut f.action);
+            for v in f.ids.values_mut() {
+                r(v);
+            }
+            for e in &mut f.evidence {
+                r(&mut e.excerpt);
+                r(&mut e.file);
+            }
+        }
+        for i in &mut self.inputs {
+            r(&mut i.path);
+            if let Some(n) = &mut i.note {
+                r(n);
+            }
+            for e in &mut i.errors {
+                r(&mut e.message);
+            }
+        }
+        for t in &mut self.tables {
+            for row in &mut t.rows {
+                for cell in row {
+                    r(cell);
+                }
+            }
+        }
+    }
+
     /// The report of a run (consumes it: findings are moved, not copied).
     pub fn new(analysis: Analysis) -> Report {
         let Analysis {
@@ -243,6 +287,7 @@ impl Report {
                 .map(|f| finding_out(&paths, f))
                 .collect(),
             tables,
+            asked_tables: Vec::new(),
         }
     }
 }

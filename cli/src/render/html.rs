@@ -1,0 +1,473 @@
+//! HTML: one self-contained file (inline CSS, inline SVG charts, a few lines of script for the
+//! severity filter; no network fetches) for people to look at: the summary, charts of end
+//! reasons, findings over time, stream quality against the thresholds and SMS outcomes, the
+//! calls that ended badly as timelines, and every finding with its action, IDs and evidence.
+//! Markup comes from `maud`, which escapes every value, so log content cannot inject markup.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use acs_triage_core::Severity;
+use acs_triage_core::ingest::FileStatus;
+use acs_triage_core::table::Table;
+use chrono::{DateTime, Timelike, Utc};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use super::svg::{self, Bar, Bucket, Lane};
+use super::{FindingOut, Report, group_digits, human_bytes, place, plural};
+
+/// The tables the report draws (asked for from the analyzers when the format is HTML).
+pub const CHART_TABLES: [&str; 4] = [
+    "calling/end-reasons",
+    "calling/timeline",
+    "calling/stream-quality",
+    "sms/outcomes",
+];
+
+const CSS: &str = r#"
+:root { --error: #c62828; --warning: #ef6c00; --info: #1565c0; --muted: #607d8b; --line: #e0e0e0; }
+* { box-sizing: border-box; }
+body { font: 14px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #212121; background: #fafafa; }
+header { background: #263238; color: #fff; padding: 20px 32px; }
+header h1 { margin: 0 0 4px; font-size: 22px; }
+header p { margin: 0; color: #cfd8dc; }
+main { max-width: 1100px; margin: 0 auto; padding: 16px 32px 48px; }
+section { margin-top: 28px; }
+h2 { font-size: 18px; border-bottom: 2px solid var(--line); padding-bottom: 4px; }
+.cards { display: flex; gap: 12px; flex-wrap: wrap; }
+.card { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 10px 16px; min-width: 130px; }
+.card b { display: block; font-size: 22px; }
+.card.error b { color: var(--error); } .card.warning b { color: var(--warning); } .card.info b { color: var(--info); }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(360px, 1fr)); gap: 16px; }
+figure { margin: 0; background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 12px; }
+figcaption { font-weight: 600; margin-bottom: 6px; }
+.wide { grid-column: 1 / -1; }
+.finding { background: #fff; border: 1px solid var(--line); border-left: 5px solid var(--muted); border-radius: 6px; margin: 10px 0; padding: 8px 14px; }
+.finding.error { border-left-color: var(--error); } .finding.warning { border-left-color: var(--warning); } .finding.info { border-left-color: var(--info); }
+.finding summary { cursor: pointer; font-weight: 600; }
+.badge { display: inline-block; font-size: 11px; font-weight: 700; color: #fff; border-radius: 3px; padding: 1px 6px; margin-right: 6px; }
+.badge.error { background: var(--error); } .badge.warning { background: var(--warning); } .badge.info { background: var(--info); }
+.id { color: var(--muted); font-weight: 400; font-family: ui-monospace, monospace; font-size: 12px; }
+.action { background: #e8f5e9; border-radius: 4px; padding: 6px 10px; }
+table { border-collapse: collapse; margin: 6px 0; font-size: 13px; }
+td, th { border: 1px solid var(--line); padding: 3px 8px; text-align: left; vertical-align: top; }
+code, .mono { font-family: ui-monospace, monospace; font-size: 12px; word-break: break-all; }
+.evidence { color: #455a64; font-size: 12px; }
+.filters button { margin-right: 6px; padding: 4px 10px; border: 1px solid var(--line); background: #fff; border-radius: 4px; cursor: pointer; }
+.filters button[aria-pressed="true"] { background: #263238; color: #fff; }
+.note { color: var(--muted); }
+footer { color: var(--muted); font-size: 12px; margin-top: 40px; }
+"#;
+
+/// Marks the page as rendered (browser tests look for it), records script errors, and filters
+/// findings by severity.
+const SCRIPT: &str = r#"
+(function () {
+  var errors = [];
+  window.addEventListener('error', function (e) {
+    errors.push(String(e.message));
+    document.documentElement.setAttribute('data-errors', errors.join(' | '));
+  });
+  document.addEventListener('DOMContentLoaded', function () {
+    var buttons = document.querySelectorAll('.filters button');
+    buttons.forEach(function (b) {
+      b.addEventListener('click', function () {
+        var on = b.getAttribute('aria-pressed') !== 'true';
+        b.setAttribute('aria-pressed', on ? 'true' : 'false');
+        var shown = {};
+        buttons.forEach(function (x) { shown[x.dataset.severity] = x.getAttribute('aria-pressed') === 'true'; });
+        document.querySelectorAll('.finding').forEach(function (f) {
+          f.style.display = shown[f.dataset.severity] ? '' : 'none';
+        });
+      });
+    });
+    document.documentElement.setAttribute('data-rendered', 'yes');
+  });
+})();
+"#;
+
+fn severity_class(s: Severity) -> &'static str {
+    s.name()
+}
+
+fn color_of(severity_name: &str) -> &'static str {
+    match severity_name {
+        "error" => svg::ERROR,
+        "warning" => svg::WARNING,
+        "info" => svg::INFO,
+        _ => svg::NORMAL,
+    }
+}
+
+fn table<'r>(report: &'r Report, id: &str) -> Option<&'r Table> {
+    report.tables.iter().find(|t| t.id == id)
+}
+
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let s = &report.summary;
+    let count = |sev| s.findings.get(&sev).copied().unwrap_or(0);
+    let range = match (&s.first_record, &s.last_record) {
+        (Some(a), Some(b)) => format!(
+            "records from {} to {} UTC",
+            a.format("%Y-%m-%d %H:%M:%S"),
+            b.format("%Y-%m-%d %H:%M:%S")
+        ),
+        _ => "no record has a time".to_owned(),
+    };
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { "acs-triage report" }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                header {
+                    h1 { "acs-triage report" }
+                    p {
+                        (report.tool.name) " " (report.tool.version) ": "
+                        (plural(s.files, "input file", "input files")) ", "
+                        (human_bytes(s.bytes)) ", " (plural(s.records, "record", "records"))
+                        @if s.rejected > 0 { " (" (group_digits(s.rejected)) " rejected)" }
+                        "; " (range)
+                    }
+                }
+                main {
+                    section id="summary" {
+                        h2 { "Summary" }
+                        div class="cards" {
+                            div class="card error" { b { (count(Severity::Error)) } "errors" }
+                            div class="card warning" { b { (count(Severity::Warning)) } "warnings" }
+                            div class="card info" { b { (count(Severity::Info)) } "info" }
+                            @for (family, n) in &s.families {
+                                div class="card" { b { (group_digits(*n)) } (family.name()) " records" }
+                            }
+                        }
+                    }
+                    (inputs(report))
+                    (charts(report))
+                    (timelines(report))
+                    (findings(report))
+                    (other_tables(report))
+                    footer {
+                        "Made by " (report.tool.name) " " (report.tool.version)
+                        ". Secrets and phone numbers in this report are redacted unless it was made with --no-redact."
+                    }
+                }
+                script { (PreEscaped(SCRIPT)) }
+            }
+        }
+    };
+    out.write_all(page.into_string().as_bytes())?;
+    writeln!(out)
+}
+
+fn inputs(report: &Report) -> Markup {
+    let attention: Vec<_> = report
+        .inputs
+        .iter()
+        .filter(|f| f.status != FileStatus::Parsed || f.rejected > 0 || f.note.is_some())
+        .collect();
+    html! {
+        @if !attention.is_empty() {
+            section id="inputs" {
+                h2 { "Inputs that need attention" }
+                table {
+                    tr { th { "file" } th { "format" } th { "read" } th { "note" } }
+                    @for f in attention {
+                        tr {
+                            td class="mono" { (f.path) }
+                            td { (f.format.as_deref().unwrap_or("-")) }
+                            td { (group_digits(f.records)) " records, " (group_digits(f.rejected)) " rejected" }
+                            td {
+                                @if let Some(n) = &f.note { (n) }
+                                @for e in f.errors.iter().take(5) {
+                                    div class="evidence" {
+                                        @if let Some(l) = e.line { "line " (l) ": " }
+                                        (e.message)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn charts(report: &Report) -> Markup {
+    html! {
+        section id="charts" {
+            h2 { "Charts" }
+            div class="charts" {
+                figure id="chart-end-reasons" {
+                    figcaption { "Call end reasons (participants)" }
+                    @match end_reason_bars(report) {
+                        Some(svg) => (PreEscaped(svg)),
+                        None => p class="note" { "No CallSummary end reasons in these logs." },
+                    }
+                }
+                figure id="chart-sms" {
+                    figcaption { "SMS delivery outcomes (messages)" }
+                    @match sms_bars(report) {
+                        Some(svg) => (PreEscaped(svg)),
+                        None => p class="note" { "No SMS messages in these logs." },
+                    }
+                }
+                figure id="chart-over-time" class="wide" {
+                    figcaption { "Findings over time, per hour" }
+                    @match findings_over_time(report) {
+                        Some(svg) => (PreEscaped(svg)),
+                        None => p class="note" { "No finding has a time." },
+                    }
+                }
+                figure id="chart-stream-quality" class="wide" {
+                    figcaption { "Stream quality against the thresholds (every stream measured; red is the poor side)" }
+                    @let plots = stream_histograms(report);
+                    @if plots.is_empty() {
+                        p class="note" { "No CallDiagnostics stream measurements in these logs." }
+                    } @else {
+                        div class="charts" { @for p in plots { div { (PreEscaped(p)) } } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn end_reason_bars(report: &Report) -> Option<String> {
+    let t = table(report, "calling/end-reasons")?;
+    if t.rows.is_empty() {
+        return None;
+    }
+    let bars: Vec<Bar> = t
+        .rows
+        .iter()
+        .take(15)
+        .map(|r| Bar {
+            label: format!("{} ({})", r[0], r[1]),
+            value: r[2].parse().unwrap_or(0),
+            color: color_of(&r[1]),
+            tooltip: format!("{}: {}", r[0], r[3]),
+        })
+        .collect();
+    Some(svg::bars("Call end reasons", &bars))
+}
+
+fn sms_bars(report: &Report) -> Option<String> {
+    let t = table(report, "sms/outcomes")?;
+    if t.rows.is_empty() {
+        return None;
+    }
+    let bars: Vec<Bar> = t
+        .rows
+        .iter()
+        .map(|r| Bar {
+            label: r[0].clone(),
+            value: r[1].parse().unwrap_or(0),
+            color: match r[0].as_str() {
+                "delivered" => svg::GOOD,
+                o if o.starts_with("failed") || o.starts_with("refused") => svg::ERROR,
+                o if o.starts_with("pending") => svg::INFO,
+                _ => svg::WARNING,
+            },
+            tooltip: format!("{}: {}", r[0], r[1]),
+        })
+        .collect();
+    Some(svg::bars("SMS delivery outcomes", &bars))
+}
+
+fn findings_over_time(report: &Report) -> Option<String> {
+    let mut bins: BTreeMap<DateTime<Utc>, [u64; 3]> = BTreeMap::new();
+    for f in &report.findings {
+        let Some(t) = f
+            .first_seen
+            .as_deref()
+            .and_then(acs_triage_core::time::parse_timestamp)
+        else {
+            continue;
+        };
+        let hour = t
+            .with_minute(0)
+            .and_then(|t| t.with_second(0))
+            .and_then(|t| t.with_nanosecond(0))
+            .unwrap_or(t);
+        let slot = match f.severity {
+            Severity::Error => 0,
+            Severity::Warning => 1,
+            Severity::Info => 2,
+        };
+        bins.entry(hour).or_default()[slot] += 1;
+    }
+    if bins.is_empty() {
+        return None;
+    }
+    // Every hour between the first and the last, so gaps show.
+    let first = *bins.keys().next()?;
+    let last = *bins.keys().last()?;
+    let hours = ((last - first).num_hours() as usize).min(24 * 31);
+    let series: Vec<(String, [u64; 3])> = (0..=hours)
+        .map(|h| {
+            let t = first + chrono::Duration::hours(h as i64);
+            (
+                t.format("%m-%d %H:00").to_string(),
+                bins.get(&t).copied().unwrap_or_default(),
+            )
+        })
+        .collect();
+    Some(svg::over_time("Findings over time", &series))
+}
+
+fn stream_histograms(report: &Report) -> Vec<String> {
+    let Some(t) = table(report, "calling/stream-quality") else {
+        return Vec::new();
+    };
+    let mut by_measure: BTreeMap<&str, Vec<&Vec<String>>> = BTreeMap::new();
+    for row in &t.rows {
+        by_measure.entry(row[0].as_str()).or_default().push(row);
+    }
+    by_measure
+        .into_iter()
+        .map(|(measure, rows)| {
+            let unit = rows[0][1].as_str();
+            let poor_above = rows[0][2] == "above";
+            let threshold: f64 = rows[0][3].parse().unwrap_or(0.0);
+            let buckets: Vec<Bucket> = rows
+                .iter()
+                .map(|r| Bucket {
+                    from: r[4].parse().unwrap_or(0.0),
+                    to: r[5].parse().ok(),
+                    count: r[6].parse().unwrap_or(0),
+                })
+                .collect();
+            svg::histogram(measure, unit, threshold, poor_above, &buckets)
+        })
+        .collect()
+}
+
+fn timelines(report: &Report) -> Markup {
+    let Some(t) = table(report, "calling/timeline") else {
+        return html! {};
+    };
+    let mut calls: Vec<(&str, Vec<Lane>)> = Vec::new();
+    let ms = |text: &str| {
+        acs_triage_core::time::parse_timestamp(&text.replacen(' ', "T", 1))
+            .map(|t| t.timestamp_millis())
+    };
+    for row in &t.rows {
+        let (Some(start), Some(end)) = (ms(&row[2]), ms(&row[3])) else {
+            continue;
+        };
+        let lane = Lane {
+            who: row[1].clone(),
+            start_ms: start,
+            end_ms: end,
+            reason: row[4].clone(),
+            color: color_of(&row[5]),
+        };
+        match calls.iter_mut().find(|(id, _)| *id == row[0]) {
+            Some((_, lanes)) => lanes.push(lane),
+            None => calls.push((row[0].as_str(), vec![lane])),
+        }
+    }
+    html! {
+        @if !calls.is_empty() {
+            section id="calls" {
+                h2 { "Calls that ended badly" }
+                p class="note" { "Each participant from joining to leaving, with the end reason; red and orange mark endings that are problems." }
+                @for (id, lanes) in &calls {
+                    figure {
+                        figcaption { "Call " code { (id) } }
+                        (PreEscaped(svg::timeline(&format!("Call {id}"), lanes)))
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn findings(report: &Report) -> Markup {
+    html! {
+        section id="findings" {
+            h2 { "Findings (" (report.findings.len()) ")" }
+            @if report.findings.is_empty() {
+                p { "No problems found in the records read." }
+            } @else {
+                div class="filters" {
+                    "Show: "
+                    @for sev in [Severity::Error, Severity::Warning, Severity::Info] {
+                        button type="button" data-severity=(sev.name()) aria-pressed="true" { (sev.name()) }
+                    }
+                }
+                @for f in &report.findings { (finding(f)) }
+            }
+        }
+    }
+}
+
+fn finding(f: &FindingOut) -> Markup {
+    let class = format!("finding {}", severity_class(f.severity));
+    html! {
+        details class=(class) data-severity=(f.severity.name()) open[f.severity >= Severity::Warning] {
+            summary {
+                span class={ "badge " (severity_class(f.severity)) } { (f.severity.name().to_uppercase()) }
+                (f.title) " "
+                span class="id" { (f.id) }
+            }
+            p { (f.message) }
+            p class="action" { b { "Next step: " } (f.action) }
+            @if f.count > 1 {
+                p class="note" {
+                    "Seen " (group_digits(f.count)) " times"
+                    @if let (Some(a), Some(b)) = (&f.first_seen, &f.last_seen) { ", " (a) " to " (b) }
+                    "."
+                }
+            }
+            @if !f.ids.is_empty() {
+                table {
+                    @for (kind, value) in &f.ids {
+                        tr { th { (kind.label()) } td class="mono" { (value) } }
+                    }
+                }
+            }
+            @if !f.evidence.is_empty() {
+                div class="evidence" {
+                    @for e in &f.evidence {
+                        div {
+                            code { (place(e)) }
+                            @if let Some(t) = &e.time { " " (t) }
+                            " — " (e.excerpt)
+                        }
+                    }
+                }
+            }
+            @if let Some(d) = &f.docs {
+                p class="note" { "Docs: " a href=(d) { (d) } }
+            }
+        }
+    }
+}
+
+fn other_tables(report: &Report) -> Markup {
+    let others: Vec<&Table> = report
+        .tables
+        .iter()
+        .filter(|t| !CHART_TABLES.contains(&t.id.as_str()) || report.asked_tables.contains(&t.id))
+        .collect();
+    html! {
+        @for t in others {
+            section {
+                h2 { (t.title) " " span class="id" { (t.id) } }
+                table {
+                    tr { @for c in &t.columns { th { (c) } } }
+                    @for row in &t.rows {
+                        tr { @for cell in row { td { (cell) } } }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! Planted secrets, phone numbers and message bodies never reach any output, in any format or
+//! command, unless `--no-redact` asks for them; the secrets written in the logs are reported with
+//! their file and line.
+
+use std::io::Read;
+
+use acs_triage_tests::{analyze_json, findings, repo_path, run};
+
+/// Everything planted in tests/corpus/secrets: none may appear in any output.
+const PLANTED: &[&str] = &[
+    // ACS access keys (connection strings in a .NET exception and in an app log).
+    "UGxhbnRlZEtleU9uZUZvclRlc3RpbmdPbmx5",
+    "U2Vjb25kUGxhbnRlZEtleUZvclRlc3RpbmdPbmx5",
+    // A JWT in a token response body, its signature, a SAS signature, a bearer token, a password.
+    "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9",
+    "UGxhbnRlZFNpZ25hdHVyZUZvclRlc3RpbmdPbmx5",
+    "PlantedSasSignature0123456789abcdef",
+    "PlantedBearerTokenValue0123456789abcdef",
+    "Hunter2PlantedPassword",
+    // An HMAC request signature.
+    "UGxhbnRlZEhtYWNTaWduYXR1cmU",
+    // Phone numbers, with and without the plus sign.
+    "+14255550177",
+    "+14255550199",
+    "+18005550100",
+    "18005550100",
+    // Message bodies.
+    "Your code is 4242",
+    "Secret plans for Friday",
+];
+
+fn corpus() -> String {
+    repo_path("tests/corpus/secrets")
+}
+
+fn rules() -> String {
+    repo_path("tests/corpus/secret-rules")
+}
+
+fn assert_clean(what: &str, text: &str) {
+    for planted in PLANTED {
+        assert!(
+            !text.contains(planted),
+            "{what} shows the planted {planted:?}:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn no_output_format_shows_a_secret_phone_number_or_body() {
+    for format in ["human", "json", "jsonl", "markdown", "html"] {
+        let r = run(&[
+            "analyze",
+            "--format",
+            format,
+            "--rules",
+            &rules(),
+            &corpus(),
+        ]);
+        assert!(r.code <= 1, "{format}: {}", r.stderr);
+        assert!(!r.stdout.is_empty(), "{format} wrote nothing");
+        assert_clean(&format!("analyze --format {format}"), &r.stdout);
+        assert_clean(&format!("analyze --format {format} (stderr)"), &r.stderr);
+    }
+    let table = run(&["analyze", "--table", "sms/messages", &corpus()]);
+    assert_clean("analyze --table", &table.stdout);
+    for format in ["human", "json"] {
+        let ids = run(&["ids", "--format", format, &corpus()]);
+        assert_eq!(ids.code, 0, "{}", ids.stderr);
+        assert_clean(&format!("ids --format {format}"), &ids.stdout);
+    }
+    let story = run(&[
+        "analyze",
+        "--call",
+        "c0ffee99-0000-4000-8000-000000000099",
+        "--rules",
+        &rules(),
+        &corpus(),
+    ]);
+    assert_clean("analyze --call", &story.stdout);
+}
+
+#[test]
+fn bundles_hold_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip_path = dir.path().join("ticket.zip");
+    // --no-redact does not reach into bundles.
+    let made = run(&[
+        "--no-redact",
+        "bundle",
+        "--rules",
+        &rules(),
+        &corpus(),
+        "-o",
+        zip_path.to_str().unwrap(),
+    ]);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        let mut text = String::new();
+        entry.read_to_string(&mut text).unwrap();
+        assert_clean(entry.name(), &text);
+    }
+}
+
+#[test]
+fn errors_and_echoed_input_are_redacted() {
+    // `rules why` echoes the record it was given.
+    let record = r#"{"category":"AuthOperational","resultSignature":401,"uri":"https://x/?sig=PlantedSasSignature0123456789abcdef","to":"+14255550177"}"#;
+    let why = run(&["rules", "why", "auth-requests-failing", "--record", record]);
+    assert_eq!(why.code, 0, "{}", why.stderr);
+    assert_clean("rules why", &why.stdout);
+    // A usage error echoes the argument.
+    let usage = run(&[
+        "analyze",
+        "--format",
+        "password=Hunter2PlantedPassword",
+        &corpus(),
+    ]);
+    assert_eq!(usage.code, 2);
+    assert_clean("usage error", &usage.stderr);
+    // A rule file with a broken line that holds a key is quoted in the error.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[[rule]]\nid = \"x\"\ntitle = \"t\"\nseverity = \"warning\"\nwhen = 'uri == \"endpoint=https://x/;accesskey=UGxhbnRlZEtleU9uZUZvclRlc3RpbmdPbmx5Tm90QVJlYWxLZXk=\" and'\nmessage = \"m\"\naction = \"a\"\n",
+    )
+    .unwrap();
+    let broken = run(&["rules", "check", dir.path().to_str().unwrap()]);
+    assert_eq!(broken.code, 2);
+    assert!(broken.stderr.contains("bad.toml"), "{}", broken.stderr);
+    assert_clean("rule file error", &broken.stderr);
+}
+
+#[test]
+fn secrets_in_the_logs_are_reported_by_file_and_line() {
+    let (_, doc) = analyze_json(&[&corpus()]);
+    let mut seen: Vec<(String, u64, String)> = findings(&doc)
+        .iter()
+        .filter(|f| f["id"] == "security/secret-in-logs")
+        .map(|f| {
+            assert_eq!(f["severity"], "error");
+            let e = &f["evidence"][0];
+            (
+                e["file"].as_str().unwrap().to_owned(),
+                e["line"].as_u64().unwrap(),
+                f["title"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    seen.sort();
+    let expected = [
+        ("PT1H.json", 1, "a shared access signature (sig=)"),
+        ("app.log", 2, "an ACS connection string with its access key"),
+        ("app.log", 3, "a password"),
+        ("app.log", 4, "a bearer token"),
+        ("dotnet-identity.log", 9, "an access token (JWT)"),
+        (
+            "dotnet-identity.log",
+            10,
+            "an ACS connection string with its access key",
+        ),
+    ];
+    assert_eq!(seen.len(), expected.len(), "{seen:#?}");
+    for ((file, line, title), (want_file, want_line, want_label)) in seen.iter().zip(expected) {
+        assert_eq!((file.as_str(), *line), (want_file, want_line));
+        assert!(title.ends_with(want_label), "{title}");
+    }
+    // The HMAC signature is redacted but is no reusable secret: no finding for it.
+    // The inputs list the sightings too, without values.
+    let app = doc["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["path"] == "app.log")
+        .unwrap();
+    assert_eq!(app["secrets"]["listed"].as_array().unwrap().len(), 3);
+    // Clean logs raise no such finding.
+    let (_, clean) = analyze_json(&[&repo_path("examples/logs")]);
+    assert!(
+        findings(&clean)
+            .iter()
+            .all(|f| f["id"] != "security/secret-in-logs")
+    );
+}
+
+#[test]
+fn no_redact_shows_what_the_logs_hold() {
+    // Proof that the checks above can fail: asked to, the tool prints the planted values.
+    let r = run(&["--no-redact", "analyze", "--rules", &rules(), &corpus()]);
+    assert!(
+        r.stdout.contains("sig=PlantedSasSignature0123456789abcdef"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("+14255550199"), "{}", r.stdout);
+    // Bodies stay out even then: triage never needs them.
+    assert!(!r.stdout.contains("Secret plans for Friday"));
+}
