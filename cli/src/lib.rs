@@ -7,6 +7,7 @@
 pub mod analyzers;
 pub mod commands;
 pub mod diagnostics;
+pub mod progress;
 pub mod render;
 pub mod setup;
 
@@ -88,6 +89,8 @@ pub struct Io<'a> {
     pub color: bool,
     /// Whether human output on `out` may use colour.
     pub color_out: bool,
+    /// Whether standard error is a terminal (a progress bar may be drawn there).
+    pub err_is_terminal: bool,
 }
 
 /// Runs the command line `args` (including the program name) and returns the exit code.
@@ -111,6 +114,7 @@ where
             err: &mut err,
             color: io.color,
             color_out: io.color_out,
+            err_is_terminal: io.err_is_terminal,
         },
     );
     let _ = out.flush();
@@ -137,16 +141,20 @@ fn run_parsed(args: Vec<OsString>, io: &mut Io<'_>) -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Analyze(args) => {
-            commands::analyze::run(args, io.out, io.color_out, !cli.no_redact)
-        }
+        Command::Analyze(args) => commands::analyze::run(
+            args,
+            io.out,
+            io.color_out,
+            !cli.no_redact,
+            io.err_is_terminal,
+        ),
         Command::Explain(args) => {
             commands::explain::run(args, &mut render::styled(io.out, io.color_out))
                 .map_err(Failure::from)
         }
         Command::Rules(cmd) => commands::rules::run(cmd, io),
         Command::Ids(args) => commands::ids::run(args, io.out, io.color_out),
-        Command::Bundle(args) => commands::bundle::run(args, io.out),
+        Command::Bundle(args) => commands::bundle::run(args, io.out, io.err_is_terminal),
     };
     match result {
         Ok(code) => code,

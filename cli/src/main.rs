@@ -7,13 +7,13 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let stderr = anstream::stderr();
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     // Colour on stdout when it is a terminal and NO_COLOR / CLICOLOR allow it (anstream's rules).
     let color_out =
         anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let mut err = stderr.lock();
+    // Not locked for the whole run: the progress bar writes to standard error from the workers.
+    let mut err = anstream::stderr();
     let code = acs_triage::run(
         std::env::args_os(),
         &mut acs_triage::Io {
@@ -21,6 +21,7 @@ fn main() -> ExitCode {
             err: &mut err,
             color,
             color_out,
+            err_is_terminal: std::io::stderr().is_terminal(),
         },
     );
     let _ = out.flush();

@@ -30,8 +30,9 @@ pub struct RunOptions {
     pub limits: Limits,
 }
 
-/// Called after each file with the bytes read so far (for a progress bar).
-pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
+/// Called after each file with the bytes read so far and the bytes of all inputs (for a
+/// progress bar).
+pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
 
 /// Totals of a run.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -172,6 +173,16 @@ pub fn run(
         .map_err(|e| EngineError::Threads(e.to_string()))?;
     let wants = interest(analyzers);
     let bytes_done = AtomicU64::new(0);
+    let bytes_total: u64 = if progress.is_some() {
+        walked
+            .files
+            .iter()
+            .filter_map(|f| std::fs::metadata(&f.path).ok())
+            .map(|m| m.len())
+            .sum()
+    } else {
+        0
+    };
 
     let worker = pool.install(|| {
         walked
@@ -211,7 +222,7 @@ pub fn run(
                     );
                     let done = bytes_done.fetch_add(report.bytes, Ordering::Relaxed) + report.bytes;
                     if let Some(p) = progress {
-                        p(done);
+                        p(done, bytes_total);
                     }
                     for pass in w.passes.iter_mut() {
                         pass.file_read(ctx, FileId(i as u32), &report);

@@ -23,6 +23,7 @@ pub fn run(args: &[&str]) -> Run {
             err: &mut err,
             color: false,
             color_out: false,
+            err_is_terminal: false,
         },
     );
     Run {

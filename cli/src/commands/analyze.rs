@@ -19,6 +19,7 @@ use crate::render::{self, Report};
 use crate::setup::{self, SetupArgs};
 use acs_triage_core::config::Setup;
 
+use crate::progress::Bar;
 use crate::{CommandResult, analyzers};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -76,7 +77,13 @@ pub struct AnalyzeArgs {
 /// Records of one call kept for its story (a call has a few hundred at most).
 const STORY_RECORD_LIMIT: usize = 200_000;
 
-pub fn run(args: AnalyzeArgs, out: &mut dyn Write, color: bool, redact: bool) -> CommandResult {
+pub fn run(
+    args: AnalyzeArgs,
+    out: &mut dyn Write,
+    color: bool,
+    redact: bool,
+    err_is_terminal: bool,
+) -> CommandResult {
     if args.threads == Some(0) {
         return Err(miette!("--threads must be at least 1").into());
     }
@@ -118,7 +125,10 @@ pub fn run(args: AnalyzeArgs, out: &mut dyn Write, color: bool, redact: bool) ->
         follow_symlinks: args.follow_symlinks,
         limits: setup.limits.clone(),
     };
-    let analysis = run_analyzers(&args.paths, &setup, analyzers, &options)?;
+    let machine = matches!(args.format, OutputFormat::Json | OutputFormat::Jsonl);
+    let bar = Bar::new(err_is_terminal && !machine);
+    let analysis = run_analyzers(&args.paths, &setup, analyzers, &options, &bar)?;
+    drop(bar);
 
     if let (Some(call_id), Some((_, collected))) = (wanted, &collector) {
         return story(
@@ -170,7 +180,9 @@ pub fn run_analyzers(
     setup: &Setup,
     analyzers: Vec<&dyn Analyzer>,
     options: &RunOptions,
+    bar: &Bar,
 ) -> Result<engine::Analysis, crate::Failure> {
+    let update = |done: u64, total: u64| bar.update(done, total);
     let rule_analyzer = RuleAnalyzer::new(Arc::new(RuleSet::new(setup.rules.clone())));
     let mut analyzers = analyzers;
     if !setup.rules.is_empty() {
@@ -182,7 +194,8 @@ pub fn run_analyzers(
         &setup.context,
         Classifier::bundled(),
         options,
-        None,
+        bar.is_shown()
+            .then_some(&update as &(dyn Fn(u64, u64) + Sync)),
     )
     .map_err(|e| miette!("{e}"))?;
     setup.apply_overrides(&mut analysis);

@@ -208,14 +208,22 @@ fn shell_quote(arg: &str) -> String {
     }
 }
 
-pub fn run(args: BundleArgs, out: &mut dyn Write) -> CommandResult {
+pub fn run(args: BundleArgs, out: &mut dyn Write, err_is_terminal: bool) -> CommandResult {
     let setup = setup::load(&args.setup)?;
     let options = RunOptions {
         threads: args.threads,
         follow_symlinks: args.follow_symlinks,
         limits: setup.limits.clone(),
     };
-    let analysis = run_analyzers(&args.paths, &setup, enabled_analyzers(&setup), &options)?;
+    let bar = crate::progress::Bar::new(err_is_terminal);
+    let analysis = run_analyzers(
+        &args.paths,
+        &setup,
+        enabled_analyzers(&setup),
+        &options,
+        &bar,
+    )?;
+    drop(bar);
 
     // The entities the warnings and errors concern: their IDs go in.
     let mut named = BTreeSet::new();
