@@ -389,6 +389,10 @@ fn timelines(report: &Report) -> Markup {
     }
 }
 
+/// Findings shown per severity: a page is for reading, and a browser slows down with tens of
+/// thousands of them; the other formats hold them all.
+const SHOWN_PER_SEVERITY: usize = 500;
+
 fn findings(report: &Report) -> Markup {
     html! {
         section id="findings" {
@@ -402,7 +406,16 @@ fn findings(report: &Report) -> Markup {
                         button type="button" data-severity=(sev.name()) aria-pressed="true" { (sev.name()) }
                     }
                 }
-                @for f in &report.findings { (finding(f)) }
+                @for sev in [Severity::Error, Severity::Warning, Severity::Info] {
+                    @let all: Vec<&FindingOut> = report.findings.iter().filter(|f| f.severity == sev).collect();
+                    @for f in all.iter().take(SHOWN_PER_SEVERITY) { (finding(f)) }
+                    @if all.len() > SHOWN_PER_SEVERITY {
+                        p class="note" {
+                            (group_digits((all.len() - SHOWN_PER_SEVERITY) as u64)) " more " (sev.name())
+                            " findings are not shown here; --format json, jsonl or markdown list them all."
+                        }
+                    }
+                }
             }
         }
     }

@@ -128,16 +128,23 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         };
         writeln!(out)?;
         writeln!(out, "{style}{heading} ({}){style:#}", findings.len())?;
-        let mut entities: Vec<String> = Vec::new();
+        // Entities in order of their first finding; one pass, so large reports stay fast.
+        let mut order: Vec<String> = Vec::new();
+        let mut groups: std::collections::HashMap<String, Vec<&FindingOut>> =
+            std::collections::HashMap::new();
         for f in &findings {
             let e = entity_of(f);
-            if !entities.contains(&e) {
-                entities.push(e);
+            match groups.get_mut(&e) {
+                Some(list) => list.push(f),
+                None => {
+                    order.push(e.clone());
+                    groups.insert(e, vec![f]);
+                }
             }
         }
-        for entity in entities {
+        for entity in order {
             writeln!(out, "{BOLD}  {entity}{BOLD:#}")?;
-            for f in findings.iter().filter(|f| entity_of(f) == entity) {
+            for f in groups.remove(&entity).unwrap_or_default() {
                 render_finding(f, out)?;
             }
         }
