@@ -18,6 +18,24 @@ pub fn runs(times: &[i64], gap: i64) -> Vec<Range<usize>> {
     out
 }
 
+/// Splits items sorted by time (those without a time last) into bursts whose neighbours are no
+/// more than `gap_ms` apart; the items without a time form one group of their own, at the end.
+pub fn bursts<T>(
+    items: &[T],
+    time: impl Fn(&T) -> Option<chrono::DateTime<chrono::Utc>>,
+    gap_ms: i64,
+) -> Vec<Range<usize>> {
+    let times: Vec<i64> = items
+        .iter()
+        .map_while(|i| time(i).map(|t| t.timestamp_millis()))
+        .collect();
+    let mut out = runs(&times, gap_ms);
+    if times.len() < items.len() {
+        out.push(times.len()..items.len());
+    }
+    out
+}
+
 /// The largest number of sorted times inside one window `width` long (both ends included), and
 /// the time the first of them falls on.
 pub fn busiest(times: &[i64], width: i64) -> (usize, Option<i64>) {

@@ -139,15 +139,7 @@ impl Pass for ThrottlingPass {
             }
             traffic.hits.sort_unstable();
             traffic.throttled.sort();
-            let times: Vec<i64> = traffic
-                .throttled
-                .iter()
-                .map_while(|t| t.evidence.time.map(|x| x.timestamp_millis()))
-                .collect();
-            let mut bursts = window::runs(&times, gap);
-            if times.len() < traffic.throttled.len() {
-                bursts.push(times.len()..traffic.throttled.len());
-            }
+            let bursts = window::bursts(&traffic.throttled, |t| t.evidence.time, gap);
             for burst in bursts {
                 let members = &traffic.throttled[burst];
                 let pattern = Pattern::around(&traffic.hits, members);

@@ -99,16 +99,7 @@ pub fn report(ctx: &Context, traffic: Traffic, out: &mut Output) {
         }
         sender.attempts.sort_unstable();
         sender.throttled.sort();
-        let times: Vec<i64> = sender
-            .throttled
-            .iter()
-            .map_while(|e| e.time.map(|t| t.timestamp_millis()))
-            .collect();
-        let mut bursts = window::runs(&times, gap);
-        // 429s without a time form one group of their own.
-        if times.len() < sender.throttled.len() {
-            bursts.push(times.len()..sender.throttled.len());
-        }
+        let bursts = window::bursts(&sender.throttled, |e| e.time, gap);
         for burst in bursts {
             let evidence = &sender.throttled[burst.clone()];
             let span = evidence

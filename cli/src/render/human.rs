@@ -10,7 +10,8 @@ use acs_triage_core::table::Table;
 use anstyle::{AnsiColor, Style};
 
 use super::{
-    FindingOut, Report, entity_of, group_digits, human_bytes, markdown_table, place, plural,
+    FindingOut, Report, entity_of, group_digits, inputs_line, markdown_table, place, plural,
+    time_range_line,
 };
 
 const BOLD: Style = Style::new().bold();
@@ -32,25 +33,13 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let s = &report.summary;
     writeln!(
         out,
-        "{BOLD}{} {}{BOLD:#}: {}, {} read, {}{}",
+        "{BOLD}{} {}{BOLD:#}: {}",
         report.tool.name,
         report.tool.version,
-        plural(s.files, "input file", "input files"),
-        human_bytes(s.bytes),
-        plural(s.records, "record", "records"),
-        if s.rejected > 0 {
-            format!(" ({} rejected)", group_digits(s.rejected))
-        } else {
-            String::new()
-        }
+        inputs_line(s)
     )?;
-    if let (Some(first), Some(last)) = (&s.first_record, &s.last_record) {
-        writeln!(
-            out,
-            "Records from {} to {} UTC",
-            first.format("%Y-%m-%d %H:%M:%S"),
-            last.format("%Y-%m-%d %H:%M:%S")
-        )?;
+    if let Some(range) = time_range_line(s) {
+        writeln!(out, "{range}")?;
     }
     if !s.families.is_empty() {
         let families: Vec<String> = s

@@ -6,7 +6,9 @@ use std::io::{self, Write};
 use acs_triage_core::Severity;
 use acs_triage_core::ingest::FileStatus;
 
-use super::{FindingOut, Report, group_digits, human_bytes, markdown_table, place, plural};
+use super::{
+    FindingOut, Report, group_digits, inputs_line, markdown_table, place, plural, time_range_line,
+};
 
 /// Text inside Markdown: characters that would start formatting are escaped.
 fn text(s: &str) -> String {
@@ -34,25 +36,13 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(
         out,
-        "{} {}: {}, {} read, {}{}.",
+        "{} {}: {}.",
         report.tool.name,
         report.tool.version,
-        plural(s.files, "input file", "input files"),
-        human_bytes(s.bytes),
-        plural(s.records, "record", "records"),
-        if s.rejected > 0 {
-            format!(" ({} rejected)", group_digits(s.rejected))
-        } else {
-            String::new()
-        }
+        inputs_line(s)
     )?;
-    if let (Some(first), Some(last)) = (&s.first_record, &s.last_record) {
-        writeln!(
-            out,
-            "Records from {} to {} UTC.",
-            first.format("%Y-%m-%d %H:%M:%S"),
-            last.format("%Y-%m-%d %H:%M:%S")
-        )?;
+    if let Some(range) = time_range_line(s) {
+        writeln!(out, "{range}.")?;
     }
     writeln!(out)?;
     writeln!(out, "| severity | findings |")?;

@@ -105,6 +105,31 @@ pub fn entity_of(f: &FindingOut) -> String {
     "other".to_owned()
 }
 
+/// `12 input files, 28.3 KiB read, 44 records (1 rejected)`.
+pub fn inputs_line(s: &Summary) -> String {
+    format!(
+        "{}, {} read, {}{}",
+        plural(s.files, "input file", "input files"),
+        human_bytes(s.bytes),
+        plural(s.records, "record", "records"),
+        if s.rejected > 0 {
+            format!(" ({} rejected)", group_digits(s.rejected))
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// `Records from 2026-11-20 15:12:40 to 2026-11-20 16:20:30 UTC`, when records have times.
+pub fn time_range_line(s: &Summary) -> Option<String> {
+    let (first, last) = (s.first_record.as_ref()?, s.last_record.as_ref()?);
+    Some(format!(
+        "Records from {} to {} UTC",
+        first.format("%Y-%m-%d %H:%M:%S"),
+        last.format("%Y-%m-%d %H:%M:%S")
+    ))
+}
+
 /// `file:line[index]` of a piece of evidence.
 pub fn place(e: &EvidenceOut) -> String {
     let mut place = e.file.clone();
