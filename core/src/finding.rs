@@ -156,6 +156,19 @@ pub struct Occurrences {
 }
 
 impl Occurrences {
+    /// ` at <time>` or ` between <first> and <last>`, or nothing when no record had a time.
+    pub fn when(&self) -> String {
+        match (self.first, self.last) {
+            (Some(a), Some(b)) if a == b => format!(" at {}", crate::time::format_timestamp(&a)),
+            (Some(a), Some(b)) => format!(
+                " between {} and {}",
+                crate::time::format_timestamp(&a),
+                crate::time::format_timestamp(&b)
+            ),
+            _ => String::new(),
+        }
+    }
+
     pub fn add(&mut self, evidence: Evidence) {
         self.count += 1;
         self.note_time(evidence.time);

@@ -10,7 +10,6 @@
 use std::collections::BTreeMap;
 
 use acs_triage_core::analyzer::{Analyzer, AnalyzerInfo, Context, Output, Pass, downcast_pass};
-use acs_triage_core::time::format_timestamp;
 use acs_triage_core::window;
 use acs_triage_core::{Evidence, Family, FastMap, Finding, IdKind, Occurrences, Record, Severity};
 
@@ -241,15 +240,7 @@ fn burst_finding(ctx: &Context, thread: &str, members: &[Throttled], p: &Pattern
     } else {
         format!("in thread {thread}")
     };
-    let when = match (occ.first, occ.last) {
-        (Some(a), Some(b)) if a == b => format!(" at {}", format_timestamp(&a)),
-        (Some(a), Some(b)) => format!(
-            " between {} and {}",
-            format_timestamp(&a),
-            format_timestamp(&b)
-        ),
-        _ => String::new(),
-    };
+    let when = occ.when();
     let n = members.len();
     let mut message = format!(
         "{n} chat {} {place} {} throttled (429){when}: {}.",

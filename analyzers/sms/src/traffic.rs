@@ -7,7 +7,6 @@
 
 use acs_triage_core::analyzer::{Context, Output};
 use acs_triage_core::redact::mask_phone;
-use acs_triage_core::time::format_timestamp;
 use acs_triage_core::window;
 use acs_triage_core::{Evidence, FastMap, Finding, IdKind, Occurrences, Severity};
 use chrono::{DateTime, Utc};
@@ -142,15 +141,7 @@ fn burst_finding(
         Some(n) => format!("{} {}", number_type.label(), mask_phone(n)),
         None => "a sender the logs do not name (send responses and SDK logs omit it)".to_owned(),
     };
-    let when = match (occ.first, occ.last) {
-        (Some(a), Some(b)) if a == b => format!(" at {}", format_timestamp(&a)),
-        (Some(a), Some(b)) => format!(
-            " between {} and {}",
-            format_timestamp(&a),
-            format_timestamp(&b)
-        ),
-        _ => String::new(),
-    };
+    let when = occ.when();
     let count = evidence.len();
     let sends = if count == 1 { "send" } else { "sends" };
     let mut message = format!(

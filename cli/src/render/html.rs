@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use acs_triage_core::Severity;
-use acs_triage_core::ingest::FileStatus;
 use acs_triage_core::table::Table;
 use chrono::{DateTime, Timelike, Utc};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
@@ -168,7 +167,7 @@ fn inputs(report: &Report) -> Markup {
     let attention: Vec<_> = report
         .inputs
         .iter()
-        .filter(|f| f.status != FileStatus::Parsed || f.rejected > 0 || f.note.is_some())
+        .filter(|f| f.needs_attention())
         .collect();
     html! {
         @if !attention.is_empty() {

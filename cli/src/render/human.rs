@@ -61,7 +61,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let attention: Vec<_> = report
         .inputs
         .iter()
-        .filter(|f| f.status != FileStatus::Parsed || f.rejected > 0 || f.note.is_some())
+        .filter(|f| f.needs_attention())
         .collect();
     if !attention.is_empty() {
         writeln!(out)?;

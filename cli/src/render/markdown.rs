@@ -4,7 +4,6 @@
 use std::io::{self, Write};
 
 use acs_triage_core::Severity;
-use acs_triage_core::ingest::FileStatus;
 
 use super::{
     FindingOut, Report, group_digits, inputs_line, markdown_table, place, plural, time_range_line,
@@ -59,7 +58,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let attention: Vec<_> = report
         .inputs
         .iter()
-        .filter(|f| f.status != FileStatus::Parsed || f.rejected > 0 || f.note.is_some())
+        .filter(|f| f.needs_attention())
         .collect();
     if !attention.is_empty() {
         writeln!(out)?;

@@ -102,6 +102,12 @@ fn is_zero(n: &u64) -> bool {
 }
 
 impl FileReport {
+    /// True when the file was not read as a whole, lost records, or has a remark: reports list
+    /// such inputs first.
+    pub fn needs_attention(&self) -> bool {
+        self.status != FileStatus::Parsed || self.rejected > 0 || self.note.is_some()
+    }
+
     pub fn new(path: String) -> Self {
         FileReport {
             path,
