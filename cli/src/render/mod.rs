@@ -102,7 +102,11 @@ pub fn entity_of(f: &FindingOut) -> String {
             return format!("{} {v}", kind.label());
         }
     }
-    "other".to_owned()
+    // Findings about an input itself (a secret written in it) group under that file.
+    match f.evidence.first() {
+        Some(e) if f.evidence.iter().all(|x| x.file == e.file) => format!("file {}", e.file),
+        _ => "other".to_owned(),
+    }
 }
 
 /// `12 input files, 28.3 KiB read, 44 records (1 rejected)`.
