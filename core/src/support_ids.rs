@@ -19,7 +19,8 @@ pub struct IdFilter {
     pub message: Option<String>,
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
-    /// Only these entities (call IDs, message IDs, thread IDs), e.g. those findings name.
+    /// Only these entities (call IDs, message IDs, thread IDs), e.g. those findings name; call
+    /// IDs may be given in lower case.
     pub only: Option<BTreeSet<String>>,
 }
 
@@ -48,7 +49,10 @@ impl IdFilter {
             return false;
         }
         named.is_none_or(|n| n.eq_ignore_ascii_case(id))
-            && self.only.as_ref().is_none_or(|o| o.contains(id))
+            && self
+                .only
+                .as_ref()
+                .is_none_or(|o| o.contains(id) || o.contains(&id.to_ascii_lowercase()))
     }
 }
 
