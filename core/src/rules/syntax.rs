@@ -841,52 +841,40 @@ fn not_expr(i: Span<'_>) -> Res<'_, Expr> {
     primary(i)
 }
 
-fn and_expr(i: Span<'_>) -> Res<'_, Expr> {
-    let (mut rest, first) = not_expr(i)?;
+/// `operand (word operand)*`, folded into one `combine` node when there are several.
+fn joined<'a>(
+    i: Span<'a>,
+    word: &'static str,
+    operand: fn(Span<'a>) -> Res<'a, Expr>,
+    combine: fn(Vec<Expr>) -> Expr,
+) -> Res<'a, Expr> {
+    let (mut rest, first) = operand(i)?;
     let mut items = vec![first];
     loop {
         let (r, _) = ws(rest)?;
-        match keyword("and")(r) {
+        match keyword(word)(r) {
             Ok((r, _)) => {
-                let (r, next) = not_expr(r)?;
+                let (r, next) = operand(r)?;
                 items.push(next);
                 rest = r;
             }
             Err(_) => break,
         }
     }
-    Ok((
-        rest,
-        if items.len() == 1 {
-            items.remove(0)
-        } else {
-            Expr::And(items)
-        },
-    ))
+    let node = if items.len() == 1 {
+        items.remove(0)
+    } else {
+        combine(items)
+    };
+    Ok((rest, node))
+}
+
+fn and_expr(i: Span<'_>) -> Res<'_, Expr> {
+    joined(i, "and", not_expr, Expr::And)
 }
 
 fn expr(i: Span<'_>) -> Res<'_, Expr> {
-    let (mut rest, first) = and_expr(i)?;
-    let mut items = vec![first];
-    loop {
-        let (r, _) = ws(rest)?;
-        match keyword("or")(r) {
-            Ok((r, _)) => {
-                let (r, next) = and_expr(r)?;
-                items.push(next);
-                rest = r;
-            }
-            Err(_) => break,
-        }
-    }
-    Ok((
-        rest,
-        if items.len() == 1 {
-            items.remove(0)
-        } else {
-            Expr::Or(items)
-        },
-    ))
+    joined(i, "or", and_expr, Expr::Or)
 }
 
 /// Parses a condition. Always returns a tree (with [`Expr::Invalid`] where parts were broken) and
