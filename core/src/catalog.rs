@@ -186,20 +186,7 @@ pub struct CodeTable {
 
 impl CodeTable {
     pub fn parse(text: &str, file: &str) -> Result<CodeTable, CatalogError> {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .trim(csv::Trim::All)
-            .from_reader(text.as_bytes());
-        let mut entries = Vec::new();
-        for (i, row) in reader.deserialize::<CodeEntry>().enumerate() {
-            let entry = row.map_err(|e| CatalogError {
-                file: file.to_owned(),
-                row: i as u64 + 1,
-                message: e.to_string(),
-            })?;
-            entries.push(entry);
-        }
-        Ok(CodeTable::from_entries(entries))
+        Ok(CodeTable::from_entries(read_rows(text, file)?))
     }
 
     fn from_entries(entries: Vec<CodeEntry>) -> CodeTable {
@@ -326,6 +313,29 @@ impl UfdEntry {
     }
 }
 
+/// The rows of a catalog CSV file (header row, cells trimmed); an unreadable row names its
+/// number.
+fn read_rows<T: serde::de::DeserializeOwned>(
+    text: &str,
+    file: &str,
+) -> Result<Vec<T>, CatalogError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    reader
+        .deserialize::<T>()
+        .enumerate()
+        .map(|(i, row)| {
+            row.map_err(|e| CatalogError {
+                file: file.to_owned(),
+                row: i as u64 + 1,
+                message: e.to_string(),
+            })
+        })
+        .collect()
+}
+
 /// The User Facing Diagnostics table.
 #[derive(Debug, Clone, Default)]
 pub struct UfdTable {
@@ -334,19 +344,9 @@ pub struct UfdTable {
 
 impl UfdTable {
     pub fn parse(text: &str, file: &str) -> Result<UfdTable, CatalogError> {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .trim(csv::Trim::All)
-            .from_reader(text.as_bytes());
-        let mut entries = Vec::new();
-        for (i, row) in reader.deserialize::<UfdEntry>().enumerate() {
-            entries.push(row.map_err(|e| CatalogError {
-                file: file.to_owned(),
-                row: i as u64 + 1,
-                message: e.to_string(),
-            })?);
-        }
-        Ok(UfdTable { entries })
+        Ok(UfdTable {
+            entries: read_rows(text, file)?,
+        })
     }
 
     /// The entry of a diagnostic name (case ignored).
