@@ -164,11 +164,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn inputs(report: &Report) -> Markup {
-    let attention: Vec<_> = report
-        .inputs
-        .iter()
-        .filter(|f| f.needs_attention())
-        .collect();
+    let attention = report.inputs_needing_attention();
     html! {
         @if !attention.is_empty() {
             section id="inputs" {
@@ -406,7 +402,7 @@ fn findings(report: &Report) -> Markup {
                     }
                 }
                 @for sev in [Severity::Error, Severity::Warning, Severity::Info] {
-                    @let all: Vec<&FindingOut> = report.findings.iter().filter(|f| f.severity == sev).collect();
+                    @let all = report.findings_of(sev);
                     @for f in all.iter().take(SHOWN_PER_SEVERITY) { (finding(f)) }
                     @if all.len() > SHOWN_PER_SEVERITY {
                         p class="note" {

@@ -10,8 +10,8 @@ use acs_triage_core::table::Table;
 use anstyle::{AnsiColor, Style};
 
 use super::{
-    FindingOut, Report, entity_of, group_digits, inputs_line, markdown_table, place, plural,
-    time_range_line,
+    FindingOut, Report, SEVERITY_GROUPS, entity_of, group_digits, inputs_line, markdown_table,
+    place, plural, time_range_line,
 };
 
 const BOLD: Style = Style::new().bold();
@@ -58,11 +58,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         plural(count(Severity::Info), "info", "info"),
     )?;
 
-    let attention: Vec<_> = report
-        .inputs
-        .iter()
-        .filter(|f| f.needs_attention())
-        .collect();
+    let attention = report.inputs_needing_attention();
     if !attention.is_empty() {
         writeln!(out)?;
         writeln!(out, "{BOLD}Inputs that need attention{BOLD:#}")?;
@@ -100,21 +96,12 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
     }
 
-    for severity in [Severity::Error, Severity::Warning, Severity::Info] {
-        let findings: Vec<&FindingOut> = report
-            .findings
-            .iter()
-            .filter(|f| f.severity == severity)
-            .collect();
+    for (severity, heading) in SEVERITY_GROUPS {
+        let findings = report.findings_of(severity);
         if findings.is_empty() {
             continue;
         }
         let style = severity_style(severity);
-        let heading = match severity {
-            Severity::Error => "Errors",
-            Severity::Warning => "Warnings",
-            Severity::Info => "Info",
-        };
         writeln!(out)?;
         writeln!(out, "{style}{heading} ({}){style:#}", findings.len())?;
         // Entities in order of their first finding; one pass, so large reports stay fast.

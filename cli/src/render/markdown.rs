@@ -6,7 +6,8 @@ use std::io::{self, Write};
 use acs_triage_core::Severity;
 
 use super::{
-    FindingOut, Report, group_digits, inputs_line, markdown_table, place, plural, time_range_line,
+    FindingOut, Report, SEVERITY_GROUPS, group_digits, inputs_line, markdown_table, place, plural,
+    time_range_line,
 };
 
 /// Text inside Markdown: characters that would start formatting are escaped.
@@ -55,11 +56,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
 
-    let attention: Vec<_> = report
-        .inputs
-        .iter()
-        .filter(|f| f.needs_attention())
-        .collect();
+    let attention = report.inputs_needing_attention();
     if !attention.is_empty() {
         writeln!(out)?;
         writeln!(out, "## Inputs that need attention")?;
@@ -83,20 +80,11 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
     }
 
-    for severity in [Severity::Error, Severity::Warning, Severity::Info] {
-        let findings: Vec<&FindingOut> = report
-            .findings
-            .iter()
-            .filter(|f| f.severity == severity)
-            .collect();
+    for (severity, heading) in SEVERITY_GROUPS {
+        let findings = report.findings_of(severity);
         if findings.is_empty() {
             continue;
         }
-        let heading = match severity {
-            Severity::Error => "Errors",
-            Severity::Warning => "Warnings",
-            Severity::Info => "Info",
-        };
         writeln!(out)?;
         writeln!(out, "## {heading} ({})", findings.len())?;
         for f in findings {

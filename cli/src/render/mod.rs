@@ -10,6 +10,7 @@ pub mod svg;
 
 use std::collections::BTreeMap;
 
+use acs_triage_core::Severity;
 use acs_triage_core::engine::{Analysis, Summary};
 use acs_triage_core::finding::{Evidence, Finding, IdKind};
 
@@ -258,7 +259,27 @@ pub fn finding_out(paths: &[String], f: Finding) -> FindingOut {
     }
 }
 
+/// Severities in report order, with the heading each group gets.
+pub const SEVERITY_GROUPS: [(Severity, &str); 3] = [
+    (Severity::Error, "Errors"),
+    (Severity::Warning, "Warnings"),
+    (Severity::Info, "Info"),
+];
+
 impl Report {
+    /// The inputs a report lists first (not read whole, records lost, or a remark).
+    pub fn inputs_needing_attention(&self) -> Vec<&FileReport> {
+        self.inputs.iter().filter(|f| f.needs_attention()).collect()
+    }
+
+    /// The findings of one severity, in report order.
+    pub fn findings_of(&self, severity: Severity) -> Vec<&FindingOut> {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .collect()
+    }
+
     /// Redacts every text of the report before it is rendered, so that no output format's
     /// escaping (JSON, HTML) can hide a secret from the output-level redaction that follows.
     pub fn redact(&mut self) {

@@ -30,6 +30,15 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// The opening tag of a chart: drawn in a `width` × `height` box, scaled to the page up to
+/// `max_px` wide, named for screen readers.
+fn open_svg(title: &str, width: f64, height: f64, max_px: u32) -> String {
+    format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{}" viewBox="0 0 {width} {height}" width="100%" style="max-width:{max_px}px">"#,
+        escape(title)
+    )
+}
+
 /// Shortens a label to `max` characters.
 fn clip(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
@@ -57,13 +66,7 @@ pub fn bars(title: &str, bars: &[Bar]) -> String {
     let chart_w = 200;
     let height = 30 + bars.len() * row;
     let max = bars.iter().map(|b| b.value).max().unwrap_or(1).max(1) as f64;
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{}" viewBox="0 0 {} {height}" width="100%" style="max-width:560px">"#,
-        escape(title),
-        label_w + chart_w + 50
-    );
+    let mut s = open_svg(title, (label_w + chart_w + 50) as f64, height as f64, 560);
     for (i, b) in bars.iter().enumerate() {
         let y = 10 + i * row;
         let w = ((b.value as f64 / max) * chart_w as f64).max(1.0);
@@ -105,12 +108,7 @@ pub fn histogram(
     let plot_h = h - bottom - 14.0;
     let max = buckets.iter().map(|b| b.count).max().unwrap_or(1).max(1) as f64;
     let bw = (w - left - 8.0) / buckets.len().max(1) as f64;
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{}" viewBox="0 0 {w} {h}" width="100%" style="max-width:380px">"#,
-        escape(title)
-    );
+    let mut s = open_svg(title, w, h, 380);
     let _ = write!(
         s,
         r#"<text x="{left}" y="11" {FONT} font-weight="600">{}</text>"#,
@@ -187,12 +185,7 @@ pub fn over_time(title: &str, bins: &[(String, [u64; 3])]) -> String {
         .unwrap_or(1)
         .max(1) as f64;
     let bw = ((w - left - 8.0) / bins.len().max(1) as f64).min(60.0);
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{}" viewBox="0 0 {w} {h}" width="100%" style="max-width:780px">"#,
-        escape(title)
-    );
+    let mut s = open_svg(title, w, h, 780);
     let colors = [ERROR, WARNING, INFO];
     let every = (bins.len() / 12).max(1);
     for (i, (label, counts)) in bins.iter().enumerate() {
@@ -248,13 +241,7 @@ pub fn timeline(title: &str, lanes: &[Lane]) -> String {
     let start = lanes.iter().map(|l| l.start_ms).min().unwrap_or(0);
     let end = lanes.iter().map(|l| l.end_ms).max().unwrap_or(start);
     let span = ((end - start) as f64).max(1000.0);
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{}" viewBox="0 0 {} {h}" width="100%" style="max-width:780px">"#,
-        escape(title),
-        label_w + chart_w + 90.0
-    );
+    let mut s = open_svg(title, label_w + chart_w + 90.0, h, 780);
     for (i, l) in lanes.iter().enumerate() {
         let y = 6.0 + i as f64 * row;
         let x = label_w + (l.start_ms - start) as f64 / span * chart_w;
