@@ -104,6 +104,21 @@ pub trait Pass: IntoAny + Send {
     fn finish(self: Box<Self>, ctx: &Context, out: &mut Output);
 }
 
+/// The smaller of two optional values, or whichever is present. A pass that keeps one of many
+/// values (the first ID seen, say) keeps the smallest, so the result never depends on the order
+/// passes are merged in.
+pub fn min_present<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Keeps in `slot` the smaller of it and `value` ([`min_present`]).
+pub fn keep_min<T: Ord>(slot: &mut Option<T>, value: Option<T>) {
+    *slot = min_present(slot.take(), value);
+}
+
 /// Turns a `Box<dyn Pass>` back into the concrete pass type. Passes are only ever merged with
 /// passes the same analyzer started, so a mismatch is an engine defect.
 pub fn downcast_pass<T: Pass + 'static>(pass: Box<dyn Pass>) -> Box<T> {

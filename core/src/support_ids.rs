@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::analyzer::{Analyzer, AnalyzerInfo, Context, Output, Pass, downcast_pass};
+use crate::analyzer::{Analyzer, AnalyzerInfo, Context, Output, Pass, downcast_pass, min_present};
 use crate::record::{FileId, Record};
 
 /// Which records to gather from.
@@ -260,8 +260,8 @@ impl Gathered {
         for (id, m) in other.messages {
             let mine = self.messages.entry(id).or_default();
             mine.message_id = m.message_id;
-            mine.from = min_opt(mine.from.take(), m.from);
-            mine.to = min_opt(mine.to.take(), m.to);
+            mine.from = min_present(mine.from.take(), m.from);
+            mine.to = min_present(mine.to.take(), m.to);
             mine.statuses.extend(m.statuses);
             mine.seen.merge(m.seen);
         }
@@ -304,13 +304,6 @@ impl Gathered {
     }
 }
 
-fn min_opt(a: Option<String>, b: Option<String>) -> Option<String> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
-}
-
 /// Adds a participant, folding it into one already listed with the same participant or
 /// endpoint ID (the same person seen in several sources).
 fn add_participant(list: &mut Vec<ParticipantIds>, p: ParticipantIds) {
@@ -324,10 +317,10 @@ fn add_participant(list: &mut Vec<ParticipantIds>, p: ParticipantIds) {
         });
     match same {
         Some(q) => {
-            q.participant_id = min_opt(q.participant_id.take(), p.participant_id);
-            q.endpoint_id = min_opt(q.endpoint_id.take(), p.endpoint_id);
-            q.user = min_opt(q.user.take(), p.user);
-            q.end_reason = min_opt(q.end_reason.take(), p.end_reason);
+            q.participant_id = min_present(q.participant_id.take(), p.participant_id);
+            q.endpoint_id = min_present(q.endpoint_id.take(), p.endpoint_id);
+            q.user = min_present(q.user.take(), p.user);
+            q.end_reason = min_present(q.end_reason.take(), p.end_reason);
         }
         None => list.push(p),
     }
@@ -394,8 +387,8 @@ impl IdsPass {
             .or_default();
         entry.message_id = message_id;
         entry.seen.note(record);
-        entry.from = min_opt(entry.from.take(), owned(record.text("from")));
-        entry.to = min_opt(entry.to.take(), owned(record.text("to")));
+        entry.from = min_present(entry.from.take(), owned(record.text("from")));
+        entry.to = min_present(entry.to.take(), owned(record.text("to")));
         let status = match (
             record.text("deliveryStatus"),
             record.text("deliveryStatusDetails"),

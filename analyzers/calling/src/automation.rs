@@ -10,7 +10,7 @@
 
 use acs_triage_core::Output;
 use acs_triage_core::analyzer::{
-    Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Pass,
+    Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Pass, keep_min,
 };
 use acs_triage_core::catalog::Judgement;
 use acs_triage_core::{Evidence, Family, Finding, IdKind, Occurrences, Record, Severity};
@@ -126,14 +126,6 @@ pub struct Results {
     message: Option<String>,
     sip: Option<String>,
     q850: Option<String>,
-}
-
-fn keep_min(slot: &mut Option<String>, v: Option<String>) {
-    if let Some(v) = v {
-        if slot.as_ref().is_none_or(|s| v < *s) {
-            *slot = Some(v);
-        }
-    }
 }
 
 type Key = (String, Outcome);

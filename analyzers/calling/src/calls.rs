@@ -21,7 +21,9 @@ use std::collections::BTreeMap;
 use acs_triage_core::FastMap;
 use std::hash::{Hash, Hasher};
 
-use acs_triage_core::analyzer::{Analyzer, AnalyzerInfo, Context, Output, Pass, downcast_pass};
+use acs_triage_core::analyzer::{
+    Analyzer, AnalyzerInfo, Context, Output, Pass, downcast_pass, keep_min,
+};
 use acs_triage_core::catalog::{Decoded, Judgement, MatchKind};
 use acs_triage_core::table::Table;
 use acs_triage_core::time::format_timestamp;
@@ -374,12 +376,6 @@ fn party_keys(participant: Option<&str>, endpoint: Option<&str>) -> (u64, u64) {
     )
 }
 
-fn min_first(slot: &mut Option<FirstSeen>, cand: FirstSeen) {
-    if slot.is_none_or(|cur| cand < cur) {
-        *slot = Some(cand);
-    }
-}
-
 impl Pass for CallsPass {
     fn observe(&mut self, ctx: &Context, record: &Record<'_>) {
         let Some(source) = Source::of(record) else {
@@ -394,7 +390,7 @@ impl Pass for CallsPass {
         let endpoint = record.endpoint_id();
         let (pkey, ekey) = party_keys(participant.as_deref(), endpoint.as_deref());
         if source != Source::Summary {
-            min_first(&mut state.first_other, FirstSeen::of(record, source));
+            keep_min(&mut state.first_other, Some(FirstSeen::of(record, source)));
             if (pkey, ekey) != (0, 0) && !state.others.contains(&(pkey, ekey)) {
                 state.others.push((pkey, ekey));
             }
@@ -511,9 +507,7 @@ impl Pass for CallsPass {
                 continue;
             };
             mine.sources |= theirs.sources;
-            if let Some(f) = theirs.first_other {
-                min_first(&mut mine.first_other, f);
-            }
+            keep_min(&mut mine.first_other, theirs.first_other);
             for k in theirs.others {
                 if !mine.others.contains(&k) {
                     mine.others.push(k);

@@ -7,11 +7,11 @@
 
 use acs_triage_core::Output;
 use acs_triage_core::analyzer::{
-    Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Pass,
+    Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Pass, keep_min,
 };
 use acs_triage_core::{Evidence, Family, Finding, IdKind, Occurrences, Record, Severity};
 
-use crate::requests::{self, keep_min};
+use crate::requests;
 
 pub struct RequestErrors;
 
@@ -74,12 +74,13 @@ impl EntityAnalysis for RequestErrors {
         }
         if record.get("headers.ms-cv").is_some_and(|v| v.is_redacted()) {
             state.ms_cv_redacted = true;
-        } else if let Some(cv) = record.ms_cv() {
-            keep_min(&mut state.ms_cv, cv.into_owned());
+        } else {
+            keep_min(&mut state.ms_cv, record.ms_cv().map(|cv| cv.into_owned()));
         }
-        if let Some(id) = record.client_request_id() {
-            keep_min(&mut state.client_request_id, id.into_owned());
-        }
+        keep_min(
+            &mut state.client_request_id,
+            record.client_request_id().map(|id| id.into_owned()),
+        );
     }
 
     fn merge(&self, into: &mut Failures, from: Failures) {
@@ -89,12 +90,8 @@ impl EntityAnalysis for RequestErrors {
                 into.operations.insert(op);
             }
         }
-        if let Some(cv) = from.ms_cv {
-            keep_min(&mut into.ms_cv, cv);
-        }
-        if let Some(id) = from.client_request_id {
-            keep_min(&mut into.client_request_id, id);
-        }
+        keep_min(&mut into.ms_cv, from.ms_cv);
+        keep_min(&mut into.client_request_id, from.client_request_id);
         into.ms_cv_redacted |= from.ms_cv_redacted;
     }
 

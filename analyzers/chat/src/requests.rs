@@ -158,14 +158,6 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Keeps the smallest value seen, so the chosen ID never depends on merge order.
-pub fn keep_min(slot: &mut Option<String>, value: String) {
-    match slot {
-        Some(current) if *current <= value => {}
-        _ => *slot = Some(value),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,11 +9,13 @@
 
 use std::collections::BTreeMap;
 
-use acs_triage_core::analyzer::{Analyzer, AnalyzerInfo, Context, Output, Pass, downcast_pass};
+use acs_triage_core::analyzer::{
+    Analyzer, AnalyzerInfo, Context, Output, Pass, downcast_pass, keep_min,
+};
 use acs_triage_core::window;
 use acs_triage_core::{Evidence, Family, FastMap, Finding, IdKind, Occurrences, Record, Severity};
 
-use crate::requests::{self, RequestKind, keep_min};
+use crate::requests::{self, RequestKind};
 
 pub struct Throttling;
 
@@ -221,15 +223,9 @@ fn burst_finding(ctx: &Context, thread: &str, members: &[Throttled], p: &Pattern
         *by_operation
             .entry(m.operation.as_deref().unwrap_or(m.kind.label()))
             .or_default() += 1;
-        if let Some(u) = &m.user {
-            keep_min(&mut user, u.clone());
-        }
-        if let Some(v) = &m.ms_cv {
-            keep_min(&mut ms_cv, v.clone());
-        }
-        if let Some(v) = &m.client_request_id {
-            keep_min(&mut client_request_id, v.clone());
-        }
+        keep_min(&mut user, m.user.clone());
+        keep_min(&mut ms_cv, m.ms_cv.clone());
+        keep_min(&mut client_request_id, m.client_request_id.clone());
     }
     let operations: Vec<String> = by_operation
         .iter()

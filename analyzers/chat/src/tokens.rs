@@ -7,7 +7,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use acs_triage_core::analyzer::{Analyzer, AnalyzerInfo, Context, Output, Pass, downcast_pass};
+use acs_triage_core::analyzer::{
+    Analyzer, AnalyzerInfo, Context, Output, Pass, downcast_pass, keep_min,
+};
 use acs_triage_core::{
     Evidence, Family, FastMap, Finding, IdKind, Occurrences, Record, Severity, Value,
 };
@@ -107,10 +109,10 @@ impl Pass for TokensPass {
             let issued = self.issued.entry(normalize_user(&user)).or_default();
             issued.with_chat |= scopes.iter().any(|s| s.starts_with("chat"));
             issued.scopes.insert(scopes);
-            let evidence = Evidence::from_record(record, AUTH_FIELDS);
-            if issued.evidence.as_ref().is_none_or(|e| evidence < *e) {
-                issued.evidence = Some(evidence);
-            }
+            keep_min(
+                &mut issued.evidence,
+                Some(Evidence::from_record(record, AUTH_FIELDS)),
+            );
             return;
         }
         let Some(request) = requests::read(record) else {
@@ -135,11 +137,7 @@ impl Pass for TokensPass {
             let mine = self.issued.entry(user).or_default();
             mine.with_chat |= theirs.with_chat;
             mine.scopes.extend(theirs.scopes);
-            if let Some(e) = theirs.evidence {
-                if mine.evidence.as_ref().is_none_or(|m| e < *m) {
-                    mine.evidence = Some(e);
-                }
-            }
+            keep_min(&mut mine.evidence, theirs.evidence);
         }
         for (user, (codes, occ)) in other.refused {
             let mine = self.refused.entry(user).or_default();

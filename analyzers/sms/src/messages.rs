@@ -11,7 +11,9 @@
 
 use std::collections::BTreeMap;
 
-use acs_triage_core::analyzer::{Analyzer, AnalyzerInfo, Context, Output, Pass, downcast_pass};
+use acs_triage_core::analyzer::{
+    Analyzer, AnalyzerInfo, Context, Output, Pass, downcast_pass, min_present,
+};
 use acs_triage_core::catalog::Decoded;
 use acs_triage_core::redact::mask_phone;
 use acs_triage_core::time::format_timestamp;
@@ -144,8 +146,8 @@ impl Message {
                 self.reports.push(r);
             }
         }
-        self.to = min_text(self.to.take(), other.to);
-        self.from = min_text(self.from.take(), other.from);
+        self.to = min_present(self.to.take(), other.to);
+        self.from = min_present(self.from.take(), other.from);
         self.seen |= other.seen;
     }
 
@@ -164,13 +166,6 @@ impl Message {
                 .then(a.received.cmp(&b.received))
                 .then(b.evidence.cmp(&a.evidence))
         })
-    }
-}
-
-fn min_text(a: Option<Box<str>>, b: Option<Box<str>>) -> Option<Box<str>> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
     }
 }
 
