@@ -13,10 +13,12 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::FastMap;
 use crate::analyzer::{Analyzer, Context, Output, Pass};
 use crate::classify::Classifier;
+use crate::dedup::{Fingerprints, Seen};
 use crate::finding::{Finding, Severity, sort_findings};
-use crate::ingest::{FileReport, Limits, ingest_file};
+use crate::ingest::{Dedup, FileReport, Limits, ReadSetup, ingest_file};
 use crate::record::{Family, FileId, Record};
 use crate::table::Table;
 use crate::walk::{WalkError, walk};
@@ -28,6 +30,29 @@ pub struct RunOptions {
     pub threads: Option<usize>,
     pub follow_symlinks: bool,
     pub limits: Limits,
+    /// Reads the groups of files in an order shuffled by this seed (tests use it to prove the
+    /// output never depends on the order inputs are processed in).
+    #[doc(hidden)]
+    pub order_seed: Option<u64>,
+}
+
+/// More worker threads than this never help (every worker keeps one pass per analyzer).
+pub const MAX_THREADS: usize = 256;
+
+/// A deterministic Fisher-Yates shuffle (splitmix64), for [`RunOptions::order_seed`].
+fn shuffle<T>(items: &mut [T], seed: u64) {
+    let mut state = seed;
+    let mut next = || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    for i in (1..items.len()).rev() {
+        let j = (next() % (i as u64 + 1)) as usize;
+        items.swap(i, j);
+    }
 }
 
 /// Called after each file with the bytes read so far and the bytes of all inputs (for a
@@ -42,6 +67,9 @@ pub struct Summary {
     pub bytes: u64,
     pub records: u64,
     pub rejected: u64,
+    /// Records read more than once (the same record in two inputs, or twice in one), counted once.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub duplicates: u64,
     /// Records per family.
     pub families: BTreeMap<Family, u64>,
     #[serde(
@@ -157,6 +185,93 @@ fn interest(analyzers: &[&dyn Analyzer]) -> Vec<[bool; Family::ALL.len()]> {
         .collect()
 }
 
+/// What a quick look at the head of a file says about which other files may hold the same
+/// records.
+#[derive(Debug, Default)]
+struct Survey {
+    /// Fingerprint of the first record: copies and partial copies of one export share it.
+    first: Option<u64>,
+    /// Categories of the sampled records, each with whether it came as a storage export (one
+    /// file per category and hour, which never overlap each other).
+    categories: Vec<(String, bool)>,
+}
+
+fn survey(
+    path: &std::path::Path,
+    classifier: &Classifier,
+    fingerprints: &Fingerprints,
+    limits: &Limits,
+) -> Survey {
+    let mut found = Survey::default();
+    crate::ingest::sample_file(path, classifier, limits, &mut |record: &Record<'_>| {
+        if found.first.is_none() {
+            found.first = Some(fingerprints.of(record));
+        }
+        let entry = (
+            record.category_name().to_ascii_lowercase(),
+            record.format == crate::record::Format::StorageExport,
+        );
+        if !found.categories.contains(&entry) {
+            found.categories.push(entry);
+        }
+    });
+    found
+}
+
+/// Splits the files into groups that may share records; each group is read in file order by
+/// one worker with one set of fingerprints, so which copy of a duplicated record counts never
+/// depends on thread timing, and the set lives only as long as its group.
+fn dedup_groups(surveys: &[Survey]) -> Vec<Vec<usize>> {
+    let mut parent: Vec<usize> = (0..surveys.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let union = |parent: &mut Vec<usize>, a: usize, b: usize| {
+        let (ra, rb) = (root(parent, a), root(parent, b));
+        if ra != rb {
+            parent[ra.max(rb)] = ra.min(rb);
+        }
+    };
+    let mut by_first: FastMap<u64, usize> = FastMap::default();
+    // Per category: the first file that is not a storage export, and the storage files seen
+    // before any such file.
+    let mut by_category: FastMap<&str, (Option<usize>, Vec<usize>)> = FastMap::default();
+    for (i, s) in surveys.iter().enumerate() {
+        if let Some(fp) = s.first {
+            match by_first.get(&fp) {
+                Some(&j) => union(&mut parent, i, j),
+                None => {
+                    by_first.insert(fp, i);
+                }
+            }
+        }
+        for (category, storage) in &s.categories {
+            let entry = by_category.entry(category.as_str()).or_default();
+            match (entry.0, storage) {
+                (Some(other), _) => union(&mut parent, i, other),
+                (None, true) => entry.1.push(i),
+                (None, false) => {
+                    entry.0 = Some(i);
+                    for &j in &entry.1 {
+                        union(&mut parent, i, j);
+                    }
+                    entry.1.clear();
+                }
+            }
+        }
+    }
+    let mut groups: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for i in 0..surveys.len() {
+        let r = root(&mut parent, i);
+        groups.entry(r).or_default().push(i);
+    }
+    groups.into_values().collect()
+}
+
 /// Runs the analyzers over every file under `roots`.
 pub fn run(
     roots: &[PathBuf],
@@ -167,11 +282,13 @@ pub fn run(
     progress: Option<Progress<'_>>,
 ) -> Result<Analysis, EngineError> {
     let walked = walk(roots, options.follow_symlinks)?;
+    let threads = options.threads.unwrap_or(0).min(MAX_THREADS);
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.threads.unwrap_or(0))
+        .num_threads(threads)
         .build()
         .map_err(|e| EngineError::Threads(e.to_string()))?;
     let wants = interest(analyzers);
+    let fingerprints = Fingerprints::new(classifier);
     let bytes_done = AtomicU64::new(0);
     let bytes_total: u64 = if progress.is_some() {
         walked
@@ -184,50 +301,68 @@ pub fn run(
         0
     };
 
-    let worker = pool.install(|| {
+    let surveys: Vec<Survey> = pool.install(|| {
         walked
             .files
             .par_iter()
-            .enumerate()
+            .map(|f| survey(&f.path, classifier, &fingerprints, &options.limits))
+            .collect()
+    });
+    let mut groups = dedup_groups(&surveys);
+    if let Some(seed) = options.order_seed {
+        shuffle(&mut groups, seed);
+    }
+
+    let worker = pool.install(|| {
+        groups
+            .par_iter()
             .fold(
                 || Worker::new(analyzers, ctx),
-                |mut w, (i, input)| {
-                    let Worker {
-                        passes,
-                        families,
-                        first,
-                        last,
-                        ..
-                    } = &mut w;
-                    let mut sink = |record: &Record<'_>| {
-                        families[record.family as usize] += 1;
-                        if let Some(t) = record.time {
-                            *first = min_time(*first, Some(t));
-                            *last = max_time(*last, Some(t));
-                        }
-                        let family = record.family as usize;
-                        for (pass, wanted) in passes.iter_mut().zip(&wants) {
-                            if wanted[family] {
-                                pass.observe(ctx, record);
+                |mut w, group| {
+                    let mut seen = Seen::default();
+                    for &i in group {
+                        let input = &walked.files[i];
+                        let Worker {
+                            passes,
+                            families,
+                            first,
+                            last,
+                            ..
+                        } = &mut w;
+                        let mut sink = |record: &Record<'_>| {
+                            families[record.family as usize] += 1;
+                            if let Some(t) = record.time {
+                                *first = min_time(*first, Some(t));
+                                *last = max_time(*last, Some(t));
                             }
+                            let family = record.family as usize;
+                            for (pass, wanted) in passes.iter_mut().zip(&wants) {
+                                if wanted[family] {
+                                    pass.observe(ctx, record);
+                                }
+                            }
+                        };
+                        let setup = ReadSetup {
+                            file: FileId(i as u32),
+                            classifier,
+                            limits: &options.limits,
+                            dedup: Some(Dedup {
+                                fingerprints: &fingerprints,
+                                seen: &mut seen,
+                            }),
+                        };
+                        let report =
+                            ingest_file(&input.path, input.display.clone(), setup, &mut sink);
+                        let done =
+                            bytes_done.fetch_add(report.bytes, Ordering::Relaxed) + report.bytes;
+                        if let Some(p) = progress {
+                            p(done, bytes_total);
                         }
-                    };
-                    let report = ingest_file(
-                        &input.path,
-                        input.display.clone(),
-                        FileId(i as u32),
-                        classifier,
-                        &options.limits,
-                        &mut sink,
-                    );
-                    let done = bytes_done.fetch_add(report.bytes, Ordering::Relaxed) + report.bytes;
-                    if let Some(p) = progress {
-                        p(done, bytes_total);
+                        for pass in w.passes.iter_mut() {
+                            pass.file_read(ctx, FileId(i as u32), &report);
+                        }
+                        w.reports.push((i, report));
                     }
-                    for pass in w.passes.iter_mut() {
-                        pass.file_read(ctx, FileId(i as u32), &report);
-                    }
-                    w.reports.push((i, report));
                     w
                 },
             )
@@ -267,6 +402,7 @@ pub fn run(
         summary.bytes += f.bytes;
         summary.records += f.records;
         summary.rejected += f.rejected;
+        summary.duplicates += f.duplicates;
         if f.records > 0 {
             summary.files_with_records += 1;
         }

@@ -5,6 +5,7 @@ pub mod analyzer;
 pub mod catalog;
 pub mod classify;
 pub mod config;
+pub mod dedup;
 pub mod engine;
 pub mod finding;
 pub mod ingest;

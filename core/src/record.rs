@@ -232,7 +232,8 @@ fn name_matches(stored: &str, query: &str) -> bool {
     if stored.eq_ignore_ascii_case(query) {
         return true;
     }
-    const UTC: &str = " [utc]";
+    const UTC: &[u8] = b" [utc]";
+    let (stored, query) = (stored.as_bytes(), query.as_bytes());
     stored.len() == query.len() + UTC.len()
         && stored[query.len()..].eq_ignore_ascii_case(UTC)
         && stored[..query.len()].eq_ignore_ascii_case(query)
@@ -568,6 +569,18 @@ mod tests {
         for (i, f) in Family::ALL.iter().enumerate() {
             assert_eq!(*f as usize, i, "{f}");
         }
+    }
+
+    #[test]
+    fn multi_byte_names_never_split_a_character() {
+        let r = rec(vec![Field::new(
+            Bag::Top,
+            "abcde\u{e9}xxxxx",
+            Value::Int(1),
+        )]);
+        assert!(r.get("abcde").is_none());
+        assert!(r.get("abcde\u{e9}xxxx").is_none());
+        assert!(r.get("ABCDE\u{e9}XXXXX").is_some());
     }
 
     #[test]

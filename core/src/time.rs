@@ -112,6 +112,17 @@ fn parse_seconds(text: &str) -> Option<(u32, u32)> {
     Some((secs, digits.parse::<u32>().ok()? * scale))
 }
 
+/// `t` moved by `seconds` (which may be fractional or negative), or `None` when the result is
+/// not a representable time. Log values such as `participantDuration: 1e300` are user input, so
+/// arithmetic on them never panics.
+pub fn offset(t: DateTime<Utc>, seconds: f64) -> Option<DateTime<Utc>> {
+    let millis = seconds * 1000.0;
+    if !millis.is_finite() || millis.abs() > i64::MAX as f64 / 2.0 {
+        return None;
+    }
+    t.checked_add_signed(chrono::TimeDelta::try_milliseconds(millis as i64)?)
+}
+
 /// Formats a timestamp the way every output of the tool does: RFC 3339, UTC, milliseconds.
 pub fn format_timestamp(t: &DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
@@ -168,6 +179,18 @@ mod tests {
         assert_eq!(iso("5/24/2023, 12:57:40 PM"), "2023-05-24T12:57:40.000Z");
         assert_eq!(iso("20/11/2026, 15:10:05.120"), "2026-11-20T15:10:05.120Z");
         assert_eq!(iso("11/20/2026 15:10"), "2026-11-20T15:10:00.000Z");
+    }
+
+    #[test]
+    fn offsets_never_overflow() {
+        let t = parse_timestamp("2026-11-20T15:00:00Z").unwrap();
+        assert_eq!(
+            offset(t, 1.5).map(|t| format_timestamp(&t)).as_deref(),
+            Some("2026-11-20T15:00:01.500Z")
+        );
+        for huge in [1e300, -1e300, 1e26, f64::NAN, f64::INFINITY, 9.2e15] {
+            assert_eq!(offset(t, huge), None, "{huge}");
+        }
     }
 
     #[test]

@@ -52,8 +52,54 @@ fn kind_of(ft: &std::fs::FileType) -> &'static str {
     "not a regular file"
 }
 
-/// Lists the files under `roots`.
+/// What makes two paths the same file: the device and inode where there are such things, the
+/// canonical path elsewhere.
+fn identity(path: &Path) -> Option<(u64, u64, Option<PathBuf>)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path).ok()?;
+        Some((m.dev(), m.ino(), None))
+    }
+    #[cfg(not(unix))]
+    {
+        Some((0, 0, std::fs::canonicalize(path).ok()))
+    }
+}
+
+/// Lists the files under `roots`, each once: a file reached twice (a path given twice, a folder
+/// and a file in it, a link to a file also listed) is read under the first of its names in
+/// display order, and the other names are reported as skipped. The order of `roots` does not
+/// change the result.
 pub fn walk(roots: &[PathBuf], follow_symlinks: bool) -> Result<Walk, WalkError> {
+    let mut out = collect(roots, follow_symlinks)?;
+    out.files.sort_by(|a, b| a.display.cmp(&b.display));
+    out.files
+        .dedup_by(|b, a| a.display == b.display && a.path == b.path);
+    let mut seen: std::collections::HashMap<(u64, u64, Option<PathBuf>), String> =
+        std::collections::HashMap::new();
+    let mut files = Vec::with_capacity(out.files.len());
+    for file in std::mem::take(&mut out.files) {
+        match identity(&file.path) {
+            Some(id) => match seen.get(&id) {
+                Some(first) => out.skipped.push(FileReport::not_read(
+                    file.display,
+                    FileStatus::Skipped,
+                    format!("the same file as {first} (named twice, or reached through a link): read once"),
+                )),
+                None => {
+                    seen.insert(id, file.display.clone());
+                    files.push(file);
+                }
+            },
+            None => files.push(file),
+        }
+    }
+    out.files = files;
+    Ok(out)
+}
+
+fn collect(roots: &[PathBuf], follow_symlinks: bool) -> Result<Walk, WalkError> {
     let mut out = Walk::default();
     let several = roots.len() > 1;
     for root in roots {

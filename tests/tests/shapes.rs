@@ -6,19 +6,25 @@ use std::path::Path;
 
 use acs_triage_tests::{analyze_json, input, repo_path, samples_dir};
 
-/// (file, status, format, records, rejected) for every file of a folder, as a table.
+/// (file, status, format, records, rejected, duplicates) for every file of a folder, as a
+/// table. The fixture folders hold some records in several shapes on purpose: each such record
+/// counts once, the copies as duplicates.
 fn inventory_table(dir: &Path) -> String {
     let (_, doc) = analyze_json(&[dir.to_str().unwrap()]);
     let mut out = String::new();
     for i in doc["inputs"].as_array().unwrap() {
         out.push_str(&format!(
-            "{} | {} | {} | records {} | rejected {}\n",
+            "{} | {} | {} | records {} | rejected {}",
             i["path"].as_str().unwrap(),
             i["status"].as_str().unwrap(),
             i["format"].as_str().unwrap_or("-"),
             i["records"],
             i["rejected"],
         ));
+        if let Some(d) = i["duplicates"].as_u64() {
+            out.push_str(&format!(" | duplicates {d}"));
+        }
+        out.push('\n');
     }
     out
 }

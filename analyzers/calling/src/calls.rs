@@ -680,7 +680,7 @@ fn ended_at(record: &Record<'_>) -> Option<DateTime<Utc>> {
         .text("participantStartTime")
         .and_then(|t| acs_triage_core::time::parse_timestamp(&t))?;
     let secs = record.number("participantDuration")?;
-    Some(start + Duration::milliseconds((secs * 1000.0) as i64))
+    acs_triage_core::time::offset(start, secs)
 }
 
 /// Keeps the newest version of a participant's end; same version and reason merge; a different

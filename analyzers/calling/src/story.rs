@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use acs_triage_core::analyzer::Context;
 use acs_triage_core::time::{format_timestamp, parse_timestamp};
 use acs_triage_core::{Format, Record};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::calls::{Source, code_label};
@@ -217,7 +217,7 @@ pub fn build(
                 let secs = r.number("participantDuration");
                 let left = joined
                     .zip(secs)
-                    .map(|(j, s)| j + Duration::milliseconds((s * 1000.0) as i64));
+                    .and_then(|(j, s)| acs_triage_core::time::offset(j, s));
                 let end_reason = r.int("participantEndReason").map(|code| {
                     let sub = r.int("participantEndSubCode");
                     let decoded = ctx.catalogs.calling.decode(code, sub);

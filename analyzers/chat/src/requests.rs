@@ -146,8 +146,11 @@ fn percent_decode(text: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
-                out.push(b);
+            let hex = (bytes[i + 1] as char)
+                .to_digit(16)
+                .zip((bytes[i + 2] as char).to_digit(16));
+            if let Some((hi, lo)) = hex {
+                out.push((hi * 16 + lo) as u8);
                 i += 3;
                 continue;
             }
@@ -170,6 +173,8 @@ mod tests {
         );
         assert_eq!(thread_from_uri("https://x/sms"), None);
         assert_eq!(percent_decode("a%2"), "a%2");
+        assert_eq!(percent_decode("a%\u{e9}b%41"), "a%\u{e9}bA");
+        assert_eq!(percent_decode("%+1x"), "%+1x");
     }
 
     #[test]

@@ -56,9 +56,13 @@ pub struct AnalyzeArgs {
     /// Exit with 1 when there is a finding at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
-    /// Worker threads (default: one per core).
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
+    /// Worker threads (default: one per core; at most 256).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=engine::MAX_THREADS as i64))]
+    pub threads: Option<u16>,
+    /// Reads the inputs in an order shuffled by this seed; the output must not change (for
+    /// tests of that promise).
+    #[arg(long, value_name = "SEED", hide = true)]
+    pub order_seed: Option<u64>,
     /// Follow symbolic links inside folders (loops are detected and reported).
     #[arg(long)]
     pub follow_symlinks: bool,
@@ -84,9 +88,6 @@ pub fn run(
     redact: bool,
     err_is_terminal: bool,
 ) -> CommandResult {
-    if args.threads == Some(0) {
-        return Err(miette!("--threads must be at least 1").into());
-    }
     let mut setup = setup::load(&args.setup)?;
     let mut analyzers: Vec<&dyn Analyzer> = enabled_analyzers(&setup);
     setup.context.tables = wanted_tables(&args.tables, &analyzers)?;
@@ -121,9 +122,10 @@ pub fn run(
         analyzers.push(c);
     }
     let options = RunOptions {
-        threads: args.threads,
+        threads: args.threads.map(usize::from),
         follow_symlinks: args.follow_symlinks,
         limits: setup.limits.clone(),
+        order_seed: args.order_seed,
     };
     let machine = matches!(args.format, OutputFormat::Json | OutputFormat::Jsonl);
     let bar = Bar::new(err_is_terminal && !machine);

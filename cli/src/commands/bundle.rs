@@ -34,9 +34,9 @@ pub struct BundleArgs {
     /// Where to write: a `.zip` file, or a folder (created; must be empty if it exists).
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
-    /// Worker threads (default: one per core).
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
+    /// Worker threads (default: one per core; at most 256).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=acs_triage_core::engine::MAX_THREADS as i64))]
+    pub threads: Option<u16>,
     /// Follow symbolic links inside folders.
     #[arg(long)]
     pub follow_symlinks: bool,
@@ -211,9 +211,10 @@ fn shell_quote(arg: &str) -> String {
 pub fn run(args: BundleArgs, out: &mut dyn Write, err_is_terminal: bool) -> CommandResult {
     let setup = setup::load(&args.setup)?;
     let options = RunOptions {
-        threads: args.threads,
+        threads: args.threads.map(usize::from),
         follow_symlinks: args.follow_symlinks,
         limits: setup.limits.clone(),
+        order_seed: None,
     };
     let bar = crate::progress::Bar::new(err_is_terminal);
     let analysis = run_analyzers(
@@ -248,7 +249,7 @@ pub fn run(args: BundleArgs, out: &mut dyn Write, err_is_terminal: bool) -> Comm
             only: Some(named),
             ..IdFilter::default()
         },
-        args.threads,
+        args.threads.map(usize::from),
     )?;
 
     let walked = acs_triage_core::walk::walk(&args.paths, args.follow_symlinks)

@@ -46,9 +46,9 @@ pub struct IdsArgs {
     pub until: Option<String>,
     #[arg(long, value_enum, default_value_t = IdsFormat::Human)]
     pub format: IdsFormat,
-    /// Worker threads (default: one per core).
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
+    /// Worker threads (default: one per core; at most 256).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=acs_triage_core::engine::MAX_THREADS as i64))]
+    pub threads: Option<u16>,
 }
 
 /// A time argument: RFC 3339 (zone optional, UTC assumed) or a bare date (its midnight).
@@ -84,6 +84,7 @@ pub fn gather(
         threads,
         follow_symlinks: false,
         limits: Limits::default(),
+        order_seed: None,
     };
     let analysis = engine::run(
         paths,
@@ -113,7 +114,7 @@ pub fn run(args: IdsArgs, out: &mut dyn Write, color: bool) -> CommandResult {
             .transpose()?,
         only: None,
     };
-    let ids = gather(&args.paths, filter, args.threads)?;
+    let ids = gather(&args.paths, filter, args.threads.map(usize::from))?;
     let written = match args.format {
         IdsFormat::Json => serde_json::to_writer_pretty(&mut *out, &ids)
             .map_err(io::Error::other)

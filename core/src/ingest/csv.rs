@@ -17,7 +17,9 @@ pub fn looks_like_header(first_line: &str) -> bool {
         || (lower.contains(",timegenerated") || lower.contains(",\"timegenerated"))
 }
 
-pub fn read_csv(reader: &mut dyn BufRead, out: &mut Collector<'_>) {
+/// Reads a CSV export whose header is at line `first_line`.
+pub fn read_csv(reader: &mut dyn BufRead, first_line: u64, out: &mut Collector<'_>) {
+    let offset = first_line - 1;
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
@@ -25,7 +27,7 @@ pub fn read_csv(reader: &mut dyn BufRead, out: &mut Collector<'_>) {
     let headers = match csv.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
-            out.reject(Some(1), format!("unreadable CSV header: {e}"));
+            out.reject(Some(first_line), format!("unreadable CSV header: {e}"));
             return;
         }
     };
@@ -34,7 +36,7 @@ pub fn read_csv(reader: &mut dyn BufRead, out: &mut Collector<'_>) {
         match csv.read_record(&mut row) {
             Ok(false) => break,
             Ok(true) => {
-                let line = row.position().map_or(0, |p| p.line());
+                let line = row.position().map_or(0, |p| p.line()) + offset;
                 for cell in row.iter() {
                     out.scan_secrets(cell.as_bytes(), line);
                 }
@@ -68,7 +70,7 @@ pub fn read_csv(reader: &mut dyn BufRead, out: &mut Collector<'_>) {
                 out.emit_json(origin, fields, Container::Csv);
             }
             Err(e) => {
-                let line = e.position().map(|p| p.line());
+                let line = e.position().map(|p| p.line() + offset);
                 match e.kind() {
                     csv::ErrorKind::Io(_) => {
                         out.reject(line, format!("read error: {e}"));

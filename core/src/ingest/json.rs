@@ -6,15 +6,21 @@ use std::io::BufRead;
 use crate::classify::Container;
 use crate::ingest::flatten::parse_object;
 use crate::ingest::lines::{Chunk, ChunkedLines};
-use crate::ingest::split::{Unit, split_document};
+use crate::ingest::split::{Piece, Unit, split_document};
 use crate::ingest::{Collector, Limits};
 use crate::record::{Bag, Field, Origin, Record};
 use crate::value::Value;
 
-/// Reads a file of one JSON object per line. Each bad line is rejected on its own.
-pub fn read_json_lines(reader: &mut dyn BufRead, limits: &Limits, out: &mut Collector<'_>) {
+/// Reads a file of one JSON value per line, the first at line `first_line`. Each bad line is
+/// rejected on its own.
+pub fn read_json_lines(
+    reader: &mut dyn BufRead,
+    first_line: u64,
+    limits: &Limits,
+    out: &mut Collector<'_>,
+) {
     let mut lines = ChunkedLines::new(reader, limits.max_line_bytes);
-    let mut line_no = 0u64;
+    let mut line_no = first_line - 1;
     loop {
         line_no += 1;
         match lines.next_line() {
@@ -27,22 +33,114 @@ pub fn read_json_lines(reader: &mut dyn BufRead, limits: &Limits, out: &mut Coll
                 ),
             ),
             Ok(Some(Chunk::Line(line))) => {
-                let line = trim_ascii(line);
+                let line = line.trim_ascii();
                 if line.is_empty() {
                     continue;
                 }
                 out.scan_secrets(line, line_no);
-                if line[0] != b'{' || starts_with_wrapper_key(line) {
-                    parse_document_slice(line, line_no, Container::Lines, limits, out);
-                } else {
-                    parse_unit(line, line_no, None, Container::Lines, out);
-                }
+                read_line_value(line, line_no, limits, out);
             }
             Err(e) => {
                 out.read_error(Some(line_no), &e);
                 break;
             }
         }
+    }
+}
+
+/// One non-blank line of a JSON-lines file.
+fn read_line_value(line: &[u8], line_no: u64, limits: &Limits, out: &mut Collector<'_>) {
+    match line[0] {
+        b'{' if !starts_with_wrapper_key(line) => {
+            if let Err(error) = parse_unit(line, line_no, None, Container::Lines, out) {
+                // Records joined without a line break (`{...}{...}`) are read one by one;
+                // anything else is rejected with the parser's reason.
+                if !read_joined_records(line, line_no, limits, out) {
+                    out.reject(Some(error.0), error.1);
+                }
+            }
+        }
+        b'{' | b'[' => parse_document_slice(line, line_no, Container::Lines, limits, out),
+        b'"' => read_encoded_record(line, line_no, None, Container::Lines, out),
+        _ if memchr::memchr(0, line).is_some() => out.reject(
+            Some(line_no),
+            "line holds binary bytes (NUL), not a JSON record".to_owned(),
+        ),
+        _ => out.reject(
+            Some(line_no),
+            format!("not a JSON record: `{}`", preview(line)),
+        ),
+    }
+}
+
+/// The start of a line or value, for messages.
+fn preview(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(40)]);
+    let mut shown: String = text.chars().filter(|c| !c.is_control()).collect();
+    if bytes.len() > 40 {
+        shown.push('…');
+    }
+    shown
+}
+
+/// Reads a line holding several whole objects one after another. False (nothing read) unless
+/// every piece of the line is a record.
+fn read_joined_records(
+    line: &[u8],
+    line_no: u64,
+    limits: &Limits,
+    out: &mut Collector<'_>,
+) -> bool {
+    let mut pieces = 0usize;
+    let mut clean = true;
+    let _ = split_document(
+        &mut &line[..],
+        line_no,
+        Container::Lines,
+        limits.max_line_bytes,
+        &mut |piece| match piece {
+            Piece::Unit(u) if u.bytes.first() == Some(&b'{') && parse_object(u.bytes).is_ok() => {
+                pieces += 1
+            }
+            _ => clean = false,
+        },
+    );
+    if !clean || pieces < 2 {
+        return false;
+    }
+    parse_document_slice(line, line_no, Container::Lines, limits, out);
+    true
+}
+
+/// A JSON string holding a whole record (a record encoded twice by some exporter) is read as
+/// that record; any other string is rejected.
+fn read_encoded_record(
+    bytes: &[u8],
+    line: u64,
+    index: Option<u64>,
+    container: Container,
+    out: &mut Collector<'_>,
+) {
+    match serde_json::from_slice::<String>(bytes) {
+        Ok(inner) if inner.trim_start().starts_with('{') => {
+            if let Err((_, error)) =
+                parse_unit(inner.trim().as_bytes(), line, index, container, out)
+            {
+                out.reject_item(
+                    line,
+                    index,
+                    format!("a JSON string holding a broken record: {error}"),
+                );
+            } else {
+                out.note_once("some records are JSON strings holding the record (encoded twice); they were decoded and read");
+            }
+        }
+        Ok(_) => out.reject_item(
+            line,
+            index,
+            format!("a JSON string, not a record: `{}`", preview(bytes)),
+        ),
+        Err(e) => out.reject_item(line, index, format!("invalid JSON string: {e}")),
     }
 }
 
@@ -57,30 +155,72 @@ fn starts_with_wrapper_key(object: &[u8]) -> bool {
 
 /// True when the object's first key is `key` (ASCII case ignored).
 fn first_key_is(object: &[u8], key: &str) -> bool {
-    let rest = trim_ascii(&object[1..]);
+    let rest = object[1..].trim_ascii();
     rest.len() > key.len() + 1
         && rest[0] == b'"'
         && rest[key.len() + 1] == b'"'
         && rest[1..=key.len()].eq_ignore_ascii_case(key.as_bytes())
 }
 
-/// Reads a JSON document of any layout (array, wrapper, concatenated or pretty objects).
-pub fn read_json_document(reader: &mut dyn BufRead, limits: &Limits, out: &mut Collector<'_>) {
+/// Reads a JSON document of any layout (array, wrapper, concatenated or pretty objects) that
+/// starts at line `first_line`.
+pub fn read_json_document(
+    reader: &mut dyn BufRead,
+    first_line: u64,
+    limits: &Limits,
+    out: &mut Collector<'_>,
+) {
+    let mut records_before = out.records();
+    let mut empty_arrays = Vec::new();
     let result = split_document(
         reader,
-        1,
+        first_line,
         Container::Document,
         limits.max_line_bytes,
-        &mut |piece| match piece {
-            Ok(unit) => {
+        &mut |piece| {
+            if let Piece::Unit(unit) = &piece {
                 out.scan_secrets(unit.bytes, unit.line);
-                handle_unit(unit, limits, out)
             }
-            Err(err) => out.reject(Some(err.line), err.message),
+            handle_piece(piece, limits, out, &mut empty_arrays)
         },
     );
     if let Err(e) = result {
         out.read_error(None, &e);
+    }
+    records_before = out.records() - records_before;
+    report_empty_arrays(&empty_arrays, records_before, out);
+}
+
+/// Empty arrays hold no record: a whole document that is one is an export of zero rows (a note),
+/// an empty array among records is a line that yields nothing (a rejection, so it is seen).
+fn report_empty_arrays(lines: &[u64], records: u64, out: &mut Collector<'_>) {
+    for &line in lines {
+        if records == 0 && lines.len() == 1 && out.rejected() == 0 {
+            out.note(format!(
+                "line {line}: an empty JSON array, no records in it"
+            ));
+        } else {
+            out.reject(
+                Some(line),
+                "an empty JSON array, no records in it".to_owned(),
+            );
+        }
+    }
+}
+
+fn handle_piece(
+    piece: Piece<'_>,
+    limits: &Limits,
+    out: &mut Collector<'_>,
+    empty_arrays: &mut Vec<u64>,
+) {
+    match piece {
+        Piece::Unit(unit) => handle_unit(unit, limits, out),
+        Piece::Broken(err) => out.reject(Some(err.line), err.message),
+        Piece::EmptyArray(line) => empty_arrays.push(line),
+        Piece::LooseCommas(line) => out.note(format!(
+            "records are separated by commas outside an array (from line {line}); read anyway"
+        )),
     }
 }
 
@@ -92,18 +232,22 @@ fn parse_document_slice(
     out: &mut Collector<'_>,
 ) {
     let mut reader = bytes;
+    let mut empty_arrays = Vec::new();
     let result = split_document(
         &mut reader,
         line,
         top_container,
         limits.max_line_bytes,
-        &mut |piece| match piece {
-            Ok(unit) => handle_unit(unit, limits, out),
-            Err(err) => out.reject(Some(err.line), err.message),
-        },
+        &mut |piece| handle_piece(piece, limits, out, &mut empty_arrays),
     );
     if let Err(e) = result {
         out.read_error(Some(line), &e);
+    }
+    for line in empty_arrays {
+        out.reject(
+            Some(line),
+            "an empty JSON array, no records in it".to_owned(),
+        );
     }
 }
 
@@ -116,61 +260,67 @@ fn handle_unit(unit: Unit<'_>, limits: &Limits, out: &mut Collector<'_>) {
     } = unit;
     match bytes.first() {
         Some(b'{') => {
-            if !matches!(
+            let result = if !matches!(
                 container,
                 Container::Array | Container::Lines | Container::Document
             ) {
                 // Already inside a wrapper: elements are records.
-                parse_unit(bytes, line, index, container, out);
+                parse_unit(bytes, line, index, container, out)
             } else if first_key_is(bytes, "tables") && try_la_tables(bytes, line, out) {
+                Ok(())
             } else if starts_with_wrapper_key(bytes) && index.is_some() {
                 // An array of wrappers (several Event Hubs bodies in one array).
                 parse_document_slice(bytes, line, Container::Array, limits, out);
+                Ok(())
             } else {
-                parse_unit(bytes, line, index, container, out);
+                parse_unit(bytes, line, index, container, out)
+            };
+            if let Err((at, error)) = result {
+                out.reject_item(at, index, error);
             }
         }
         // A whole line holding an array: split it once. Arrays inside arrays are not records.
         Some(b'[') if index.is_none() => {
             parse_document_slice(bytes, line, Container::Array, limits, out)
         }
-        Some(b'[') => out.reject(
-            Some(line),
+        Some(b'[') => out.reject_item(
+            line,
+            index,
             format!(
                 "array element {} is itself an array; records are JSON objects",
                 index.unwrap_or(0)
             ),
         ),
-        _ => out.reject(
-            Some(line),
+        Some(b'"') => read_encoded_record(bytes, line, index, container, out),
+        _ => out.reject_item(
+            line,
+            index,
             format!(
                 "{} is not a JSON object: `{}`",
                 index.map_or("value".to_owned(), |i| format!("array element {i}")),
-                String::from_utf8_lossy(&bytes[..bytes.len().min(40)])
+                preview(bytes)
             ),
         ),
     }
 }
 
-/// Parses one object into a record and hands it on.
+/// Parses one object into a record and hands it on; the parser's reason when it is not one.
 fn parse_unit(
     bytes: &[u8],
     line: u64,
     index: Option<u64>,
     container: Container,
     out: &mut Collector<'_>,
-) {
-    match parse_object(bytes) {
-        Ok(fields) => {
-            let origin = Origin {
-                file: out.file,
-                line,
-                index,
-            };
-            out.emit_json(origin, fields, container);
-        }
-        Err(e) => out.reject(Some(line + e.line.saturating_sub(1) as u64), e.to_string()),
-    }
+) -> Result<(), (u64, String)> {
+    let fields =
+        parse_object(bytes).map_err(|e| (line + e.line.saturating_sub(1) as u64, e.to_string()))?;
+    let origin = Origin {
+        file: out.file,
+        line,
+        index,
+    };
+    out.emit_json(origin, fields, container);
+    Ok(())
 }
 
 /// The Log Analytics query API response: `{"tables": [{"columns": [...], "rows": [[...]]}]}`.
@@ -264,18 +414,6 @@ fn json_value_fields(name: &str, cell: &serde_json::Value) -> Vec<Field<'static>
         }
     };
     vec![Field::new(Bag::Top, name.to_owned(), value)]
-}
-
-fn trim_ascii(b: &[u8]) -> &[u8] {
-    let start = b
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .unwrap_or(b.len());
-    let end = b
-        .iter()
-        .rposition(|c| !c.is_ascii_whitespace())
-        .map_or(start, |e| e + 1);
-    &b[start..end]
 }
 
 /// Parses a record from JSON text outside the file pipeline (rule tests, `explain-match`).

@@ -10,6 +10,8 @@ pub mod flatten;
 mod json;
 pub mod lines;
 mod sdk;
+pub mod sniff;
+pub mod source;
 pub mod split;
 
 use std::fs::File;
@@ -19,8 +21,10 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::classify::{Classifier, Container};
+use crate::dedup::{Fingerprints, Seen};
 use crate::record::{Field, FileId, Format, Origin, Record};
 use crate::secrets::{Secrets, Sightings};
+use sniff::Shape;
 
 pub use json::record_from_json;
 
@@ -34,6 +38,11 @@ pub struct Limits {
     pub max_issues_per_file: usize,
     /// Bytes of an unrecognized text file read to look for secrets in it.
     pub max_text_scan_bytes: u64,
+    /// Continuation lines kept per console-log entry (a request dump, a stack trace); more are
+    /// counted, not kept.
+    pub max_block_lines: usize,
+    /// Bytes kept per console-log entry, likewise.
+    pub max_block_bytes: usize,
 }
 
 impl Default for Limits {
@@ -42,6 +51,8 @@ impl Default for Limits {
             max_line_bytes: 16 * 1024 * 1024,
             max_issues_per_file: 20,
             max_text_scan_bytes: 64 * 1024 * 1024,
+            max_block_lines: 1000,
+            max_block_bytes: 1024 * 1024,
         }
     }
 }
@@ -81,10 +92,13 @@ pub struct FileReport {
     /// Detected shape(s); `None` when nothing was recognized.
     pub format: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub compression: Option<&'static str>,
+    pub compression: Option<String>,
     pub bytes: u64,
     pub records: u64,
     pub rejected: u64,
+    /// Records dropped because the same record was already read (here or in another input).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub duplicates: u64,
     pub errors: Vec<FileIssue>,
     /// Problems beyond the listing limit (counted, not listed).
     #[serde(skip_serializing_if = "is_zero")]
@@ -117,11 +131,20 @@ impl FileReport {
             bytes: 0,
             records: 0,
             rejected: 0,
+            duplicates: 0,
             errors: Vec::new(),
             errors_not_listed: 0,
             note: None,
             secrets: Sightings::default(),
         }
+    }
+
+    /// Adds a sentence to the file's note.
+    pub fn add_note(&mut self, message: String) {
+        self.note = Some(match self.note.take() {
+            Some(prev) => format!("{prev}; {message}"),
+            None => message,
+        });
     }
 
     /// A report for a file that was not read, with the reason.
@@ -134,6 +157,12 @@ impl FileReport {
     }
 }
 
+/// Duplicate detection for the files read together: how to fingerprint, and what was seen.
+pub struct Dedup<'d> {
+    pub fingerprints: &'d Fingerprints,
+    pub seen: &'d mut Seen,
+}
+
 /// Receives the records of one file and keeps its counts.
 pub struct Collector<'s> {
     pub file: FileId,
@@ -142,6 +171,10 @@ pub struct Collector<'s> {
     report: &'s mut FileReport,
     formats: Vec<(Format, u64)>,
     max_issues: usize,
+    dedup: Option<Dedup<'s>>,
+    /// The last item rejected, (line, array index): several problems with one item count once.
+    last_rejected: Option<(Option<u64>, Option<u64>)>,
+    notes_said: Vec<&'static str>,
 }
 
 impl<'s> Collector<'s> {
@@ -152,19 +185,59 @@ impl<'s> Collector<'s> {
         self.emit(record);
     }
 
-    /// Hands a finished record on.
+    /// Hands a finished record on, unless it duplicates one already read.
     pub fn emit(&mut self, record: Record<'_>) {
-        self.report.records += 1;
+        let fingerprint = self.dedup.as_ref().map(|d| d.fingerprints.of(&record));
+        self.emit_with(record, fingerprint);
+    }
+
+    /// Hands on a record whose fingerprint the reader computed (text logs).
+    pub fn emit_fingerprinted(&mut self, record: Record<'_>, fingerprint: u64) {
+        self.emit_with(record, Some(fingerprint));
+    }
+
+    fn emit_with(&mut self, record: Record<'_>, fingerprint: Option<u64>) {
+        // The formats say what the file holds, duplicates included.
         match self.formats.iter_mut().find(|(f, _)| *f == record.format) {
             Some((_, n)) => *n += 1,
             None => self.formats.push((record.format, 1)),
         }
+        if let (Some(fp), Some(dedup)) = (fingerprint, self.dedup.as_mut()) {
+            if !dedup.seen.first(fp) {
+                self.report.duplicates += 1;
+                return;
+            }
+        }
+        self.report.records += 1;
         (self.sink)(&record);
     }
 
-    /// Counts a rejected record with its reason.
+    /// Records handed on so far.
+    pub fn records(&self) -> u64 {
+        self.report.records
+    }
+
+    /// Items rejected so far.
+    pub fn rejected(&self) -> u64 {
+        self.report.rejected
+    }
+
+    /// Counts a rejected line with its reason.
     pub fn reject(&mut self, line: Option<u64>, message: String) {
-        self.report.rejected += 1;
+        self.reject_at(line, None, message);
+    }
+
+    /// Counts a rejected array element (or a line, without an index) with its reason.
+    pub fn reject_item(&mut self, line: u64, index: Option<u64>, message: String) {
+        self.reject_at(Some(line), index, message);
+    }
+
+    fn reject_at(&mut self, line: Option<u64>, index: Option<u64>, message: String) {
+        let item = (line, index);
+        if line.is_none() || self.last_rejected != Some(item) {
+            self.report.rejected += 1;
+        }
+        self.last_rejected = Some(item);
         self.issue(line, message);
     }
 
@@ -184,10 +257,15 @@ impl<'s> Collector<'s> {
 
     /// A remark about the file that is not a rejection.
     pub fn note(&mut self, message: String) {
-        self.report.note = Some(match self.report.note.take() {
-            Some(prev) => format!("{prev}; {message}"),
-            None => message,
-        });
+        self.report.add_note(message);
+    }
+
+    /// A remark said once per file however often it applies.
+    pub fn note_once(&mut self, message: &'static str) {
+        if !self.notes_said.contains(&message) {
+            self.notes_said.push(message);
+            self.note(message.to_owned());
+        }
     }
 
     fn issue(&mut self, line: Option<u64>, message: String) {
@@ -201,9 +279,9 @@ impl<'s> Collector<'s> {
 
 /// Reads a text file no shape fits, only to look for secrets in it (an app's own log may hold a
 /// connection string); at most `limits.max_text_scan_bytes`.
-fn scan_text(reader: &mut dyn BufRead, limits: &Limits, report: &mut FileReport) {
+fn scan_text(reader: &mut dyn BufRead, first_line: u64, limits: &Limits, report: &mut FileReport) {
     let mut lines = lines::ChunkedLines::new(reader, limits.max_line_bytes);
-    let mut line_no = 0u64;
+    let mut line_no = first_line - 1;
     let mut read = 0u64;
     while let Ok(Some(chunk)) = lines.next_line() {
         line_no += 1;
@@ -217,123 +295,44 @@ fn scan_text(reader: &mut dyn BufRead, limits: &Limits, report: &mut FileReport)
     }
 }
 
-/// Size of the head read to detect a file's shape.
-const SNIFF_BYTES: u64 = 64 * 1024;
-
 /// File name extensions of the encrypted native SDK logs.
 const NATIVE_EXTENSIONS: [&str; 2] = ["blog", "etl"];
 
 /// The one sentence every native log gets.
 pub const NATIVE_LOG_NOTE: &str = "encrypted native Calling SDK log (iOS/Android/Windows): it cannot be read here; attach it to an Azure support request with the call ID, participant ID and the time of the problem";
 
-/// What the head of a file says it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Detected {
-    JsonLines,
-    JsonDocument,
-    Csv,
-    Sdk(Format),
-    Empty,
-    Binary,
-    Text,
+/// True when the file's name says it is an encrypted native SDK log.
+pub fn is_native_log(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| NATIVE_EXTENSIONS.iter().any(|n| e.eq_ignore_ascii_case(n)))
 }
 
-fn detect(head: &[u8]) -> Detected {
-    let text_start = head.iter().position(|b| !b.is_ascii_whitespace());
-    let Some(start) = text_start else {
-        return Detected::Empty;
-    };
-    let sample = &head[start..];
-    if sample.contains(&0) {
-        return Detected::Binary;
-    }
-    // A .NET log line starts with `[Informational]`: check log formats before JSON.
-    let first_line = sample.split(|&b| b == b'\n').next().unwrap_or(sample);
-    if let Some(format) = std::str::from_utf8(first_line)
-        .ok()
-        .and_then(|l| sdk::detect_line(l.trim_end_matches('\r')))
-    {
-        return Detected::Sdk(format);
-    }
-    match sample[0] {
-        b'{' => {
-            let first_line = match memchr::memchr(b'\n', sample) {
-                Some(end) => &sample[..end],
-                None if (head.len() as u64) < SNIFF_BYTES => sample,
-                None => return Detected::JsonDocument,
-            };
-            let complete = serde_json::from_slice::<serde::de::IgnoredAny>(first_line).is_ok();
-            if complete {
-                Detected::JsonLines
-            } else {
-                Detected::JsonDocument
-            }
-        }
-        b'[' => Detected::JsonDocument,
-        _ => {
-            let text = String::from_utf8_lossy(sample);
-            let mut lines = text.lines().filter(|l| !l.trim().is_empty()).take(50);
-            if let Some(first) = lines.clone().next() {
-                if csv::looks_like_header(first.trim_start_matches('\u{feff}')) {
-                    return Detected::Csv;
-                }
-            }
-            if let Some(format) = lines.find_map(sdk::detect_line) {
-                return Detected::Sdk(format);
-            }
-            let controls = sample
-                .iter()
-                .filter(|&&b| b < 0x09 || (0x0e..0x20).contains(&b))
-                .count();
-            if controls * 10 > sample.len()
-                || std::str::from_utf8(sample).is_err() && looks_binary(sample)
-            {
-                Detected::Binary
-            } else {
-                Detected::Text
-            }
-        }
-    }
-}
-
-/// Invalid UTF-8 that is not just a truncated multi-byte character at the sniff boundary.
-fn looks_binary(sample: &[u8]) -> bool {
-    match std::str::from_utf8(sample) {
-        Ok(_) => false,
-        Err(e) => {
-            e.error_len().is_some() && {
-                let bad = sample.len() - e.valid_up_to();
-                bad > 16 || e.valid_up_to() < sample.len() / 2
-            }
-        }
-    }
+/// How one file is read: its classifier, limits, duplicate detection and where records go.
+pub struct ReadSetup<'a> {
+    pub file: FileId,
+    pub classifier: &'a Classifier,
+    pub limits: &'a Limits,
+    pub dedup: Option<Dedup<'a>>,
 }
 
 /// Reads one file and sends each record to `sink`.
 pub fn ingest_file(
     path: &Path,
     display: String,
-    file: FileId,
-    classifier: &Classifier,
-    limits: &Limits,
+    setup: ReadSetup<'_>,
     sink: &mut dyn FnMut(&Record<'_>),
 ) -> FileReport {
     let mut report = FileReport::new(display);
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    if let Some(ext) = &ext {
-        if NATIVE_EXTENSIONS.contains(&ext.as_str()) {
-            report.status = FileStatus::NativeSdkLog;
-            report.format = Some(Format::NativeSdkLog.name().to_owned());
-            report.bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-            report.note = Some(NATIVE_LOG_NOTE.to_owned());
-            return report;
-        }
+    if is_native_log(path) {
+        report.status = FileStatus::NativeSdkLog;
+        report.format = Some(Format::NativeSdkLog.name().to_owned());
+        report.bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        report.note = Some(NATIVE_LOG_NOTE.to_owned());
+        return report;
     }
     let opened = File::open(path).and_then(|f| f.metadata().map(|m| (f, m.len())));
-    let (file_handle, size) = match opened {
+    let (handle, size) = match opened {
         Ok(x) => x,
         Err(e) => {
             report.status = FileStatus::Unreadable;
@@ -342,101 +341,132 @@ pub fn ingest_file(
         }
     };
     report.bytes = size;
+    ingest_stream(Box::new(handle), report, setup, sink)
+}
 
-    let mut raw = BufReader::with_capacity(256 * 1024, file_handle);
-    let gzip = match raw.fill_buf() {
-        Ok(b) => b.starts_with(&[0x1f, 0x8b]),
+/// Reads records of a file whose shape is known; returns how many came in each format.
+fn read_shape(
+    reader: &mut dyn BufRead,
+    shape: Shape,
+    first_line: u64,
+    setup: ReadSetup<'_>,
+    report: &mut FileReport,
+    sink: &mut dyn FnMut(&Record<'_>),
+) -> Vec<(Format, u64)> {
+    let limits = setup.limits;
+    let mut out = Collector {
+        file: setup.file,
+        classifier: setup.classifier,
+        sink,
+        report,
+        formats: Vec::new(),
+        max_issues: limits.max_issues_per_file,
+        dedup: setup.dedup,
+        last_rejected: None,
+        notes_said: Vec::new(),
+    };
+    match shape {
+        Shape::JsonLines => json::read_json_lines(reader, first_line, limits, &mut out),
+        Shape::JsonDocument => json::read_json_document(reader, first_line, limits, &mut out),
+        Shape::Csv => csv::read_csv(reader, first_line, &mut out),
+        Shape::Sdk(format) => sdk::read_sdk_log(reader, format, first_line, limits, &mut out),
+        Shape::Empty | Shape::Binary | Shape::Text => {}
+    }
+    out.formats
+}
+
+/// Reads only the sampled head of a file (see [`sniff`]) and sends its records to `sink`: a
+/// cheap look at what the file holds.
+pub fn sample_file(
+    path: &Path,
+    classifier: &Classifier,
+    limits: &Limits,
+    sink: &mut dyn FnMut(&Record<'_>),
+) {
+    if is_native_log(path) {
+        return;
+    }
+    let Ok(handle) = File::open(path) else {
+        return;
+    };
+    let Ok(opened) = source::open(Box::new(handle)) else {
+        return;
+    };
+    let mut reader = opened.reader;
+    let Ok(sample) = sniff::sniff(&mut reader) else {
+        return;
+    };
+    let setup = ReadSetup {
+        file: FileId(0),
+        classifier,
+        limits,
+        dedup: None,
+    };
+    let mut report = FileReport::new(String::new());
+    read_shape(
+        &mut &sample.bytes[..],
+        sample.shape,
+        sample.first_line,
+        setup,
+        &mut report,
+        sink,
+    );
+}
+
+/// Reads the bytes of one input (a file, or anything else) into records. `report` carries the
+/// input's name and size.
+pub fn ingest_stream(
+    raw: Box<dyn Read + '_>,
+    mut report: FileReport,
+    setup: ReadSetup<'_>,
+    sink: &mut dyn FnMut(&Record<'_>),
+) -> FileReport {
+    let opened = match source::open(raw) {
+        Ok(o) => o,
         Err(e) => {
             report.status = FileStatus::Unreadable;
             report.note = Some(format!("cannot read: {e}"));
             return report;
         }
     };
-    let mut reader: Box<dyn BufRead> = if gzip {
-        report.compression = Some("gzip");
-        Box::new(BufReader::with_capacity(
-            256 * 1024,
-            flate2::read::MultiGzDecoder::new(raw),
-        ))
-    } else {
-        Box::new(raw)
-    };
-
-    let mut head = Vec::new();
-    if let Err(e) = reader.by_ref().take(SNIFF_BYTES).read_to_end(&mut head) {
-        report.status = FileStatus::Unreadable;
-        report.note = Some(if gzip {
-            format!("corrupt gzip data: {e}")
-        } else {
-            format!("cannot read: {e}")
-        });
-        return report;
+    report.compression = opened.compression.clone();
+    if opened.utf16 {
+        report.add_note("decoded from UTF-16".to_owned());
     }
-    // Byte order marks: UTF-8 is skipped; UTF-16 (PowerShell redirection) is decoded.
-    let (head, utf16) = if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        (head[3..].to_vec(), None)
-    } else if head.starts_with(&[0xFF, 0xFE]) {
-        (head, Some(false))
-    } else if head.starts_with(&[0xFE, 0xFF]) {
-        (head, Some(true))
-    } else {
-        (head, None)
-    };
-    let (head, mut reader): (Vec<u8>, Box<dyn BufRead>) = match utf16 {
-        None => {
-            let chained: Box<dyn BufRead> =
-                Box::new(BufReader::new(Cursor::new(head.clone()).chain(reader)));
-            (head, chained)
-        }
-        Some(big_endian) => {
-            let mut all = head;
-            if let Err(e) = reader.read_to_end(&mut all) {
-                report.status = FileStatus::Unreadable;
-                report.note = Some(format!("cannot read: {e}"));
-                return report;
-            }
-            let text = decode_utf16(&all[2..], big_endian);
-            report.note = Some("decoded from UTF-16".to_owned());
-            let bytes = text.into_bytes();
-            let sniff = bytes[..bytes.len().min(SNIFF_BYTES as usize)].to_vec();
-            (sniff, Box::new(Cursor::new(bytes)))
+    let damage = opened.damage.clone();
+    let mut reader = opened.reader;
+    let sample = match sniff::sniff(&mut reader) {
+        Ok(s) => s,
+        Err(e) => {
+            report.status = FileStatus::Unreadable;
+            report.note = Some(format!("cannot read: {e}"));
+            return report;
         }
     };
-
-    let detected = detect(&head);
-    let mut formats = Vec::new();
-    {
-        let mut out = Collector {
-            file,
-            classifier,
-            sink,
-            report: &mut report,
-            formats: Vec::new(),
-            max_issues: limits.max_issues_per_file,
-        };
-        match detected {
-            Detected::JsonLines => json::read_json_lines(&mut reader, limits, &mut out),
-            Detected::JsonDocument => json::read_json_document(&mut reader, limits, &mut out),
-            Detected::Csv => csv::read_csv(&mut reader, &mut out),
-            Detected::Sdk(format) => sdk::read_sdk_log(&mut reader, format, limits, &mut out),
-            Detected::Empty | Detected::Binary | Detected::Text => {}
-        }
-        std::mem::swap(&mut formats, &mut out.formats);
-    }
-    match detected {
-        Detected::Empty => {
+    let first_line = sample.first_line;
+    let shape = sample.shape;
+    let mut reader: Box<dyn BufRead + '_> =
+        Box::new(BufReader::new(Cursor::new(sample.bytes).chain(reader)));
+    let limits = setup.limits;
+    let mut formats = read_shape(&mut reader, shape, first_line, setup, &mut report, sink);
+    match shape {
+        Shape::Empty => {
             report.status = FileStatus::Empty;
             report.note = Some("empty file".to_owned());
         }
-        Detected::Binary => {
+        Shape::Binary => {
             report.status = FileStatus::Unrecognized;
-            report.note = Some(
-                "binary content that is not gzip and not a known log format (native SDK logs are recognized by their .blog/.etl name)"
-                    .to_owned(),
-            );
+            report.note = Some(format!(
+                "binary content that is not a known log format{} (native SDK logs are recognized by their .blog/.etl name)",
+                if report.compression.is_some() {
+                    " (after undoing gzip)"
+                } else {
+                    " and not gzip"
+                }
+            ));
         }
-        Detected::Text => {
-            scan_text(&mut reader, limits, &mut report);
+        Shape::Text => {
+            scan_text(&mut reader, first_line, limits, &mut report);
             report.status = FileStatus::Unrecognized;
             report.note = Some(
                 "text that matches no ACS log shape (tried: JSON, JSON lines, Log Analytics CSV, web SDK console log, .NET Azure.Core log)"
@@ -445,11 +475,27 @@ pub fn ingest_file(
         }
         _ => {}
     }
+    // A read that ran into the end of the data (every reader stops there) may have hit damage.
+    for d in damage.borrow().iter() {
+        if d.loses_data() {
+            report.rejected += 1;
+            if report.errors.len() < limits.max_issues_per_file {
+                report.errors.push(FileIssue {
+                    line: None,
+                    message: d.describe(),
+                });
+            } else {
+                report.errors_not_listed += 1;
+            }
+        } else {
+            report.add_note(d.describe());
+        }
+    }
     report.format = match formats.len() {
-        0 => match detected {
-            Detected::JsonLines | Detected::JsonDocument => Some("json".to_owned()),
-            Detected::Csv => Some(Format::LogAnalyticsCsv.name().to_owned()),
-            Detected::Sdk(f) => Some(f.name().to_owned()),
+        0 => match shape {
+            Shape::JsonLines | Shape::JsonDocument => Some("json".to_owned()),
+            Shape::Csv => Some(Format::LogAnalyticsCsv.name().to_owned()),
+            Shape::Sdk(f) => Some(f.name().to_owned()),
             _ => None,
         },
         1 => Some(formats[0].0.name().to_owned()),
@@ -466,44 +512,4 @@ pub fn ingest_file(
         }
     };
     report
-}
-
-fn decode_utf16(bytes: &[u8], big_endian: bool) -> String {
-    let units = bytes.chunks_exact(2).map(|c| {
-        if big_endian {
-            u16::from_be_bytes([c[0], c[1]])
-        } else {
-            u16::from_le_bytes([c[0], c[1]])
-        }
-    });
-    char::decode_utf16(units)
-        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn detection_from_content() {
-        assert_eq!(detect(b"{\"a\":1}\n{\"a\":2}\n"), Detected::JsonLines);
-        assert_eq!(detect(b"{\n  \"a\": 1\n}\n"), Detected::JsonDocument);
-        assert_eq!(detect(b"  [ {} ]"), Detected::JsonDocument);
-        assert_eq!(
-            detect(b"TimeGenerated [UTC],CorrelationId\n1,2\n"),
-            Detected::Csv
-        );
-        assert_eq!(
-            detect(b"azure:ACS-calling:info hello\n"),
-            Detected::Sdk(Format::WebSdkLog)
-        );
-        assert_eq!(
-            detect(b"[Informational] Azure-Core: Request [x] GET https://a/chat/\nAccept:*\n"),
-            Detected::Sdk(Format::DotnetLog)
-        );
-        assert_eq!(detect(b" \n\t"), Detected::Empty);
-        assert_eq!(detect(b"\x00\x01\x02garbage"), Detected::Binary);
-        assert_eq!(detect(b"hello world\n"), Detected::Text);
-    }
 }

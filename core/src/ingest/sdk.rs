@@ -96,11 +96,44 @@ pub fn detect_line(line: &str) -> Option<Format> {
     }
 }
 
-/// One block: its first line and continuation lines.
+/// One block: its first line and continuation lines (the first ones, up to the limits; the
+/// rest are counted).
 struct Block {
     line: u64,
     head: String,
     more: Vec<String>,
+    kept_bytes: usize,
+    dropped_lines: u64,
+    /// Hash of every line of the block, kept or not (for duplicate detection).
+    hash: xxhash_rust::xxh3::Xxh3,
+}
+
+impl Block {
+    fn new(line: u64, head: String) -> Block {
+        let mut hash = xxhash_rust::xxh3::Xxh3::new();
+        hash.update(head.as_bytes());
+        Block {
+            line,
+            kept_bytes: head.len(),
+            head,
+            more: Vec::new(),
+            dropped_lines: 0,
+            hash,
+        }
+    }
+
+    fn push(&mut self, text: &str, limits: &Limits) {
+        self.hash.update(b"\n");
+        self.hash.update(text.as_bytes());
+        if self.more.len() < limits.max_block_lines
+            && self.kept_bytes + text.len() <= limits.max_block_bytes
+        {
+            self.kept_bytes += text.len();
+            self.more.push(text.to_owned());
+        } else {
+            self.dropped_lines += 1;
+        }
+    }
 }
 
 /// Request facts learned earlier in the same file, keyed by client request ID, so a response
@@ -112,65 +145,27 @@ struct RequestInfo {
     family: Family,
 }
 
+/// Reads a console log of `format` whose first non-blank line is `first_line`.
 pub fn read_sdk_log(
     reader: &mut dyn BufRead,
     format: Format,
+    first_line: u64,
     limits: &Limits,
     out: &mut Collector<'_>,
 ) {
-    let classifier = out.classifier;
-    let mut buf = Vec::new();
-    let mut line_no = 0u64;
-    let mut block: Option<Block> = None;
-    let mut requests: HashMap<String, RequestInfo> = HashMap::new();
-    let mut lossy_lines = 0u64;
-    let mut pending_web_response: Option<Record<'static>> = None;
-
-    let flush = |block: Block,
-                 out: &mut Collector<'_>,
-                 requests: &mut HashMap<String, RequestInfo>,
-                 pending: &mut Option<Record<'static>>| {
-        let origin = Origin {
-            file: out.file,
-            line: block.line,
-            index: None,
-        };
-        match format {
-            Format::WebSdkLog => {
-                let Some(record) = web_record(origin, &block, classifier, requests) else {
-                    out.reject(Some(block.line), "not a web SDK log line".to_owned());
-                    return;
-                };
-                // `Headers: {...}` belongs to the `Response status code` line before it.
-                let is_headers = record
-                    .text("message")
-                    .is_some_and(|m| m.starts_with("Headers:"));
-                if is_headers {
-                    if let Some(mut response) = pending.take() {
-                        merge_headers(&mut response, &record, classifier, requests);
-                        out.emit(response);
-                        return;
-                    }
-                }
-                if let Some(previous) = pending.take() {
-                    out.emit(previous);
-                }
-                if record.get("status").is_some() {
-                    *pending = Some(record);
-                } else {
-                    out.emit(record);
-                }
-            }
-            _ => match dotnet_record(origin, &block, classifier, requests) {
-                Some(record) => out.emit(record),
-                None => out.reject(
-                    Some(block.line),
-                    "not a .NET Azure.Core log line".to_owned(),
-                ),
-            },
-        }
+    let mut log = SdkLog {
+        format,
+        classifier: out.classifier,
+        requests: HashMap::new(),
+        pending_response: None,
+        occurrences: crate::FastMap::default(),
+        cut_blocks: 0,
+        cut_lines: 0,
     };
-
+    let mut buf = Vec::new();
+    let mut line_no = first_line - 1;
+    let mut block: Option<Block> = None;
+    let mut lossy_lines = 0u64;
     loop {
         line_no += 1;
         match read_line(reader, &mut buf, limits.max_line_bytes) {
@@ -191,20 +186,13 @@ pub fn read_sdk_log(
                         String::from_utf8_lossy(&buf)
                     }
                 };
-                let starts_block = detect_line(&text) == Some(format);
-                if starts_block {
+                if detect_line(&text) == Some(format) {
                     if let Some(b) = block.take() {
-                        flush(b, out, &mut requests, &mut pending_web_response);
+                        log.flush(b, out);
                     }
-                    block = Some(Block {
-                        line: line_no,
-                        head: text.into_owned(),
-                        more: Vec::new(),
-                    });
+                    block = Some(Block::new(line_no, text.into_owned()));
                 } else if let Some(b) = block.as_mut() {
-                    if b.more.len() < 10_000 {
-                        b.more.push(text.into_owned());
-                    }
+                    b.push(&text, limits);
                 } else if !text.trim().is_empty() {
                     out.reject(
                         Some(line_no),
@@ -219,15 +207,86 @@ pub fn read_sdk_log(
         }
     }
     if let Some(b) = block.take() {
-        flush(b, out, &mut requests, &mut pending_web_response);
+        log.flush(b, out);
     }
-    if let Some(response) = pending_web_response.take() {
-        out.emit(response);
+    if let Some((response, fingerprint)) = log.pending_response.take() {
+        out.emit_fingerprinted(response, fingerprint);
     }
     if lossy_lines > 0 {
         out.note(format!(
             "{lossy_lines} lines were not valid UTF-8; invalid bytes were replaced"
         ));
+    }
+    if log.cut_blocks > 0 {
+        out.note(format!(
+            "{} log entries were longer than {} lines or {} bytes: their first lines were read, {} lines after them were not",
+            log.cut_blocks, limits.max_block_lines, limits.max_block_bytes, log.cut_lines
+        ));
+    }
+}
+
+/// What reading one console log remembers between blocks.
+struct SdkLog<'c> {
+    format: Format,
+    classifier: &'c Classifier,
+    requests: HashMap<String, RequestInfo>,
+    /// A web `Response status code` record waiting for the `Headers:` line that may follow.
+    pending_response: Option<(Record<'static>, u64)>,
+    /// How often each block text was seen, for fingerprints that tell repeats from copies.
+    occurrences: crate::FastMap<u64, u32>,
+    cut_blocks: u64,
+    cut_lines: u64,
+}
+
+impl SdkLog<'_> {
+    fn flush(&mut self, block: Block, out: &mut Collector<'_>) {
+        if block.dropped_lines > 0 {
+            self.cut_blocks += 1;
+            self.cut_lines += block.dropped_lines;
+        }
+        let text_hash = block.hash.digest();
+        let seen = self.occurrences.entry(text_hash).or_insert(0);
+        let fingerprint = crate::dedup::text_fingerprint(text_hash, *seen);
+        *seen += 1;
+        let origin = Origin {
+            file: out.file,
+            line: block.line,
+            index: None,
+        };
+        let classifier = self.classifier;
+        if self.format != Format::WebSdkLog {
+            match dotnet_record(origin, &block, classifier, &mut self.requests) {
+                Some(record) => out.emit_fingerprinted(record, fingerprint),
+                None => out.reject(
+                    Some(block.line),
+                    "not a .NET Azure.Core log line".to_owned(),
+                ),
+            }
+            return;
+        }
+        let Some(record) = web_record(origin, &block, classifier, &mut self.requests) else {
+            out.reject(Some(block.line), "not a web SDK log line".to_owned());
+            return;
+        };
+        // `Headers: {...}` belongs to the `Response status code` line before it.
+        let is_headers = record
+            .text("message")
+            .is_some_and(|m| m.starts_with("Headers:"));
+        if is_headers {
+            if let Some((mut response, response_fp)) = self.pending_response.take() {
+                merge_headers(&mut response, &record, classifier, &self.requests);
+                out.emit_fingerprinted(response, response_fp ^ fingerprint.rotate_left(1));
+                return;
+            }
+        }
+        if let Some((previous, previous_fp)) = self.pending_response.take() {
+            out.emit_fingerprinted(previous, previous_fp);
+        }
+        if record.get("status").is_some() {
+            self.pending_response = Some((record, fingerprint));
+        } else {
+            out.emit_fingerprinted(record, fingerprint);
+        }
     }
 }
 

@@ -28,6 +28,19 @@ pub struct SplitError {
     pub message: String,
 }
 
+/// What the scanner hands the caller.
+pub enum Piece<'a> {
+    /// A record-sized piece to parse.
+    Unit(Unit<'a>),
+    /// Bytes lost, with the reason: a rejection.
+    Broken(SplitError),
+    /// A top-level array with no element in it (an export of zero rows), at this line.
+    EmptyArray(u64),
+    /// Commas between top-level objects (objects pasted as a list without brackets): harmless,
+    /// said once.
+    LooseCommas(u64),
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Top {
     /// Between top-level values.
@@ -38,6 +51,8 @@ enum Top {
     Object,
     /// Inside a wrapper object: the elements of its `records` / `value` array are units.
     Wrapper,
+    /// Inside a top-level string.
+    Scalar,
 }
 
 const WRAPPER_KEYS: [&[u8]; 2] = [b"records", b"value"];
@@ -58,6 +73,10 @@ struct Scanner {
     unit: Vec<u8>,
     unit_line: u64,
     index: u64,
+    /// After a broken record: bytes are skipped until a line starts a new value.
+    skipping: bool,
+    at_line_start: bool,
+    loose_commas_reported: bool,
     /// Key tracking for wrapper detection at depth 1 of a top-level object.
     key: Vec<u8>,
     capturing_key: bool,
@@ -85,14 +104,14 @@ impl Scanner {
         }
     }
 
-    fn finish_unit(&mut self, in_array: bool, on: &mut dyn FnMut(Result<Unit<'_>, SplitError>)) {
+    fn finish_unit(&mut self, in_array: bool, on: &mut dyn FnMut(Piece<'_>)) {
         self.collecting = false;
         let index = in_array.then_some(self.index);
         if in_array {
             self.index += 1;
         }
         if self.oversized {
-            on(Err(SplitError {
+            on(Piece::Broken(SplitError {
                 line: self.unit_line,
                 message: format!(
                     "record starting here is larger than {} bytes; skipped",
@@ -101,11 +120,11 @@ impl Scanner {
             }));
             return;
         }
-        let bytes = trim_ascii(&self.unit);
+        let bytes = self.unit.trim_ascii();
         if bytes.is_empty() {
             return;
         }
-        on(Ok(Unit {
+        on(Piece::Unit(Unit {
             bytes,
             line: self.unit_line,
             index,
@@ -116,18 +135,46 @@ impl Scanner {
             },
         }));
     }
-}
 
-fn trim_ascii(b: &[u8]) -> &[u8] {
-    let start = b
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .unwrap_or(b.len());
-    let end = b
-        .iter()
-        .rposition(|c| !c.is_ascii_whitespace())
-        .map_or(start, |e| e + 1);
-    &b[start..end]
+    /// A text value ran into a raw line break, which JSON never allows: the record holding it
+    /// is broken. It is rejected, and scanning resumes at the next line that starts a value, so
+    /// one damaged record costs one record.
+    fn break_unit(&mut self, on: &mut dyn FnMut(Piece<'_>)) {
+        let line = if self.collecting {
+            self.unit_line
+        } else {
+            self.line
+        };
+        on(Piece::Broken(SplitError {
+            line,
+            message: format!(
+                "broken record: a text value is still open at the end of line {}; skipped to the next record",
+                self.line
+            ),
+        }));
+        self.in_string = false;
+        self.escaped = false;
+        self.capturing_key = false;
+        self.collecting = false;
+        self.unit.clear();
+        match self.unit_depth {
+            Some(d) => {
+                if self.collecting_index() {
+                    self.index += 1;
+                }
+                self.depth = d;
+            }
+            None => {
+                self.depth = 0;
+                self.top = Top::None;
+            }
+        }
+        self.skipping = true;
+    }
+
+    fn collecting_index(&self) -> bool {
+        self.unit_depth.is_some()
+    }
 }
 
 /// Scans `reader` (starting at line `first_line`) and calls `on` with each unit or problem. Units larger than `max_unit` bytes are reported, not kept.
@@ -137,7 +184,7 @@ pub fn split_document<R: BufRead + ?Sized>(
     first_line: u64,
     top_container: Container,
     max_unit: usize,
-    on: &mut dyn FnMut(Result<Unit<'_>, SplitError>),
+    on: &mut dyn FnMut(Piece<'_>),
 ) -> io::Result<()> {
     let mut s = Scanner {
         line: first_line,
@@ -153,6 +200,9 @@ pub fn split_document<R: BufRead + ?Sized>(
         unit: Vec::new(),
         unit_line: first_line,
         index: 0,
+        skipping: false,
+        at_line_start: true,
+        loose_commas_reported: false,
         key: Vec::new(),
         capturing_key: false,
         key_done: false,
@@ -171,11 +221,29 @@ pub fn split_document<R: BufRead + ?Sized>(
         }
         let len = chunk.len();
         for &b in chunk {
-            if s.in_string {
-                s.push(b);
-                if b == b'\n' {
-                    s.line += 1;
+            if s.skipping {
+                match b {
+                    b'\n' => {
+                        s.line += 1;
+                        s.at_line_start = true;
+                        continue;
+                    }
+                    b' ' | b'\t' | b'\r' => continue,
+                    b'{' | b'[' | b']' if s.at_line_start => s.skipping = false,
+                    _ => {
+                        s.at_line_start = false;
+                        continue;
+                    }
                 }
+            }
+            if s.in_string {
+                if b == b'\n' {
+                    s.break_unit(on);
+                    s.line += 1;
+                    s.at_line_start = true;
+                    continue;
+                }
+                s.push(b);
                 if s.escaped {
                     s.escaped = false;
                 } else if b == b'\\' {
@@ -186,15 +254,29 @@ pub fn split_document<R: BufRead + ?Sized>(
                         s.capturing_key = false;
                         s.key_done = true;
                     }
+                    if s.top == Top::Scalar {
+                        s.finish_unit(false, on);
+                        s.top = Top::None;
+                    }
                 } else if s.capturing_key && s.key.len() < 16 {
                     s.key.push(b);
                 }
                 continue;
             }
+            if b == b'\n' {
+                s.at_line_start = true;
+            } else if !matches!(b, b' ' | b'\t' | b'\r') {
+                s.at_line_start = false;
+            }
             match b {
                 b'"' => {
-                    if s.depth == s.unit_depth.unwrap_or(u32::MAX) && !s.collecting {
+                    // A string at the top level is a unit of its own (a record encoded twice,
+                    // or a stray value): the caller decides which.
+                    if s.depth == s.unit_depth.unwrap_or(0) && !s.collecting {
                         s.start_unit(s.line);
+                        if s.depth == 0 {
+                            s.top = Top::Scalar;
+                        }
                     }
                     s.in_string = true;
                     s.push(b);
@@ -241,7 +323,7 @@ pub fn split_document<R: BufRead + ?Sized>(
                     if s.depth == 0 {
                         if garbage_reported_line != s.line {
                             garbage_reported_line = s.line;
-                            on(Err(SplitError {
+                            on(Piece::Broken(SplitError {
                                 line: s.line,
                                 message: format!("unbalanced `{}`", b as char),
                             }));
@@ -262,6 +344,9 @@ pub fn split_document<R: BufRead + ?Sized>(
                     if Some(s.depth + 1) == s.unit_depth {
                         // The unit array itself closed.
                         s.unit_depth = None;
+                        if s.index == 0 {
+                            on(Piece::EmptyArray(s.line));
+                        }
                     }
                     if s.depth == 0 {
                         s.top = Top::None;
@@ -271,6 +356,11 @@ pub fn split_document<R: BufRead + ?Sized>(
                 b',' => {
                     if s.collecting && Some(s.depth) == s.unit_depth {
                         s.finish_unit(true, on);
+                    } else if s.depth == 0 {
+                        if !s.loose_commas_reported {
+                            s.loose_commas_reported = true;
+                            on(Piece::LooseCommas(s.line));
+                        }
                     } else {
                         s.push(b);
                     }
@@ -305,7 +395,7 @@ pub fn split_document<R: BufRead + ?Sized>(
                     if s.depth == 0 {
                         if garbage_reported_line != s.line {
                             garbage_reported_line = s.line;
-                            on(Err(SplitError {
+                            on(Piece::Broken(SplitError {
                                 line: s.line,
                                 message: format!(
                                     "unexpected `{}` outside any JSON object or array",
@@ -329,7 +419,7 @@ pub fn split_document<R: BufRead + ?Sized>(
     }
     if s.depth > 0 || s.in_string {
         let line = if s.collecting { s.unit_line } else { s.line };
-        on(Err(SplitError {
+        on(Piece::Broken(SplitError {
             line,
             message:
                 "the file ends inside a JSON value (truncated?); the unfinished record is lost"
@@ -343,9 +433,9 @@ pub fn split_document<R: BufRead + ?Sized>(
 mod tests {
     use super::*;
 
-    type Piece = (String, u64, Option<u64>, Container);
+    type Found = (String, u64, Option<u64>, Container);
 
-    fn split(text: &str) -> (Vec<Piece>, Vec<SplitError>) {
+    fn split(text: &str) -> (Vec<Found>, Vec<SplitError>) {
         let mut units = Vec::new();
         let mut errors = Vec::new();
         split_document(
@@ -354,13 +444,18 @@ mod tests {
             Container::Array,
             1 << 20,
             &mut |piece| match piece {
-                Ok(u) => units.push((
+                Piece::Unit(u) => units.push((
                     String::from_utf8(u.bytes.to_vec()).unwrap(),
                     u.line,
                     u.index,
                     u.container,
                 )),
-                Err(e) => errors.push(e),
+                Piece::Broken(e) => errors.push(e),
+                Piece::EmptyArray(line) => errors.push(SplitError {
+                    line,
+                    message: "empty".into(),
+                }),
+                Piece::LooseCommas(_) => {}
             },
         )
         .unwrap();
@@ -416,6 +511,39 @@ mod tests {
     }
 
     #[test]
+    fn a_broken_record_costs_one_record() {
+        let (units, errors) = split("[\n{\"a\":\"open\n},\n{\"b\":1},\n{\"c\":2}\n]\n");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].line, 2);
+        assert_eq!(
+            units
+                .iter()
+                .map(|u| (u.0.as_str(), u.2))
+                .collect::<Vec<_>>(),
+            [("{\"b\":1}", Some(1)), ("{\"c\":2}", Some(2))]
+        );
+        let (units, errors) = split("{\"a\":\"open\n{\"b\":1}\n{\"c\":2}\n");
+        assert_eq!((units.len(), errors.len()), (2, 1));
+    }
+
+    #[test]
+    fn stray_values_and_empty_arrays_are_not_silent() {
+        let (units, errors) = split("\"a string\"\n{\"a\":1},\n{\"b\":2}\n[]\n");
+        assert_eq!(units[0].0, "\"a string\"");
+        assert_eq!(units.len(), 3);
+        assert_eq!(
+            errors,
+            [SplitError {
+                line: 4,
+                message: "empty".into()
+            }]
+        );
+        let (units, errors) = split("{\"records\": []}");
+        assert!(units.is_empty());
+        assert_eq!(errors.len(), 1);
+    }
+
+    #[test]
     fn oversized_units_are_skipped() {
         let mut units = 0;
         let mut errors = Vec::new();
@@ -425,8 +553,9 @@ mod tests {
             Container::Array,
             8,
             &mut |piece| match piece {
-                Ok(_) => units += 1,
-                Err(e) => errors.push(e),
+                Piece::Unit(_) => units += 1,
+                Piece::Broken(e) => errors.push(e),
+                _ => {}
             },
         )
         .unwrap();
