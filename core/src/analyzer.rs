@@ -283,24 +283,34 @@ struct CollectPass {
     limit: usize,
 }
 
+impl CollectPass {
+    /// Keeps the first `limit` records by input position, whatever order they came in.
+    fn prune(&mut self) {
+        self.records.sort_by_key(|r| r.origin);
+        self.records.truncate(self.limit);
+    }
+}
+
 impl Pass for CollectPass {
     fn observe(&mut self, _ctx: &Context, record: &Record<'_>) {
-        if self.records.len() < self.limit && (self.select)(record) {
+        if (self.select)(record) {
             self.records.push(record.clone().into_owned());
+            if self.records.len() >= 2 * self.limit.max(1) {
+                self.prune();
+            }
         }
     }
 
     fn merge(&mut self, other: Box<dyn Pass>) {
         let other = downcast_pass::<CollectPass>(other);
         self.records.extend(other.records);
+        self.prune();
     }
 
-    fn finish(self: Box<Self>, _ctx: &Context, _out: &mut Output) {
-        let mut records = self.records;
-        records.sort_by_key(|r| r.origin);
-        records.truncate(self.limit);
+    fn finish(mut self: Box<Self>, _ctx: &Context, _out: &mut Output) {
+        self.prune();
         if let Ok(mut slot) = self.collected.0.lock() {
-            *slot = records;
+            *slot = std::mem::take(&mut self.records);
         }
     }
 }

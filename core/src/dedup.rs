@@ -6,11 +6,10 @@
 //! order does not matter. Values are normalized the way [`crate::value`] reads them: numbers
 //! written as text equal numbers, blanks and `null` are absent, times compare as instants.
 
-use std::hash::Hasher;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
-use xxhash_rust::xxh3::Xxh3;
+use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
 use crate::classify::Classifier;
 use crate::record::Record;
@@ -76,17 +75,18 @@ pub struct Fingerprints {
     envelope: FastSet<u64>,
 }
 
-/// Hash of a name, ignoring ASCII case, without allocating.
+/// Hash of a name, ignoring ASCII case, without allocating for the names logs use.
 fn name_hash(name: &str) -> u64 {
-    let mut h = Xxh3::new();
-    let mut buf = [0u8; 64];
-    for chunk in name.as_bytes().chunks(64) {
-        let lower = &mut buf[..chunk.len()];
-        lower.copy_from_slice(chunk);
+    let bytes = name.as_bytes();
+    let mut buf = [0u8; 96];
+    if bytes.len() <= buf.len() {
+        let lower = &mut buf[..bytes.len()];
+        lower.copy_from_slice(bytes);
         lower.make_ascii_lowercase();
-        h.update(lower);
+        xxh3_64(lower)
+    } else {
+        xxh3_64(name.to_ascii_lowercase().as_bytes())
     }
-    h.digest()
 }
 
 impl Fingerprints {
@@ -139,16 +139,14 @@ impl Fingerprints {
             if !canonical(&field.value, kind, &mut buf) {
                 continue;
             }
-            let mut h = Xxh3::with_seed(name);
-            h.update(&buf);
-            sum = sum.wrapping_add(h.digest());
+            sum = sum.wrapping_add(xxh3_64_with_seed(&buf, name));
         }
         let time = record.time.map_or(i64::MIN, |t| t.timestamp_millis());
-        let mut h = Xxh3::with_seed(category);
-        h.write_i64(time);
-        h.write_u64(sum);
-        h.write_u8(record.family as u8);
-        h.digest()
+        let mut tail = [0u8; 17];
+        tail[..8].copy_from_slice(&time.to_le_bytes());
+        tail[8..16].copy_from_slice(&sum.to_le_bytes());
+        tail[16] = record.family as u8;
+        xxh3_64_with_seed(&tail, category)
     }
 }
 
@@ -196,9 +194,7 @@ fn number(n: f64, out: &mut Vec<u8>) {
 /// how many identical blocks came before it in the same file. A log that repeats a line means
 /// it happened twice; a copy of the log repeats the same numbering and so dedups.
 pub fn text_fingerprint(text_hash: u64, occurrence: u32) -> u64 {
-    let mut h = Xxh3::with_seed(text_hash);
-    h.write_u32(occurrence);
-    h.digest()
+    xxh3_64_with_seed(&occurrence.to_le_bytes(), text_hash)
 }
 
 /// The fingerprints seen by one group of files read together.
@@ -220,7 +216,6 @@ mod tests {
     use crate::classify::Container;
     use crate::ingest::flatten::parse_object;
     use crate::record::{FileId, Format, Origin};
-    use xxhash_rust::xxh3::xxh3_64;
 
     fn record(json: &str, container: Container) -> Record<'_> {
         let mut r = Record::new(

@@ -313,61 +313,66 @@ pub fn run(
         shuffle(&mut groups, seed);
     }
 
-    let worker = pool.install(|| {
-        groups
-            .par_iter()
-            .fold(
-                || Worker::new(analyzers, ctx),
-                |mut w, group| {
-                    let mut seen = Seen::default();
-                    for &i in group {
-                        let input = &walked.files[i];
-                        let Worker {
-                            passes,
-                            families,
-                            first,
-                            last,
-                            ..
-                        } = &mut w;
-                        let mut sink = |record: &Record<'_>| {
-                            families[record.family as usize] += 1;
-                            if let Some(t) = record.time {
-                                *first = min_time(*first, Some(t));
-                                *last = max_time(*last, Some(t));
-                            }
-                            let family = record.family as usize;
-                            for (pass, wanted) in passes.iter_mut().zip(&wants) {
-                                if wanted[family] {
-                                    pass.observe(ctx, record);
-                                }
-                            }
-                        };
-                        let setup = ReadSetup {
-                            file: FileId(i as u32),
-                            classifier,
-                            limits: &options.limits,
-                            dedup: Some(Dedup {
-                                fingerprints: &fingerprints,
-                                seen: &mut seen,
-                            }),
-                        };
-                        let report =
-                            ingest_file(&input.path, input.display.clone(), setup, &mut sink);
-                        let done =
-                            bytes_done.fetch_add(report.bytes, Ordering::Relaxed) + report.bytes;
-                        if let Some(p) = progress {
-                            p(done, bytes_total);
-                        }
-                        for pass in w.passes.iter_mut() {
-                            pass.file_read(ctx, FileId(i as u32), &report);
-                        }
-                        w.reports.push((i, report));
+    let read_group = |mut w: Worker, group: &Vec<usize>| {
+        // Fingerprints are only taken where another file may hold the same records: a file
+        // alone in its group is read as written (the service writes a record once).
+        let mut seen = Seen::default();
+        let dedup = group.len() > 1;
+        for &i in group {
+            let input = &walked.files[i];
+            let Worker {
+                passes,
+                families,
+                first,
+                last,
+                ..
+            } = &mut w;
+            let mut sink = |record: &Record<'_>| {
+                families[record.family as usize] += 1;
+                if let Some(t) = record.time {
+                    *first = min_time(*first, Some(t));
+                    *last = max_time(*last, Some(t));
+                }
+                let family = record.family as usize;
+                for (pass, wanted) in passes.iter_mut().zip(&wants) {
+                    if wanted[family] {
+                        pass.observe(ctx, record);
                     }
-                    w
-                },
-            )
-            .reduce(|| Worker::new(analyzers, ctx), Worker::absorb)
-    });
+                }
+            };
+            let setup = ReadSetup {
+                file: FileId(i as u32),
+                classifier,
+                limits: &options.limits,
+                dedup: dedup.then_some(Dedup {
+                    fingerprints: &fingerprints,
+                    seen: &mut seen,
+                }),
+            };
+            let report = ingest_file(&input.path, input.display.clone(), setup, &mut sink);
+            let done = bytes_done.fetch_add(report.bytes, Ordering::Relaxed) + report.bytes;
+            if let Some(p) = progress {
+                p(done, bytes_total);
+            }
+            for pass in w.passes.iter_mut() {
+                pass.file_read(ctx, FileId(i as u32), &report);
+            }
+            w.reports.push((i, report));
+        }
+        w
+    };
+    // One thread reads every group into one worker, in order: with `order_seed`, that is the
+    // strictest test of order independence (nothing is split, so merges cannot hide it).
+    let worker = if pool.current_num_threads() == 1 {
+        groups.iter().fold(Worker::new(analyzers, ctx), read_group)
+    } else {
+        pool.install(|| {
+            groups
+                .par_iter()
+                .fold(|| Worker::new(analyzers, ctx), read_group)
+                .reduce(|| Worker::new(analyzers, ctx), Worker::absorb)
+        })
+    };
 
     let mut output = Output::default();
     for pass in worker.passes {

@@ -104,7 +104,7 @@ impl Seen {
 }
 
 /// One participant (or endpoint, in P2P calls) of a call.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct ParticipantIds {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub participant_id: Option<String>,
@@ -123,6 +123,10 @@ pub struct CallIds {
     pub server_call_ids: BTreeSet<String>,
     pub call_connection_ids: BTreeSet<String>,
     pub participants: Vec<ParticipantIds>,
+    /// Every participant sighting, folded into `participants` once all are in (folding as
+    /// they come would depend on the order they came in).
+    #[serde(skip)]
+    sightings: BTreeSet<ParticipantIds>,
     #[serde(flatten)]
     pub seen: Seen,
 }
@@ -170,6 +174,17 @@ pub struct ThreadIds {
 
 fn is_zero(n: &u64) -> bool {
     *n == 0
+}
+
+impl ThreadIds {
+    /// Keeps the `n` earliest failing requests (by a total order) and counts the rest.
+    fn keep_earliest_failures(&mut self, n: usize) {
+        self.failed_requests.sort();
+        if self.failed_requests.len() > n {
+            self.failed_not_listed += (self.failed_requests.len() - n) as u64;
+            self.failed_requests.truncate(n);
+        }
+    }
 }
 
 /// Failing requests listed per thread.
@@ -252,9 +267,7 @@ impl Gathered {
             }
             mine.server_call_ids.extend(c.server_call_ids);
             mine.call_connection_ids.extend(c.call_connection_ids);
-            for p in c.participants {
-                add_participant(&mut mine.participants, p);
-            }
+            mine.sightings.extend(c.sightings);
             mine.seen.merge(c.seen);
         }
         for (id, m) in other.messages {
@@ -271,11 +284,7 @@ impl Gathered {
             mine.users.extend(t.users);
             mine.failed_not_listed += t.failed_not_listed;
             mine.failed_requests.extend(t.failed_requests);
-            mine.failed_requests.sort();
-            if mine.failed_requests.len() > FAILED_LISTED {
-                mine.failed_not_listed += (mine.failed_requests.len() - FAILED_LISTED) as u64;
-                mine.failed_requests.truncate(FAILED_LISTED);
-            }
+            mine.keep_earliest_failures(FAILED_LISTED);
             mine.seen.merge(t.seen);
         }
         self.resources.extend(other.resources);
@@ -290,9 +299,19 @@ impl Gathered {
         };
         for c in &mut ids.calls {
             c.seen.resolve(paths);
+            // Sightings with both IDs first, so the ones naming only one fold into them.
+            let mut sightings: Vec<ParticipantIds> =
+                std::mem::take(&mut c.sightings).into_iter().collect();
+            sightings.sort_by_key(|p| (p.participant_id.is_none(), p.endpoint_id.is_none()));
+            for p in sightings {
+                add_participant(&mut c.participants, p);
+            }
             c.participants.sort_by(|a, b| {
                 (&a.participant_id, &a.endpoint_id).cmp(&(&b.participant_id, &b.endpoint_id))
             });
+        }
+        for t in &mut ids.chat_threads {
+            t.keep_earliest_failures(FAILED_LISTED);
         }
         for m in &mut ids.sms_messages {
             m.seen.resolve(paths);
@@ -346,7 +365,9 @@ impl IdsPass {
             .calls
             .entry(call_id.to_ascii_lowercase())
             .or_default();
-        entry.call_id = call_id;
+        if entry.call_id.is_empty() || call_id < entry.call_id {
+            entry.call_id = call_id;
+        }
         entry.seen.note(record);
         if let Some(id) = owned(record.server_call_id()) {
             entry.server_call_ids.insert(id);
@@ -372,7 +393,7 @@ impl IdsPass {
                 }),
         };
         if participant.participant_id.is_some() || participant.endpoint_id.is_some() {
-            add_participant(&mut entry.participants, participant);
+            entry.sightings.insert(participant);
         }
     }
 
@@ -439,10 +460,9 @@ impl IdsPass {
                 ms_cv: owned(record.ms_cv()).filter(|v| !v.eq_ignore_ascii_case("redacted")),
                 client_request_id: owned(record.client_request_id()),
             };
-            if entry.failed_requests.len() < FAILED_LISTED {
-                entry.failed_requests.push(failed);
-            } else {
-                entry.failed_not_listed += 1;
+            entry.failed_requests.push(failed);
+            if entry.failed_requests.len() >= 2 * FAILED_LISTED {
+                entry.keep_earliest_failures(FAILED_LISTED);
             }
         }
     }

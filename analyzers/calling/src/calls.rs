@@ -444,7 +444,7 @@ impl Pass for CallsPass {
                     Some(v) => {
                         let text = v.to_text();
                         let h = (hash_str(&text) as u32).max(1);
-                        self.versions.entry(h).or_insert_with(|| text.into_owned());
+                        keep_smallest(self.versions.entry(h), text.into_owned());
                         versions[i] = h;
                     }
                     None => {}
@@ -490,16 +490,11 @@ impl Pass for CallsPass {
         let mut other = downcast_pass::<CallsPass>(other);
         if let (Some(mine), Some(theirs)) = (&mut self.spans, other.spans.take()) {
             for (k, span) in theirs {
-                mine.entry(k)
-                    .and_modify(|s| {
-                        s.start_ms = s.start_ms.min(span.start_ms);
-                        s.end_ms = s.end_ms.max(span.end_ms);
-                    })
-                    .or_insert(span);
+                merge_span(mine.entry(k), span);
             }
         }
         for (k, v) in other.versions {
-            self.versions.entry(k).or_insert(v);
+            keep_smallest(self.versions.entry(k), v);
         }
         for (id, theirs) in other.calls {
             let Some(mine) = self.calls.get_mut(&id) else {
@@ -666,13 +661,24 @@ fn note_span(
         end_ms: end.timestamp_millis(),
         who: who.into(),
     };
-    spans
-        .entry((CallKey::new(call_id), key))
-        .and_modify(|s| {
+    merge_span(spans.entry((CallKey::new(call_id), key)), span);
+}
+
+/// Widens a participant's span to cover another sighting; the label is the smallest seen.
+fn merge_span(entry: std::collections::hash_map::Entry<'_, (CallKey, u64), Span>, span: Span) {
+    match entry {
+        std::collections::hash_map::Entry::Occupied(mut o) => {
+            let s = o.get_mut();
             s.start_ms = s.start_ms.min(span.start_ms);
             s.end_ms = s.end_ms.max(span.end_ms);
-        })
-        .or_insert(span);
+            if span.who < s.who {
+                s.who = span.who;
+            }
+        }
+        std::collections::hash_map::Entry::Vacant(v) => {
+            v.insert(span);
+        }
+    }
 }
 
 fn ended_at(record: &Record<'_>) -> Option<DateTime<Utc>> {
@@ -704,33 +710,41 @@ fn merge_part(parts: &mut Vec<Part>, part: Part) {
     {
         *mine = part;
     } else if part.end.version == mine.end.version && same_reason {
+        // Every kept value is the smallest seen, so the order records came in never shows.
         if let (Some(md), Some(pd)) = (mine.end.detail.as_mut(), part.end.detail) {
             md.occurrences.merge(pd.occurrences);
-            fill(&mut md.participant_id, pd.participant_id);
-            fill(&mut md.endpoint_id, pd.endpoint_id);
-            fill(&mut md.identity, pd.identity);
-            fill(&mut md.endpoint_type, pd.endpoint_type);
-            fill(&mut md.sdk, pd.sdk);
-            fill(&mut md.os, pd.os);
-            if md.ended_at.is_none() {
-                md.ended_at = pd.ended_at;
-            }
+            keep_min(&mut md.participant_id, pd.participant_id);
+            keep_min(&mut md.endpoint_id, pd.endpoint_id);
+            keep_min(&mut md.identity, pd.identity);
+            keep_min(&mut md.endpoint_type, pd.endpoint_type);
+            keep_min(&mut md.sdk, pd.sdk);
+            keep_min(&mut md.os, pd.os);
+            keep_min(&mut md.ended_at, pd.ended_at);
         }
-        if mine.identity == 0 {
-            mine.identity = part.identity;
-        }
-        for (slot, theirs) in [(&mut mine.sdk, part.sdk), (&mut mine.os, part.os)] {
-            if *slot == 0 {
-                *slot = theirs;
-            }
-        }
+        keep_min_nonzero(&mut mine.identity, part.identity);
+        keep_min_nonzero(&mut mine.sdk, part.sdk);
+        keep_min_nonzero(&mut mine.os, part.os);
+        keep_min_nonzero(&mut mine.alt, part.alt);
+        mine.from_summary |= part.from_summary;
         mine.redacted_versions |= part.redacted_versions;
     }
 }
 
-fn fill(slot: &mut Option<String>, other: Option<String>) {
-    if slot.is_none() {
-        *slot = other;
+/// Keeps the smallest text under one key (spellings that hash alike, say case variants).
+fn keep_smallest<K>(entry: std::collections::hash_map::Entry<'_, K, String>, text: String) {
+    entry
+        .and_modify(|s| {
+            if text < *s {
+                s.clone_from(&text);
+            }
+        })
+        .or_insert(text);
+}
+
+/// Keeps the smallest non-zero value (zero means "not known").
+fn keep_min_nonzero<T: Ord + Default + Copy>(slot: &mut T, theirs: T) {
+    if theirs != T::default() && (*slot == T::default() || theirs < *slot) {
+        *slot = theirs;
     }
 }
 
@@ -786,6 +800,10 @@ fn finish(mut pass: CallsPass, ctx: &Context, out: &mut Output) {
     let spans = pass.spans.take();
     let mut calls: Vec<(CallKey, CallState)> = pass.calls.into_iter().collect();
     calls.sort_by(|a, b| a.0.cmp(&b.0));
+    // Participants in key order (keys are unique in a call), not in the order first seen.
+    for (_, call) in &mut calls {
+        call.parts.sort_by_key(|p| p.key);
+    }
     if ctx.wants_table(END_REASONS_TABLE) {
         out.table(end_reasons_table(ctx, &calls));
     }
@@ -848,9 +866,10 @@ fn finish(mut pass: CallsPass, ctx: &Context, out: &mut Output) {
                     .failures
                     .entry((p.end.code(), p.end.sub()))
                     .or_default() += 1;
-                if stats.text.is_none() {
-                    stats.text = p.end.detail.as_ref().and_then(|d| d.identity.clone());
-                }
+                keep_min(
+                    &mut stats.text,
+                    p.end.detail.as_ref().and_then(|d| d.identity.clone()),
+                );
             }
         }
     }
@@ -1116,9 +1135,11 @@ fn service_side(
     .action("Open an Azure support request with the call ID, the participant IDs and the time of the failure.")
     .id_value(IdKind::CallId, Some(call_id))
     .occurrences(occ);
-    for (_, d) in failed.iter().take(1) {
-        f = f.id_value(IdKind::ParticipantId, d.participant_id.as_deref());
-    }
+    let first_failed = failed
+        .iter()
+        .filter_map(|(_, d)| d.participant_id.as_deref())
+        .min();
+    f = f.id_value(IdKind::ParticipantId, first_failed);
     out.push(f);
 }
 
@@ -1265,9 +1286,11 @@ fn missing_data(call_id: &str, call: &CallState, out: &mut Output) {
             "Participant without an end record",
         )
         .message(format!(
-            "{missing} participant{} of call {call_id} appear{} in other logs (streams, client operations, events) but have no CallSummary row: their end reason is unknown.",
+            "{missing} participant{} of call {call_id} appear{} in other logs (streams, client operations, events) but {} no CallSummary row: {} end reason is unknown.",
             if missing == 1 { "" } else { "s" },
-            if missing == 1 { "s" } else { "" }
+            if missing == 1 { "s" } else { "" },
+            if missing == 1 { "has" } else { "have" },
+            if missing == 1 { "its" } else { "their" }
         ))
         .action("Include the hours after the call in the export (a participant's summary can land in a later hourly blob, up to ~48 h late); if it never comes, open a support request with the call ID.")
         .id_value(IdKind::CallId, Some(call_id));

@@ -428,29 +428,27 @@ impl EntityAnalysis for Streams {
     fn observe(&self, _ctx: &Context, state: &mut StreamState, record: &Record<'_>) {
         let version = record.int("callUpdatesVersion").unwrap_or(0);
         let evidence = Evidence::from_record(record, EVIDENCE_FIELDS);
-        let newer = state.occurrences.count == 0 || version > state.version;
-        let same = version == state.version;
-        if newer {
-            *state = StreamState {
-                version,
-                media: record
-                    .text("mediaType")
-                    .map(|c| c.into_owned())
-                    .unwrap_or_default(),
-                stream_id: record
-                    .text("streamId")
-                    .map(|c| c.into_owned())
-                    .unwrap_or_default(),
-                party: Party::of(record),
-                violations: self.judge.judge(record),
-                occurrences: Occurrences::default(),
-            };
-            state.occurrences.add(evidence);
-        } else if same {
-            state.occurrences.add(evidence);
-        }
+        let mut seen = StreamState {
+            version,
+            media: record
+                .text("mediaType")
+                .map(|c| c.into_owned())
+                .unwrap_or_default(),
+            stream_id: record
+                .text("streamId")
+                .map(|c| c.into_owned())
+                .unwrap_or_default(),
+            party: Party::of(record),
+            violations: self.judge.judge(record),
+            occurrences: Occurrences::default(),
+        };
+        seen.occurrences.add(evidence);
+        self.merge(state, seen);
     }
 
+    /// The newest version wins; records of the same version (two directions of one stream
+    /// without a stream ID, or a duplicate export) show the view of the earliest evidence. The
+    /// same rule whether a record is observed or a pass merged, so order never shows.
     fn merge(&self, into: &mut StreamState, from: StreamState) {
         if from.occurrences.count == 0 {
             return;
@@ -458,10 +456,11 @@ impl EntityAnalysis for Streams {
         if into.occurrences.count == 0 || from.version > into.version {
             *into = from;
         } else if from.version == into.version {
-            // Same version seen twice (duplicate export): keep the earliest evidence's view.
             if from.occurrences.evidence.first() < into.occurrences.evidence.first() {
                 into.violations = from.violations;
                 into.party = from.party;
+                into.media = from.media;
+                into.stream_id = from.stream_id;
             }
             into.occurrences.merge(from.occurrences);
         }

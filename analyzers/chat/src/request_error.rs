@@ -68,9 +68,7 @@ impl EntityAnalysis for RequestErrors {
             .occurrences
             .add(Evidence::from_record(record, requests::EVIDENCE_FIELDS));
         if let Some(op) = requests::read(record).and_then(|r| r.operation) {
-            if state.operations.len() < 10 {
-                state.operations.insert(op);
-            }
+            keep_first_operations(&mut state.operations, std::iter::once(op));
         }
         if record.get("headers.ms-cv").is_some_and(|v| v.is_redacted()) {
             state.ms_cv_redacted = true;
@@ -85,11 +83,7 @@ impl EntityAnalysis for RequestErrors {
 
     fn merge(&self, into: &mut Failures, from: Failures) {
         into.occurrences.merge(from.occurrences);
-        for op in from.operations {
-            if into.operations.len() < 10 {
-                into.operations.insert(op);
-            }
-        }
+        keep_first_operations(&mut into.operations, from.operations);
         keep_min(&mut into.ms_cv, from.ms_cv);
         keep_min(&mut into.client_request_id, from.client_request_id);
         into.ms_cv_redacted |= from.ms_cv_redacted;
@@ -166,5 +160,22 @@ impl EntityAnalysis for RequestErrors {
             finding = finding.source(source);
         }
         out.push(finding);
+    }
+}
+
+/// Operations named per group of failures.
+const OPERATIONS_LISTED: usize = 10;
+
+/// Keeps the alphabetically first [`OPERATIONS_LISTED`] operations: the same ones whatever
+/// order they were seen in.
+fn keep_first_operations(
+    set: &mut std::collections::BTreeSet<String>,
+    more: impl IntoIterator<Item = String>,
+) {
+    for op in more {
+        set.insert(op);
+        if set.len() > OPERATIONS_LISTED {
+            set.pop_last();
+        }
     }
 }

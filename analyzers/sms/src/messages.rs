@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use acs_triage_core::analyzer::{
-    Analyzer, AnalyzerInfo, Context, Output, Pass, downcast_pass, min_present,
+    Analyzer, AnalyzerInfo, Context, Output, Pass, downcast_pass, keep_min, min_present,
 };
 use acs_triage_core::catalog::Decoded;
 use acs_triage_core::redact::mask_phone;
@@ -22,7 +22,7 @@ use acs_triage_core::{
 };
 use chrono::{DateTime, Utc};
 
-use crate::records::{self, NumberType, ReportStatus, SmsEvent};
+use crate::records::{self, ReportStatus, SenderType, SmsEvent};
 use crate::traffic::{self, Traffic};
 
 pub struct Delivery;
@@ -225,9 +225,7 @@ impl Pass for SmsPass {
                         // A logged send with a message ID was processed; without a status, take
                         // it as accepted.
                         m.accepted |= (200..300).contains(&status) || status == 0;
-                        if m.from.is_none() {
-                            m.from = sender.map(Into::into);
-                        }
+                        keep_min(&mut m.from, sender.map(Into::into));
                         if let Some(r) = refusal.filter(|r| r.status != 429) {
                             m.note_refusal(r);
                         }
@@ -248,7 +246,7 @@ impl Pass for SmsPass {
                 repeatability,
             } => {
                 self.traffic
-                    .attempt(None, NumberType::Unknown, record.time, status, evidence);
+                    .attempt(None, SenderType::UNKNOWN, record.time, status, evidence);
                 let accepted = successful && (200..300).contains(&status);
                 let refusal = (!accepted && status != 429).then(|| Refusal {
                     status,
@@ -266,9 +264,7 @@ impl Pass for SmsPass {
                         m.seen |= SEEN_SEND_RESPONSE;
                         m.note_send(send_seen(status));
                         m.accepted = true;
-                        if m.to.is_none() {
-                            m.to = to.map(Into::into);
-                        }
+                        keep_min(&mut m.to, to.map(Into::into));
                     }
                     _ => self.unnamed_refusals.extend(refusal),
                 }
@@ -283,12 +279,8 @@ impl Pass for SmsPass {
             } => {
                 let m = self.messages.entry(message_id.into()).or_default();
                 m.seen |= SEEN_REPORT;
-                if m.to.is_none() {
-                    m.to = to.map(Into::into);
-                }
-                if m.from.is_none() {
-                    m.from = from.map(Into::into);
-                }
+                keep_min(&mut m.to, to.map(Into::into));
+                keep_min(&mut m.from, from.map(Into::into));
                 let report = ReportSeen {
                     status,
                     details: details.map(Into::into),
@@ -301,7 +293,7 @@ impl Pass for SmsPass {
             }
             SmsEvent::HttpSend { status } => {
                 self.traffic
-                    .attempt(None, NumberType::Unknown, record.time, status, evidence);
+                    .attempt(None, SenderType::UNKNOWN, record.time, status, evidence);
             }
         }
     }

@@ -46,23 +46,58 @@ pub enum NumberType {
     Unknown,
 }
 
+/// A sender's number type and how it is known. The order puts the best-known first: a type the
+/// log declares (`NumberType`), then one inferred from the number, then none; ties go to the
+/// type's own order. Keeping the smallest over all sends gives the same answer whatever order
+/// they are read in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SenderType {
+    /// 0 declared, 1 inferred from the number, 2 unknown.
+    certainty: u8,
+    pub kind: NumberType,
+}
+
+impl SenderType {
+    pub const UNKNOWN: SenderType = SenderType {
+        certainty: 2,
+        kind: NumberType::Unknown,
+    };
+
+    /// From `NumberType` (`TollFreeNumber`, `LongCodeNumber`, ...) or, without it, from the
+    /// number itself.
+    pub fn of(declared: Option<&str>, number: Option<&str>) -> SenderType {
+        if let Some(kind) = declared.and_then(NumberType::declared) {
+            return SenderType { certainty: 0, kind };
+        }
+        match NumberType::of(None, number) {
+            NumberType::Unknown => SenderType::UNKNOWN,
+            kind => SenderType { certainty: 1, kind },
+        }
+    }
+}
+
 impl NumberType {
+    /// The type a `NumberType` value names, if it names one.
+    fn declared(declared: &str) -> Option<NumberType> {
+        let d = declared.to_ascii_lowercase();
+        if d.contains("toll") {
+            Some(NumberType::TollFree)
+        } else if d.contains("short") {
+            Some(NumberType::ShortCode)
+        } else if d.contains("alpha") {
+            Some(NumberType::Alphanumeric)
+        } else if d.contains("long") || d.contains("geographic") || d.contains("10dlc") {
+            Some(NumberType::LongCode)
+        } else {
+            None
+        }
+    }
+
     /// From `NumberType` (`TollFreeNumber`, `LongCodeNumber`, ...) or, without it, from the
     /// number itself.
     pub fn of(declared: Option<&str>, number: Option<&str>) -> NumberType {
-        if let Some(d) = declared.map(str::to_ascii_lowercase) {
-            if d.contains("toll") {
-                return NumberType::TollFree;
-            }
-            if d.contains("short") {
-                return NumberType::ShortCode;
-            }
-            if d.contains("alpha") {
-                return NumberType::Alphanumeric;
-            }
-            if d.contains("long") || d.contains("geographic") || d.contains("10dlc") {
-                return NumberType::LongCode;
-            }
+        if let Some(kind) = declared.and_then(NumberType::declared) {
+            return kind;
         }
         let Some(number) = number.map(str::trim).filter(|n| !n.is_empty()) else {
             return NumberType::Unknown;
@@ -101,7 +136,7 @@ pub enum SmsEvent {
         message_id: Option<String>,
         status: i64,
         sender: Option<String>,
-        number_type: NumberType,
+        number_type: SenderType,
     },
     /// One recipient of a send response.
     SendItem {
@@ -230,7 +265,7 @@ pub fn read(record: &Record<'_>) -> Option<SmsEvent> {
         return Some(SmsEvent::Sent {
             message_id: text(record, "messageId"),
             status: record.int("resultSignature").unwrap_or(0),
-            number_type: NumberType::of(declared.as_deref(), sender.as_deref()),
+            number_type: SenderType::of(declared.as_deref(), sender.as_deref()),
             sender,
         });
     }
@@ -265,5 +300,15 @@ mod tests {
             NumberType::LongCode
         );
         assert_eq!(NumberType::of(None, None), NumberType::Unknown);
+    }
+
+    #[test]
+    fn a_declared_type_beats_an_inferred_one_in_any_order() {
+        let declared = SenderType::of(Some("TollFreeNumber"), Some("+14255550100"));
+        let inferred = SenderType::of(None, Some("+14255550100"));
+        assert_eq!(inferred.kind, NumberType::LongCode);
+        assert_eq!(declared.min(inferred), declared);
+        assert_eq!(inferred.min(declared), declared);
+        assert_eq!(SenderType::UNKNOWN.min(inferred), inferred);
     }
 }

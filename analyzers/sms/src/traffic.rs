@@ -11,7 +11,7 @@ use acs_triage_core::window;
 use acs_triage_core::{Evidence, FastMap, Finding, IdKind, Occurrences, Severity};
 use chrono::{DateTime, Utc};
 
-use crate::records::NumberType;
+use crate::records::{NumberType, SenderType};
 
 /// The limits are per 60 seconds.
 const LIMIT_WINDOW_MS: i64 = 60_000;
@@ -19,7 +19,7 @@ const LIMIT_WINDOW_MS: i64 = 60_000;
 /// Attempts and 429s of one sender.
 #[derive(Debug)]
 struct Sender {
-    number_type: NumberType,
+    number_type: SenderType,
     /// Milliseconds since the epoch of every send attempt with a time.
     attempts: Vec<i64>,
     throttled: Vec<Evidence>,
@@ -36,7 +36,7 @@ impl Traffic {
     pub fn attempt(
         &mut self,
         sender: Option<&str>,
-        number_type: NumberType,
+        number_type: SenderType,
         at: Option<DateTime<Utc>>,
         status: i64,
         evidence: impl FnOnce() -> Evidence,
@@ -49,9 +49,7 @@ impl Traffic {
                 attempts: Vec::new(),
                 throttled: Vec::new(),
             });
-        if entry.number_type == NumberType::Unknown {
-            entry.number_type = number_type;
-        }
+        entry.number_type = entry.number_type.min(number_type);
         if let Some(t) = at {
             entry.attempts.push(t.timestamp_millis());
         }
@@ -118,7 +116,7 @@ pub fn report(ctx: &Context, traffic: Traffic, out: &mut Output) {
             out.push(burst_finding(
                 ctx,
                 number.as_deref(),
-                sender.number_type,
+                sender.number_type.kind,
                 evidence,
                 rate,
             ));

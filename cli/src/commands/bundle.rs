@@ -250,6 +250,7 @@ pub fn run(args: BundleArgs, out: &mut dyn Write, err_is_terminal: bool) -> Comm
             ..IdFilter::default()
         },
         args.threads.map(usize::from),
+        None,
     )?;
 
     let walked = acs_triage_core::walk::walk(&args.paths, args.follow_symlinks)

@@ -49,6 +49,10 @@ pub struct IdsArgs {
     /// Worker threads (default: one per core; at most 256).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=acs_triage_core::engine::MAX_THREADS as i64))]
     pub threads: Option<u16>,
+    /// Reads the inputs in an order shuffled by this seed (for tests that the output does not
+    /// change).
+    #[arg(long, value_name = "SEED", hide = true)]
+    pub order_seed: Option<u64>,
 }
 
 /// A time argument: RFC 3339 (zone optional, UTC assumed) or a bare date (its midnight).
@@ -73,6 +77,7 @@ pub fn gather(
     paths: &[PathBuf],
     filter: IdFilter,
     threads: Option<usize>,
+    order_seed: Option<u64>,
 ) -> Result<SupportIds, crate::Failure> {
     let collector = IdCollector::new(filter);
     let analyzers: Vec<&dyn Analyzer> = vec![&collector];
@@ -84,7 +89,7 @@ pub fn gather(
         threads,
         follow_symlinks: false,
         limits: Limits::default(),
-        order_seed: None,
+        order_seed,
     };
     let analysis = engine::run(
         paths,
@@ -114,7 +119,12 @@ pub fn run(args: IdsArgs, out: &mut dyn Write, color: bool) -> CommandResult {
             .transpose()?,
         only: None,
     };
-    let ids = gather(&args.paths, filter, args.threads.map(usize::from))?;
+    let ids = gather(
+        &args.paths,
+        filter,
+        args.threads.map(usize::from),
+        args.order_seed,
+    )?;
     let written = match args.format {
         IdsFormat::Json => serde_json::to_writer_pretty(&mut *out, &ids)
             .map_err(io::Error::other)

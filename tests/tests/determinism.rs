@@ -1,0 +1,279 @@
+//! The output never depends on how the work was split: 1, 2 or 4 threads, and the inputs read
+//! in shuffled orders, give byte-identical reports. The corpora are built to expose order
+//! dependence: every fixture folder at once, and the same records exploded into one file per
+//! record, so that the pieces of each call, message and thread land on different workers in a
+//! different order on every run.
+
+use std::path::Path;
+
+use acs_triage_tests::{repo_root, run};
+
+/// Every fixture folder with logs in it.
+const FOLDERS: &[&str] = &[
+    "examples/logs",
+    "tests/corpus/calling",
+    "tests/corpus/chat",
+    "tests/corpus/sms",
+    "tests/corpus/sms-absence",
+    "tests/corpus/shapes",
+    "tests/corpus/secrets",
+    "tests/corpus/clean",
+];
+
+fn copy_tree(from: &Path, to: &Path, explode: bool) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let path = entry.path();
+        let target = to.join(entry.file_name());
+        if path.is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&path, &target, explode);
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        let one_record_per_line = bytes.starts_with(b"{\"")
+            && bytes
+                .split(|&b| b == b'\n')
+                .filter(|l| !l.trim_ascii().is_empty())
+                .all(|l| l.trim_ascii().starts_with(b"{") && l.trim_ascii().ends_with(b"}"));
+        if explode && one_record_per_line {
+            for (i, line) in bytes
+                .split(|&b| b == b'\n')
+                .filter(|l| !l.trim_ascii().is_empty())
+                .enumerate()
+            {
+                let name = format!("{}-{i:03}.json", entry.file_name().to_string_lossy());
+                std::fs::write(to.join(name), line).unwrap();
+            }
+        } else {
+            std::fs::write(&target, bytes).unwrap();
+        }
+    }
+}
+
+fn corpus(explode: bool) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for folder in FOLDERS {
+        let to = dir.path().join(folder.replace('/', "_"));
+        std::fs::create_dir_all(&to).unwrap();
+        copy_tree(&repo_root().join(folder), &to, explode);
+    }
+    // A sender logged once without its number type and many times with it, in separate files.
+    let sms = dir.path().join("sms-number-type");
+    std::fs::create_dir_all(&sms).unwrap();
+    for i in 0..12 {
+        let declared = if i == 5 {
+            String::new()
+        } else {
+            r#","NumberType":"TollFreeNumber""#.to_owned()
+        };
+        let status = if i % 3 == 0 { 429 } else { 202 };
+        std::fs::write(
+            sms.join(format!("send-{i:02}.json")),
+            format!(
+                r#"{{"time":"2026-11-20T16:00:{i:02}Z","category":"SMSOperational","operationName":"SMSMessagesSent","resultSignature":{status},"properties":{{"MessageId":"Outgoing_nt{i}","PhoneNumber":"+14255550100"{declared}}}}}"#
+            ),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+/// Entities whose pieces are spread so that folding them depends on order unless it is done
+/// right: one participant named by different ID pairs in three sources, one call's ID in two
+/// spellings, two client logs ending the same call, a thread with 25 failures and 14 distinct
+/// operations over five files, SMS numbers written two ways.
+fn tricky(dir: &Path) {
+    let call = "cafe0001-0000-4000-8000-000000000001";
+    let upper = call.to_ascii_uppercase();
+    let p = "11111111-aaaa-4bbb-8ccc-000000000001";
+    let e = "22222222-aaaa-4bbb-8ccc-000000000002";
+    let files: Vec<(String, String)> = vec![
+        (
+            "a-client-ops.json".into(),
+            format!(
+                r#"{{"time":"2026-11-20T10:00:01Z","category":"CallClientOperations","correlationId":"{call}","properties":{{"CallId":"{call}","ParticipantId":"{p}","OperationName":"Join","ResultType":"Succeeded"}}}}"#
+            ),
+        ),
+        (
+            "b-diagnostics.json".into(),
+            format!(
+                r#"{{"time":"2026-11-20T10:05:00Z","category":"CallDiagnostics","correlationId":"{call}","properties":{{"endpointId":"{e}","mediaType":"Audio","streamId":"1","endpointType":"VoIP","packetLossRateAvg":"0.4","roundTripTimeAvg":"900"}}}}"#
+            ),
+        ),
+        (
+            "c-summary.json".into(),
+            format!(
+                r#"{{"time":"2026-11-20T10:06:00Z","category":"CallSummary","correlationId":"{call}","properties":{{"participantId":"{p}","endpointId":"{e}","identifier":"acs:user-1","participantStartTime":"2026-11-20T10:00:00Z","participantDuration":300,"participantEndReason":"410","participantEndSubCode":"3112","endpointType":"VoIP","sdkVersion":"1.31.2.1","osVersion":"Windows 10"}}}}"#
+            ),
+        ),
+        (
+            "d-eventgrid.json".into(),
+            format!(
+                r#"[{{"id":"ev1","topic":"/subscriptions/x","subject":"call/{upper}/startedBy/8:acs:1","eventType":"Microsoft.Communication.CallEnded","eventTime":"2026-11-20T10:06:01Z","data":{{"correlationId":"{upper}","callDurationInSeconds":300}},"dataVersion":"1.0"}}]"#
+            ),
+        ),
+        (
+            "e-client-one.log".into(),
+            format!(
+                "azure:ACS-calling:info 2026-11-20T10:05:59.000Z Call ended [callId={call}, participantId={p}, reason={{\"code\":410,\"subCode\":3112}}]\n"
+            ),
+        ),
+        (
+            "f-client-two.log".into(),
+            format!(
+                "azure:ACS-calling:info 2026-11-20T10:05:59.500Z Call ended [callId={call}, participantId=33333333-aaaa-4bbb-8ccc-000000000003, reason={{\"code\":410,\"subCode\":3112}}]\n"
+            ),
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    for f in 0..5 {
+        let mut lines = String::new();
+        for i in 0..5 {
+            let n = f * 5 + i;
+            lines.push_str(&format!(
+                r#"{{"time":"2026-11-20T11:00:{n:02}Z","category":"ChatOperational","operationName":"Op{:02}","resultSignature":"403","resultType":"Failed","correlationId":"cv{n}","properties":{{"ChatThreadId":"19:tricky@thread.v2","UserId":"8:acs:u1"}}}}"#,
+                n % 14
+            ));
+            lines.push('\n');
+        }
+        std::fs::write(dir.join(format!("g-chat-{f}.json")), lines).unwrap();
+    }
+    std::fs::write(
+        dir.join("h-sms-send.json"),
+        r#"{"time":"2026-11-20T12:00:00Z","category":"SMSOperational","operationName":"SMSMessagesSent","resultSignature":202,"properties":{"MessageId":"Outgoing_tricky","PhoneNumber":"+18005550100","To":"+14255550199"}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("i-sms-report.json"),
+        r#"[{"id":"r1","topic":"/subscriptions/x","subject":"/phonenumber/18005550100","eventType":"Microsoft.Communication.SMSDeliveryReportReceived","eventTime":"2026-11-20T12:00:05Z","data":{"messageId":"Outgoing_tricky","from":"18005550100","to":"14255550199","deliveryStatus":"Failed","deliveryStatusDetails":"No route"},"dataVersion":"1.0"}]"#,
+    )
+    .unwrap();
+}
+
+#[test]
+fn tricky_entities_any_order() {
+    let dir = tempfile::tempdir().unwrap();
+    tricky(dir.path());
+    let path = dir.path().to_str().unwrap();
+    let ids = |seed: &str| {
+        let out = run(&[
+            "ids",
+            "--format",
+            "json",
+            "--threads",
+            "1",
+            "--order-seed",
+            seed,
+            path,
+        ]);
+        assert!(out.stderr.is_empty(), "{}", out.stderr);
+        out.stdout
+    };
+    let baseline_ids = ids("0");
+    let baseline = report(dir.path(), "1", Some("0"));
+    for seed in 1..24 {
+        let seed = seed.to_string();
+        assert_eq!(
+            report(dir.path(), "1", Some(&seed)),
+            baseline,
+            "seed {seed}"
+        );
+        assert_eq!(ids(&seed), baseline_ids, "ids, seed {seed}");
+    }
+    // The participant named three ways is one participant.
+    let doc: serde_json::Value = serde_json::from_str(&baseline_ids).unwrap();
+    let call = &doc["calls"][0];
+    assert_eq!(
+        call["participants"].as_array().unwrap().len(),
+        2,
+        "{call:#}"
+    );
+}
+
+fn report(dir: &Path, threads: &str, seed: Option<&str>) -> String {
+    let path = dir.to_str().unwrap();
+    let mut args = vec!["analyze", "--format", "json", "--threads", threads, path];
+    if let Some(seed) = seed {
+        args.extend(["--order-seed", seed]);
+    }
+    let out = run(&args);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+    out.stdout
+}
+
+fn assert_same_for_any_split(dir: &Path) {
+    let baseline = report(dir, "1", None);
+    assert!(baseline.contains("\"findings\""));
+    for threads in ["1", "2", "4"] {
+        for seed in [None, Some("1"), Some("2"), Some("3"), Some("4")] {
+            let other = report(dir, threads, seed);
+            if other != baseline {
+                let line = baseline
+                    .lines()
+                    .zip(other.lines())
+                    .position(|(a, b)| a != b)
+                    .unwrap_or(0);
+                let show = |text: &str| {
+                    text.lines()
+                        .skip(line.saturating_sub(3))
+                        .take(8)
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                };
+                panic!(
+                    "threads {threads}, seed {seed:?}: output differs at line {line}\n--- 1 thread, file order:\n{}\n--- this run:\n{}",
+                    show(&baseline),
+                    show(&other)
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_fixture_at_once_any_thread_count_any_order() {
+    let dir = corpus(false);
+    assert_same_for_any_split(dir.path());
+}
+
+#[test]
+fn one_file_per_record_any_thread_count_any_order() {
+    let dir = corpus(true);
+    let files = walk_count(dir.path());
+    assert!(files > 150, "the exploded corpus has {files} files");
+    assert_same_for_any_split(dir.path());
+}
+
+#[test]
+fn a_declared_number_type_wins_whatever_the_order() {
+    let dir = corpus(false);
+    let sms = dir.path().join("sms-number-type");
+    for seed in 0..24 {
+        let seed = seed.to_string();
+        let doc: serde_json::Value =
+            serde_json::from_str(&report(&sms, "1", Some(&seed))).expect("JSON");
+        let throttled: Vec<&serde_json::Value> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["id"] == "sms/throttled")
+            .collect();
+        assert!(!throttled.is_empty());
+        for f in throttled {
+            let message = f["message"].as_str().unwrap();
+            assert!(message.contains("toll-free"), "seed {seed}: {message}");
+        }
+    }
+}
+
+fn walk_count(dir: &Path) -> usize {
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        n += if path.is_dir() { walk_count(&path) } else { 1 };
+    }
+    n
+}
