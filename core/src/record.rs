@@ -397,14 +397,26 @@ impl<'a> Record<'a> {
     }
 }
 
+/// A GUID written in braces (`{c0ffee01-...}`, as .NET and Windows print them) without its
+/// braces; anything else as it is.
+fn unbrace(id: Cow<'_, str>) -> Cow<'_, str> {
+    let inner = id
+        .strip_prefix('{')
+        .and_then(|rest| rest.strip_suffix('}'))
+        .filter(|inner| inner.len() == 36 && inner.bytes().filter(|&b| b == b'-').count() == 4)
+        .map(str::to_owned);
+    inner.map_or(id, Cow::Owned)
+}
+
 /// What stands in for a message body.
 pub const BODY_NOT_SHOWN: &str = "[message body not shown]";
 
+/// Appends at most `max` characters of `text`, never cutting inside a secret or a phone number
+/// (so what redaction removes later is whole, or not there at all).
 fn push_truncated(out: &mut String, text: &str, max: usize) {
-    if text.chars().count() <= max {
-        out.push_str(text);
-    } else {
-        out.extend(text.chars().take(max));
+    let (kept, cut) = crate::redact::safe_prefix(text, max);
+    out.push_str(kept);
+    if cut {
         out.push('…');
     }
 }
@@ -415,12 +427,13 @@ impl Record<'_> {
     /// logs, `correlationId` of Event Grid call events.
     pub fn call_id(&self) -> Option<Cow<'_, str>> {
         if let Some(id) = self.text_any(&["callId", "call.id"]) {
-            return Some(id);
+            return Some(unbrace(id));
         }
         match self.family {
-            Family::Calling | Family::CallAutomation | Family::Recording => {
-                self.text("correlationId").filter(|id| !id.starts_with('{'))
-            }
+            Family::Calling | Family::CallAutomation | Family::Recording => self
+                .text("correlationId")
+                .map(unbrace)
+                .filter(|id| !id.starts_with('{')),
             _ => None,
         }
     }
@@ -581,6 +594,27 @@ mod tests {
         assert!(r.get("abcde").is_none());
         assert!(r.get("abcde\u{e9}xxxx").is_none());
         assert!(r.get("ABCDE\u{e9}XXXXX").is_some());
+    }
+
+    #[test]
+    fn braced_call_ids_are_call_ids() {
+        let mut r = rec(vec![Field::new(
+            Bag::Top,
+            "correlationId",
+            Value::text("{c0ffee01-5d1b-4a7e-9c3a-1f0e2d3c4b5a}"),
+        )]);
+        r.family = Family::Calling;
+        assert_eq!(
+            r.call_id().as_deref(),
+            Some("c0ffee01-5d1b-4a7e-9c3a-1f0e2d3c4b5a")
+        );
+        let mut json = rec(vec![Field::new(
+            Bag::Top,
+            "correlationId",
+            Value::text("{\"a\":1}"),
+        )]);
+        json.family = Family::Calling;
+        assert_eq!(json.call_id(), None);
     }
 
     #[test]

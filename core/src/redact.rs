@@ -73,20 +73,38 @@ fn country_code_len(digits: &[char]) -> usize {
 /// What replaces a secret.
 pub const REDACTED: &str = "[REDACTED]";
 
-/// Phone numbers in text: E.164 (`+14255550123`), Event Grid subjects (`/phonenumber/1425...`),
-/// and numbers after the words and fields that hold them (`to=1425...`, `from 1800...`,
-/// `"phoneNumber": "1425..."`).
-fn phone_patterns() -> &'static [Regex; 2] {
-    static PATTERNS: OnceLock<[Regex; 2]> = OnceLock::new();
+/// Phone numbers in text: E.164 written plain or with the usual separators
+/// (`+14255550123`, `+1 (425) 555-0199`, `+44 20 7946 0958`), the `00` international prefix
+/// (`0044 20 7946 0958`), Event Grid subjects (`/phonenumber/1425...`), and numbers after the
+/// words and fields that hold them (`to=1425...`, `from 1800...`, `"phoneNumber": "1425..."`).
+fn phone_patterns() -> &'static [Regex; 3] {
+    static PATTERNS: OnceLock<[Regex; 3]> = OnceLock::new();
     PATTERNS.get_or_init(|| {
         [
-            Regex::new(r"\+\d{7,15}\b").expect("static pattern"),
+            Regex::new(r"\+\(?\d{1,4}\)?(?:[ .\-]?\(?\d{1,5}\)?){1,6}").expect("static pattern"),
+            Regex::new(r"(?P<lead>^|[^\w\-+.:/])(?P<number>00[1-9](?:[ .\-]?\d){7,14})\b")
+                .expect("static pattern"),
             Regex::new(
                 r#"(?i)(?P<lead>/phonenumber/|\b(?:to|from|phoneNumber)(?:=|"\s*:\s*"|\s+))(?P<number>\d{7,15})\b"#,
             )
             .expect("static pattern"),
         ]
     })
+}
+
+/// Masks a match that holds 7 to 15 digits (an E.164 number), keeping a trailing separator
+/// out of it; anything else is left as it is.
+fn mask_if_phone(text: &str) -> String {
+    let digits = text.chars().filter(char::is_ascii_digit).count();
+    if !(7..=15).contains(&digits) {
+        return text.to_owned();
+    }
+    let mut trimmed = text.trim_end_matches([' ', '.', '-', '(']);
+    // A closing parenthesis that closes nothing inside the number belongs to the text around it.
+    if trimmed.ends_with(')') && trimmed.matches(')').count() > trimmed.matches('(').count() {
+        trimmed = &trimmed[..trimmed.len() - 1];
+    }
+    format!("{}{}", mask_phone(trimmed), &text[trimmed.len()..])
 }
 
 /// Redacts one piece of text.
@@ -105,10 +123,19 @@ pub fn redact(text: &str) -> Cow<'_, str> {
         s.push_str(&text[last..]);
         out = Cow::Owned(s);
     }
-    let [e164, fields] = phone_patterns();
+    let [e164, international, fields] = phone_patterns();
     if out.contains('+') && e164.is_match(&out) {
         out = Cow::Owned(
-            e164.replace_all(&out, |c: &regex::Captures<'_>| mask_phone(&c[0]))
+            e164.replace_all(&out, |c: &regex::Captures<'_>| mask_if_phone(&c[0]))
+                .into_owned(),
+        );
+    }
+    if out.contains("00") && international.is_match(&out) {
+        out = Cow::Owned(
+            international
+                .replace_all(&out, |c: &regex::Captures<'_>| {
+                    format!("{}{}", &c["lead"], mask_if_phone(&c["number"]))
+                })
                 .into_owned(),
         );
     }
@@ -122,6 +149,40 @@ pub fn redact(text: &str) -> Cow<'_, str> {
         );
     }
     out
+}
+
+/// Where in `text` redaction would change something (secrets and phone numbers), as byte
+/// ranges. Text cut short must not cut inside one: half a key is still half a key.
+pub fn sensitive_spans(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut spans: Vec<std::ops::Range<usize>> = Secrets::bundled()
+        .find(text)
+        .into_iter()
+        .map(|h| h.start..h.end)
+        .collect();
+    let [e164, international, fields] = phone_patterns();
+    spans.extend(e164.find_iter(text).map(|m| m.range()));
+    for re in [international, fields] {
+        spans.extend(
+            re.captures_iter(text)
+                .filter_map(|c| c.name("number").map(|m| m.range())),
+        );
+    }
+    spans
+}
+
+/// The longest prefix of `text` of at most `max_chars` characters that does not end inside a
+/// secret or phone number ([`sensitive_spans`]), and whether anything was cut.
+pub fn safe_prefix(text: &str, max_chars: usize) -> (&str, bool) {
+    let Some((cut, _)) = text.char_indices().nth(max_chars) else {
+        return (text, false);
+    };
+    let cut = sensitive_spans(text)
+        .into_iter()
+        .filter(|span| span.start < cut && cut < span.end)
+        .map(|span| span.start)
+        .min()
+        .unwrap_or(cut);
+    (&text[..cut], true)
 }
 
 /// A writer that redacts every line written through it.
@@ -202,6 +263,41 @@ mod tests {
             "conn endpoint=https://x.communication.azure.com/;accesskey=[REDACTED] to +1********23 \"phoneNumber\": \"*********99\" subject=/phonenumber/*********99 callId=c0ffee01-5d1b-4a7e-9c3a-1f0e2d3c4b5a"
         );
         assert!(matches!(redact("nothing here"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn phone_numbers_in_their_written_forms() {
+        for (text, masked) in [
+            ("call +1 (425) 555-0199 now", "call +1********99 now"),
+            ("+44 20 7946 0958", "+44********58"),
+            ("dial 0044 20 7946 0958.", "dial ************58."),
+            ("(+1-425-555-0199)", "(+1********99)"),
+        ] {
+            assert_eq!(redact(text), masked, "{text}");
+        }
+        // IDs, times and versions are not phone numbers.
+        for text in [
+            "acs:6f2a1c3e-0000-4000-8000-00000000ab01_0000001a-0002-4c2d-85f0-3a3b00000002",
+            "2026-11-20T10:00:00+01:00",
+            "sdk 1.0012345678",
+            "+123",
+            "Outgoing_20261120161000a1b2c3d4-0002-4e5f-8a9b-0c1d2e3f4a5b_noam",
+        ] {
+            assert_eq!(redact(text), text, "{text}");
+        }
+    }
+
+    #[test]
+    fn cutting_text_never_keeps_part_of_a_secret() {
+        let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4eXoifQ.c2lnbmF0dXJlLXZhbHVlLWxvbmctZW5vdWdo";
+        let text = format!("token {jwt} tail");
+        let (kept, cut) = safe_prefix(&text, 30);
+        assert!(cut);
+        assert_eq!(kept, "token ");
+        let (kept, cut) = safe_prefix("short", 30);
+        assert_eq!((kept, cut), ("short", false));
+        let (kept, _) = safe_prefix("to +14255550123 more", 8);
+        assert_eq!(kept, "to ");
     }
 
     #[test]

@@ -56,11 +56,49 @@ pub struct Hit<'p> {
     pub end: usize,
 }
 
-/// The secret patterns with their prefilter.
+/// The secret patterns with their prefilters.
 #[derive(Debug)]
 pub struct Secrets {
     patterns: Vec<SecretPattern>,
-    needles: AhoCorasick,
+    /// Needles of the live patterns, every case spelling listed: the SIMD (Teddy) searcher
+    /// that keeps scanning every input line cheap.
+    live_needles: AhoCorasick,
+    /// Needles of every pattern, matched ignoring case: for redacting output (small, so the
+    /// slower automaton is fine).
+    all_needles: AhoCorasick,
+}
+
+/// The most letters a lower-case needle may have (each spelling is searched: 2^letters).
+const MAX_NEEDLE_LETTERS: usize = 4;
+
+/// Every spelling a needle matches: all case variants of a lower-case needle, or the needle as
+/// written when it has a capital letter.
+fn spellings(needle: &str) -> Result<Vec<String>, String> {
+    if needle.chars().any(|c| c.is_ascii_uppercase()) {
+        return Ok(vec![needle.to_owned()]);
+    }
+    let letters: Vec<usize> = needle
+        .char_indices()
+        .filter(|(_, c)| c.is_ascii_alphabetic())
+        .map(|(i, _)| i)
+        .collect();
+    if letters.len() > MAX_NEEDLE_LETTERS {
+        return Err(format!(
+            "needle `{needle}` has {} letters; lower-case needles match in any case and may have at most {MAX_NEEDLE_LETTERS}",
+            letters.len()
+        ));
+    }
+    let mut out = Vec::new();
+    for mask in 0..(1u32 << letters.len()) {
+        let mut bytes = needle.as_bytes().to_vec();
+        for (bit, &i) in letters.iter().enumerate() {
+            if mask & (1 << bit) != 0 {
+                bytes[i] = bytes[i].to_ascii_uppercase();
+            }
+        }
+        out.push(String::from_utf8_lossy(&bytes).into_owned());
+    }
+    Ok(out)
 }
 
 /// A problem with the pattern file.
@@ -90,7 +128,8 @@ impl Secrets {
     pub fn parse(text: &str) -> Result<Secrets, SecretsError> {
         let file: PatternFile = toml::from_str(text)?;
         let mut patterns = Vec::new();
-        let mut needles = Vec::new();
+        let mut live_needles = Vec::new();
+        let mut all_needles = Vec::new();
         for entry in file.secret {
             let regex = Regex::new(&entry.pattern).map_err(|e| SecretsError::Pattern {
                 id: entry.id.clone(),
@@ -102,7 +141,16 @@ impl Secrets {
                     message: "has no (?P<secret>...) group".to_owned(),
                 });
             }
-            needles.extend(entry.needles.iter().cloned());
+            for needle in &entry.needles {
+                let spelled = spellings(needle).map_err(|message| SecretsError::Pattern {
+                    id: entry.id.clone(),
+                    message,
+                })?;
+                if entry.live {
+                    live_needles.extend(spelled);
+                }
+                all_needles.push(needle.clone());
+            }
             patterns.push(SecretPattern {
                 id: entry.id,
                 label: entry.label,
@@ -111,30 +159,40 @@ impl Secrets {
                 regex,
             });
         }
-        // Leftmost-first lets the builder use its SIMD (Teddy) searcher for the needles.
-        let needles = AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(&needles)
-            .map_err(|e| SecretsError::Pattern {
-                id: "needles".to_owned(),
-                message: e.to_string(),
-            })?;
-        Ok(Secrets { patterns, needles })
+        live_needles.sort();
+        live_needles.dedup();
+        let build = |needles: &[String], any_case: bool| {
+            // Leftmost-first lets the builder use its SIMD (Teddy) searcher for the needles.
+            AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                .ascii_case_insensitive(any_case)
+                .build(needles)
+                .map_err(|e| SecretsError::Pattern {
+                    id: "needles".to_owned(),
+                    message: e.to_string(),
+                })
+        };
+        Ok(Secrets {
+            live_needles: build(&live_needles, false)?,
+            all_needles: build(&all_needles, true)?,
+            patterns,
+        })
     }
 
     pub fn patterns(&self) -> &[SecretPattern] {
         &self.patterns
     }
 
-    /// True when the text holds a needle of some pattern (the cheap first step).
-    pub fn may_contain(&self, text: &[u8]) -> bool {
-        self.needles.is_match(text)
+    /// True when the text holds a needle of a live pattern (the cheap first step of scanning
+    /// inputs).
+    pub fn may_contain_live(&self, text: &[u8]) -> bool {
+        self.live_needles.is_match(text)
     }
 
     /// The secrets in `text`, in order, none overlapping (where patterns overlap, the first in
     /// the file wins).
     pub fn find<'s>(&'s self, text: &str) -> Vec<Hit<'s>> {
-        if !self.may_contain(text.as_bytes()) {
+        if !self.all_needles.is_match(text) {
             return Vec::new();
         }
         let mut hits: Vec<Hit<'s>> = Vec::new();
@@ -185,9 +243,17 @@ impl Sightings {
         self.listed.is_empty()
     }
 
-    /// Looks at one piece of input that starts at `line` (it may span several lines).
+    /// Looks at one piece of input that starts at `line` (it may span several lines). JSON
+    /// `\uXXXX` escapes are undone first, so an escaped spelling hides nothing.
     pub fn scan(&mut self, secrets: &Secrets, bytes: &[u8], line: u64) {
-        if !secrets.may_contain(bytes) {
+        let unescaped;
+        let bytes = if memchr::memmem::find(bytes, b"\\u").is_some() {
+            unescaped = unescape_json_unicode(bytes);
+            &unescaped[..]
+        } else {
+            bytes
+        };
+        if !secrets.may_contain_live(bytes) {
             return;
         }
         let text = String::from_utf8_lossy(bytes);
@@ -210,6 +276,47 @@ impl Sightings {
             }
         }
     }
+}
+
+/// `\uXXXX` escapes decoded (surrogate pairs too); everything else is left as it is. Line
+/// breaks written as `\u000a` stay escaped, so line numbers keep their meaning.
+fn unescape_json_unicode(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    let hex = |s: &[u8]| {
+        std::str::from_utf8(s)
+            .ok()
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+    };
+    while i < bytes.len() {
+        if bytes[i] == b'\\' && bytes.get(i + 1) == Some(&b'u') && i + 6 <= bytes.len() {
+            if let Some(unit) = hex(&bytes[i + 2..i + 6]) {
+                let mut ch = char::from_u32(unit);
+                let mut used = 6;
+                if (0xD800..0xDC00).contains(&unit)
+                    && bytes.get(i + 6) == Some(&b'\\')
+                    && bytes.get(i + 7) == Some(&b'u')
+                    && i + 12 <= bytes.len()
+                {
+                    if let Some(low) =
+                        hex(&bytes[i + 8..i + 12]).filter(|l| (0xDC00..0xE000).contains(l))
+                    {
+                        ch = char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00));
+                        used = 12;
+                    }
+                }
+                if let Some(c) = ch.filter(|c| *c != '\n' && *c != '\r') {
+                    let mut buf = [0u8; 4];
+                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                    i += used;
+                    continue;
+                }
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
 }
 
 /// `security/secrets`: live secrets written in the inputs, one finding per file and kind. The
@@ -353,6 +460,47 @@ mod tests {
         assert!(kinds("accesskey=REDACTED").is_empty());
         // IDs support needs are not secrets.
         assert!(kinds("correlationId=Kf2p8Yq1ZEmW3nR7sTt0dA.0 callId=c0ffee01-5d1b-4a7e-9c3a-1f0e2d3c4b5a serverCallId=aHR0cHM6Ly9hcGkuZmxpZ2h0cHJveHkuc2t5cGUuY29tL2FwaS92Mi9jcC9jb252").is_empty());
+    }
+
+    #[test]
+    fn spellings_of_the_key_name_do_not_matter() {
+        for text in [
+            format!("ACS_ACCESS_KEY={KEY}"),
+            format!("ACCOUNT_KEY={KEY}"),
+            format!("primary_key={KEY}"),
+            format!("AccessKEY={KEY}"),
+            format!("access-key: {KEY}"),
+            format!("Endpoint=https://x.communication.azure.com/;AccessKey={KEY}"),
+        ] {
+            let mut s = Sightings::default();
+            s.scan(Secrets::bundled(), text.as_bytes(), 1);
+            assert_eq!(s.listed.len(), 1, "{text}");
+        }
+        for text in [
+            "DB_PASSWORD=hunter2hunter",
+            "authorization=Bearer abcdefghijklmnopqrstu",
+        ] {
+            assert!(!kinds(text).is_empty(), "{text}");
+        }
+    }
+
+    #[test]
+    fn escaped_secrets_are_seen() {
+        let text = format!(r#"{{"conn":"endpoint=https://x/;accesskey\u003d{KEY}"}}"#);
+        let mut s = Sightings::default();
+        s.scan(Secrets::bundled(), text.as_bytes(), 3);
+        assert_eq!(s.listed.len(), 1, "{text}");
+        assert_eq!(
+            unescape_json_unicode(br"a\u00e9\ud83d\ude00\u000a"),
+            "a\u{e9}\u{1f600}\\u000a".as_bytes()
+        );
+    }
+
+    #[test]
+    fn needles_stay_cheap() {
+        assert!(spellings("password").is_err());
+        assert_eq!(spellings("key").unwrap().len(), 8);
+        assert_eq!(spellings("eyJ").unwrap(), ["eyJ"]);
     }
 
     #[test]

@@ -9,9 +9,29 @@
 //!   recognized when the first number cannot be a month).
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
 
-/// Parses a timestamp in any supported form; `None` when the text is not a timestamp.
+/// Which number comes first in a `11/05/2026` date: the portal writes dates in the browser's
+/// locale, and a date whose numbers are both 12 or less reads either way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DateOrder {
+    /// Decided per file from a date that can only be read one way; month first when none can.
+    #[default]
+    Auto,
+    MonthFirst,
+    DayFirst,
+}
+
+/// Parses a timestamp in any supported form; `None` when the text is not a timestamp. A
+/// locale date that reads both ways is read month first unless its first number cannot be a
+/// month (files decide once for all their dates: [`parse_timestamp_in`]).
 pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
+    parse_timestamp_in(text, DateOrder::Auto)
+}
+
+/// Like [`parse_timestamp`], with locale dates read in the given order.
+pub fn parse_timestamp_in(text: &str, order: DateOrder) -> Option<DateTime<Utc>> {
     let t = text.trim();
     if t.len() < 8 {
         return None;
@@ -21,9 +41,22 @@ pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
         return parse_iso(t);
     }
     if t.contains('/') {
-        return parse_locale(t);
+        return parse_locale(t, order);
     }
     None
+}
+
+/// The order a locale date proves (one of its first two numbers is over 12), if it is one.
+pub fn proven_order(text: &str) -> Option<DateOrder> {
+    let (date_part, _) = text.trim().split_once([',', ' '])?;
+    let mut nums = date_part.trim().split('/');
+    let a: u32 = nums.next()?.trim().parse().ok()?;
+    let b: u32 = nums.next()?.trim().parse().ok()?;
+    match (a > 12, b > 12) {
+        (true, false) => Some(DateOrder::DayFirst),
+        (false, true) => Some(DateOrder::MonthFirst),
+        _ => None,
+    }
 }
 
 fn parse_iso(t: &str) -> Option<DateTime<Utc>> {
@@ -57,7 +90,7 @@ fn parse_iso(t: &str) -> Option<DateTime<Utc>> {
 
 /// `M/D/YYYY, h:mm:ss.fff AM` and `D/M/YYYY, HH:mm:ss.fff`, with or without the comma,
 /// seconds fraction or AM/PM marker.
-fn parse_locale(t: &str) -> Option<DateTime<Utc>> {
+fn parse_locale(t: &str, order: DateOrder) -> Option<DateTime<Utc>> {
     let (date_part, time_part) = t.split_once([',', ' '])?;
     let mut nums = date_part.trim().split('/');
     let a: u32 = nums.next()?.trim().parse().ok()?;
@@ -66,7 +99,12 @@ fn parse_locale(t: &str) -> Option<DateTime<Utc>> {
     if nums.next().is_some() {
         return None;
     }
-    let (month, day) = if a > 12 { (b, a) } else { (a, b) };
+    let (month, day) = match order {
+        DateOrder::DayFirst => (b, a),
+        DateOrder::MonthFirst => (a, b),
+        DateOrder::Auto if a > 12 => (b, a),
+        DateOrder::Auto => (a, b),
+    };
     let date = NaiveDate::from_ymd_opt(y, month, day)?;
 
     let time_text = time_part.trim();
@@ -191,6 +229,28 @@ mod tests {
         for huge in [1e300, -1e300, 1e26, f64::NAN, f64::INFINITY, 9.2e15] {
             assert_eq!(offset(t, huge), None, "{huge}");
         }
+    }
+
+    #[test]
+    fn date_order_decided_once() {
+        let day_first =
+            |t| parse_timestamp_in(t, DateOrder::DayFirst).map(|t| format_timestamp(&t));
+        assert_eq!(
+            day_first("05/11/2026, 10:00").as_deref(),
+            Some("2026-11-05T10:00:00.000Z")
+        );
+        assert_eq!(
+            day_first("13/11/2026, 10:00").as_deref(),
+            Some("2026-11-13T10:00:00.000Z")
+        );
+        assert_eq!(day_first("11/13/2026, 10:00"), None);
+        assert_eq!(proven_order("13/11/2026, 10:00"), Some(DateOrder::DayFirst));
+        assert_eq!(
+            proven_order("11/13/2026, 10:00 PM"),
+            Some(DateOrder::MonthFirst)
+        );
+        assert_eq!(proven_order("05/11/2026, 10:00"), None);
+        assert_eq!(proven_order("2026-11-05T10:00:00Z"), None);
     }
 
     #[test]

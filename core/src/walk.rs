@@ -30,8 +30,42 @@ pub struct WalkError {
     pub reason: String,
 }
 
+/// A path as reports show it: `/` separators; control characters (an escape sequence in a
+/// file name would drive the terminal) and bytes that are not UTF-8 written as escapes, so two
+/// different names never print the same.
+pub fn display_path(path: &Path) -> String {
+    let mut out = String::new();
+    for chunk in path_bytes(path).utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => out.push('/'),
+                c if c.is_control() => out.extend(c.escape_default()),
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(unix)]
+fn path_bytes(path: &Path) -> std::borrow::Cow<'_, [u8]> {
+    use std::os::unix::ffi::OsStrExt;
+    std::borrow::Cow::Borrowed(path.as_os_str().as_bytes())
+}
+
+#[cfg(not(unix))]
+fn path_bytes(path: &Path) -> std::borrow::Cow<'_, [u8]> {
+    match path.to_string_lossy() {
+        std::borrow::Cow::Borrowed(s) => std::borrow::Cow::Borrowed(s.as_bytes()),
+        std::borrow::Cow::Owned(s) => std::borrow::Cow::Owned(s.into_bytes()),
+    }
+}
+
 fn slash(path: &Path) -> String {
-    path.to_string_lossy().replace('\\', "/")
+    display_path(path)
 }
 
 fn kind_of(ft: &std::fs::FileType) -> &'static str {
@@ -183,4 +217,23 @@ fn collect(roots: &[PathBuf], follow_symlinks: bool) -> Result<Walk, WalkError> 
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn names_print_safely_and_distinctly() {
+        use std::os::unix::ffi::OsStrExt;
+        let name = |b: &[u8]| display_path(Path::new(std::ffi::OsStr::from_bytes(b)));
+        assert_eq!(
+            name(b"logs/a\x1b[31mred\n.json"),
+            "logs/a\\u{1b}[31mred\\n.json"
+        );
+        assert_ne!(name(b"x\xff.json"), name(b"x\xfe.json"));
+        assert_eq!(name(b"x\xff.json"), "x\\xFF.json");
+        assert_eq!(name("caf\u{e9}.json".as_bytes()), "caf\u{e9}.json");
+    }
 }

@@ -198,3 +198,99 @@ fn no_redact_shows_what_the_logs_hold() {
     // Bodies stay out even then: triage never needs them.
     assert!(!r.stdout.contains("Secret plans for Friday"));
 }
+
+/// Planted in tests/corpus/secrets-spelled: key names in other spellings, an escaped key, a
+/// JWT that an excerpt would cut, a key in a file name, phone numbers as people write them.
+const PLANTED_SPELLED: &[&str] = &[
+    "UGxhbnRlZFNwZWxsaW5nT25lRm9yVGVzdGluZw",
+    "UGxhbnRlZFNwZWxsaW5nVHdvRm9yVGVzdGluZw",
+    "UGxhbnRlZFNwZWxsaW5nVGhyZWVGb3JUZXN0aW5n",
+    "UGxhbnRlZFNwZWxsaW5nRm91ckZvclRlc3Rpbmc",
+    "UGxhbnRlZEVzY2FwZWRLZXlGb3JUZXN0aW5nT25seQ",
+    "UGxhbnRlZE5hbWVLZXlGb3JUZXN0aW5nT25seQ",
+    // The JWT's payload and what a cut would leave of it.
+    "eyJzdWIiOiJQbGFudGVkQ3V0Snd0In0",
+    "eyJhbGciOiJSUzI1NiJ9.eyJ",
+    "555-0101",
+    "7946 0958",
+    "7946 0959",
+    "4255550102",
+];
+
+fn spelled() -> String {
+    repo_path("tests/corpus/secrets-spelled")
+}
+
+fn assert_spelled_clean(what: &str, text: &str) {
+    for planted in PLANTED_SPELLED {
+        assert!(
+            !text.contains(planted),
+            "{what} shows the planted {planted:?}:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn other_spellings_escapes_cuts_and_names_hide_nothing() {
+    for format in ["human", "json", "jsonl", "markdown", "html"] {
+        let r = run(&["analyze", "--format", format, &spelled()]);
+        assert!(r.code <= 1, "{format}: {}", r.stderr);
+        assert_spelled_clean(&format!("analyze --format {format}"), &r.stdout);
+    }
+    let ids = run(&["ids", &spelled()]);
+    assert_spelled_clean("ids", &ids.stdout);
+    let dir = tempfile::tempdir().unwrap();
+    let zip_path = dir.path().join("ticket.zip");
+    let made = run(&["bundle", &spelled(), "-o", zip_path.to_str().unwrap()]);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    let mut natives = 0;
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        assert_spelled_clean("a bundle entry's name", entry.name());
+        natives += usize::from(entry.name().starts_with("native-logs/"));
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        assert_spelled_clean(entry.name(), &String::from_utf8_lossy(&bytes));
+    }
+    assert_eq!(
+        natives, 1,
+        "the native log is in the bundle, under a masked name"
+    );
+    // The checks can fail: without redaction the values are there.
+    let raw = run(&["--no-redact", "analyze", &spelled()]);
+    assert!(
+        raw.stdout.contains("eyJzdWIiOiJQbGFudGVkQ3V0Snd0In0")
+            || raw.stdout.contains("+14255550102")
+    );
+}
+
+#[test]
+fn every_spelling_is_reported_as_a_secret_in_the_logs() {
+    let (_, doc) = analyze_json(&[&spelled()]);
+    let mut seen: Vec<(String, u64)> = findings(&doc)
+        .iter()
+        .filter(|f| f["id"] == "security/secret-in-logs")
+        .flat_map(|f| {
+            f["evidence"].as_array().unwrap().iter().map(|e| {
+                (
+                    e["file"].as_str().unwrap().to_owned(),
+                    e["line"].as_u64().unwrap(),
+                )
+            })
+        })
+        .collect();
+    seen.sort();
+    let expected: Vec<(String, u64)> = [
+        ("PT1H.json", 1),
+        ("app.log", 2),
+        ("app.log", 3),
+        ("app.log", 4),
+        ("app.log", 5),
+        ("sms-send-response.json", 1),
+    ]
+    .iter()
+    .map(|(f, l)| ((*f).to_owned(), *l))
+    .collect();
+    assert_eq!(seen, expected);
+}

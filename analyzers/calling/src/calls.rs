@@ -223,6 +223,8 @@ impl End {
 
 #[derive(Debug, Clone, Default)]
 struct EndDetail {
+    /// `code/subcode` as the log wrote it, when a part is no readable number.
+    raw_label: Option<String>,
     participant_id: Option<String>,
     endpoint_id: Option<String>,
     identity: Option<String>,
@@ -349,19 +351,33 @@ const TIMELINE_CALLS: usize = 20;
 
 fn read_end(record: &Record<'_>, source: Source) -> Option<(i64, Option<i64>, i64)> {
     let (code, sub) = match source {
-        Source::Summary => (
-            record.int("participantEndReason")?,
-            record.int("participantEndSubCode"),
-        ),
-        Source::WebSdk if client::is_end_reason_line(record) => {
-            (record.int("code")?, record.int("subCode"))
-        }
+        Source::Summary => ("participantEndReason", "participantEndSubCode"),
+        Source::WebSdk if client::is_end_reason_line(record) => ("code", "subCode"),
         _ => return None,
     };
+    let code = code_value(record, code)?;
+    let sub = code_value(record, sub);
     Some((code, sub, record.int("callUpdatesVersion").unwrap_or(0)))
 }
 
+/// A code or subcode that is there but is no number a catalog can hold (29 digits, text): kept
+/// as this marker, judged as unknown and shown as the log wrote it, never dropped.
+const UNREADABLE: i64 = i32::MAX as i64;
+
+fn code_value(record: &Record<'_>, field: &str) -> Option<i64> {
+    let value = record.get(field)?;
+    Some(
+        value
+            .as_i64()
+            .filter(|v| (i32::MIN as i64 + 1..UNREADABLE).contains(v))
+            .unwrap_or(UNREADABLE),
+    )
+}
+
 fn judge(ctx: &Context, code: i64, sub: Option<i64>) -> Judgement {
+    if code == UNREADABLE || sub == Some(UNREADABLE) {
+        return Judgement::Warning;
+    }
     match ctx.catalogs.calling.decode(code, sub) {
         Some(d) if d.matched != MatchKind::SubcodeOnly => d.entry.severity,
         _ => Judgement::Warning,
@@ -453,6 +469,8 @@ impl Pass for CallsPass {
         }
         let detail = (judgement != Judgement::Normal).then(|| {
             let mut d = EndDetail {
+                raw_label: (code == UNREADABLE || subcode == Some(UNREADABLE))
+                    .then(|| raw_end_label(record, source)),
                 participant_id: participant.as_ref().map(|c| c.to_string()),
                 endpoint_id: endpoint.as_ref().map(|c| c.to_string()),
                 identity: identity.as_ref().map(|c| c.to_string()),
@@ -748,6 +766,19 @@ fn keep_min_nonzero<T: Ord + Default + Copy>(slot: &mut T, theirs: T) {
     }
 }
 
+/// The end reason as the log wrote it (for codes no number can hold).
+fn raw_end_label(record: &Record<'_>, source: Source) -> String {
+    let (code, sub) = match source {
+        Source::Summary => ("participantEndReason", "participantEndSubCode"),
+        _ => ("code", "subCode"),
+    };
+    match (record.text(code), record.text(sub)) {
+        (Some(c), Some(s)) => format!("{c}/{s}"),
+        (Some(c), None) => c.into_owned(),
+        (None, _) => "?".to_owned(),
+    }
+}
+
 /// `410/3112`, or `410` when there is no subcode.
 pub fn code_label(code: i64, subcode: Option<i64>) -> String {
     match subcode {
@@ -1026,7 +1057,7 @@ fn end_finding(
     context: String,
 ) -> Option<Finding> {
     let (code, sub) = (part.end.code(), part.end.sub());
-    let label = code_label(code, sub);
+    let label = d.raw_label.clone().unwrap_or_else(|| code_label(code, sub));
     let who = match (&d.participant_id, &d.endpoint_id) {
         (Some(p), _) => format!("Participant {p}"),
         (None, Some(e)) => format!("Endpoint {e}"),
@@ -1042,7 +1073,11 @@ fn end_finding(
     } else {
         format!("call {call_id}")
     };
-    let decoded: Option<Decoded<'_>> = ctx.catalogs.calling.decode(code, sub);
+    let decoded: Option<Decoded<'_>> = d
+        .raw_label
+        .is_none()
+        .then(|| ctx.catalogs.calling.decode(code, sub))
+        .flatten();
     let (severity, title, meaning, action, source) = match decoded {
         Some(dec) if dec.matched != MatchKind::SubcodeOnly => {
             let severity = dec.entry.severity.severity()?;

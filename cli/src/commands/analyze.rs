@@ -149,6 +149,9 @@ pub fn run(
     if redact {
         report.redact();
     }
+    if !matches!(args.format, OutputFormat::Json | OutputFormat::Jsonl) {
+        report.neutralize_controls();
+    }
     report.asked_tables = args.tables.iter().map(|t| t.trim().to_owned()).collect();
     let written = match args.format {
         OutputFormat::Human => render::human::render(&report, &mut render::styled(out, color)),

@@ -184,10 +184,13 @@ impl Contents {
         self.bytes(name, redacted.as_bytes())
     }
 
+    /// Adds a file as it is. Its name is redacted: a log's file name can hold a key or a
+    /// phone number too.
     fn bytes(&mut self, name: &str, bytes: &[u8]) -> io::Result<()> {
-        self.sink.add(name, bytes)?;
+        let name = redact(name);
+        self.sink.add(&name, bytes)?;
         self.hashed.push(Hashed {
-            path: name.to_owned(),
+            path: name.into_owned(),
             bytes: bytes.len() as u64,
             sha256: sha256_hex(bytes),
         });
@@ -327,6 +330,7 @@ pub fn run(args: BundleArgs, out: &mut dyn Write, err_is_terminal: bool) -> Comm
     let mut report = Report::new(analysis);
     report.findings.retain(|f| f.severity >= Severity::Warning);
     report.redact();
+    report.neutralize_controls();
     let findings_count = report.findings.len();
 
     let mut contents = Contents {

@@ -110,17 +110,27 @@ pub fn entity_of(f: &FindingOut) -> String {
     }
 }
 
-/// `12 input files, 28.3 KiB read, 44 records (1 rejected)`.
+/// `12 input files, 28.3 KiB read, 44 records (1 rejected, 6 duplicates counted once)`.
 pub fn inputs_line(s: &Summary) -> String {
+    let mut notes = Vec::new();
+    if s.rejected > 0 {
+        notes.push(format!("{} rejected", group_digits(s.rejected)));
+    }
+    if s.duplicates > 0 {
+        notes.push(format!(
+            "{} counted once",
+            plural(s.duplicates, "duplicate", "duplicates")
+        ));
+    }
     format!(
         "{}, {} read, {}{}",
         plural(s.files, "input file", "input files"),
         human_bytes(s.bytes),
         plural(s.records, "record", "records"),
-        if s.rejected > 0 {
-            format!(" ({} rejected)", group_digits(s.rejected))
-        } else {
+        if notes.is_empty() {
             String::new()
+        } else {
+            format!(" ({})", notes.join(", "))
         }
     )
 }
@@ -284,11 +294,35 @@ impl Report {
     /// escaping (JSON, HTML) can hide a secret from the output-level redaction that follows.
     pub fn redact(&mut self) {
         use acs_triage_core::redact::redact;
-        let r = |s: &mut String| {
+        self.for_each_text(|s: &mut String| {
             if let std::borrow::Cow::Owned(new) = redact(s) {
                 *s = new;
             }
-        };
+        });
+    }
+
+    /// Writes control characters that came from the logs (an escape sequence would drive the
+    /// reader's terminal; a line break would break a table or list) as visible escapes. For
+    /// the text formats; JSON escapes them itself.
+    pub fn neutralize_controls(&mut self) {
+        self.for_each_text(|s: &mut String| {
+            if s.chars().any(char::is_control) {
+                *s = s
+                    .chars()
+                    .flat_map(|c| {
+                        let escaped: Vec<char> = if c.is_control() {
+                            c.escape_default().collect()
+                        } else {
+                            vec![c]
+                        };
+                        escaped
+                    })
+                    .collect();
+            }
+        });
+    }
+
+    fn for_each_text(&mut self, mut r: impl FnMut(&mut String)) {
         for f in &mut self.findings {
             r(&mut f.title);
             r(&mut f.message);

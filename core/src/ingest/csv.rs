@@ -5,8 +5,9 @@ use std::borrow::Cow;
 use std::io::BufRead;
 
 use crate::classify::Container;
-use crate::ingest::Collector;
+use crate::ingest::{Collector, Limits};
 use crate::record::{Bag, Field, Origin};
+use crate::time::DateOrder;
 use crate::value::Value;
 
 /// True when the first line looks like a Log Analytics CSV header.
@@ -17,8 +18,17 @@ pub fn looks_like_header(first_line: &str) -> bool {
         || (lower.contains(",timegenerated") || lower.contains(",\"timegenerated"))
 }
 
+/// Rows held back while the file's date order is unknown (each is emitted once it is known,
+/// or when this many are waiting: then month first, the portal's US default).
+const ROWS_TO_DECIDE: usize = 1000;
+
 /// Reads a CSV export whose header is at line `first_line`.
-pub fn read_csv(reader: &mut dyn BufRead, first_line: u64, out: &mut Collector<'_>) {
+pub fn read_csv(
+    reader: &mut dyn BufRead,
+    first_line: u64,
+    limits: &Limits,
+    out: &mut Collector<'_>,
+) {
     let offset = first_line - 1;
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -31,6 +41,11 @@ pub fn read_csv(reader: &mut dyn BufRead, first_line: u64, out: &mut Collector<'
             return;
         }
     };
+    let mut dates = Dates {
+        order: limits.csv_date_order,
+        contradicted: false,
+    };
+    let mut waiting: Vec<(csv::StringRecord, u64)> = Vec::new();
     let mut row = csv::StringRecord::new();
     loop {
         match csv.read_record(&mut row) {
@@ -51,23 +66,20 @@ pub fn read_csv(reader: &mut dyn BufRead, first_line: u64, out: &mut Collector<'
                     );
                     continue;
                 }
-                let fields: Vec<Field<'_>> = headers
-                    .iter()
-                    .zip(row.iter())
-                    .map(|(name, cell)| {
-                        Field::new(
-                            Bag::Top,
-                            Cow::Borrowed(name),
-                            Value::from_text(Cow::Borrowed(cell)),
-                        )
-                    })
-                    .collect();
-                let origin = Origin {
-                    file: out.file,
-                    line,
-                    index: None,
-                };
-                out.emit_json(origin, fields, Container::Csv);
+                if dates.order == DateOrder::Auto {
+                    if let Some(order) = row.iter().find_map(crate::time::proven_order) {
+                        dates.order = order;
+                    } else if waiting.len() < ROWS_TO_DECIDE {
+                        waiting.push((row.clone(), line));
+                        continue;
+                    } else {
+                        dates.order = DateOrder::MonthFirst;
+                    }
+                    for (held, held_line) in waiting.drain(..) {
+                        emit_row(&headers, &held, held_line, &mut dates, out);
+                    }
+                }
+                emit_row(&headers, &row, line, &mut dates, out);
             }
             Err(e) => {
                 let line = e.position().map(|p| p.line() + offset);
@@ -83,6 +95,73 @@ pub fn read_csv(reader: &mut dyn BufRead, first_line: u64, out: &mut Collector<'
                 }
             }
         }
+    }
+    if !waiting.is_empty() {
+        dates.order = DateOrder::MonthFirst;
+        for (held, held_line) in waiting.drain(..) {
+            emit_row(&headers, &held, held_line, &mut dates, out);
+        }
+    }
+}
+
+/// How this file's locale dates are read, once decided.
+struct Dates {
+    order: DateOrder,
+    contradicted: bool,
+}
+
+/// Emits one row; locale dates become RFC 3339 text, read in the file's order.
+fn emit_row(
+    headers: &csv::StringRecord,
+    row: &csv::StringRecord,
+    line: u64,
+    dates: &mut Dates,
+    out: &mut Collector<'_>,
+) {
+    let mut fields: Vec<Field<'_>> = Vec::with_capacity(row.len());
+    for (name, cell) in headers.iter().zip(row.iter()) {
+        let value = match locale_date(cell, dates, line, out) {
+            Some(iso) => Value::Str(Cow::Owned(iso)),
+            None => Value::from_text(Cow::Borrowed(cell)),
+        };
+        fields.push(Field::new(Bag::Top, Cow::Borrowed(name), value));
+    }
+    let origin = Origin {
+        file: out.file,
+        line,
+        index: None,
+    };
+    out.emit_json(origin, fields, Container::Csv);
+}
+
+/// A cell holding a locale date (`11/20/2026, 3:10:05.120 PM`), as RFC 3339 text.
+fn locale_date(
+    cell: &str,
+    dates: &mut Dates,
+    line: u64,
+    out: &mut Collector<'_>,
+) -> Option<String> {
+    let cell = cell.trim();
+    if !cell.contains('/') || !cell.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    let proven = crate::time::proven_order(cell);
+    if proven.is_some_and(|p| p != dates.order) && !dates.contradicted {
+        dates.contradicted = true;
+        out.note(format!(
+            "line {line}: the date {cell} can only be read {}, but the rows before it were read {} (ambiguous dates such as 05/11 may have day and month swapped; set [ingest] csv_date_order in acs-triage.toml)",
+            order_name(proven.unwrap_or_default()),
+            order_name(dates.order)
+        ));
+    }
+    let order = proven.unwrap_or(dates.order);
+    crate::time::parse_timestamp_in(cell, order).map(|t| crate::time::format_timestamp(&t))
+}
+
+fn order_name(order: DateOrder) -> &'static str {
+    match order {
+        DateOrder::DayFirst => "day first",
+        _ => "month first",
     }
 }
 

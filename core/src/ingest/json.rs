@@ -21,6 +21,7 @@ pub fn read_json_lines(
 ) {
     let mut lines = ChunkedLines::new(reader, limits.max_line_bytes);
     let mut line_no = first_line - 1;
+    let mut empty_arrays = Vec::new();
     loop {
         line_no += 1;
         match lines.next_line() {
@@ -38,7 +39,7 @@ pub fn read_json_lines(
                     continue;
                 }
                 out.scan_secrets(line, line_no);
-                read_line_value(line, line_no, limits, out);
+                read_line_value(line, line_no, limits, out, &mut empty_arrays);
             }
             Err(e) => {
                 out.read_error(Some(line_no), &e);
@@ -46,10 +47,18 @@ pub fn read_json_lines(
             }
         }
     }
+    let records = out.records();
+    report_empty_arrays(&empty_arrays, records, out);
 }
 
 /// One non-blank line of a JSON-lines file.
-fn read_line_value(line: &[u8], line_no: u64, limits: &Limits, out: &mut Collector<'_>) {
+fn read_line_value(
+    line: &[u8],
+    line_no: u64,
+    limits: &Limits,
+    out: &mut Collector<'_>,
+    empty_arrays: &mut Vec<u64>,
+) {
     match line[0] {
         b'{' if !starts_with_wrapper_key(line) => {
             if let Err(error) = parse_unit(line, line_no, None, Container::Lines, out) {
@@ -60,7 +69,14 @@ fn read_line_value(line: &[u8], line_no: u64, limits: &Limits, out: &mut Collect
                 }
             }
         }
-        b'{' | b'[' => parse_document_slice(line, line_no, Container::Lines, limits, out),
+        b'{' | b'[' => parse_document_slice(
+            line,
+            line_no,
+            Container::Lines,
+            limits,
+            out,
+            Some(empty_arrays),
+        ),
         b'"' => read_encoded_record(line, line_no, None, Container::Lines, out),
         _ if memchr::memchr(0, line).is_some() => out.reject(
             Some(line_no),
@@ -108,7 +124,7 @@ fn read_joined_records(
     if !clean || pieces < 2 {
         return false;
     }
-    parse_document_slice(line, line_no, Container::Lines, limits, out);
+    parse_document_slice(line, line_no, Container::Lines, limits, out, None);
     true
 }
 
@@ -224,30 +240,39 @@ fn handle_piece(
     }
 }
 
+/// Reads a piece of a file (a line, or a record) as a document. Empty arrays in it go to
+/// `empty_arrays` for the file to judge when given (a whole line), else are rejected (an
+/// empty array inside a record's place holds nothing).
 fn parse_document_slice(
     bytes: &[u8],
     line: u64,
     top_container: Container,
     limits: &Limits,
     out: &mut Collector<'_>,
+    empty_arrays: Option<&mut Vec<u64>>,
 ) {
     let mut reader = bytes;
-    let mut empty_arrays = Vec::new();
+    let mut empty = Vec::new();
     let result = split_document(
         &mut reader,
         line,
         top_container,
         limits.max_line_bytes,
-        &mut |piece| handle_piece(piece, limits, out, &mut empty_arrays),
+        &mut |piece| handle_piece(piece, limits, out, &mut empty),
     );
     if let Err(e) = result {
         out.read_error(Some(line), &e);
     }
-    for line in empty_arrays {
-        out.reject(
-            Some(line),
-            "an empty JSON array, no records in it".to_owned(),
-        );
+    match empty_arrays {
+        Some(lines) => lines.extend(empty),
+        None => {
+            for line in empty {
+                out.reject(
+                    Some(line),
+                    "an empty JSON array, no records in it".to_owned(),
+                );
+            }
+        }
     }
 }
 
@@ -270,7 +295,7 @@ fn handle_unit(unit: Unit<'_>, limits: &Limits, out: &mut Collector<'_>) {
                 Ok(())
             } else if starts_with_wrapper_key(bytes) && index.is_some() {
                 // An array of wrappers (several Event Hubs bodies in one array).
-                parse_document_slice(bytes, line, Container::Array, limits, out);
+                parse_document_slice(bytes, line, Container::Array, limits, out, None);
                 Ok(())
             } else {
                 parse_unit(bytes, line, index, container, out)
@@ -281,7 +306,7 @@ fn handle_unit(unit: Unit<'_>, limits: &Limits, out: &mut Collector<'_>) {
         }
         // A whole line holding an array: split it once. Arrays inside arrays are not records.
         Some(b'[') if index.is_none() => {
-            parse_document_slice(bytes, line, Container::Array, limits, out)
+            parse_document_slice(bytes, line, Container::Array, limits, out, None)
         }
         Some(b'[') => out.reject_item(
             line,

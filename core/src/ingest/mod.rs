@@ -43,6 +43,10 @@ pub struct Limits {
     pub max_block_lines: usize,
     /// Bytes kept per console-log entry, likewise.
     pub max_block_bytes: usize,
+    /// How dates such as `05/11/2026` in portal CSV exports are read: `auto` (decided per file
+    /// from a date that reads only one way, month first when none does), `month-first` or
+    /// `day-first`.
+    pub csv_date_order: crate::time::DateOrder,
 }
 
 impl Default for Limits {
@@ -53,6 +57,7 @@ impl Default for Limits {
             max_text_scan_bytes: 64 * 1024 * 1024,
             max_block_lines: 1000,
             max_block_bytes: 1024 * 1024,
+            csv_date_order: crate::time::DateOrder::Auto,
         }
     }
 }
@@ -368,7 +373,7 @@ fn read_shape(
     match shape {
         Shape::JsonLines => json::read_json_lines(reader, first_line, limits, &mut out),
         Shape::JsonDocument => json::read_json_document(reader, first_line, limits, &mut out),
-        Shape::Csv => csv::read_csv(reader, first_line, &mut out),
+        Shape::Csv => csv::read_csv(reader, first_line, limits, &mut out),
         Shape::Sdk(format) => sdk::read_sdk_log(reader, format, first_line, limits, &mut out),
         Shape::Empty | Shape::Binary | Shape::Text => {}
     }
