@@ -16,6 +16,7 @@ use std::process::{Command, Stdio};
 const CEILING_MIB: u64 = 96;
 
 /// Runs `acs-triage analyze --format json <path>` and returns its peak RSS in MiB.
+#[allow(clippy::zombie_processes)] // reaped by wait4 below
 fn peak_mib(path: &Path) -> u64 {
     let child = Command::new(env!("CARGO_BIN_EXE_acs-triage"))
         .args(["analyze", "--format", "json", "--threads", "1"])
