@@ -102,6 +102,9 @@ pub fn read_csv(
             emit_row(&headers, &held, held_line, &mut dates, out);
         }
     }
+    if out.records() == 0 && out.rejected() == 0 {
+        out.note("the CSV export has a header and no rows".to_owned());
+    }
 }
 
 /// How this file's locale dates are read, once decided.

@@ -358,7 +358,13 @@ fn try_la_tables(bytes: &[u8], line: u64, out: &mut Collector<'_>) -> bool {
         return false;
     };
     let mut index = 0u64;
-    for table in tables {
+    if tables.is_empty() {
+        out.reject(
+            Some(line),
+            "a Log Analytics result with no table in `tables`".to_owned(),
+        );
+    }
+    for (t, table) in tables.iter().enumerate() {
         let columns: Vec<String> = table
             .get("columns")
             .and_then(|c| c.as_array())
@@ -374,6 +380,10 @@ fn try_la_tables(bytes: &[u8], line: u64, out: &mut Collector<'_>) -> bool {
             })
             .unwrap_or_default();
         let Some(rows) = table.get("rows").and_then(|r| r.as_array()) else {
+            out.reject(
+                Some(line),
+                format!("table {t} of `tables` has no `rows` array: not a query result"),
+            );
             continue;
         };
         for row in rows {

@@ -380,6 +380,33 @@ fn read_shape(
     out.formats
 }
 
+/// Reads `bytes` with the reader of `shape`, as they are: no decompression, no sniffing. Fuzz
+/// targets and tests drive each reader directly this way.
+pub fn read_bytes_as(
+    bytes: &[u8],
+    shape: Shape,
+    setup: ReadSetup<'_>,
+    sink: &mut dyn FnMut(&Record<'_>),
+) -> FileReport {
+    let mut report = FileReport::new(String::new());
+    report.bytes = bytes.len() as u64;
+    let formats = read_shape(&mut &bytes[..], shape, 1, setup, &mut report, sink);
+    report.format = formats.first().map(|(f, _)| f.name().to_owned());
+    report
+}
+
+/// Reads `bytes` as a whole input: decompression, byte-order marks, sniffing, then the reader
+/// the content calls for (as [`ingest_file`] does for a file).
+pub fn ingest_bytes(
+    bytes: &[u8],
+    setup: ReadSetup<'_>,
+    sink: &mut dyn FnMut(&Record<'_>),
+) -> FileReport {
+    let mut report = FileReport::new(String::new());
+    report.bytes = bytes.len() as u64;
+    ingest_stream(Box::new(bytes), report, setup, sink)
+}
+
 /// Reads only the sampled head of a file (see [`sniff`]) and sends its records to `sink`: a
 /// cheap look at what the file holds.
 pub fn sample_file(
