@@ -2,32 +2,88 @@
 //!
 //! An analyzer looks at records as they stream past and turns what it saw into findings. The
 //! engine runs one [`Pass`] per worker thread, merges the passes, then finishes once; analyzers
-//! never see threads. Analyzer crates register themselves with [`register_analyzer!`] (through
-//! `inventory`); the CLI names each analyzer crate once so the linker keeps its registrations.
+//! never see threads.
+//!
+//! An analyzer crate declares what it reports ([`finding_kinds!`](crate::finding_kinds): each
+//! kind once, its doc comment its documentation) and each analyzer
+//! ([`declare_analyzer!`](crate::declare_analyzer): its description and the [`Analysis`] type
+//! that holds its state), which registers it through `inventory`; the CLI names each analyzer
+//! crate once so the linker keeps its registrations.
 
 use std::any::Any;
 use std::collections::BTreeSet;
 use std::hash::Hash;
+use std::marker::PhantomData;
 
 use crate::catalog::Catalogs;
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
 use crate::ingest::FileReport;
 use crate::record::{Family, FileId, Record};
 use crate::settings::Settings;
-use crate::table::Table;
+use crate::table::{Table, TableKind};
+
+/// A kind of finding, declared once with its documentation ([`finding_kinds!`]).
+#[derive(Debug)]
+pub struct FindingKind {
+    /// Stable ID: `<analyzer area>/<check>` (`calling/end-reason`).
+    pub id: &'static str,
+    /// The usual severity (a finding may be rated per code; configuration may re-rate it).
+    pub severity: Severity,
+    pub title: &'static str,
+    /// What it finds, why it matters, what to do, and the sources (Markdown).
+    pub doc: &'static str,
+}
+
+impl FindingKind {
+    /// A finding of this kind, at its usual severity and with its title.
+    pub fn finding(&'static self) -> Finding {
+        Finding::new(self.id, self.severity, self.title)
+    }
+
+    /// The first paragraph of the documentation: one sentence on what it finds.
+    pub fn summary(&self) -> &'static str {
+        self.doc.split("\n\n").next().unwrap_or("").trim()
+    }
+}
+
+/// Declares finding kinds; each one's doc comment is its documentation (`acs-triage explain
+/// <id>`, docs/findings.md):
+///
+/// ```ignore
+/// finding_kinds! {
+///     /// What it finds.
+///     ///
+///     /// Why it matters, what to do.
+///     pub END_REASON = ("calling/end-reason", Error, "A call ended with a failure code");
+/// }
+/// ```
+#[macro_export]
+macro_rules! finding_kinds {
+    ($($(#[doc = $doc:literal])* $vis:vis $name:ident = ($id:literal, $severity:ident, $title:literal);)+) => {
+        $(
+            $(#[doc = $doc])*
+            $vis static $name: $crate::analyzer::FindingKind = $crate::analyzer::FindingKind {
+                id: $id,
+                severity: $crate::Severity::$severity,
+                title: $title,
+                doc: concat!($($doc, "\n"),*),
+            };
+        )+
+    };
+}
 
 /// What an analyzer is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct AnalyzerInfo {
-    /// Stable, unique, kebab-case; prefixes the IDs of its findings (`calling/end-reason`).
+    /// Stable, unique, kebab-case (`calling/calls`).
     pub id: &'static str,
     pub title: &'static str,
     /// Families of records the analyzer wants; the engine skips the others. Empty = all.
     pub families: &'static [Family],
-    /// IDs of the findings it can report (configuration may disable or re-rate them).
-    pub findings: &'static [&'static str],
-    /// IDs of the tables it can produce on request ([`Context::wants_table`]).
-    pub tables: &'static [&'static str],
+    /// The findings it can report (configuration may disable or re-rate them).
+    pub findings: &'static [&'static FindingKind],
+    /// The tables it can produce on request ([`Context::wants_table`]).
+    pub tables: &'static [&'static TableKind],
 }
 
 /// Everything analyzers may consult: code catalogs and settings (thresholds, limits), and which
@@ -49,9 +105,9 @@ impl Context {
         }
     }
 
-    /// True when the user asked for the table `id`, so an analyzer builds it only then.
-    pub fn wants_table(&self, id: &str) -> bool {
-        self.tables.contains(id)
+    /// True when the user asked for the table, so an analyzer builds it only then.
+    pub fn wants_table(&self, table: &TableKind) -> bool {
+        self.tables.contains(table.id)
     }
 }
 
@@ -70,6 +126,107 @@ impl Output {
     pub fn table(&mut self, table: Table) {
         self.tables.push(table);
     }
+}
+
+/// The state of a declared analyzer on one worker, typed: the engine's [`Pass`] plumbing
+/// (boxing, merging passes of the same analyzer) is done once, in [`Declared`].
+///
+/// Contract: `merge` must give the same result whatever order states are merged in, and
+/// `observe` whatever order records come in (keep counts, minima by a total order, sets), so
+/// findings never depend on thread timing.
+pub trait Analysis: Send + Sized + 'static {
+    /// A fresh state for one worker.
+    fn start(ctx: &Context) -> Self;
+    fn observe(&mut self, ctx: &Context, record: &Record<'_>);
+    /// Called once per file read, after its records (see [`Pass::file_read`]).
+    fn file_read(&mut self, _ctx: &Context, _file: FileId, _report: &FileReport) {}
+    /// Absorbs the state of another worker.
+    fn merge(&mut self, other: Self);
+    fn finish(self, ctx: &Context, out: &mut Output);
+}
+
+/// An analyzer made of its description and its [`Analysis`] type ([`declare_analyzer!`]).
+pub struct Declared<A> {
+    info: AnalyzerInfo,
+    state: PhantomData<fn() -> A>,
+}
+
+impl<A> Declared<A> {
+    pub const fn new(info: AnalyzerInfo) -> Self {
+        Declared {
+            info,
+            state: PhantomData,
+        }
+    }
+}
+
+impl<A: Analysis> Analyzer for Declared<A> {
+    fn info(&self) -> AnalyzerInfo {
+        self.info
+    }
+
+    fn start(&self, ctx: &Context) -> Box<dyn Pass> {
+        Box::new(Typed(A::start(ctx)))
+    }
+}
+
+/// The [`Pass`] of a declared analyzer.
+struct Typed<A>(A);
+
+impl<A: Analysis> Pass for Typed<A> {
+    fn observe(&mut self, ctx: &Context, record: &Record<'_>) {
+        self.0.observe(ctx, record);
+    }
+
+    fn file_read(&mut self, ctx: &Context, file: FileId, report: &FileReport) {
+        self.0.file_read(ctx, file, report);
+    }
+
+    fn merge(&mut self, other: Box<dyn Pass>) {
+        self.0.merge(downcast_pass::<Typed<A>>(other).0);
+    }
+
+    fn finish(self: Box<Self>, ctx: &Context, out: &mut Output) {
+        self.0.finish(ctx, out);
+    }
+}
+
+/// Declares and registers an analyzer:
+///
+/// ```ignore
+/// declare_analyzer! {
+///     /// Doc.
+///     pub static CALLS: CallsState = {
+///         id: "calling/calls",
+///         title: "Calls",
+///         families: &[Family::Calling],
+///         findings: &[&END_REASON],
+///         tables: &[&END_REASONS],
+///     };
+/// }
+/// ```
+#[macro_export]
+macro_rules! declare_analyzer {
+    ($(#[$meta:meta])* $vis:vis static $name:ident: $state:ty = {
+        id: $id:expr,
+        title: $title:expr,
+        families: $families:expr,
+        findings: $findings:expr,
+        tables: $tables:expr $(,)?
+    };) => {
+        $(#[$meta])*
+        $vis static $name: $crate::analyzer::Declared<$state> =
+            $crate::analyzer::Declared::new($crate::analyzer::AnalyzerInfo {
+                id: $id,
+                title: $title,
+                families: $families,
+                findings: $findings,
+                tables: $tables,
+            });
+        $crate::inventory::submit! {
+            $crate::analyzer::Registration { analyzer: &$name }
+        }
+    };
 }
 
 /// An analysis. Implementations are stateless; state lives in their passes.
@@ -132,6 +289,10 @@ pub fn downcast_pass<T: Pass + 'static>(pass: Box<dyn Pass>) -> Box<T> {
 pub trait EntityAnalysis: Send + Sync + 'static {
     type Key: Hash + Eq + Ord + Clone + Send + 'static;
     type State: Default + Send + 'static;
+    /// The analysis for one run (thresholds and catalogs come from `ctx`).
+    fn new(ctx: &Context) -> Self
+    where
+        Self: Sized;
     /// The entity a record belongs to, if any. Returning `None` for records that cannot matter
     /// keeps memory proportional to what is interesting, not to the corpus.
     fn key(&self, ctx: &Context, record: &Record<'_>) -> Option<Self::Key>;
@@ -156,7 +317,11 @@ impl<A: EntityAnalysis> EntityPass<A> {
     }
 }
 
-impl<A: EntityAnalysis> Pass for EntityPass<A> {
+impl<A: EntityAnalysis> Analysis for EntityPass<A> {
+    fn start(ctx: &Context) -> Self {
+        EntityPass::new(A::new(ctx))
+    }
+
     fn observe(&mut self, ctx: &Context, record: &Record<'_>) {
         if let Some(key) = self.analysis.key(ctx, record) {
             let state = self.entities.entry(key).or_default();
@@ -164,8 +329,7 @@ impl<A: EntityAnalysis> Pass for EntityPass<A> {
         }
     }
 
-    fn merge(&mut self, other: Box<dyn Pass>) {
-        let other = downcast_pass::<Self>(other);
+    fn merge(&mut self, other: Self) {
         for (key, state) in other.entities {
             match self.entities.get_mut(&key) {
                 Some(mine) => self.analysis.merge(mine, state),
@@ -176,7 +340,7 @@ impl<A: EntityAnalysis> Pass for EntityPass<A> {
         }
     }
 
-    fn finish(self: Box<Self>, ctx: &Context, out: &mut Output) {
+    fn finish(self, ctx: &Context, out: &mut Output) {
         let mut entities: Vec<_> = self.entities.into_iter().collect();
         entities.sort_by(|a, b| a.0.cmp(&b.0));
         for (key, state) in entities {
@@ -191,16 +355,6 @@ pub struct Registration {
 }
 
 inventory::collect!(Registration);
-
-/// Registers an analyzer (a `static` implementing [`Analyzer`]).
-#[macro_export]
-macro_rules! register_analyzer {
-    ($analyzer:expr) => {
-        $crate::inventory::submit! {
-            $crate::analyzer::Registration { analyzer: &$analyzer }
-        }
-    };
-}
 
 /// Every registered analyzer, sorted by ID.
 pub fn registered() -> Vec<&'static dyn Analyzer> {
@@ -217,7 +371,7 @@ type Select = std::sync::Arc<dyn Fn(&Record<'_>) -> bool + Send + Sync>;
 
 /// Keeps owned copies of the records a predicate selects (e.g. every record of one call for
 /// `analyze --call`). The records are handed back through [`Collected`] after the run.
-pub struct Collector {
+pub struct RecordCollector {
     select: Select,
     collected: Collected,
     limit: usize,
@@ -237,15 +391,15 @@ impl Collected {
     }
 }
 
-impl Collector {
+impl RecordCollector {
     /// Collects up to `limit` records that `select` accepts.
     pub fn new(
         select: impl Fn(&Record<'_>) -> bool + Send + Sync + 'static,
         limit: usize,
-    ) -> (Collector, Collected) {
+    ) -> (RecordCollector, Collected) {
         let collected = Collected::default();
         (
-            Collector {
+            RecordCollector {
                 select: std::sync::Arc::new(select),
                 collected: collected.clone(),
                 limit,
@@ -255,10 +409,10 @@ impl Collector {
     }
 }
 
-impl Analyzer for Collector {
+impl Analyzer for RecordCollector {
     fn info(&self) -> AnalyzerInfo {
         AnalyzerInfo {
-            id: "collector",
+            id: "record-collector",
             title: "Record collector",
             families: &[],
             findings: &[],

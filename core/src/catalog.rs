@@ -2,7 +2,7 @@
 //! it is, and what to do. The tables are data files in `rules/catalog/` (each row citing its
 //! source document), embedded in the binary; users add or override rows with their own CSV files.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use serde::Deserialize;
@@ -89,63 +89,6 @@ fn opt_int<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Err
             .parse::<i64>()
             .map(Some)
             .map_err(|_| serde::de::Error::custom(format!("`{t}` is not an integer"))),
-    }
-}
-
-/// Which table a catalog file is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum CatalogKind {
-    CallingEndReasons,
-    CallAutomation,
-    SmsDelivery,
-    SmsSend,
-    Chat,
-    IdentityAuth,
-}
-
-impl CatalogKind {
-    pub const ALL: [CatalogKind; 6] = [
-        CatalogKind::CallingEndReasons,
-        CatalogKind::CallAutomation,
-        CatalogKind::SmsDelivery,
-        CatalogKind::SmsSend,
-        CatalogKind::Chat,
-        CatalogKind::IdentityAuth,
-    ];
-
-    /// File name of the table (bundled and user override alike).
-    pub fn file_name(self) -> &'static str {
-        match self {
-            CatalogKind::CallingEndReasons => "calling_end_reasons.csv",
-            CatalogKind::CallAutomation => "call_automation_result_codes.csv",
-            CatalogKind::SmsDelivery => "sms_delivery_status.csv",
-            CatalogKind::SmsSend => "sms_send_status.csv",
-            CatalogKind::Chat => "chat_errors.csv",
-            CatalogKind::IdentityAuth => "identity_auth_errors.csv",
-        }
-    }
-
-    pub fn bundled_text(self) -> &'static str {
-        match self {
-            CatalogKind::CallingEndReasons => {
-                include_str!("../../rules/catalog/calling_end_reasons.csv")
-            }
-            CatalogKind::CallAutomation => {
-                include_str!("../../rules/catalog/call_automation_result_codes.csv")
-            }
-            CatalogKind::SmsDelivery => include_str!("../../rules/catalog/sms_delivery_status.csv"),
-            CatalogKind::SmsSend => include_str!("../../rules/catalog/sms_send_status.csv"),
-            CatalogKind::Chat => include_str!("../../rules/catalog/chat_errors.csv"),
-            CatalogKind::IdentityAuth => {
-                include_str!("../../rules/catalog/identity_auth_errors.csv")
-            }
-        }
-    }
-
-    pub fn from_file_name(name: &str) -> Option<CatalogKind> {
-        CatalogKind::ALL
-            .into_iter()
-            .find(|k| k.file_name().eq_ignore_ascii_case(name))
     }
 }
 
@@ -261,6 +204,55 @@ impl CodeTable {
             })
     }
 
+    /// The rows that explain `code[/subcode]`, searched as `lookup` says.
+    pub fn explain(
+        &self,
+        lookup: Lookup,
+        code: i64,
+        subcode: Option<i64>,
+    ) -> Vec<(&CodeEntry, MatchKind)> {
+        let bare = subcode.is_none();
+        match lookup {
+            Lookup::Subcodes => {
+                let mut hits: Vec<(&CodeEntry, MatchKind)> = self
+                    .decode(code, subcode)
+                    .map(|d| (d.entry, d.matched))
+                    .into_iter()
+                    .collect();
+                if bare {
+                    hits.extend(
+                        self.entries
+                            .iter()
+                            .find(|e| e.code.is_none() && e.subcode == Some(code))
+                            .map(|e| (e, MatchKind::SubcodeOnly)),
+                    );
+                }
+                hits
+            }
+            Lookup::Plain if bare => self
+                .decode(code, None)
+                .map(|d| (d.entry, d.matched))
+                .into_iter()
+                .collect(),
+            Lookup::HttpStatus if bare => self
+                .entries
+                .iter()
+                .filter(|e| e.http_status == Some(code))
+                .map(|e| (e, MatchKind::Exact))
+                .collect(),
+            Lookup::AllRows => self
+                .entries
+                .iter()
+                .filter(|e| {
+                    e.code == Some(code) && (bare || e.subcode == subcode)
+                        || (bare && e.code.is_none() && e.subcode == Some(code))
+                })
+                .map(|e| (e, MatchKind::Exact))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The SMS send-status row for an HTTP status and repeatability result.
     pub fn decode_send(&self, http_status: i64, repeatability: Option<&str>) -> Option<&CodeEntry> {
         let rep = repeatability.unwrap_or("").trim();
@@ -357,57 +349,221 @@ impl UfdTable {
     }
 }
 
-/// The bundled User Facing Diagnostics table.
-pub const BUNDLED_UFD: &str = include_str!("../../rules/catalog/user_facing_diagnostics.csv");
+/// The rows of a catalog, whatever their columns: what core needs to load, override and count
+/// them.
+pub trait CatalogData: std::any::Any + Send + Sync + fmt::Debug {
+    /// Puts `other`'s rows (a user's file of the same catalog) in front, so they win.
+    fn prepend(&mut self, other: Box<dyn CatalogData>);
+    fn rows(&self) -> usize;
+    fn as_any(&self) -> &dyn std::any::Any;
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any>;
+}
 
-/// All code tables.
-#[derive(Debug, Clone)]
+impl CatalogData for CodeTable {
+    fn prepend(&mut self, other: Box<dyn CatalogData>) {
+        if let Ok(other) = other.into_any().downcast::<CodeTable>() {
+            self.override_with(*other);
+        }
+    }
+    fn rows(&self) -> usize {
+        self.entries.len()
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {
+        self
+    }
+}
+
+impl CatalogData for UfdTable {
+    fn prepend(&mut self, other: Box<dyn CatalogData>) {
+        if let Ok(other) = other.into_any().downcast::<UfdTable>() {
+            let mut entries = other.entries;
+            entries.append(&mut self.entries);
+            self.entries = entries;
+        }
+    }
+    fn rows(&self) -> usize {
+        self.entries.len()
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {
+        self
+    }
+}
+
+/// How `explain CODE[/SUBCODE]` searches a code table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    /// Codes with subcodes: the exact pair, else the code's class row; a bare number may also
+    /// be a generic subcode (a row with no code).
+    Subcodes,
+    /// Codes without subcodes (chat, SMS statuses): only a bare number is looked up.
+    Plain,
+    /// Rows keyed by the HTTP status of a send: only a bare number is looked up.
+    HttpStatus,
+    /// Every row with the code (and the subcode, when given), or with the number as subcode.
+    AllRows,
+    /// Not a code table.
+    None,
+}
+
+/// A catalog an analyzer crate owns: a CSV file in `rules/catalog/`, each row citing its
+/// source. Users put rows in front of it with a file of the same name (`[catalog] paths`).
+pub struct Catalog {
+    /// The file name (`sms_delivery_status.csv`), which a user's override file repeats.
+    pub file: &'static str,
+    /// Where `explain` lists it among the others (smaller first).
+    pub order: u8,
+    /// What one row is, as `explain` labels it (`SMS delivery status`).
+    pub label: &'static str,
+    pub lookup: Lookup,
+    pub bundled: &'static str,
+    parse: ParseFn,
+}
+
+/// Reads a catalog file's text (named for messages) into its table.
+type ParseFn = fn(&str, &str) -> Result<Box<dyn CatalogData>, CatalogError>;
+
+fn parse_as<T: CatalogTable>(text: &str, file: &str) -> Result<Box<dyn CatalogData>, CatalogError> {
+    T::parse_table(text, file).map(|t| Box::new(t) as Box<dyn CatalogData>)
+}
+
+/// A table type a catalog can be read into.
+pub trait CatalogTable: CatalogData + Sized {
+    fn parse_table(text: &str, file: &str) -> Result<Self, CatalogError>;
+}
+
+impl CatalogTable for CodeTable {
+    fn parse_table(text: &str, file: &str) -> Result<Self, CatalogError> {
+        CodeTable::parse(text, file)
+    }
+}
+
+impl CatalogTable for UfdTable {
+    fn parse_table(text: &str, file: &str) -> Result<Self, CatalogError> {
+        UfdTable::parse(text, file)
+    }
+}
+
+impl Catalog {
+    pub const fn new<T: CatalogTable>(
+        file: &'static str,
+        order: u8,
+        label: &'static str,
+        lookup: Lookup,
+        bundled: &'static str,
+    ) -> Catalog {
+        Catalog {
+            file,
+            order,
+            label,
+            lookup,
+            bundled,
+            parse: parse_as::<T>,
+        }
+    }
+
+    /// Reads a file of this catalog's rows (the bundled one, or a user's).
+    pub fn parse(&self, text: &str, file: &str) -> Result<Box<dyn CatalogData>, CatalogError> {
+        (self.parse)(text, file)
+    }
+}
+
+/// One registered catalog.
+pub struct CatalogRegistration {
+    pub catalog: &'static Catalog,
+}
+
+inventory::collect!(CatalogRegistration);
+
+/// Declares a catalog owned by the calling crate: `static NAME: CodeTable =
+/// ("file.csv", order, "label of a row", Lookup::...);`, read from `rules/catalog/` at build
+/// time.
+#[macro_export]
+macro_rules! catalog {
+    ($(#[$meta:meta])* $vis:vis static $name:ident: $ty:ty = ($file:literal, $order:literal, $label:literal, $lookup:ident);) => {
+        $(#[$meta])*
+        $vis static $name: $crate::catalog::Catalog = $crate::catalog::Catalog::new::<$ty>(
+            $file,
+            $order,
+            $label,
+            $crate::catalog::Lookup::$lookup,
+            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../rules/catalog/", $file)),
+        );
+        $crate::inventory::submit! {
+            $crate::catalog::CatalogRegistration { catalog: &$name }
+        }
+    };
+}
+
+/// Every registered catalog, in `explain` order.
+pub fn registered() -> Vec<&'static Catalog> {
+    let mut all: Vec<&'static Catalog> = inventory::iter::<CatalogRegistration>
+        .into_iter()
+        .map(|r| r.catalog)
+        .collect();
+    all.sort_by_key(|c| (c.order, c.file));
+    all
+}
+
+/// Every registered catalog, loaded (user rows in front of the bundled ones).
+#[derive(Debug, Clone, Default)]
 pub struct Catalogs {
-    pub calling: CodeTable,
-    pub call_automation: CodeTable,
-    pub sms_delivery: CodeTable,
-    pub sms_send: CodeTable,
-    pub chat: CodeTable,
-    pub identity: CodeTable,
-    pub ufd: UfdTable,
+    tables: BTreeMap<&'static str, std::sync::Arc<dyn CatalogData>>,
 }
 
 impl Catalogs {
-    /// The bundled tables. They are validated by tests, so an error here is a build defect and
-    /// is returned rather than hidden.
+    /// The bundled tables of every registered catalog. They are validated by tests, so an
+    /// error here is a build defect and is returned rather than hidden.
     pub fn bundled() -> Result<Catalogs, CatalogError> {
-        let load = |k: CatalogKind| CodeTable::parse(k.bundled_text(), k.file_name());
-        Ok(Catalogs {
-            calling: load(CatalogKind::CallingEndReasons)?,
-            call_automation: load(CatalogKind::CallAutomation)?,
-            sms_delivery: load(CatalogKind::SmsDelivery)?,
-            sms_send: load(CatalogKind::SmsSend)?,
-            chat: load(CatalogKind::Chat)?,
-            identity: load(CatalogKind::IdentityAuth)?,
-            ufd: UfdTable::parse(BUNDLED_UFD, "user_facing_diagnostics.csv")?,
+        Catalogs::with_overrides(&[])
+    }
+
+    /// The bundled tables with the rows of user files in front: (catalog file name, the user
+    /// file's text, the user file's path for messages).
+    pub fn with_overrides(user: &[(&str, &str, &str)]) -> Result<Catalogs, CatalogError> {
+        let mut tables = BTreeMap::new();
+        for catalog in registered() {
+            let mut data = catalog.parse(catalog.bundled, catalog.file)?;
+            for (name, text, path) in user.iter().rev() {
+                if name.eq_ignore_ascii_case(catalog.file) {
+                    data.prepend(catalog.parse(text, path)?);
+                }
+            }
+            tables.insert(catalog.file, std::sync::Arc::from(data));
+        }
+        Ok(Catalogs { tables })
+    }
+
+    /// The loaded table of a catalog, as the type it was declared with. A catalog that is not
+    /// registered, or asked for as another type, is a defect of the program.
+    pub fn get<T: 'static>(&self, catalog: &Catalog) -> &T {
+        self.tables
+            .get(catalog.file)
+            .and_then(|t| t.as_any().downcast_ref::<T>())
+            .unwrap_or_else(|| {
+                panic!(
+                    "catalog {} is not registered as {}",
+                    catalog.file,
+                    std::any::type_name::<T>()
+                )
+            })
+    }
+
+    /// The code tables, with their catalogs (for `explain`).
+    pub fn code_tables(&self) -> impl Iterator<Item = (&'static Catalog, &CodeTable)> {
+        registered().into_iter().filter_map(move |c| {
+            let table = self
+                .tables
+                .get(c.file)?
+                .as_any()
+                .downcast_ref::<CodeTable>()?;
+            Some((c, table))
         })
-    }
-
-    pub fn table(&self, kind: CatalogKind) -> &CodeTable {
-        match kind {
-            CatalogKind::CallingEndReasons => &self.calling,
-            CatalogKind::CallAutomation => &self.call_automation,
-            CatalogKind::SmsDelivery => &self.sms_delivery,
-            CatalogKind::SmsSend => &self.sms_send,
-            CatalogKind::Chat => &self.chat,
-            CatalogKind::IdentityAuth => &self.identity,
-        }
-    }
-
-    pub fn table_mut(&mut self, kind: CatalogKind) -> &mut CodeTable {
-        match kind {
-            CatalogKind::CallingEndReasons => &mut self.calling,
-            CatalogKind::CallAutomation => &mut self.call_automation,
-            CatalogKind::SmsDelivery => &mut self.sms_delivery,
-            CatalogKind::SmsSend => &mut self.sms_send,
-            CatalogKind::Chat => &mut self.chat,
-            CatalogKind::IdentityAuth => &mut self.identity,
-        }
     }
 }
 
@@ -415,53 +571,50 @@ impl Catalogs {
 mod tests {
     use super::*;
 
-    #[test]
-    fn bundled_catalogs_load() {
-        let c = Catalogs::bundled().unwrap();
-        for kind in CatalogKind::ALL {
-            assert!(!c.table(kind).entries.is_empty(), "{kind:?}");
-        }
+    const CALLING: &str = include_str!("../../rules/catalog/calling_end_reasons.csv");
+    const CALL_AUTOMATION: &str =
+        include_str!("../../rules/catalog/call_automation_result_codes.csv");
+    const SMS_DELIVERY: &str = include_str!("../../rules/catalog/sms_delivery_status.csv");
+
+    fn table(text: &str) -> CodeTable {
+        CodeTable::parse(text, "t.csv").unwrap()
     }
 
     #[test]
     fn normal_endings_are_normal() {
-        let c = Catalogs::bundled().unwrap();
+        let calling = table(CALLING);
         for (code, sub) in [(0, 0), (487, 0), (603, 0), (487, 10003)] {
-            let d = c.calling.decode(code, Some(sub)).unwrap();
+            let d = calling.decode(code, Some(sub)).unwrap();
             assert_eq!(d.matched, MatchKind::Exact);
             assert_eq!(d.entry.severity, Judgement::Normal, "{code}/{sub}");
         }
-        let blocked = c.calling.decode(410, Some(3112)).unwrap();
+        let blocked = calling.decode(410, Some(3112)).unwrap();
         assert_eq!(blocked.entry.severity, Judgement::Error);
     }
 
     #[test]
     fn unknown_subcode_falls_back_to_class() {
-        let c = Catalogs::bundled().unwrap();
-        let d = c.calling.decode(490, Some(999_999)).unwrap();
+        let calling = table(CALLING);
+        let d = calling.decode(490, Some(999_999)).unwrap();
         assert_eq!(d.matched, MatchKind::CodeOnly);
-        assert!(c.calling.decode(299, Some(1)).is_none());
-        let ca = c.call_automation.decode(999, Some(8522)).unwrap();
+        assert!(calling.decode(299, Some(1)).is_none());
+        let automation = table(CALL_AUTOMATION);
+        let ca = automation.decode(999, Some(8522)).unwrap();
         assert_eq!(ca.matched, MatchKind::SubcodeOnly);
     }
 
     #[test]
     fn sms_details_in_every_form() {
-        let c = Catalogs::bundled().unwrap();
+        let sms = table(SMS_DELIVERY);
         for text in ["No error.", "2000: No Error", "2000", "no error"] {
-            let d = c.sms_delivery.decode_sms_details(text).unwrap();
+            let d = sms.decode_sms_details(text).unwrap();
             assert_eq!(d.entry.code, Some(2000), "{text}");
         }
-        let opt_out = c
-            .sms_delivery
+        let opt_out = sms
             .decode_sms_details("4007: The Destination/To number opted out")
             .unwrap();
         assert_eq!(opt_out.entry.code, Some(4007));
-        assert!(
-            c.sms_delivery
-                .decode_sms_details("something else")
-                .is_none()
-        );
+        assert!(sms.decode_sms_details("something else").is_none());
     }
 
     #[test]
@@ -473,5 +626,13 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.file, "mine.csv");
         assert_eq!(err.row, 1);
+    }
+
+    #[test]
+    fn user_rows_win() {
+        let mut t = table(CALLING);
+        let mine = table("code,subcode,severity,meaning,action\n410,3112,warning,ours,do this\n");
+        CatalogData::prepend(&mut t, Box::new(mine));
+        assert_eq!(t.decode(410, Some(3112)).unwrap().entry.meaning, "ours");
     }
 }

@@ -12,7 +12,7 @@
 //! [rules.threshold]                        # per threshold rule
 //! "chat-throttled-burst" = "count >= 10 within 1m"
 //!
-//! [thresholds.media.jitter]                # any key of rules/thresholds.toml
+//! [thresholds.media.jitter]                # any key of the files in rules/thresholds/
 //! value = 50
 //!
 //! [catalog]
@@ -32,7 +32,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use crate::analyzer::{Analyzer, Context};
-use crate::catalog::{CatalogKind, Catalogs, CodeTable};
+use crate::catalog::Catalogs;
 use crate::engine::Analysis;
 use crate::finding::{Finding, Severity, sort_findings};
 use crate::ingest::Limits;
@@ -185,17 +185,7 @@ impl LoadedConfig {
     }
 }
 
-fn unknown_key_help(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("unknown field `")?;
-    let (got, rest) = rest.split_once('`')?;
-    let expected: Vec<&str> = rest
-        .split('`')
-        .enumerate()
-        .filter(|(i, _)| i % 2 == 1)
-        .map(|(_, s)| s)
-        .collect();
-    nearest(got, expected.iter().copied()).map(|s| format!("did you mean `{s}`?"))
-}
+use crate::settings::unknown_key_help;
 
 /// Everything a run needs, built from the bundled data, the configuration and the command line.
 #[derive(Debug)]
@@ -248,32 +238,35 @@ pub fn setup(
     };
 
     // Settings and catalogs.
-    let settings = match Settings::layered(std::slice::from_ref(&cfg.thresholds)) {
+    let settings = match Settings::layered(&cfg.thresholds) {
         Ok(s) => Some(s),
-        Err(e) => {
-            errors.config.push(config_error(
-                "thresholds",
-                format!("[thresholds]: {e}"),
-                Some("keys and types are those of rules/thresholds.toml".to_owned()),
-            ));
+        Err(problems) => {
+            for e in problems {
+                let needle = match &e {
+                    crate::settings::SettingsError::UnknownSection { key, .. }
+                    | crate::settings::SettingsError::Model { key, .. } => key.clone(),
+                    crate::settings::SettingsError::Toml { .. } => "thresholds".to_owned(),
+                };
+                let help = e.help().map(str::to_owned).or_else(|| {
+                    Some("keys and types are those of the files in rules/thresholds/".to_owned())
+                });
+                errors
+                    .config
+                    .push(config_error(&needle, e.to_string(), help));
+            }
             None
         }
     };
-    let mut catalogs = match Catalogs::bundled() {
-        Ok(c) => Some(c),
-        Err(e) => {
-            errors.config.push(config_error("", e.to_string(), None));
-            None
-        }
-    };
+    let mut user_catalogs: Vec<(String, String, String)> = Vec::new();
     for p in &cfg.catalog.paths {
         let resolved = config.map_or(p.clone(), |c| c.resolve(p));
         let name = resolved
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let Some(kind) = CatalogKind::from_file_name(&name) else {
-            let names: Vec<&str> = CatalogKind::ALL.iter().map(|k| k.file_name()).collect();
+        let known = crate::catalog::registered();
+        if !known.iter().any(|c| c.file.eq_ignore_ascii_case(&name)) {
+            let names: Vec<&str> = known.iter().map(|c| c.file).collect();
             errors.config.push(config_error(
                 &p.display().to_string(),
                 format!("`{name}` is not a catalog table name"),
@@ -283,22 +276,34 @@ pub fn setup(
                 )),
             ));
             continue;
-        };
-        match std::fs::read_to_string(&resolved)
-            .map_err(|e| e.to_string())
-            .and_then(|text| {
-                CodeTable::parse(&text, &resolved.display().to_string()).map_err(|e| e.to_string())
-            }) {
-            Ok(table) => {
-                if let Some(c) = catalogs.as_mut() {
-                    c.table_mut(kind).override_with(table);
-                }
+        }
+        match std::fs::read_to_string(&resolved) {
+            Ok(text) => user_catalogs.push((name, text, resolved.display().to_string())),
+            Err(e) => {
+                errors
+                    .config
+                    .push(config_error(&p.display().to_string(), e.to_string(), None))
             }
-            Err(e) => errors
-                .config
-                .push(config_error(&p.display().to_string(), e, None)),
         }
     }
+    let overrides: Vec<(&str, &str, &str)> = user_catalogs
+        .iter()
+        .map(|(n, t, p)| (n.as_str(), t.as_str(), p.as_str()))
+        .collect();
+    let catalogs = match Catalogs::with_overrides(&overrides) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            let needle = user_catalogs
+                .iter()
+                .find(|(_, _, p)| *p == e.file)
+                .map(|(n, _, _)| n.clone())
+                .unwrap_or_default();
+            errors
+                .config
+                .push(config_error(&needle, e.to_string(), None));
+            None
+        }
+    };
 
     // Rules.
     let vocab = Vocabulary::bundled();
@@ -329,7 +334,7 @@ pub fn setup(
     for a in analyzers {
         let info = a.info();
         known.push(info.id.to_owned());
-        known.extend(info.findings.iter().map(|f| f.to_string()));
+        known.extend(info.findings.iter().map(|f| f.id.to_owned()));
     }
     let check_id = |id: &str, errors: &mut SetupErrors, what: &str| -> bool {
         if known.iter().any(|k| k == id) {

@@ -241,6 +241,19 @@ impl Finding {
         }
     }
 
+    /// A title of its own (the kind's title says what kind of finding it is; this one can
+    /// say which code or which stream).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = title.into();
+        self
+    }
+
+    /// A severity of its own (codes are rated per code).
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
     pub fn message(mut self, message: impl Into<String>) -> Self {
         self.message = message.into();
         self

@@ -16,15 +16,19 @@ pub mod secrets;
 pub mod settings;
 pub mod support_ids;
 pub mod table;
+pub mod text;
 pub mod time;
 pub mod value;
 pub mod walk;
 pub mod window;
 
-pub use analyzer::{Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Output, Pass};
+pub use analyzer::{
+    Analysis, Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, FindingKind, Output,
+    Pass,
+};
 pub use finding::{Evidence, Finding, IdKind, Occurrences, Severity};
 pub use record::{Family, FileId, Format, Origin, Record};
-pub use table::Table;
+pub use table::{Column, Table, TableKind};
 pub use value::Value;
 
 #[doc(hidden)]
@@ -44,25 +48,26 @@ pub fn bundled_data() -> Vec<(String, &'static str)> {
         .iter()
         .map(|(name, text)| ((*name).to_owned(), *text))
         .collect();
-    for kind in catalog::CatalogKind::ALL {
-        files.push((
-            format!("rules/catalog/{}", kind.file_name()),
-            kind.bundled_text(),
-        ));
+    for c in catalog::registered() {
+        files.push((format!("rules/catalog/{}", c.file), c.bundled));
     }
-    files.push((
-        "rules/catalog/user_facing_diagnostics.csv".to_owned(),
-        catalog::BUNDLED_UFD,
-    ));
-    files.push((
-        "rules/thresholds.toml".to_owned(),
-        settings::BUNDLED_THRESHOLDS,
-    ));
+    for s in settings::sections() {
+        files.push((s.file.to_owned(), s.bundled));
+    }
     files.push((
         "rules/categories.toml".to_owned(),
         classify::BUNDLED_CATEGORIES,
     ));
     files.push(("rules/fields.toml".to_owned(), rules::vocab::BUNDLED_FIELDS));
     files.push(("rules/secrets.toml".to_owned(), secrets::BUNDLED_SECRETS));
+    files.push((
+        "rules/duplicates.toml".to_owned(),
+        dedup::BUNDLED_DUPLICATES,
+    ));
+    files.push((
+        "rules/log-analytics-tables.json".to_owned(),
+        dedup::BUNDLED_TABLES,
+    ));
+    files.sort();
     files
 }

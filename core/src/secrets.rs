@@ -9,8 +9,8 @@ use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
 
-use crate::analyzer::{Analyzer, AnalyzerInfo, Context, Output, Pass, downcast_pass};
-use crate::finding::{Evidence, Finding, Occurrences, Severity};
+use crate::analyzer::{Analysis, Context, Output};
+use crate::finding::{Evidence, Occurrences};
 use crate::ingest::FileReport;
 use crate::record::{FileId, Origin, Record};
 use regex::Regex;
@@ -319,36 +319,42 @@ fn unescape_json_unicode(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-/// `security/secrets`: live secrets written in the inputs, one finding per file and kind. The
-/// lines were noted while the file was read ([`Sightings`]); the values are never kept.
-pub struct SecretsInLogs;
+crate::finding_kinds! {
+    /// A live secret (an access key, a connection string, a token, a signature, a password)
+    /// is written in a log file.
+    ///
+    /// Anyone who gets the logs can use it: logs travel to colleagues, tickets and storage
+    /// accounts with wider access than the key itself. The finding names the file and lines,
+    /// never the value (every output of acs-triage is redacted). What to do depends on the
+    /// kind: regenerate an access key, revoke a token or SAS, change a password; then stop the
+    /// application from logging it (configuration dumps, exception messages, HTTP headers).
+    ///
+    /// The patterns are data: `rules/secrets.toml`, each with its source.
+    pub SECRET_IN_LOGS = ("security/secret-in-logs", Error, "A secret is written in the logs");
+}
 
-pub static SECRETS_IN_LOGS: SecretsInLogs = SecretsInLogs;
-
-crate::register_analyzer!(SECRETS_IN_LOGS);
-
-impl Analyzer for SecretsInLogs {
-    fn info(&self) -> AnalyzerInfo {
-        AnalyzerInfo {
-            id: "security/secrets",
-            title: "Secrets written in the logs",
-            families: &[],
-            findings: &["security/secret-in-logs"],
-            tables: &[],
-        }
-    }
-
-    fn start(&self, _ctx: &Context) -> Box<dyn Pass> {
-        Box::new(SecretsPass::default())
-    }
+crate::declare_analyzer! {
+    /// `security/secrets`: live secrets written in the inputs, one finding per file and kind.
+    /// The lines were noted while the file was read ([`Sightings`]); the values are never kept.
+    pub static SECRETS_IN_LOGS: SecretsPass = {
+        id: "security/secrets",
+        title: "Secrets written in the logs",
+        families: &[],
+        findings: &[&SECRET_IN_LOGS],
+        tables: &[],
+    };
 }
 
 #[derive(Default)]
-struct SecretsPass {
+pub struct SecretsPass {
     files: Vec<(FileId, String, Sightings)>,
 }
 
-impl Pass for SecretsPass {
+impl Analysis for SecretsPass {
+    fn start(_ctx: &Context) -> Self {
+        SecretsPass::default()
+    }
+
     fn observe(&mut self, _ctx: &Context, _record: &Record<'_>) {}
 
     fn file_read(&mut self, _ctx: &Context, file: FileId, report: &FileReport) {
@@ -358,11 +364,11 @@ impl Pass for SecretsPass {
         }
     }
 
-    fn merge(&mut self, other: Box<dyn Pass>) {
-        self.files.extend(downcast_pass::<SecretsPass>(other).files);
+    fn merge(&mut self, other: Self) {
+        self.files.extend(other.files);
     }
 
-    fn finish(self: Box<Self>, _ctx: &Context, out: &mut Output) {
+    fn finish(self, _ctx: &Context, out: &mut Output) {
         let secrets = Secrets::bundled();
         let mut files = self.files;
         files.sort_by_key(|f| f.0);
@@ -396,12 +402,10 @@ impl Pass for SecretsPass {
                     ""
                 };
                 out.push(
-                    Finding::new(
-                        "security/secret-in-logs",
-                        Severity::Error,
-                        format!("Secret in the logs: {}", pattern.label),
-                    )
-                    .message(format!(
+                    SECRET_IN_LOGS
+                        .finding()
+                        .title(format!("Secret in the logs: {}", pattern.label))
+                        .message(format!(
                         "{path} holds {} at line{} {}{more}. Anyone who gets these logs can use \
                          it; acs-triage never prints it (outputs are redacted).",
                         pattern.label,

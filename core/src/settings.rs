@@ -1,155 +1,218 @@
-//! Thresholds and limits (`rules/thresholds.toml`), overridable by the user.
+//! Thresholds, limits and judgement values: data each analyzer crate owns, and the machinery
+//! core gives them (loading, user overrides, validation).
 //!
-//! Layers are merged key by key (a user's `[thresholds.media.jitter] value = 50` changes one
-//! number and keeps the rest), then checked against the typed model, so a typo in a key is an
-//! error rather than a silently ignored setting.
+//! An analyzer crate declares a section with [`settings_section!`](crate::settings_section): a
+//! key, the file in `rules/thresholds/` holding its bundled values (each with its source), and
+//! the type the values are read into. The user overrides any value in `acs-triage.toml` under
+//! `[thresholds.<key>]`; layers merge key by key (`[thresholds.media.jitter] value = 50` changes
+//! one number and keeps the rest), then each section is read into its type, so a typo in a key
+//! is an error naming the nearest known key, never a silently ignored setting.
 
+use std::any::{Any, TypeId};
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
-/// The bundled thresholds and limits.
-pub const BUNDLED_THRESHOLDS: &str = include_str!("../../rules/thresholds.toml");
+use crate::FastMap;
 
-/// When a media value counts as poor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PoorWhen {
-    Above,
-    Below,
-    Equal,
+/// A section of the settings, declared by the analyzer crate that owns it.
+pub struct SettingsSection {
+    /// The table name (`media`): `[thresholds.media]` in `acs-triage.toml`.
+    pub key: &'static str,
+    /// Where the bundled values live, from the repository root (`rules/thresholds/media.toml`).
+    pub file: &'static str,
+    /// The bundled values.
+    pub bundled: &'static str,
+    type_id: fn() -> TypeId,
+    load: fn(toml::Value) -> Result<Box<dyn Any + Send + Sync>, String>,
 }
 
-/// Which streams a media threshold applies to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum StreamKind {
-    All,
-    Audio,
-    Video,
-    ScreenShare,
+fn load_as<T: DeserializeOwned + Send + Sync + 'static>(
+    value: toml::Value,
+) -> Result<Box<dyn Any + Send + Sync>, String> {
+    T::deserialize(value)
+        .map(|t| Box::new(t) as Box<dyn Any + Send + Sync>)
+        .map_err(|e| e.to_string())
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MediaThreshold {
-    /// Lower = more important (its action is the one given when several thresholds fail).
-    pub rank: u32,
-    pub field: String,
-    pub label: String,
-    pub unit: String,
-    pub poor_when: PoorWhen,
-    pub value: f64,
-    pub streams: StreamKind,
-    pub source: String,
-    /// The next step when a stream is poor by this measure.
-    pub action: String,
-}
-
-impl StreamKind {
-    /// True when a threshold for `self` applies to a stream of `kind`.
-    pub fn covers(self, kind: StreamKind) -> bool {
-        self == StreamKind::All || self == kind
-    }
-}
-
-impl MediaThreshold {
-    /// True when `observed` is on the poor side of the threshold.
-    pub fn is_poor(&self, observed: f64) -> bool {
-        match self.poor_when {
-            PoorWhen::Above => observed > self.value,
-            PoorWhen::Below => observed < self.value,
-            PoorWhen::Equal => observed == self.value,
+impl SettingsSection {
+    /// A section read into `T` (which should deny unknown fields, so typos are caught).
+    pub const fn new<T: DeserializeOwned + Send + Sync + 'static>(
+        key: &'static str,
+        file: &'static str,
+        bundled: &'static str,
+    ) -> SettingsSection {
+        SettingsSection {
+            key,
+            file,
+            bundled,
+            type_id: TypeId::of::<T>,
+            load: load_as::<T>,
         }
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SmsLimits {
-    pub toll_free_per_minute: u32,
-    pub short_code_per_minute: u32,
-    pub alphanumeric_per_minute: u32,
+/// One registered section.
+pub struct SectionRegistration {
+    pub section: &'static SettingsSection,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChatLimits {
-    pub messages_per_10s_per_thread: u32,
-    pub messages_per_minute_per_thread: u32,
-    pub typing_per_10s_per_user: u32,
+inventory::collect!(SectionRegistration);
+
+/// Declares a settings section owned by the calling crate: `static NAME: Type = ("key",
+/// "rules/thresholds/key.toml");`. The file is read from the repository root at build time.
+#[macro_export]
+macro_rules! settings_section {
+    ($(#[$meta:meta])* $vis:vis static $name:ident: $ty:ty = ($key:literal, $file:literal);) => {
+        $(#[$meta])*
+        $vis static $name: $crate::settings::SettingsSection =
+            $crate::settings::SettingsSection::new::<$ty>(
+                $key,
+                $file,
+                include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../", $file)),
+            );
+        $crate::inventory::submit! {
+            $crate::settings::SectionRegistration { section: &$name }
+        }
+    };
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TokenLimits {
-    pub default_lifetime_hours: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SdkLimits {
-    pub source: String,
-    pub call_setup_seconds: u32,
-    pub pstn_call_setup_seconds: u32,
-    pub reconnect_seconds: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Limits {
-    pub source: String,
-    pub sms: SmsLimits,
-    pub chat: ChatLimits,
-    pub token: TokenLimits,
-    pub sdk: SdkLimits,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Judgement {
-    pub source: String,
-    pub sms_delivery_latency_seconds: u32,
-    pub sms_report_wait_seconds: u32,
-    pub sms_reports_missing_share: f64,
-    pub sms_messages_listed: u32,
-    pub throttle_burst_gap_seconds: u32,
-    pub repeated_failure_calls: u32,
-}
-
-/// Thresholds, limits and judgement values.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Settings {
-    pub media: BTreeMap<String, MediaThreshold>,
-    pub limits: Limits,
-    pub judgement: Judgement,
+/// Every registered section, by key.
+pub fn sections() -> Vec<&'static SettingsSection> {
+    let mut all: Vec<&'static SettingsSection> = inventory::iter::<SectionRegistration>
+        .into_iter()
+        .map(|r| r.section)
+        .collect();
+    all.sort_by_key(|s| s.key);
+    all
 }
 
 /// A settings layer that does not fit the model.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    #[error("invalid TOML: {0}")]
-    Toml(#[from] toml::de::Error),
-    #[error("{0}")]
-    Model(String),
+    #[error("{file}: invalid TOML: {message}")]
+    Toml { file: String, message: String },
+    #[error("[thresholds.{key}]: {message}")]
+    Model {
+        key: String,
+        message: String,
+        help: Option<String>,
+    },
+    #[error("[thresholds]: no section is called `{key}`")]
+    UnknownSection { key: String, help: Option<String> },
+}
+
+impl SettingsError {
+    /// A suggestion for the user (the nearest known key).
+    pub fn help(&self) -> Option<&str> {
+        match self {
+            SettingsError::Model { help, .. } | SettingsError::UnknownSection { help, .. } => {
+                help.as_deref()
+            }
+            SettingsError::Toml { .. } => None,
+        }
+    }
+}
+
+/// The loaded settings of every registered section.
+#[derive(Debug, Default, Clone)]
+pub struct Settings {
+    values: FastMap<TypeId, std::sync::Arc<dyn Any + Send + Sync>>,
+    /// Each section's merged values, by key (what `rules list` and bundles show).
+    pub tables: BTreeMap<&'static str, toml::Value>,
 }
 
 impl Settings {
-    /// The bundled values.
-    pub fn bundled() -> Result<Settings, SettingsError> {
-        Settings::layered(&[])
+    /// The bundled values of every registered section.
+    pub fn bundled() -> Result<Settings, Vec<SettingsError>> {
+        Settings::layered(&toml::Table::new())
     }
 
-    /// The bundled values with each override table merged on top, in order.
-    pub fn layered(overrides: &[toml::Table]) -> Result<Settings, SettingsError> {
-        let mut base: toml::Table = toml::from_str(BUNDLED_THRESHOLDS)?;
-        for layer in overrides {
-            merge(&mut base, layer);
+    /// The bundled values with the user's `[thresholds]` table merged on top. Every problem
+    /// is reported, not only the first.
+    pub fn layered(overrides: &toml::Table) -> Result<Settings, Vec<SettingsError>> {
+        let registered = sections();
+        let mut errors = Vec::new();
+        for key in overrides.keys() {
+            if !registered.iter().any(|s| s.key == key) {
+                errors.push(SettingsError::UnknownSection {
+                    key: key.clone(),
+                    help: crate::rules::vocab::nearest(key, registered.iter().map(|s| s.key))
+                        .map(|k| format!("did you mean `{k}`?")),
+                });
+            }
         }
-        Settings::deserialize(toml::Value::Table(base))
-            .map_err(|e| SettingsError::Model(e.to_string()))
+        let mut settings = Settings::default();
+        for section in registered {
+            let mut base: toml::Table = match toml::from_str(section.bundled) {
+                Ok(t) => t,
+                Err(e) => {
+                    errors.push(SettingsError::Toml {
+                        file: section.file.to_owned(),
+                        message: e.message().to_owned(),
+                    });
+                    continue;
+                }
+            };
+            if let Some(toml::Value::Table(top)) = overrides.get(section.key) {
+                merge(&mut base, top);
+            } else if let Some(other) = overrides.get(section.key) {
+                errors.push(SettingsError::Model {
+                    key: section.key.to_owned(),
+                    message: format!("expected a table, found {}", other.type_str()),
+                    help: None,
+                });
+                continue;
+            }
+            let value = toml::Value::Table(base);
+            match (section.load)(value.clone()) {
+                Ok(loaded) => {
+                    settings
+                        .values
+                        .insert((section.type_id)(), std::sync::Arc::from(loaded));
+                    settings.tables.insert(section.key, value);
+                }
+                Err(message) => errors.push(SettingsError::Model {
+                    key: section.key.to_owned(),
+                    help: unknown_key_help(&message),
+                    message,
+                }),
+            }
+        }
+        if errors.is_empty() {
+            Ok(settings)
+        } else {
+            Err(errors)
+        }
     }
+
+    /// The values of the section read into `T`. Every registered section is loaded when the
+    /// settings are, so a missing one is a defect of the program (an unregistered type).
+    pub fn get<T: Any + Send + Sync>(&self) -> &T {
+        self.values
+            .get(&TypeId::of::<T>())
+            .and_then(|v| v.downcast_ref::<T>())
+            .unwrap_or_else(|| {
+                panic!(
+                    "settings of type {} are not registered (declare them with settings_section!)",
+                    std::any::type_name::<T>()
+                )
+            })
+    }
+}
+
+/// The nearest expected key when serde says a field is unknown.
+pub fn unknown_key_help(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (got, rest) = rest.split_once('`')?;
+    let expected: Vec<&str> = rest
+        .split('`')
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 1)
+        .map(|(_, s)| s)
+        .collect();
+    crate::rules::vocab::nearest(got, expected.iter().copied())
+        .map(|s| format!("did you mean `{s}`?"))
 }
 
 /// Deep-merges `top` into `base`: tables merge key by key, other values replace.
@@ -161,36 +224,5 @@ pub fn merge(base: &mut toml::Table, top: &toml::Table) {
                 base.insert(key.clone(), value.clone());
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bundled_settings_load() {
-        let s = Settings::bundled().unwrap();
-        assert_eq!(s.media["round_trip_time"].value, 500.0);
-        assert!(s.media["round_trip_time"].is_poor(501.0));
-        assert!(!s.media["round_trip_time"].is_poor(500.0));
-        assert!(s.media["video_frame_rate"].is_poor(6.0));
-        assert!(s.media["no_packets"].is_poor(0.0));
-        assert_eq!(s.limits.sms.toll_free_per_minute, 200);
-    }
-
-    #[test]
-    fn overrides_change_one_value() {
-        let top: toml::Table = toml::from_str("[media.jitter]\nvalue = 50\n").unwrap();
-        let s = Settings::layered(&[top]).unwrap();
-        assert_eq!(s.media["jitter"].value, 50.0);
-        assert_eq!(s.media["jitter"].field, "jitterAvg");
-    }
-
-    #[test]
-    fn typos_are_errors() {
-        let top: toml::Table = toml::from_str("[limits.sms]\ntoll_free_per_minut = 5\n").unwrap();
-        let err = Settings::layered(&[top]).unwrap_err();
-        assert!(err.to_string().contains("toll_free_per_minut"), "{err}");
     }
 }

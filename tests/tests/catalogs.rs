@@ -1,7 +1,7 @@
 //! Every row of the domain code tables is in acs-triage's catalogs, decodes, and `explain`
 //! answers for it.
 
-use acs_triage_core::catalog::{Catalogs, Judgement, MatchKind};
+use acs_triage_core::catalog::{Catalogs, CodeTable, Judgement, MatchKind};
 use acs_triage_tests::{repo_root, run};
 
 fn domain_rows(file: &str) -> Vec<csv::StringRecord> {
@@ -19,7 +19,7 @@ fn every_calling_end_reason_row_decodes_and_explains() {
         let code: i64 = row[0].parse().unwrap();
         let sub: Option<i64> = (!row[1].is_empty()).then(|| row[1].parse().unwrap());
         let decoded = catalogs
-            .calling
+            .get::<CodeTable>(&acs_triage_calling::CALLING_END_REASONS)
             .decode(code, sub)
             .unwrap_or_else(|| panic!("{code}/{sub:?} missing"));
         assert_eq!(decoded.matched, MatchKind::Exact, "{code}/{sub:?}");
@@ -50,18 +50,29 @@ fn normal_endings_are_judged_normal() {
         (0, 540000),
     ] {
         assert_eq!(
-            c.calling.decode(code, Some(sub)).unwrap().entry.severity,
+            c.get::<CodeTable>(&acs_triage_calling::CALLING_END_REASONS)
+                .decode(code, Some(sub))
+                .unwrap()
+                .entry
+                .severity,
             Judgement::Normal,
             "{code}/{sub}"
         );
     }
     assert_eq!(
-        c.calling.decode(410, Some(3112)).unwrap().entry.severity,
+        c.get::<CodeTable>(&acs_triage_calling::CALLING_END_REASONS)
+            .decode(410, Some(3112))
+            .unwrap()
+            .entry
+            .severity,
         Judgement::Error
     );
     // An unknown subcode falls back to the class of its code, and says so.
     assert_eq!(
-        c.calling.decode(410, Some(999_999)).unwrap().matched,
+        c.get::<CodeTable>(&acs_triage_calling::CALLING_END_REASONS)
+            .decode(410, Some(999_999))
+            .unwrap()
+            .matched,
         MatchKind::CodeOnly
     );
 }
@@ -73,9 +84,12 @@ fn every_call_automation_row_decodes() {
         let code: Option<i64> = (!row[1].is_empty()).then(|| row[1].parse().unwrap());
         let sub: Option<i64> = (!row[2].is_empty()).then(|| row[2].parse().unwrap());
         let found = match (code, sub) {
-            (Some(c), s) => catalogs.call_automation.decode(c, s).is_some(),
+            (Some(c), s) => catalogs
+                .get::<CodeTable>(&acs_triage_calling::CALL_AUTOMATION_CODES)
+                .decode(c, s)
+                .is_some(),
             (None, Some(s)) => catalogs
-                .call_automation
+                .get::<CodeTable>(&acs_triage_calling::CALL_AUTOMATION_CODES)
                 .entries
                 .iter()
                 .any(|e| e.code.is_none() && e.subcode == Some(s)),
@@ -93,7 +107,7 @@ fn every_identity_row_is_in_the_catalog() {
         let sub: Option<i64> = (!row[2].is_empty()).then(|| row[2].parse().unwrap());
         assert!(
             catalogs
-                .identity
+                .get::<CodeTable>(&acs_triage_calling::IDENTITY_ERRORS)
                 .entries
                 .iter()
                 .any(|e| e.code == code && e.subcode == sub),
@@ -111,7 +125,7 @@ fn every_sms_delivery_status_row_is_in_the_catalog() {
         let (field, value, outcome) = (&row[0], &row[1], &row[4]);
         if field.contains("deliveryStatusDetails") {
             let decoded = catalogs
-                .sms_delivery
+                .get::<CodeTable>(&acs_triage_sms::DELIVERY_STATUS)
                 .decode_sms_details(value)
                 .unwrap_or_else(|| panic!("{value} missing"));
             let severity = decoded.entry.severity;
@@ -131,11 +145,17 @@ fn every_sms_delivery_status_row_is_in_the_catalog() {
             }
         } else if field.ends_with("httpStatusCode") {
             let status: i64 = value.parse().unwrap();
-            let entry = catalogs.sms_send.decode_send(status, None).unwrap();
+            let entry = catalogs
+                .get::<CodeTable>(&acs_triage_sms::SEND_STATUS)
+                .decode_send(status, None)
+                .unwrap();
             assert_eq!(entry.severity == Judgement::Normal, outcome == "accepted");
         } else if field.ends_with("repeatabilityResult") {
             let status = if outcome == "accepted" { 202 } else { 400 };
-            let entry = catalogs.sms_send.decode_send(status, Some(value)).unwrap();
+            let entry = catalogs
+                .get::<CodeTable>(&acs_triage_sms::SEND_STATUS)
+                .decode_send(status, Some(value))
+                .unwrap();
             assert!(entry.repeatability.eq_ignore_ascii_case(value), "{value}");
         } else {
             // data.deliveryStatus: Delivered / Failed, read by the SMS analyzer (tested below).
@@ -143,7 +163,10 @@ fn every_sms_delivery_status_row_is_in_the_catalog() {
         }
     }
     // 5002 changed meaning between documentation revisions: the row keeps both sources.
-    let d = catalogs.sms_delivery.decode(5002, None).unwrap();
+    let d = catalogs
+        .get::<CodeTable>(&acs_triage_sms::DELIVERY_STATUS)
+        .decode(5002, None)
+        .unwrap();
     assert!(d.entry.note.contains("01a6d35f"), "{}", d.entry.note);
 }
 
@@ -211,7 +234,7 @@ fn every_chat_error_row_decodes_and_explains() {
     for row in rows {
         let code: i64 = row[0].parse().unwrap();
         let d = catalogs
-            .chat
+            .get::<CodeTable>(&acs_triage_chat::CHAT_ERRORS)
             .decode(code, None)
             .unwrap_or_else(|| panic!("{code}"));
         assert!(d.entry.severity.severity().is_some(), "{code} is a problem");

@@ -69,6 +69,7 @@ fn every_target_holds_on_the_fixtures() {
     for file in files(&repo_root().join("rules/bundled")) {
         (TARGETS.iter().find(|(n, _)| *n == "rules").unwrap().1)(&std::fs::read(file).unwrap());
     }
-    let sample = std::fs::read(repo_root().join("examples/logs/eventhub-chat-capture.json")).unwrap();
+    let sample =
+        std::fs::read(repo_root().join("examples/logs/eventhub-chat-capture.json")).unwrap();
     (TARGETS.iter().find(|(n, _)| *n == "analyze").unwrap().1)(&sample);
 }

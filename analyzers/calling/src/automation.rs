@@ -9,13 +9,14 @@
 //! code.
 
 use acs_triage_core::Output;
-use acs_triage_core::analyzer::{
-    Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Pass, keep_min,
-};
-use acs_triage_core::catalog::Judgement;
-use acs_triage_core::{Evidence, Family, Finding, IdKind, Occurrences, Record, Severity};
+use acs_triage_core::analyzer::{Context, EntityAnalysis, keep_min};
+use acs_triage_core::catalog::{CodeTable, Judgement};
+use acs_triage_core::{Evidence, Family, IdKind, Occurrences, Record, Severity};
 
 use crate::calls::code_label;
+
+/// Call Automation outcomes, grouped per call connection, event and code.
+pub struct Automation;
 
 const FIELDS: &[&str] = &[
     "type",
@@ -30,26 +31,6 @@ const FIELDS: &[&str] = &[
     "ResultSignature",
     "operationContext",
 ];
-
-pub struct Automation;
-
-pub static AUTOMATION: Automation = Automation;
-
-impl Analyzer for Automation {
-    fn info(&self) -> AnalyzerInfo {
-        AnalyzerInfo {
-            id: "call-automation/results",
-            title: "Call Automation results",
-            families: &[Family::CallAutomation, Family::Unknown],
-            findings: &["call-automation/result", "call-automation/request-failed"],
-            tables: &[],
-        }
-    }
-
-    fn start(&self, _ctx: &Context) -> Box<dyn Pass> {
-        Box::new(EntityPass::new(Automation))
-    }
-}
 
 /// One Call Automation outcome read from a record.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -111,7 +92,11 @@ fn judged(ctx: &Context, o: &Outcome) -> Judgement {
     if o.request && o.code < 400 {
         return Judgement::Normal;
     }
-    match ctx.catalogs.call_automation.decode(o.code, o.subcode) {
+    match ctx
+        .catalogs
+        .get::<CodeTable>(&crate::CALL_AUTOMATION_CODES)
+        .decode(o.code, o.subcode)
+    {
         Some(d) => d.entry.severity,
         None if o.code < 400 => Judgement::Normal,
         None => Judgement::Warning,
@@ -133,6 +118,10 @@ type Key = (String, Outcome);
 impl EntityAnalysis for Automation {
     type Key = Key;
     type State = Results;
+
+    fn new(_ctx: &Context) -> Self {
+        Automation
+    }
 
     fn key(&self, ctx: &Context, record: &Record<'_>) -> Option<Key> {
         let o = outcome(record)?;
@@ -197,7 +186,10 @@ impl EntityAnalysis for Automation {
 
     fn finish(&self, ctx: &Context, key: Key, s: Results, out: &mut Output) {
         let (leg, o) = key;
-        let decoded = ctx.catalogs.call_automation.decode(o.code, o.subcode);
+        let decoded = ctx
+            .catalogs
+            .get::<CodeTable>(&crate::CALL_AUTOMATION_CODES)
+            .decode(o.code, o.subcode);
         let severity = match judged(ctx, &o).severity() {
             Some(sev) => sev,
             None => return,
@@ -239,7 +231,7 @@ impl EntityAnalysis for Automation {
         };
         let (id, title, what) = if o.request {
             (
-                "call-automation/request-failed",
+                &crate::AUTOMATION_REQUEST_FAILED,
                 format!("Call Automation request {} failed with {label}", o.event),
                 format!(
                     "The {} request for {leg_text} failed with HTTP {label}{count}",
@@ -248,7 +240,7 @@ impl EntityAnalysis for Automation {
             )
         } else {
             (
-                "call-automation/result",
+                &crate::AUTOMATION_RESULT,
                 format!("Call Automation {} with {label}", o.event),
                 format!("{} reported {label} for {leg_text}{count}", o.event),
             )
@@ -258,7 +250,10 @@ impl EntityAnalysis for Automation {
         } else {
             severity
         };
-        let mut f = Finding::new(id, severity, title)
+        let mut f = id
+            .finding()
+            .severity(severity)
+            .title(title)
             .message(format!("{what}: {meaning}{extra}"))
             .action(action)
             .code(label)

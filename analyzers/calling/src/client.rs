@@ -10,10 +10,11 @@ use std::collections::BTreeMap;
 use acs_triage_core::analyzer::{Context, Output};
 use acs_triage_core::catalog::{CodeEntry, Judgement, UfdEntry};
 use acs_triage_core::ingest::flatten::parse_object;
-use acs_triage_core::{Evidence, Finding, IdKind, Occurrences, Record, Severity};
+use acs_triage_core::{Evidence, IdKind, Occurrences, Record, Severity};
 use chrono::{DateTime, Utc};
 
-use crate::calls::{Source, code_label, when};
+use crate::calls::{Source, code_label};
+use acs_triage_core::text::when;
 
 const OPERATION_FIELDS: &[&str] = &[
     "OperationName",
@@ -208,7 +209,11 @@ fn ufd_from_pairs<'c>(
         "diagnostic",
         "key",
     ]) {
-        if let Some(entry) = ctx.catalogs.ufd.get(&name) {
+        if let Some(entry) = ctx
+            .catalogs
+            .get::<acs_triage_core::catalog::UfdTable>(&crate::USER_FACING_DIAGNOSTICS)
+            .get(&name)
+        {
             let value = lookup(&[
                 "diagnosticquality",
                 "diagnosticvalue",
@@ -221,9 +226,12 @@ fn ufd_from_pairs<'c>(
         }
     }
     // `{"networkRelaysNotReachable": true}`
-    pairs
-        .iter()
-        .find_map(|(k, v)| ctx.catalogs.ufd.get(k).map(|e| (e, v.clone())))
+    pairs.iter().find_map(|(k, v)| {
+        ctx.catalogs
+            .get::<acs_triage_core::catalog::UfdTable>(&crate::USER_FACING_DIAGNOSTICS)
+            .get(k)
+            .map(|e| (e, v.clone()))
+    })
 }
 
 /// A UFD value, if the record carries one: `((participant, name), observation)`.
@@ -266,7 +274,11 @@ pub fn ufd_event(
 
 /// `networkRelaysNotReachable=true`, `networkReconnect: Bad` in a web SDK message.
 fn web_ufd<'c>(ctx: &'c Context, message: &str) -> Option<(&'c UfdEntry, String)> {
-    for entry in &ctx.catalogs.ufd.entries {
+    for entry in &ctx
+        .catalogs
+        .get::<acs_triage_core::catalog::UfdTable>(&crate::USER_FACING_DIAGNOSTICS)
+        .entries
+    {
         let Some(at) = message.find(entry.name.as_str()) else {
             continue;
         };
@@ -329,7 +341,7 @@ fn decode(ctx: &Context, code: i64, sub: Option<i64>) -> Option<&CodeEntry> {
     if let Some(sub) = sub {
         if let Some(e) = ctx
             .catalogs
-            .identity
+            .get::<acs_triage_core::catalog::CodeTable>(&crate::IDENTITY_ERRORS)
             .entries
             .iter()
             .find(|e| e.code == Some(code) && e.subcode == Some(sub))
@@ -337,7 +349,10 @@ fn decode(ctx: &Context, code: i64, sub: Option<i64>) -> Option<&CodeEntry> {
             return Some(e);
         }
     }
-    ctx.catalogs.calling.decode(code, sub).map(|d| d.entry)
+    ctx.catalogs
+        .get::<acs_triage_core::catalog::CodeTable>(&crate::CALLING_END_REASONS)
+        .decode(code, sub)
+        .map(|d| d.entry)
 }
 
 /// Participant, operation, code, subcode.
@@ -381,22 +396,21 @@ pub fn findings(ctx: &Context, call_id: &str, detail: &crate::calls::Detail, out
         } else {
             String::new()
         };
-        let mut f = Finding::new(
-            "calling/client-operation-failed",
-            severity,
-            format!("{operation} failed with {label}"),
-        )
-        .message(format!(
-            "{operation} failed{who} in call {call_id} with {label}{times}: {meaning}"
-        ))
-        .action(entry.map_or_else(
-            || "Read the client log around this time for the SDK's error message.".to_owned(),
-            |e| e.action.clone(),
-        ))
-        .code(label)
-        .id_value(IdKind::CallId, (!call_id.is_empty()).then_some(call_id))
-        .id_value(IdKind::ParticipantId, participant.as_deref())
-        .occurrences(occ);
+        let mut f = crate::CLIENT_OPERATION_FAILED
+            .finding()
+            .severity(severity)
+            .title(format!("{operation} failed with {label}"))
+            .message(format!(
+                "{operation} failed{who} in call {call_id} with {label}{times}: {meaning}"
+            ))
+            .action(entry.map_or_else(
+                || "Read the client log around this time for the SDK's error message.".to_owned(),
+                |e| e.action.clone(),
+            ))
+            .code(label)
+            .id_value(IdKind::CallId, (!call_id.is_empty()).then_some(call_id))
+            .id_value(IdKind::ParticipantId, participant.as_deref())
+            .occurrences(occ);
         if let Some(e) = entry {
             f = f.source(e.source.clone());
         }
@@ -408,7 +422,11 @@ pub fn findings(ctx: &Context, call_id: &str, detail: &crate::calls::Detail, out
         if track.bad.count == 0 {
             continue;
         }
-        let Some(entry) = ctx.catalogs.ufd.get(name) else {
+        let Some(entry) = ctx
+            .catalogs
+            .get::<acs_triage_core::catalog::UfdTable>(&crate::USER_FACING_DIAGNOSTICS)
+            .get(name)
+        else {
             continue;
         };
         let Some(base) = entry.severity.severity() else {
@@ -431,28 +449,27 @@ pub fn findings(ctx: &Context, call_id: &str, detail: &crate::calls::Detail, out
             None => " It did not recover before the call or the logs ended.".to_owned(),
         };
         out.push(
-            Finding::new(
-                "calling/user-facing-diagnostic",
-                severity,
-                format!("Client diagnostic {name} = {value}"),
-            )
-            .message(format!(
-                "In call {call_id}, {who} reported {name} = {value}{}: {}{outcome}",
-                track
-                    .bad
-                    .first
-                    .map(|t| format!(" at {}", when(Some(t))))
-                    .unwrap_or_default(),
-                entry.meaning
-            ))
-            .action(entry.action.clone())
-            .source(entry.source.clone())
-            .id_value(IdKind::CallId, (!call_id.is_empty()).then_some(call_id))
-            .id_value(
-                IdKind::ParticipantId,
-                (!participant.is_empty()).then_some(participant),
-            )
-            .occurrences(track.bad.clone()),
+            crate::USER_FACING_DIAGNOSTIC
+                .finding()
+                .severity(severity)
+                .title(format!("Client diagnostic {name} = {value}"))
+                .message(format!(
+                    "In call {call_id}, {who} reported {name} = {value}{}: {}{outcome}",
+                    track
+                        .bad
+                        .first
+                        .map(|t| format!(" at {}", when(Some(t))))
+                        .unwrap_or_default(),
+                    entry.meaning
+                ))
+                .action(entry.action.clone())
+                .source(entry.source.clone())
+                .id_value(IdKind::CallId, (!call_id.is_empty()).then_some(call_id))
+                .id_value(
+                    IdKind::ParticipantId,
+                    (!participant.is_empty()).then_some(participant),
+                )
+                .occurrences(track.bad.clone()),
         );
     }
 }

@@ -1,5 +1,5 @@
 //! `calling/media-quality`: every media stream judged against the documented thresholds
-//! (`rules/thresholds.toml`, `[media.*]`, overridable in `acs-triage.toml`).
+//! (`rules/thresholds/media.toml`, overridable in `acs-triage.toml` under `[thresholds.media]`).
 //!
 //! A CallDiagnostics record describes one stream. In P2P calls it is an endpoint's outbound
 //! stream; in group calls a record whose `endpointType` is `Server` describes a stream the
@@ -8,15 +8,13 @@
 //! `callUpdatesVersion` of a stream counts.
 
 use acs_triage_core::Output;
-use acs_triage_core::analyzer::{
-    Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Pass, downcast_pass,
-};
+use acs_triage_core::analyzer::{Analysis, Context, EntityAnalysis, EntityPass};
 use acs_triage_core::record::Bag;
-use acs_triage_core::table::Table;
+use acs_triage_core::table::{Column, Table, TableKind};
 use std::collections::BTreeMap;
 
-use acs_triage_core::settings::{MediaThreshold, PoorWhen, StreamKind};
-use acs_triage_core::{Evidence, Family, Finding, IdKind, Occurrences, Record, Severity};
+use crate::settings::{MediaThreshold, MediaThresholds, PoorWhen, StreamKind};
+use acs_triage_core::{Evidence, IdKind, Occurrences, Record, Severity};
 
 const EVIDENCE_FIELDS: &[&str] = &[
     "mediaType",
@@ -35,35 +33,22 @@ const EVIDENCE_FIELDS: &[&str] = &[
     "callUpdatesVersion",
 ];
 
-pub struct MediaQuality;
-
-pub static MEDIA_QUALITY: MediaQuality = MediaQuality;
-
-impl Analyzer for MediaQuality {
-    fn info(&self) -> AnalyzerInfo {
-        AnalyzerInfo {
-            id: "calling/media-quality",
-            title: "Media stream quality",
-            families: &[Family::Calling],
-            findings: &["calling/poor-stream", "calling/no-media"],
-            tables: &[QUALITY_TABLE],
-        }
-    }
-
-    fn start(&self, ctx: &Context) -> Box<dyn Pass> {
-        Box::new(MediaPass {
-            streams: EntityPass::new(Streams {
-                judge: StreamJudge::new(&ctx.settings.media),
-            }),
-            histograms: ctx
-                .wants_table(QUALITY_TABLE)
-                .then(|| Histograms::new(&ctx.settings.media)),
-        })
-    }
-}
-
-/// How every stream measured against each threshold (`analyze --table calling/stream-quality`).
-pub const QUALITY_TABLE: &str = "calling/stream-quality";
+/// How every stream measured against each threshold (`analyze --table calling/stream-quality`;
+/// the HTML report draws it).
+pub static QUALITY: TableKind = TableKind {
+    id: "calling/stream-quality",
+    title: "Stream measurements against the thresholds",
+    doc: "For each media-quality threshold, how many stream measurements fell in each band of a fifth of the threshold (the last band open-ended).",
+    columns: &[
+        Column::text("measure"),
+        Column::text("unit"),
+        Column::text("poor when"),
+        Column::number("threshold"),
+        Column::number("from"),
+        Column::number("to"),
+        Column::integer("streams"),
+    ],
+};
 
 /// Buckets per threshold, each a fifth of the threshold wide, the last open-ended.
 const BUCKETS: usize = 11;
@@ -113,19 +98,7 @@ impl Histograms {
     }
 
     fn table(&self) -> Table {
-        let mut table = Table::new(
-            QUALITY_TABLE,
-            "Stream measurements against the thresholds",
-            &[
-                "measure",
-                "unit",
-                "poor when",
-                "threshold",
-                "from",
-                "to",
-                "streams",
-            ],
-        );
+        let mut table = QUALITY.table();
         for ((_, t), counts) in self.thresholds.iter().zip(&self.counts) {
             if counts.iter().all(|c| *c == 0) {
                 continue;
@@ -158,12 +131,24 @@ impl Histograms {
 }
 
 /// The stream analysis, plus the histograms when asked for.
-struct MediaPass {
+pub struct MediaPass {
     streams: EntityPass<Streams>,
     histograms: Option<Histograms>,
 }
 
-impl Pass for MediaPass {
+impl Analysis for MediaPass {
+    fn start(ctx: &Context) -> Self {
+        let thresholds = &ctx.settings.get::<MediaThresholds>().0;
+        MediaPass {
+            streams: EntityPass::new(Streams {
+                judge: StreamJudge::new(thresholds),
+            }),
+            histograms: ctx
+                .wants_table(&QUALITY)
+                .then(|| Histograms::new(thresholds)),
+        }
+    }
+
     fn observe(&mut self, ctx: &Context, record: &Record<'_>) {
         if let Some(h) = &mut self.histograms {
             h.observe(record);
@@ -171,23 +156,22 @@ impl Pass for MediaPass {
         self.streams.observe(ctx, record);
     }
 
-    fn merge(&mut self, other: Box<dyn Pass>) {
-        let other = downcast_pass::<MediaPass>(other);
+    fn merge(&mut self, other: Self) {
         let MediaPass {
             streams,
             histograms,
-        } = *other;
+        } = other;
         if let (Some(mine), Some(theirs)) = (&mut self.histograms, histograms) {
             mine.merge(theirs);
         }
-        self.streams.merge(Box::new(streams));
+        self.streams.merge(streams);
     }
 
-    fn finish(self: Box<Self>, ctx: &Context, out: &mut Output) {
+    fn finish(self, ctx: &Context, out: &mut Output) {
         if let Some(h) = &self.histograms {
             out.table(h.table());
         }
-        Box::new(self.streams).finish(ctx, out);
+        self.streams.finish(ctx, out);
     }
 }
 
@@ -402,6 +386,12 @@ impl EntityAnalysis for Streams {
     type Key = Key;
     type State = StreamState;
 
+    fn new(ctx: &Context) -> Self {
+        Streams {
+            judge: StreamJudge::new(&ctx.settings.get::<MediaThresholds>().0),
+        }
+    }
+
     fn key(&self, _ctx: &Context, record: &Record<'_>) -> Option<Key> {
         if !is_stream_record(record) {
             return None;
@@ -490,13 +480,13 @@ impl EntityAnalysis for Streams {
         let details: Vec<String> = state.violations.iter().map(Violation::describe).collect();
         let (id, severity, title) = if no_media {
             (
-                "calling/no-media",
+                &crate::NO_MEDIA,
                 Severity::Error,
                 format!("No {media} flowing"),
             )
         } else {
             (
-                "calling/poor-stream",
+                &crate::POOR_STREAM,
                 Severity::Warning,
                 format!("Poor {media} stream"),
             )
@@ -508,10 +498,10 @@ impl EntityAnalysis for Streams {
         );
         let action = state.violations[0].action.clone();
         out.push(
-            Finding::new(id, severity, title)
+            id.finding().severity(severity).title(title)
                 .message(message)
                 .action(action)
-                .source(state.violations.iter().map(|v| v.threshold.clone()).collect::<Vec<_>>().join(", ") + " in rules/thresholds.toml")
+                .source(state.violations.iter().map(|v| v.threshold.clone()).collect::<Vec<_>>().join(", ") + " in rules/thresholds/media.toml")
                 .docs("https://learn.microsoft.com/azure/communication-services/concepts/analytics/logs/call-diagnostics-log-schema")
                 .id_value(IdKind::CallId, (!call.is_empty()).then_some(&call))
                 .id_value(IdKind::ParticipantId, state.party.participant_id.as_deref())

@@ -148,7 +148,7 @@ pub fn build(
     let mut call_type = None;
     let mut start: Option<DateTime<Utc>> = None;
     let mut duration = None;
-    let stream_judge = StreamJudge::new(&ctx.settings.media);
+    let stream_judge = StreamJudge::new(&ctx.settings.get::<crate::MediaThresholds>().0);
 
     for r in records {
         let Some(source) = Source::of(r) else {
@@ -220,7 +220,10 @@ pub fn build(
                     .and_then(|(j, s)| acs_triage_core::time::offset(j, s));
                 let end_reason = r.int("participantEndReason").map(|code| {
                     let sub = r.int("participantEndSubCode");
-                    let decoded = ctx.catalogs.calling.decode(code, sub);
+                    let decoded = ctx
+                        .catalogs
+                        .get::<acs_triage_core::catalog::CodeTable>(&crate::CALLING_END_REASONS)
+                        .decode(code, sub);
                     EndReason {
                         code: code_label(code, sub),
                         severity: decoded

@@ -6,32 +6,15 @@
 //! note when the .NET log hides the MS-CV; codes come from `rules/catalog/chat_errors.csv`.
 
 use acs_triage_core::Output;
-use acs_triage_core::analyzer::{
-    Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, Pass, keep_min,
-};
-use acs_triage_core::{Evidence, Family, Finding, IdKind, Occurrences, Record, Severity};
+use acs_triage_core::analyzer::{Context, EntityAnalysis, keep_min};
+use acs_triage_core::catalog::CodeTable;
+use acs_triage_core::{Evidence, IdKind, Occurrences, Record, Severity};
 
 use crate::requests;
+use crate::{CHAT_ERRORS, REQUEST_ERROR};
 
+/// Failed chat requests, grouped by status, thread and user.
 pub struct RequestErrors;
-
-pub static REQUEST_ERRORS: RequestErrors = RequestErrors;
-
-impl Analyzer for RequestErrors {
-    fn info(&self) -> AnalyzerInfo {
-        AnalyzerInfo {
-            id: "chat/request-error",
-            title: "Failed chat requests",
-            families: &[Family::Chat],
-            findings: &["chat/request-error"],
-            tables: &[],
-        }
-    }
-
-    fn start(&self, _ctx: &Context) -> Box<dyn Pass> {
-        Box::new(EntityPass::new(RequestErrors))
-    }
-}
 
 /// Failures sharing a status, thread and user.
 #[derive(Debug, Default)]
@@ -49,6 +32,10 @@ type Key = (i64, String, String);
 impl EntityAnalysis for RequestErrors {
     type Key = Key;
     type State = Failures;
+
+    fn new(_ctx: &Context) -> Self {
+        RequestErrors
+    }
 
     fn key(&self, _ctx: &Context, record: &Record<'_>) -> Option<Key> {
         let request = requests::read(record)?;
@@ -91,7 +78,10 @@ impl EntityAnalysis for RequestErrors {
 
     fn finish(&self, ctx: &Context, key: Key, state: Failures, out: &mut Output) {
         let (status, thread, user) = key;
-        let decoded = ctx.catalogs.chat.decode(status, None);
+        let decoded = ctx
+            .catalogs
+            .get::<CodeTable>(&CHAT_ERRORS)
+            .decode(status, None);
         let (severity, meaning, action, source) = match decoded {
             Some(d) => match d.entry.severity.severity() {
                 Some(s) => (
@@ -142,12 +132,11 @@ impl EntityAnalysis for RequestErrors {
         if state.ms_cv_redacted {
             message.push_str(" The MS-CV header shows as REDACTED in the .NET log: allow it (add \"MS-CV\" to DiagnosticsOptions.LoggedHeaderNames) so support can trace the request.");
         }
-        let mut finding = Finding::new(
-            "chat/request-error",
-            severity,
-            format!("Chat requests failed with {status}"),
-        )
-        .message(message)
+        let mut finding = REQUEST_ERROR
+            .finding()
+            .severity(severity)
+            .title(format!("Chat requests failed with {status}"))
+            .message(message)
         .action(action)
         .code(status.to_string())
         .docs("https://learn.microsoft.com/azure/communication-services/resources/troubleshooting/voice-video-calling/troubleshooting-codes")

@@ -9,33 +9,12 @@
 
 use std::collections::BTreeMap;
 
-use acs_triage_core::analyzer::{
-    Analyzer, AnalyzerInfo, Context, Output, Pass, downcast_pass, keep_min,
-};
+use acs_triage_core::analyzer::{Analysis, Context, Output, keep_min};
 use acs_triage_core::window;
-use acs_triage_core::{Evidence, Family, FastMap, Finding, IdKind, Occurrences, Record, Severity};
+use acs_triage_core::{Evidence, FastMap, Finding, IdKind, Occurrences, Record};
 
 use crate::requests::{self, RequestKind};
-
-pub struct Throttling;
-
-pub static THROTTLING: Throttling = Throttling;
-
-impl Analyzer for Throttling {
-    fn info(&self) -> AnalyzerInfo {
-        AnalyzerInfo {
-            id: "chat/throttling",
-            title: "Chat throttling against the per-thread limits",
-            families: &[Family::Chat],
-            findings: &["chat/throttled"],
-            tables: &[],
-        }
-    }
-
-    fn start(&self, _ctx: &Context) -> Box<dyn Pass> {
-        Box::new(ThrottlingPass::default())
-    }
-}
+use crate::settings::ChatSettings;
 
 /// A request within a retry of a 429 sooner than this is "no backoff".
 const IMMEDIATE_RETRY_MS: i64 = 1_000;
@@ -72,7 +51,7 @@ struct ThreadTraffic {
 }
 
 #[derive(Debug, Default)]
-struct ThrottlingPass {
+pub struct ThrottlingPass {
     /// By thread ID ("" when the request names none).
     threads: FastMap<String, ThreadTraffic>,
 }
@@ -84,7 +63,11 @@ fn user_key(user: Option<&str>) -> u64 {
     h.finish()
 }
 
-impl Pass for ThrottlingPass {
+impl Analysis for ThrottlingPass {
+    fn start(_ctx: &Context) -> Self {
+        ThrottlingPass::default()
+    }
+
     fn observe(&mut self, _ctx: &Context, record: &Record<'_>) {
         let Some(request) = requests::read(record) else {
             return;
@@ -121,8 +104,7 @@ impl Pass for ThrottlingPass {
         }
     }
 
-    fn merge(&mut self, other: Box<dyn Pass>) {
-        let other = downcast_pass::<ThrottlingPass>(other);
+    fn merge(&mut self, other: Self) {
         for (thread, theirs) in other.threads {
             let mine = self.threads.entry(thread).or_default();
             mine.hits.extend(theirs.hits);
@@ -130,8 +112,13 @@ impl Pass for ThrottlingPass {
         }
     }
 
-    fn finish(self: Box<Self>, ctx: &Context, out: &mut Output) {
-        let gap = i64::from(ctx.settings.judgement.throttle_burst_gap_seconds) * 1000;
+    fn finish(self, ctx: &Context, out: &mut Output) {
+        let gap = i64::from(
+            ctx.settings
+                .get::<ChatSettings>()
+                .judgement
+                .throttle_burst_gap_seconds,
+        ) * 1000;
         let mut threads: Vec<(String, ThreadTraffic)> = self.threads.into_iter().collect();
         threads.sort_by(|a, b| a.0.cmp(&b.0));
         for (thread, mut traffic) in threads {
@@ -212,7 +199,7 @@ impl Pattern {
 }
 
 fn burst_finding(ctx: &Context, thread: &str, members: &[Throttled], p: &Pattern) -> Finding {
-    let limits = &ctx.settings.limits.chat;
+    let limits = &ctx.settings.get::<ChatSettings>().limits;
     let mut occ = Occurrences::default();
     let mut by_operation: BTreeMap<&str, usize> = BTreeMap::new();
     let mut user = None;
@@ -306,19 +293,16 @@ fn burst_finding(ctx: &Context, thread: &str, members: &[Throttled], p: &Pattern
         "Back off on 429 (honour Retry-After); if 429s keep coming under the documented limits, \
          ask Azure support with the MS-CV and times."
     };
-    Finding::new(
-        "chat/throttled",
-        Severity::Warning,
-        "Chat requests throttled (429)",
-    )
-    .message(message)
-    .action(action)
-    .code("429")
-    .docs("https://learn.microsoft.com/azure/communication-services/concepts/service-limits")
-    .source(ctx.settings.limits.source.clone())
-    .id_value(IdKind::ChatThreadId, (!thread.is_empty()).then_some(thread))
-    .id_value(IdKind::UserId, user.as_deref())
-    .id_value(IdKind::MsCv, ms_cv.as_deref())
-    .id_value(IdKind::ClientRequestId, client_request_id.as_deref())
-    .occurrences(occ)
+    crate::THROTTLED
+        .finding()
+        .message(message)
+        .action(action)
+        .code("429")
+        .docs("https://learn.microsoft.com/azure/communication-services/concepts/service-limits")
+        .source(ctx.settings.get::<ChatSettings>().limits.source.clone())
+        .id_value(IdKind::ChatThreadId, (!thread.is_empty()).then_some(thread))
+        .id_value(IdKind::UserId, user.as_deref())
+        .id_value(IdKind::MsCv, ms_cv.as_deref())
+        .id_value(IdKind::ClientRequestId, client_request_id.as_deref())
+        .occurrences(occ)
 }

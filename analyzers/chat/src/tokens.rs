@@ -7,34 +7,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use acs_triage_core::analyzer::{
-    Analyzer, AnalyzerInfo, Context, Output, Pass, downcast_pass, keep_min,
-};
-use acs_triage_core::{
-    Evidence, Family, FastMap, Finding, IdKind, Occurrences, Record, Severity, Value,
-};
+use acs_triage_core::analyzer::{Analysis, Context, Output, keep_min};
+use acs_triage_core::{Evidence, Family, FastMap, IdKind, Occurrences, Record, Value};
 
 use crate::requests;
-
-pub struct Tokens;
-
-pub static TOKENS: Tokens = Tokens;
-
-impl Analyzer for Tokens {
-    fn info(&self) -> AnalyzerInfo {
-        AnalyzerInfo {
-            id: "chat/tokens",
-            title: "Chat refused for tokens without the chat scope",
-            families: &[Family::Chat, Family::Auth],
-            findings: &["chat/token-scope"],
-            tables: &[],
-        }
-    }
-
-    fn start(&self, _ctx: &Context) -> Box<dyn Pass> {
-        Box::new(TokensPass::default())
-    }
-}
 
 const AUTH_FIELDS: &[&str] = &[
     "operationName",
@@ -54,7 +30,7 @@ struct Issued {
 }
 
 #[derive(Debug, Default)]
-struct TokensPass {
+pub struct TokensPass {
     issued: FastMap<String, Issued>,
     /// Chat requests refused with 401/403, by user.
     refused: FastMap<String, (BTreeSet<i64>, Occurrences)>,
@@ -100,7 +76,11 @@ fn scopes(record: &Record<'_>) -> Option<Vec<String>> {
     Some(list)
 }
 
-impl Pass for TokensPass {
+impl Analysis for TokensPass {
+    fn start(_ctx: &Context) -> Self {
+        TokensPass::default()
+    }
+
     fn observe(&mut self, _ctx: &Context, record: &Record<'_>) {
         if record.family == Family::Auth {
             let (Some(user), Some(scopes)) = (token_identity(record), scopes(record)) else {
@@ -131,8 +111,7 @@ impl Pass for TokensPass {
             .add(Evidence::from_record(record, requests::EVIDENCE_FIELDS));
     }
 
-    fn merge(&mut self, other: Box<dyn Pass>) {
-        let other = downcast_pass::<TokensPass>(other);
+    fn merge(&mut self, other: Self) {
         for (user, theirs) in other.issued {
             let mine = self.issued.entry(user).or_default();
             mine.with_chat |= theirs.with_chat;
@@ -146,7 +125,7 @@ impl Pass for TokensPass {
         }
     }
 
-    fn finish(self: Box<Self>, _ctx: &Context, out: &mut Output) {
+    fn finish(self, _ctx: &Context, out: &mut Output) {
         let refused: BTreeMap<String, (BTreeSet<i64>, Occurrences)> =
             self.refused.into_iter().collect();
         for (user, (codes, mut occ)) in refused {
@@ -168,11 +147,8 @@ impl Pass for TokensPass {
                 occ.add(e.clone());
             }
             out.push(
-                Finding::new(
-                    "chat/token-scope",
-                    Severity::Error,
-                    "Chat refused: the user's token lacks the chat scope",
-                )
+                crate::TOKEN_SCOPE
+                    .finding()
                 .message(format!(
                     "{refusals} chat {} by {user} {} refused with {}; every access token issued \
                      for this user in these logs was requested with scopes {}, none of which is \

@@ -8,10 +8,11 @@
 use acs_triage_core::analyzer::{Context, Output};
 use acs_triage_core::redact::mask_phone;
 use acs_triage_core::window;
-use acs_triage_core::{Evidence, FastMap, Finding, IdKind, Occurrences, Severity};
+use acs_triage_core::{Evidence, FastMap, Finding, IdKind, Occurrences};
 use chrono::{DateTime, Utc};
 
 use crate::records::{NumberType, SenderType};
+use crate::settings::SmsSettings;
 
 /// The limits are per 60 seconds.
 const LIMIT_WINDOW_MS: i64 = 60_000;
@@ -76,7 +77,7 @@ impl Traffic {
 
 /// The documented limit per 60 s for a number type, and what it applies to.
 fn limit_of(ctx: &Context, number_type: NumberType) -> Option<(u32, &'static str)> {
-    let l = &ctx.settings.limits.sms;
+    let l = &ctx.settings.get::<SmsSettings>().limits;
     match number_type {
         NumberType::TollFree => Some((l.toll_free_per_minute, "per number")),
         NumberType::ShortCode => Some((l.short_code_per_minute, "per number")),
@@ -87,7 +88,12 @@ fn limit_of(ctx: &Context, number_type: NumberType) -> Option<(u32, &'static str
 
 /// One `sms/throttled` finding per burst of 429s per sender.
 pub fn report(ctx: &Context, traffic: Traffic, out: &mut Output) {
-    let gap = i64::from(ctx.settings.judgement.throttle_burst_gap_seconds) * 1000;
+    let gap = i64::from(
+        ctx.settings
+            .get::<SmsSettings>()
+            .judgement
+            .throttle_burst_gap_seconds,
+    ) * 1000;
     let mut senders: Vec<(Option<Box<str>>, Sender)> = traffic.senders.into_iter().collect();
     senders.sort_by(|a, b| a.0.cmp(&b.0));
     for (number, mut sender) in senders {
@@ -190,16 +196,13 @@ fn burst_finding(
         ),
     };
     message.push_str(&judgement);
-    Finding::new(
-        "sms/throttled",
-        Severity::Warning,
-        "SMS sends throttled (429)",
-    )
-    .message(message)
-    .action(action)
-    .code("429")
-    .docs("https://learn.microsoft.com/azure/communication-services/concepts/service-limits")
-    .source(ctx.settings.limits.source.clone())
-    .id_value(IdKind::PhoneNumber, number)
-    .occurrences(occ)
+    crate::THROTTLED
+        .finding()
+        .message(message)
+        .action(action)
+        .code("429")
+        .docs("https://learn.microsoft.com/azure/communication-services/concepts/service-limits")
+        .source(ctx.settings.get::<SmsSettings>().limits.source.clone())
+        .id_value(IdKind::PhoneNumber, number)
+        .occurrences(occ)
 }

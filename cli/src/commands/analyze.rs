@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use std::sync::Arc;
 
-use acs_triage_core::analyzer::Collector;
+use acs_triage_core::analyzer::RecordCollector;
 use acs_triage_core::classify::Classifier;
 use acs_triage_core::engine::{self, RunOptions};
 use acs_triage_core::rules::vocab::nearest;
@@ -94,11 +94,11 @@ pub fn run(
     if args.format == OutputFormat::Html {
         let known: Vec<&str> = analyzers
             .iter()
-            .flat_map(|a| a.info().tables.iter().copied())
+            .flat_map(|a| a.info().tables.iter().map(|t| t.id))
             .collect();
-        for id in render::html::CHART_TABLES {
-            if known.contains(&id) {
-                setup.context.tables.insert(id.to_owned());
+        for table in render::html::CHART_TABLES {
+            if known.contains(&table.id) {
+                setup.context.tables.insert(table.id.to_owned());
             }
         }
     }
@@ -111,7 +111,7 @@ pub fn run(
         .into());
     }
     let collector = wanted.clone().map(|id| {
-        Collector::new(
+        RecordCollector::new(
             move |r: &acs_triage_core::Record<'_>| {
                 r.call_id().is_some_and(|c| c.eq_ignore_ascii_case(&id))
             },
@@ -214,7 +214,7 @@ fn wanted_tables(
 ) -> Result<std::collections::BTreeSet<String>, crate::Failure> {
     let known: Vec<&str> = analyzers
         .iter()
-        .flat_map(|a| a.info().tables.iter().copied())
+        .flat_map(|a| a.info().tables.iter().map(|t| t.id))
         .collect();
     let mut wanted = std::collections::BTreeSet::new();
     for id in ids {

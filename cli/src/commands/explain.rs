@@ -3,7 +3,9 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use acs_triage_core::catalog::{CatalogKind, Catalogs, CodeEntry, MatchKind};
+use acs_triage_core::FindingKind;
+use acs_triage_core::catalog::{Catalog, Catalogs, CodeEntry, MatchKind};
+use acs_triage_core::rules::vocab::nearest;
 use anstyle::{AnsiColor, Style};
 use clap::Args;
 use miette::{IntoDiagnostic, Result, miette};
@@ -14,8 +16,9 @@ const ACTION: Style = AnsiColor::Green.on_default();
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// The code: `410/3112`, `487`, `8522` (a Call Automation subcode), `4007` (SMS), `429`.
-    #[arg(value_name = "CODE[/SUBCODE]")]
+    /// The code: `410/3112`, `487`, `8522` (a Call Automation subcode), `4007` (SMS), `429`;
+    /// or a finding ID (`calling/end-reason`) to learn what it checks.
+    #[arg(value_name = "CODE[/SUBCODE] | FINDING")]
     pub code: String,
 }
 
@@ -40,65 +43,78 @@ pub fn parse_code(text: &str) -> Option<CodeQuery> {
     Some(CodeQuery { code, subcode })
 }
 
-fn table_label(kind: CatalogKind) -> &'static str {
-    match kind {
-        CatalogKind::CallingEndReasons => "calling end reason / Calling SDK error",
-        CatalogKind::CallAutomation => "Call Automation result",
-        CatalogKind::SmsDelivery => "SMS delivery status",
-        CatalogKind::SmsSend => "SMS send response status",
-        CatalogKind::Chat => "chat error",
-        CatalogKind::IdentityAuth => "identity / token error",
-    }
+/// Every catalog entry that explains the query, with the catalog it is from.
+pub fn lookup(catalogs: &Catalogs, q: CodeQuery) -> Vec<(&'static Catalog, &CodeEntry, MatchKind)> {
+    catalogs
+        .code_tables()
+        .flat_map(|(catalog, table)| {
+            table
+                .explain(catalog.lookup, q.code, q.subcode)
+                .into_iter()
+                .map(move |(entry, matched)| (catalog, entry, matched))
+        })
+        .collect()
 }
 
-/// Every catalog entry that explains the query, with the table it is from.
-pub fn lookup(catalogs: &Catalogs, q: CodeQuery) -> Vec<(CatalogKind, &CodeEntry, MatchKind)> {
-    let mut hits = Vec::new();
-    for kind in [CatalogKind::CallingEndReasons, CatalogKind::CallAutomation] {
-        if let Some(d) = catalogs.table(kind).decode(q.code, q.subcode) {
-            hits.push((kind, d.entry, d.matched));
-        }
+/// The finding kind a topic names (`calling/end-reason`), if it names one.
+fn finding_kind(topic: &str) -> Option<&'static FindingKind> {
+    crate::analyzers::registered()
+        .into_iter()
+        .flat_map(|a| a.info().findings.iter().copied())
+        .find(|k| k.id.eq_ignore_ascii_case(topic.trim()))
+}
+
+/// Every finding kind ID, for suggestions.
+fn finding_ids() -> Vec<&'static str> {
+    crate::analyzers::registered()
+        .into_iter()
+        .flat_map(|a| a.info().findings.iter().map(|k| k.id))
+        .collect()
+}
+
+/// `explain calling/end-reason`: what a finding kind checks, why, what to do, and its sources.
+fn explain_finding(kind: &FindingKind, out: &mut dyn Write) -> Result<ExitCode> {
+    writeln!(
+        out,
+        "{BOLD}{}{BOLD:#} — {} (usually {})",
+        kind.id, kind.title, kind.severity
+    )
+    .into_diagnostic()?;
+    writeln!(out).into_diagnostic()?;
+    for line in kind.doc.lines() {
+        writeln!(
+            out,
+            "  {}",
+            line.strip_prefix(' ').unwrap_or(line).trim_end()
+        )
+        .into_diagnostic()?;
     }
-    if q.subcode.is_none() {
-        // A bare number may be a Call Automation subcode.
-        if let Some(e) = catalogs
-            .call_automation
-            .entries
-            .iter()
-            .find(|e| e.code.is_none() && e.subcode == Some(q.code))
-        {
-            hits.push((CatalogKind::CallAutomation, e, MatchKind::SubcodeOnly));
-        }
-        for kind in [CatalogKind::Chat, CatalogKind::SmsDelivery] {
-            if let Some(d) = catalogs.table(kind).decode(q.code, None) {
-                hits.push((kind, d.entry, d.matched));
-            }
-        }
-        for e in catalogs
-            .sms_send
-            .entries
-            .iter()
-            .filter(|e| e.http_status == Some(q.code))
-        {
-            hits.push((CatalogKind::SmsSend, e, MatchKind::Exact));
-        }
-    }
-    for e in catalogs.identity.entries.iter().filter(|e| {
-        e.code == Some(q.code) && (q.subcode.is_none() || e.subcode == q.subcode)
-            || (q.subcode.is_none() && e.code.is_none() && e.subcode == Some(q.code))
-    }) {
-        hits.push((CatalogKind::IdentityAuth, e, MatchKind::Exact));
-    }
-    hits
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn run(args: ExplainArgs, out: &mut dyn Write) -> Result<ExitCode> {
+    if let Some(kind) = finding_kind(&args.code) {
+        return explain_finding(kind, out);
+    }
     let query = parse_code(&args.code).ok_or_else(|| {
-        miette!(
-            help = "write the code as a number, optionally with a subcode: 410/3112, 487, 4007",
-            "`{}` is not a code",
-            args.code
-        )
+        let topic = args.code.trim();
+        if topic.contains(|c: char| c.is_ascii_alphabetic()) {
+            let ids = finding_ids();
+            let help = match nearest(topic, ids.iter().copied()) {
+                Some(id) => format!("did you mean `{id}`?"),
+                None => {
+                    "`acs-triage rules list` names every finding; docs/findings.md documents them"
+                        .to_owned()
+                }
+            };
+            miette!(help = help, "`{topic}` is neither a code nor a finding")
+        } else {
+            miette!(
+                help = "write the code as a number, optionally with a subcode: 410/3112, 487, 4007",
+                "`{}` is not a code",
+                args.code
+            )
+        }
     })?;
     let catalogs = Catalogs::bundled().into_diagnostic()?;
     let hits = lookup(&catalogs, query);
@@ -111,7 +127,7 @@ pub fn run(args: ExplainArgs, out: &mut dyn Write) -> Result<ExitCode> {
         .into_diagnostic()?;
         return Ok(ExitCode::from(1));
     }
-    for (i, (kind, entry, matched)) in hits.iter().enumerate() {
+    for (i, (catalog, entry, matched)) in hits.iter().enumerate() {
         if i > 0 {
             writeln!(out).into_diagnostic()?;
         }
@@ -127,7 +143,7 @@ pub fn run(args: ExplainArgs, out: &mut dyn Write) -> Result<ExitCode> {
             MatchKind::CodeOnly => " (no row for this subcode: meaning of the code in general)",
             MatchKind::SubcodeOnly => " (generic subcode, whatever the code)",
         };
-        writeln!(out, "{BOLD}{key}{BOLD:#} — {}{how}", table_label(*kind)).into_diagnostic()?;
+        writeln!(out, "{BOLD}{key}{BOLD:#} — {}{how}", catalog.label).into_diagnostic()?;
         let cause = if entry.cause.is_empty() {
             String::new()
         } else {

@@ -83,7 +83,10 @@ pub fn gather(
     let analyzers: Vec<&dyn Analyzer> = vec![&collector];
     let ctx = Context::new(
         acs_triage_core::catalog::Catalogs::bundled().map_err(|e| miette!("{e}"))?,
-        acs_triage_core::settings::Settings::bundled().map_err(|e| miette!("{e}"))?,
+        acs_triage_core::settings::Settings::bundled().map_err(|e| {
+            let problems: Vec<String> = e.iter().map(ToString::to_string).collect();
+            miette!("{}", problems.join("; "))
+        })?,
     );
     let options = RunOptions {
         threads,

@@ -135,14 +135,19 @@ fn list(args: ListArgs, out: &mut dyn Write) -> CommandResult {
         let tables = if info.tables.is_empty() {
             String::new()
         } else {
-            format!("; tables (--table): {}", info.tables.join(", "))
+            let ids: Vec<&str> = info.tables.iter().map(|t| t.id).collect();
+            format!("; tables (--table): {}", ids.join(", "))
         };
         writeln!(
             out,
             "  {:<width$}  {}{state}  {DIM}findings: {}{tables}{DIM:#}",
             info.id,
             info.title,
-            info.findings.join(", ")
+            info.findings
+                .iter()
+                .map(|f| f.id)
+                .collect::<Vec<_>>()
+                .join(", ")
         )
         .into_diagnostic()?;
     }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use acs_triage_core::Severity;
-use acs_triage_core::table::Table;
+use acs_triage_core::table::{Table, TableKind};
 use chrono::{DateTime, Timelike, Utc};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
@@ -16,11 +16,11 @@ use super::svg::{self, Bar, Bucket, Lane};
 use super::{FindingOut, Report, group_digits, human_bytes, place, plural};
 
 /// The tables the report draws (asked for from the analyzers when the format is HTML).
-pub const CHART_TABLES: [&str; 4] = [
-    "calling/end-reasons",
-    "calling/timeline",
-    "calling/stream-quality",
-    "sms/outcomes",
+pub const CHART_TABLES: [&TableKind; 4] = [
+    &acs_triage_calling::calls::tables::END_REASONS,
+    &acs_triage_calling::calls::tables::TIMELINE,
+    &acs_triage_calling::media::QUALITY,
+    &acs_triage_sms::tables::OUTCOMES,
 ];
 
 const CSS: &str = r#"
@@ -98,8 +98,8 @@ fn color_of(severity_name: &str) -> &'static str {
     }
 }
 
-fn table<'r>(report: &'r Report, id: &str) -> Option<&'r Table> {
-    report.tables.iter().find(|t| t.id == id)
+fn table<'r>(report: &'r Report, kind: &TableKind) -> Option<&'r Table> {
+    report.tables.iter().find(|t| t.id == kind.id)
 }
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -234,42 +234,49 @@ fn charts(report: &Report) -> Markup {
 }
 
 fn end_reason_bars(report: &Report) -> Option<String> {
-    let t = table(report, "calling/end-reasons")?;
+    let t = table(report, CHART_TABLES[0])?;
     if t.rows.is_empty() {
         return None;
+    }
+    fn text<'t>(t: &'t Table, r: &'t [String], column: &str) -> &'t str {
+        t.text(r, column).unwrap_or("")
     }
     let bars: Vec<Bar> = t
         .rows
         .iter()
         .take(15)
         .map(|r| Bar {
-            label: format!("{} ({})", r[0], r[1]),
-            value: r[2].parse().unwrap_or(0),
-            color: color_of(&r[1]),
-            tooltip: format!("{}: {}", r[0], r[3]),
+            label: format!("{} ({})", text(t, r, "end reason"), text(t, r, "severity")),
+            value: t.int(r, "participants").unwrap_or(0) as u64,
+            color: color_of(text(t, r, "severity")),
+            tooltip: format!("{}: {}", text(t, r, "end reason"), text(t, r, "meaning")),
         })
         .collect();
     Some(svg::bars("Call end reasons", &bars))
 }
 
 fn sms_bars(report: &Report) -> Option<String> {
-    let t = table(report, "sms/outcomes")?;
+    let t = table(report, CHART_TABLES[3])?;
     if t.rows.is_empty() {
         return None;
     }
     let bars: Vec<Bar> = t
         .rows
         .iter()
-        .map(|r| Bar {
-            label: r[0].clone(),
-            value: r[1].parse().unwrap_or(0),
-            color: match r[0].as_str() {
-                "delivered" => svg::GOOD,
-                o if o.starts_with("failed") || o.starts_with("refused") => svg::ERROR,
-                o if o.starts_with("pending") => svg::INFO,
-                _ => svg::WARNING,
-            },
-            tooltip: format!("{}: {}", r[0], r[1]),
+        .map(|r| {
+            let outcome = t.text(r, "outcome").unwrap_or("");
+            let count = t.int(r, "messages").unwrap_or(0);
+            Bar {
+                label: outcome.to_owned(),
+                value: count as u64,
+                color: match outcome {
+                    "delivered" => svg::GOOD,
+                    o if o.starts_with("failed") || o.starts_with("refused") => svg::ERROR,
+                    o if o.starts_with("pending") => svg::INFO,
+                    _ => svg::WARNING,
+                },
+                tooltip: format!("{outcome}: {count}"),
+            }
         })
         .collect();
     Some(svg::bars("SMS delivery outcomes", &bars))
@@ -317,25 +324,29 @@ fn findings_over_time(report: &Report) -> Option<String> {
 }
 
 fn stream_histograms(report: &Report) -> Vec<String> {
-    let Some(t) = table(report, "calling/stream-quality") else {
+    let Some(t) = table(report, CHART_TABLES[2]) else {
         return Vec::new();
     };
     let mut by_measure: BTreeMap<&str, Vec<&Vec<String>>> = BTreeMap::new();
     for row in &t.rows {
-        by_measure.entry(row[0].as_str()).or_default().push(row);
+        by_measure
+            .entry(t.text(row, "measure").unwrap_or(""))
+            .or_default()
+            .push(row);
     }
     by_measure
         .into_iter()
         .map(|(measure, rows)| {
-            let unit = rows[0][1].as_str();
-            let poor_above = rows[0][2] == "above";
-            let threshold: f64 = rows[0][3].parse().unwrap_or(0.0);
+            let first = rows[0];
+            let unit = t.text(first, "unit").unwrap_or("");
+            let poor_above = t.text(first, "poor when") == Some("above");
+            let threshold = t.number(first, "threshold").unwrap_or(0.0);
             let buckets: Vec<Bucket> = rows
                 .iter()
                 .map(|r| Bucket {
-                    from: r[4].parse().unwrap_or(0.0),
-                    to: r[5].parse().ok(),
-                    count: r[6].parse().unwrap_or(0),
+                    from: t.number(r, "from").unwrap_or(0.0),
+                    to: t.number(r, "to"),
+                    count: t.int(r, "streams").unwrap_or(0) as u64,
                 })
                 .collect();
             svg::histogram(measure, unit, threshold, poor_above, &buckets)
@@ -344,7 +355,7 @@ fn stream_histograms(report: &Report) -> Vec<String> {
 }
 
 fn timelines(report: &Report) -> Markup {
-    let Some(t) = table(report, "calling/timeline") else {
+    let Some(t) = table(report, CHART_TABLES[1]) else {
         return html! {};
     };
     let mut calls: Vec<(&str, Vec<Lane>)> = Vec::new();
@@ -353,19 +364,21 @@ fn timelines(report: &Report) -> Markup {
             .map(|t| t.timestamp_millis())
     };
     for row in &t.rows {
-        let (Some(start), Some(end)) = (ms(&row[2]), ms(&row[3])) else {
+        let cell = |column| t.text(row, column).unwrap_or("");
+        let (Some(start), Some(end)) = (ms(cell("joined (UTC)")), ms(cell("left (UTC)"))) else {
             continue;
         };
         let lane = Lane {
-            who: row[1].clone(),
+            who: cell("participant").to_owned(),
             start_ms: start,
             end_ms: end,
-            reason: row[4].clone(),
-            color: color_of(&row[5]),
+            reason: cell("end reason").to_owned(),
+            color: color_of(cell("severity")),
         };
-        match calls.iter_mut().find(|(id, _)| *id == row[0]) {
+        let call = cell("call ID");
+        match calls.iter_mut().find(|(id, _)| *id == call) {
             Some((_, lanes)) => lanes.push(lane),
-            None => calls.push((row[0].as_str(), vec![lane])),
+            None => calls.push((call, vec![lane])),
         }
     }
     html! {
@@ -463,7 +476,9 @@ fn other_tables(report: &Report) -> Markup {
     let others: Vec<&Table> = report
         .tables
         .iter()
-        .filter(|t| !CHART_TABLES.contains(&t.id.as_str()) || report.asked_tables.contains(&t.id))
+        .filter(|t| {
+            !CHART_TABLES.iter().any(|c| c.id == t.id) || report.asked_tables.contains(&t.id)
+        })
         .collect();
     html! {
         @for t in others {

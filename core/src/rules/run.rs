@@ -12,7 +12,6 @@ use crate::record::{Origin, Record};
 use crate::rules::eval::Field;
 use crate::rules::file::{Expect, Rule, RuleKind, RuleTest};
 use crate::rules::syntax::{Piece, Threshold};
-use crate::time::format_timestamp;
 use crate::window;
 
 /// Rules ready to run, indexed by the categories their conditions require.
@@ -410,11 +409,7 @@ fn render(rule: &Rule, vars: &[(&str, String)], sample: Option<&Sample>) -> Stri
     out
 }
 
-fn time_text(t: Option<DateTime<Utc>>) -> String {
-    t.as_ref()
-        .map(format_timestamp)
-        .unwrap_or_else(|| "an unknown time".to_owned())
-}
+use crate::text::when as time_text;
 
 fn base_finding(rule: &Rule, message: String, severity: Severity) -> Finding {
     let mut f = Finding::new(rule.id.clone(), severity, rule.title.clone())
@@ -509,21 +504,7 @@ fn threshold_findings(
     }
 }
 
-/// `3600` → `1h`, `90` → `90s`.
-pub fn format_seconds(secs: f64) -> String {
-    let s = secs.round() as i64;
-    if s > 0 && s % 86400 == 0 {
-        format!("{}d", s / 86400)
-    } else if s > 0 && s % 3600 == 0 {
-        format!("{}h", s / 3600)
-    } else if s > 0 && s % 60 == 0 {
-        format!("{}m", s / 60)
-    } else if secs < 1.0 {
-        format!("{}ms", (secs * 1000.0).round())
-    } else {
-        format!("{s}s")
-    }
-}
+pub use crate::text::duration_literal as format_seconds;
 
 fn absence_findings(
     rule: &Rule,

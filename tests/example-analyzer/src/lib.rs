@@ -1,41 +1,64 @@
 //! A minimal analyzer crate, exactly as CONTRIBUTING.md ("Adding an analyzer crate") builds one:
-//! it flags Azure Monitor operations that took longer than 5 seconds.
+//! it flags Azure Monitor operations that took longer than a threshold of its own
+//! (`rules/thresholds/example.toml`).
 
-use acs_triage_core::Output;
-use acs_triage_core::analyzer::{Analyzer, AnalyzerInfo, Context, Pass, downcast_pass};
-use acs_triage_core::{Evidence, Finding, Occurrences, Record, Severity};
+use acs_triage_core::analyzer::{Analysis, Context, Output};
+use acs_triage_core::{
+    Evidence, Occurrences, Record, declare_analyzer, finding_kinds, settings_section,
+};
+use serde::Deserialize;
 
-/// Operations slower than this are reported.
-const SLOW_MS: f64 = 5_000.0;
-
-pub struct SlowOperations;
-
-pub static SLOW_OPERATIONS: SlowOperations = SlowOperations;
-
-impl Analyzer for SlowOperations {
-    fn info(&self) -> AnalyzerInfo {
-        AnalyzerInfo {
-            id: "example/slow-operation",
-            title: "Slow operations",
-            families: &[], // every family
-            findings: &["example/slow-operation"],
-            tables: &[],
-        }
-    }
-
-    fn start(&self, _ctx: &Context) -> Box<dyn Pass> {
-        Box::new(SlowPass::default())
-    }
+finding_kinds! {
+    /// Operations that took longer than `slow_operation_ms` (`durationMs` of Azure Monitor
+    /// records).
+    ///
+    /// Slow operations make calls set up late and messages arrive late; the slowest come first.
+    pub SLOW_OPERATION = ("example/slow-operation", Info, "Slow operations");
 }
 
-#[derive(Default)]
-struct SlowPass {
+/// The `example` section of the thresholds.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExampleSettings {
+    pub source: String,
+    pub slow_operation_ms: f64,
+}
+
+settings_section! {
+    /// The example analyzer's threshold.
+    pub static SETTINGS: ExampleSettings = ("example", "rules/thresholds/example.toml");
+}
+
+declare_analyzer! {
+    /// `example/slow-operation`: Azure Monitor operations slower than the threshold.
+    pub static SLOW_OPERATIONS: SlowOperations = {
+        id: "example/slow-operation",
+        title: "Slow operations",
+        families: &[], // every family
+        findings: &[&SLOW_OPERATION],
+        tables: &[],
+    };
+}
+
+/// The state on one worker: the slow operations seen.
+pub struct SlowOperations {
+    limit_ms: f64,
     slow: Occurrences,
 }
 
-impl Pass for SlowPass {
+impl Analysis for SlowOperations {
+    fn start(ctx: &Context) -> Self {
+        SlowOperations {
+            limit_ms: ctx.settings.get::<ExampleSettings>().slow_operation_ms,
+            slow: Occurrences::default(),
+        }
+    }
+
     fn observe(&mut self, _ctx: &Context, record: &Record<'_>) {
-        if record.number("durationMs").is_some_and(|ms| ms > SLOW_MS) {
+        if record
+            .number("durationMs")
+            .is_some_and(|ms| ms > self.limit_ms)
+        {
             self.slow.add(Evidence::from_record(
                 record,
                 &["operationName", "durationMs"],
@@ -43,24 +66,23 @@ impl Pass for SlowPass {
         }
     }
 
-    fn merge(&mut self, other: Box<dyn Pass>) {
-        self.slow.merge(downcast_pass::<SlowPass>(other).slow);
+    fn merge(&mut self, other: Self) {
+        self.slow.merge(other.slow);
     }
 
-    fn finish(self: Box<Self>, _ctx: &Context, out: &mut Output) {
+    fn finish(self, _ctx: &Context, out: &mut Output) {
         if self.slow.count == 0 {
             return;
         }
         out.push(
-            Finding::new("example/slow-operation", Severity::Info, "Slow operations")
+            SLOW_OPERATION
+                .finding()
                 .message(format!(
                     "{} operations took longer than {} ms",
-                    self.slow.count, SLOW_MS
+                    self.slow.count, self.limit_ms
                 ))
                 .action("Look at the slowest operations first.")
                 .occurrences(self.slow),
         );
     }
 }
-
-acs_triage_core::register_analyzer!(SLOW_OPERATIONS);

@@ -36,12 +36,20 @@ fn setup(limits: &Limits) -> ReadSetup<'_> {
 fn read_as(data: &[u8], shape: Shape) -> (FileReport, BTreeSet<u64>) {
     let limits = limits();
     let mut lines = BTreeSet::new();
-    let report = acs_triage_core::ingest::read_bytes_as(data, shape, setup(&limits), &mut |r: &Record<'_>| {
-        // Every record can be looked at like an analyzer would.
-        let _ = (r.call_id(), r.sms_message_id(), r.chat_thread_id(), r.ms_cv());
-        let _ = r.excerpt(&["message", "code", "status"]);
-        lines.insert(r.origin.line);
-    });
+    let report =
+        acs_triage_core::ingest::read_bytes_as(data, shape, setup(&limits), &mut |r: &Record<
+            '_,
+        >| {
+            // Every record can be looked at like an analyzer would.
+            let _ = (
+                r.call_id(),
+                r.sms_message_id(),
+                r.chat_thread_id(),
+                r.ms_cv(),
+            );
+            let _ = r.excerpt(&["message", "code", "status"]);
+            lines.insert(r.origin.line);
+        });
     (report, lines)
 }
 
@@ -67,7 +75,10 @@ fn error_lines(report: &FileReport) -> BTreeSet<u64> {
 pub fn json_lines(data: &[u8]) {
     let (report, lines) = read_as(data, Shape::JsonLines);
     let rejected = error_lines(&report);
-    let whole_file_note = report.note.as_deref().is_some_and(|n| n.contains("empty JSON array"));
+    let whole_file_note = report
+        .note
+        .as_deref()
+        .is_some_and(|n| n.contains("empty JSON array"));
     for line in non_blank_lines(data) {
         assert!(
             lines.contains(&line) || rejected.contains(&line) || whole_file_note,
@@ -81,7 +92,11 @@ pub fn json_lines(data: &[u8]) {
 fn reader_speaks(data: &[u8], shape: Shape) {
     let (report, _) = read_as(data, shape);
     if !data.trim_ascii().is_empty() {
-        assert!(accounted(&report), "{shape:?} said nothing about {} bytes: {report:#?}", data.len());
+        assert!(
+            accounted(&report),
+            "{shape:?} said nothing about {} bytes: {report:#?}",
+            data.len()
+        );
     }
 }
 
@@ -105,10 +120,14 @@ pub fn dotnet(data: &[u8]) {
 /// about content, never a panic.
 pub fn whole_file(data: &[u8]) {
     let limits = limits();
-    let report = acs_triage_core::ingest::ingest_bytes(data, setup(&limits), &mut |_: &Record<'_>| {});
+    let report =
+        acs_triage_core::ingest::ingest_bytes(data, setup(&limits), &mut |_: &Record<'_>| {});
     match report.status {
         FileStatus::Parsed if !data.trim_ascii().is_empty() => {
-            assert!(accounted(&report), "nothing said about a parsed input: {report:#?}")
+            assert!(
+                accounted(&report),
+                "nothing said about a parsed input: {report:#?}"
+            )
         }
         FileStatus::Parsed | FileStatus::Empty => {}
         _ => assert!(report.note.is_some(), "{:?} without a note", report.status),
@@ -132,14 +151,25 @@ pub fn rules(data: &[u8]) {
             let logs = logs.to_string_lossy().into_owned();
             // Exit 2 is allowed: the rules may clash with the bundled ones (a located error).
             let run = cli(&["analyze", "--format", "json", "--rules", &path, &logs]);
-            assert!(run.0 <= 2, "analyze with loaded rules: exit {}: {}", run.0, run.2);
+            assert!(
+                run.0 <= 2,
+                "analyze with loaded rules: exit {}: {}",
+                run.0,
+                run.2
+            );
             let _ = cli(&["rules", "test", &path]);
         }
         Ok(_) => {}
         Err(e) => {
             for p in e.problems {
-                assert!(p.span.start <= p.span.end && p.span.end <= text.len(), "{p:?}");
-                assert!(text.is_char_boundary(p.span.start) && text.is_char_boundary(p.span.end), "{p:?}");
+                assert!(
+                    p.span.start <= p.span.end && p.span.end <= text.len(),
+                    "{p:?}"
+                );
+                assert!(
+                    text.is_char_boundary(p.span.start) && text.is_char_boundary(p.span.end),
+                    "{p:?}"
+                );
             }
         }
     }
@@ -203,13 +233,28 @@ pub fn analyze(data: &[u8]) {
     let path = dir.path().to_string_lossy().into_owned();
     let one = cli(&["analyze", "--format", "json", "--threads", "1", &path]);
     assert!(one.0 <= 2, "exit {}: {}", one.0, one.2);
-    let two = cli(&["analyze", "--format", "json", "--threads", "2", "--order-seed", "7", &path]);
+    let two = cli(&[
+        "analyze",
+        "--format",
+        "json",
+        "--threads",
+        "2",
+        "--order-seed",
+        "7",
+        &path,
+    ]);
     assert_eq!(one.1, two.1, "the report depends on threads or file order");
     for format in ["json", "human", "markdown", "jsonl", "html"] {
         let run = cli(&["analyze", "--format", format, "--threads", "1", &path]);
         for text in [&run.1, &run.2] {
-            assert!(!text.contains(PLANTED_KEY), "{format} shows the planted key");
-            assert!(!text.contains(PLANTED_PHONE), "{format} shows the planted phone number");
+            assert!(
+                !text.contains(PLANTED_KEY),
+                "{format} shows the planted key"
+            );
+            assert!(
+                !text.contains(PLANTED_PHONE),
+                "{format} shows the planted phone number"
+            );
         }
         if matches!(format, "human" | "markdown") {
             assert!(
@@ -224,8 +269,11 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
+/// A target's checks.
+pub type Check = fn(&[u8]);
+
 /// Every target, by name (the regression test replays each saved input through its target).
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Check)] = &[
     ("json_lines", json_lines),
     ("json_document", json_document),
     ("csv", csv),

@@ -1,0 +1,202 @@
+//! `sms/delivery`: the truth about every SMS message, joined across files and shapes.
+//!
+//! A message is keyed by its message ID wherever its pieces sit: the send (SMSOperational
+//! `SMSMessagesSent`, an item of a send response) and its delivery reports (Event Grid in either
+//! schema and casing, SMSOperational `SMSDeliveryReportsReceived`, REST delivery reports). Each
+//! message ends as delivered, failed (decoded with `rules/catalog/sms_delivery_status.csv`),
+//! unknown (accepted, no report: 202 means queued, not delivered), pending (too recent to
+//! judge) or refused at send (`rules/catalog/sms_send_status.csv`). Sends are also counted per
+//! sender number, so 429s can be judged against the documented per-number limits
+//! (`traffic.rs`).
+
+use acs_triage_core::analyzer::{Analysis, Context, Output, keep_min};
+use acs_triage_core::{Evidence, FastMap, Record};
+use chrono::{DateTime, Utc};
+
+use crate::findings;
+use crate::message::{
+    Message, Refusal, ReportSeen, SEEN_REPORT, SEEN_SEND_LOG, SEEN_SEND_RESPONSE, SendSeen,
+};
+use crate::outcome::{Fate, Judge, Outcome};
+use crate::records::{self, SenderType, SmsEvent};
+use crate::tables;
+use crate::traffic::{self, Traffic};
+
+/// The state of the analysis on one worker.
+#[derive(Debug, Default)]
+pub struct Delivery {
+    messages: FastMap<Box<str>, Message>,
+    /// Refused sends without a message ID (the service assigns none to a refused recipient).
+    unnamed_refusals: Vec<Refusal>,
+    traffic: Traffic,
+    /// Latest time of any SMS record: the logs' end, for "too recent to judge".
+    latest: Option<DateTime<Utc>>,
+}
+
+impl Analysis for Delivery {
+    fn start(_ctx: &Context) -> Self {
+        Delivery::default()
+    }
+
+    fn observe(&mut self, _ctx: &Context, record: &Record<'_>) {
+        // Any SMS record (received messages too) shows how far the SMS logs reach.
+        if let Some(t) = record.time {
+            self.latest = Some(self.latest.map_or(t, |l| l.max(t)));
+        }
+        let Some(event) = records::read(record) else {
+            return;
+        };
+        let evidence = || Evidence::from_record(record, records::EVIDENCE_FIELDS);
+        let send_seen = |status| SendSeen {
+            at: record.time,
+            origin: record.origin,
+            status,
+        };
+        match event {
+            SmsEvent::Sent {
+                message_id,
+                status,
+                sender,
+                number_type,
+            } => {
+                self.traffic.attempt(
+                    sender.as_deref(),
+                    number_type,
+                    record.time,
+                    status,
+                    evidence,
+                );
+                let refusal = (status >= 400).then(|| Refusal {
+                    status,
+                    repeatability: None,
+                    error_message: None,
+                    to: None,
+                    sender: sender.clone(),
+                    evidence: evidence(),
+                });
+                match message_id {
+                    Some(id) => {
+                        let m = self.messages.entry(id.into()).or_default();
+                        m.seen |= SEEN_SEND_LOG;
+                        m.note_send(send_seen(status));
+                        // A logged send with a message ID was processed; without a status, take
+                        // it as accepted.
+                        m.accepted |= (200..300).contains(&status) || status == 0;
+                        keep_min(&mut m.from, sender.map(Into::into));
+                        if let Some(r) = refusal.filter(|r| r.status != 429) {
+                            m.note_refusal(r);
+                        }
+                    }
+                    None => {
+                        if let Some(r) = refusal.filter(|r| r.status != 429) {
+                            self.unnamed_refusals.push(r);
+                        }
+                    }
+                }
+            }
+            SmsEvent::SendItem {
+                message_id,
+                to,
+                status,
+                successful,
+                error_message,
+                repeatability,
+            } => {
+                self.traffic
+                    .attempt(None, SenderType::UNKNOWN, record.time, status, evidence);
+                let accepted = successful && (200..300).contains(&status);
+                let refusal = (!accepted && status != 429).then(|| Refusal {
+                    status,
+                    repeatability,
+                    error_message,
+                    to: to.clone(),
+                    sender: None,
+                    evidence: evidence(),
+                });
+                match message_id {
+                    // A refused item may carry the message ID of another recipient of the same
+                    // request (the REST example does): only accepted items name their message.
+                    Some(id) if accepted => {
+                        let m = self.messages.entry(id.into()).or_default();
+                        m.seen |= SEEN_SEND_RESPONSE;
+                        m.note_send(send_seen(status));
+                        m.accepted = true;
+                        keep_min(&mut m.to, to.map(Into::into));
+                    }
+                    _ => self.unnamed_refusals.extend(refusal),
+                }
+            }
+            SmsEvent::Report {
+                message_id,
+                status,
+                details,
+                received,
+                from,
+                to,
+            } => {
+                let m = self.messages.entry(message_id.into()).or_default();
+                m.seen |= SEEN_REPORT;
+                keep_min(&mut m.to, to.map(Into::into));
+                keep_min(&mut m.from, from.map(Into::into));
+                let report = ReportSeen {
+                    status,
+                    details: details.map(Into::into),
+                    received,
+                    evidence: evidence(),
+                };
+                if !m.reports.contains(&report) {
+                    m.reports.push(report);
+                }
+            }
+            SmsEvent::HttpSend { status } => {
+                self.traffic
+                    .attempt(None, SenderType::UNKNOWN, record.time, status, evidence);
+            }
+        }
+    }
+
+    fn merge(&mut self, other: Self) {
+        for (id, m) in other.messages {
+            match self.messages.get_mut(&id) {
+                Some(mine) => mine.merge(m),
+                None => {
+                    self.messages.insert(id, m);
+                }
+            }
+        }
+        self.unnamed_refusals.extend(other.unnamed_refusals);
+        self.traffic.merge(other.traffic);
+        self.latest = self.latest.max(other.latest);
+    }
+
+    fn finish(self, ctx: &Context, out: &mut Output) {
+        let pass = self;
+        let judge = Judge::new(ctx, pass.latest);
+        let mut messages: Vec<(Box<str>, Message)> = pass.messages.into_iter().collect();
+        messages.sort_by(|a, b| a.0.cmp(&b.0));
+        let outcomes: Vec<Outcome> = messages
+            .iter()
+            .map(|(id, m)| judge.outcome(id, m))
+            .collect();
+
+        findings::report_outcomes(ctx, &judge, &outcomes, out);
+        let mut refusals: Vec<(Option<&str>, &Refusal)> = outcomes
+            .iter()
+            .filter(|o| o.fate == Fate::Refused)
+            .filter_map(|o| o.refusal.map(|r| (Some(o.id), r)))
+            .chain(pass.unnamed_refusals.iter().map(|r| (None, r)))
+            .collect();
+        refusals.sort_by(|a, b| a.1.evidence.cmp(&b.1.evidence));
+        for (id, r) in refusals {
+            out.push(findings::refused::finding(ctx, id, r));
+        }
+        traffic::report(ctx, pass.traffic, out);
+
+        if ctx.wants_table(&tables::MESSAGES) {
+            out.table(tables::messages(&outcomes));
+        }
+        if ctx.wants_table(&tables::OUTCOMES) {
+            out.table(tables::outcomes(&outcomes));
+        }
+    }
+}
