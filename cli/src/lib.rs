@@ -7,6 +7,7 @@
 pub mod analyzers;
 pub mod commands;
 pub mod diagnostics;
+pub mod docs;
 pub mod progress;
 pub mod render;
 pub mod setup;

@@ -408,6 +408,17 @@ fn unbrace(id: Cow<'_, str>) -> Cow<'_, str> {
     inner.map_or(id, Cow::Owned)
 }
 
+/// The fields of a JSON object written as text inside a field (`OperationPayload`,
+/// `DiagnosticOptions`, a stringified `properties`), named as a record's fields are: nested
+/// objects flattened into dotted names. `None` when the text is no JSON object.
+pub fn embedded_object(text: &str) -> Option<Vec<Field<'_>>> {
+    let text = text.trim();
+    if !text.starts_with('{') {
+        return None;
+    }
+    crate::ingest::flatten::parse_object(text.as_bytes()).ok()
+}
+
 /// What stands in for a message body.
 pub const BODY_NOT_SHOWN: &str = "[message body not shown]";
 

@@ -374,3 +374,48 @@ fn call_story_of_the_examples() {
     ]);
     insta::assert_snapshot!("call_story_examples", out.stdout);
 }
+
+#[test]
+fn a_stream_without_packets_is_no_media() {
+    let doc = scenario("no-media");
+    let f = finding(
+        &doc,
+        "calling/no-media",
+        "900f0000-0000-4000-8000-0000000000d1",
+    );
+    assert_eq!(f["severity"], "error");
+    assert_eq!(
+        f["ids"]["endpointId"],
+        "e0d10001-0000-4000-8000-000000000001"
+    );
+    // The healthy stream of the same call is not reported.
+    let streams: Vec<&Value> = findings(&doc)
+        .iter()
+        .filter(|f| f["id"] == "calling/no-media" || f["id"] == "calling/poor-stream")
+        .collect();
+    assert_eq!(streams.len(), 1, "{streams:#?}");
+    healthy_calls_are_quiet(&doc);
+}
+
+#[test]
+fn redacted_versions_of_failed_participants_are_said() {
+    let doc = scenario("redacted-versions");
+    let f = findings(&doc)
+        .iter()
+        .find(|f| f["id"] == "calling/redacted-versions")
+        .expect("the redacted versions are reported");
+    assert_eq!(f["severity"], "info");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("1 failed participant record"),
+        "{f:#}"
+    );
+    // The healthy participant's versions are known: no version pattern is claimed.
+    assert!(
+        findings(&doc)
+            .iter()
+            .all(|f| f["id"] != "calling/version-pattern")
+    );
+}

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use acs_triage_core::analyzer::{Context, Output};
 use acs_triage_core::catalog::{CodeEntry, Judgement, UfdEntry};
-use acs_triage_core::ingest::flatten::parse_object;
+use acs_triage_core::record::embedded_object;
 use acs_triage_core::{Evidence, IdKind, Occurrences, Record, Severity};
 use chrono::{DateTime, Utc};
 
@@ -52,12 +52,8 @@ fn payload_pairs(record: &Record<'_>) -> Vec<(String, String)> {
     let Some(text) = record.text("OperationPayload") else {
         return Vec::new();
     };
-    let text = text.trim();
-    if !text.starts_with('{') {
-        return Vec::new();
-    }
-    match parse_object(text.as_bytes()) {
-        Ok(fields) => fields
+    match embedded_object(&text) {
+        Some(fields) => fields
             .into_iter()
             .map(|f| {
                 let name = f
@@ -69,7 +65,7 @@ fn payload_pairs(record: &Record<'_>) -> Vec<(String, String)> {
                 (name, f.value.to_text().into_owned())
             })
             .collect(),
-        Err(_) => Vec::new(),
+        None => Vec::new(),
     }
 }
 

@@ -6,7 +6,7 @@
 //! records read and the records rejected, with reasons: nothing is dropped silently.
 
 mod csv;
-pub mod flatten;
+pub(crate) mod flatten;
 mod json;
 pub mod lines;
 mod sdk;
