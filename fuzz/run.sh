@@ -3,9 +3,10 @@
 #
 #   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]
 #
-# Needs cargo-fuzz (`cargo install cargo-fuzz --locked`). The stable compiler builds the
-# targets with RUSTC_BOOTSTRAP=1 (cargo-fuzz passes nightly-only flags); no sanitizer is used
-# (`-s none`): the targets check the tool's own promises, and safe Rust needs no ASan. A crash
+# Needs cargo-fuzz (`cargo install cargo-fuzz --locked`). Built on the stable compiler without
+# a sanitizer (`-s none`: the targets check the tool's own promises, and safe Rust needs no
+# ASan), with byte comparisons kept visible to libFuzzer (`-max-loads-per-memcmp=0`, else they
+# are inlined past its instrumentation) and a dictionary of log tokens per target. A crash
 # is minimized into fuzz/artifacts/<target>/; copy it into fuzz/regressions/<target>/ with a
 # name that says what it is, fix the defect, and `cargo test` replays it from then on.
 set -euo pipefail
@@ -16,16 +17,23 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
     targets=(json_lines json_document csv web_sdk dotnet whole_file rules analyze)
 fi
-export RUSTC_BOOTSTRAP=1
+export RUSTFLAGS="-Cllvm-args=-max-loads-per-memcmp=0"
+fuzz=(-s none --codegen-units 16)
 [ -d corpus ] || ./seed.sh
-cargo fuzz build -s none
+cargo fuzz build "${fuzz[@]}"
 failed=()
 for t in "${targets[@]}"; do
     mkdir -p "corpus/$t" "artifacts/$t"
     log="artifacts/$t.log"
-    if cargo fuzz run -s none "$t" "corpus/$t" -- \
+    case $t in
+        csv) dict=csv ;;
+        web_sdk | dotnet) dict=sdk ;;
+        rules) dict=rules ;;
+        *) dict=json ;;
+    esac
+    if cargo fuzz run "${fuzz[@]}" "$t" "corpus/$t" -- \
         -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=20 -max_len=65536 \
-        -print_final_stats=1 > "$log" 2>&1; then
+        -dict="dicts/$dict.dict" -print_final_stats=1 > "$log" 2>&1; then
         status=ok
     else
         status=FAILED

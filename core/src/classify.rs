@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
+use crate::ingest::container::Container;
 use crate::record::{Bag, Family, Format, Record};
 use crate::time::parse_timestamp;
 use crate::value::Value;
@@ -78,6 +79,7 @@ pub enum ClassifyError {
     EventKey,
 }
 
+#[derive(Debug)]
 struct Category {
     name: String,
     table: String,
@@ -86,36 +88,19 @@ struct Category {
     hints: Vec<String>,
 }
 
+#[derive(Debug)]
 enum EventMatch {
     Exact(String),
     Prefix(String),
 }
 
 /// Classifies records. Built once from the bundled table (plus user additions).
+#[derive(Debug)]
 pub struct Classifier {
     categories: Vec<Category>,
     events: Vec<(EventMatch, Family)>,
     endpoints: Vec<(String, Family)>,
     loggers: Vec<(String, Family)>,
-}
-
-/// How the record was packaged in its file; decides between shapes that carry the same fields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Container {
-    /// One object per line.
-    Lines,
-    /// Inside `{"records": [...]}`.
-    RecordsWrapper,
-    /// Inside `{"value": [...]}`.
-    ValueWrapper,
-    /// Inside a JSON array.
-    Array,
-    /// A whole top-level object of a JSON document (one, or several one after another).
-    Document,
-    /// A row of a Log Analytics API `tables` response.
-    LaTables,
-    /// A CSV row.
-    Csv,
 }
 
 const TIME_FIELDS: &[&str] = &[

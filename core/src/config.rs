@@ -18,6 +18,10 @@
 //! [catalog]
 //! paths = ["our-codes/calling_end_reasons.csv"]   # rows in front of the bundled table of that name
 //!
+//! [classify]
+//! paths = ["our-categories.toml"]          # more categories, event types, endpoints (same form
+//!                                          # as rules/categories.toml), tried before the bundled
+//!
 //! [ingest]
 //! max_line_bytes = 33554432
 //! ```
@@ -33,6 +37,7 @@ use serde::Deserialize;
 
 use crate::analyzer::{Analyzer, Context};
 use crate::catalog::Catalogs;
+use crate::classify::Classifier;
 use crate::engine::Analysis;
 use crate::finding::{Finding, Severity, sort_findings};
 use crate::ingest::Limits;
@@ -55,7 +60,17 @@ pub struct Config {
     #[serde(default)]
     pub catalog: CatalogConfig,
     #[serde(default)]
+    pub classify: ClassifyConfig,
+    #[serde(default)]
     pub ingest: Limits,
+}
+
+/// Category tables of the user's, in the form of `rules/categories.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifyConfig {
+    #[serde(default)]
+    pub paths: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -191,6 +206,9 @@ use crate::settings::unknown_key_help;
 #[derive(Debug)]
 pub struct Setup {
     pub context: Context,
+    /// How records are classified: the bundled table with the user's `[classify]` tables in
+    /// front.
+    pub classifier: Arc<Classifier>,
     /// Rules that run.
     pub rules: Vec<Rule>,
     /// Rules loaded but disabled by the configuration (listed, never run).
@@ -304,6 +322,27 @@ pub fn setup(
             None
         }
     };
+
+    // Classification.
+    let mut classifier = Classifier::from_toml(crate::classify::BUNDLED_CATEGORIES)
+        .expect("the bundled rules/categories.toml is valid (checked by tests)");
+    for p in cfg.classify.paths.iter().rev() {
+        let resolved = config.map_or(p.clone(), |c| c.resolve(p));
+        let extended = std::fs::read_to_string(&resolved)
+            .map_err(|e| e.to_string())
+            .and_then(|text| {
+                classifier
+                    .extend_from_toml(&text)
+                    .map_err(|e| e.to_string())
+            });
+        if let Err(e) = extended {
+            errors.config.push(config_error(
+                &p.display().to_string(),
+                format!("[classify] {}: {e}", resolved.display()),
+                Some("the file has the form of rules/categories.toml".to_owned()),
+            ));
+        }
+    }
 
     // Rules.
     let vocab = Vocabulary::bundled();
@@ -419,6 +458,7 @@ pub fn setup(
         .partition(|r| disabled_rule_ids.contains(&r.id));
     Ok(Setup {
         context: Context::new(catalogs, settings),
+        classifier: Arc::new(classifier),
         rules,
         disabled_rules,
         disabled_analyzers,

@@ -213,7 +213,7 @@ impl Seen {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classify::Container;
+    use crate::ingest::container::Container;
     use crate::ingest::flatten::parse_object;
     use crate::record::{FileId, Format, Origin};
 

@@ -281,3 +281,57 @@ fn configuration_disables_rerates_and_rejects_unknown_ids() {
         "raised threshold not reached"
     );
 }
+
+#[test]
+fn user_category_tables_classify_records_in_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("categories.toml"),
+        "[[category]]\nname = \"ContosoCallRelay\"\ntable = \"ContosoCallRelay_CL\"\nfamily = \"calling\"\n",
+    )
+    .unwrap();
+    let cfg = dir.path().join("acs-triage.toml");
+    std::fs::write(&cfg, "[classify]\npaths = [\"categories.toml\"]\n").unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    std::fs::write(
+        logs.join("relay.json"),
+        r#"{"time":"2026-11-20T10:00:00Z","category":"ContosoCallRelay","callId":"c0ffee77-0000-4000-8000-000000000077"}"#,
+    )
+    .unwrap();
+    let (_, plain) = analyze_json(&[logs.to_str().unwrap()]);
+    assert_eq!(plain["summary"]["families"]["unknown"], 1);
+    let (_, doc) = analyze_json(&["--config", cfg.to_str().unwrap(), logs.to_str().unwrap()]);
+    assert_eq!(
+        doc["summary"]["families"]["calling"], 1,
+        "{:#}",
+        doc["summary"]
+    );
+    let ids = run(&[
+        "ids",
+        "--format",
+        "json",
+        "--config",
+        cfg.to_str().unwrap(),
+        logs.to_str().unwrap(),
+    ]);
+    assert!(
+        ids.stdout.contains("c0ffee77-0000-4000-8000-000000000077"),
+        "{}",
+        ids.stdout
+    );
+    // A broken table is a configuration error, located.
+    std::fs::write(
+        dir.path().join("categories.toml"),
+        "[[category]]\nname = 1\n",
+    )
+    .unwrap();
+    let bad = run(&[
+        "analyze",
+        "--config",
+        cfg.to_str().unwrap(),
+        logs.to_str().unwrap(),
+    ]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("[classify]"), "{}", bad.stderr);
+}

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use acs_triage_core::analyzer::RecordCollector;
-use acs_triage_core::classify::Classifier;
+
 use acs_triage_core::engine::{self, RunOptions};
 use acs_triage_core::rules::vocab::nearest;
 use acs_triage_core::rules::{RuleAnalyzer, RuleSet};
@@ -197,7 +197,7 @@ pub fn run_analyzers(
         paths,
         &analyzers,
         &setup.context,
-        Classifier::bundled(),
+        &setup.classifier,
         options,
         bar.is_shown()
             .then_some(&update as &(dyn Fn(u64, u64) + Sync)),

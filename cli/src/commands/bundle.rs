@@ -252,8 +252,8 @@ pub fn run(args: BundleArgs, out: &mut dyn Write, err_is_terminal: bool) -> Comm
             only: Some(named),
             ..IdFilter::default()
         },
-        args.threads.map(usize::from),
-        None,
+        &setup,
+        &options,
     )?;
 
     let walked = acs_triage_core::walk::walk(&args.paths, args.follow_symlinks)

@@ -5,12 +5,11 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use acs_triage_core::classify::Classifier;
+use acs_triage_core::Analyzer;
+use acs_triage_core::config::Setup;
 use acs_triage_core::engine::{self, RunOptions};
-use acs_triage_core::ingest::Limits;
 use acs_triage_core::support_ids::{IdCollector, IdFilter, Seen, SupportIds};
 use acs_triage_core::time::{format_timestamp, parse_timestamp};
-use acs_triage_core::{Analyzer, Context};
 use anstyle::Style;
 use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
@@ -53,6 +52,10 @@ pub struct IdsArgs {
     /// change).
     #[arg(long, value_name = "SEED", hide = true)]
     pub order_seed: Option<u64>,
+    /// Read this configuration file instead of ./acs-triage.toml (its `[classify]` and
+    /// `[ingest]` settings apply).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// A time argument: RFC 3339 (zone optional, UTC assumed) or a bare date (its midnight).
@@ -72,34 +75,21 @@ pub fn parse_time_arg(flag: &str, text: &str) -> Result<DateTime<Utc>, crate::Fa
     })
 }
 
-/// Gathers the IDs of `paths` that pass `filter`.
+/// Gathers the IDs of `paths` that pass `filter`, read as `setup` says.
 pub fn gather(
     paths: &[PathBuf],
     filter: IdFilter,
-    threads: Option<usize>,
-    order_seed: Option<u64>,
+    setup: &Setup,
+    options: &RunOptions,
 ) -> Result<SupportIds, crate::Failure> {
     let collector = IdCollector::new(filter);
     let analyzers: Vec<&dyn Analyzer> = vec![&collector];
-    let ctx = Context::new(
-        acs_triage_core::catalog::Catalogs::bundled().map_err(|e| miette!("{e}"))?,
-        acs_triage_core::settings::Settings::bundled().map_err(|e| {
-            let problems: Vec<String> = e.iter().map(ToString::to_string).collect();
-            miette!("{}", problems.join("; "))
-        })?,
-    );
-    let options = RunOptions {
-        threads,
-        follow_symlinks: false,
-        limits: Limits::default(),
-        order_seed,
-    };
     let analysis = engine::run(
         paths,
         &analyzers,
-        &ctx,
-        Classifier::bundled(),
-        &options,
+        &setup.context,
+        &setup.classifier,
+        options,
         None,
     )
     .map_err(|e| miette!("{e}"))?;
@@ -122,12 +112,17 @@ pub fn run(args: IdsArgs, out: &mut dyn Write, color: bool) -> CommandResult {
             .transpose()?,
         only: None,
     };
-    let ids = gather(
-        &args.paths,
-        filter,
-        args.threads.map(usize::from),
-        args.order_seed,
-    )?;
+    let setup = crate::setup::load(&crate::setup::SetupArgs {
+        rules: Vec::new(),
+        config: args.config.clone(),
+    })?;
+    let options = RunOptions {
+        threads: args.threads.map(usize::from),
+        follow_symlinks: false,
+        limits: setup.limits.clone(),
+        order_seed: args.order_seed,
+    };
+    let ids = gather(&args.paths, filter, &setup, &options)?;
     let written = match args.format {
         IdsFormat::Json => serde_json::to_writer_pretty(&mut *out, &ids)
             .map_err(io::Error::other)

@@ -5,14 +5,12 @@
 //! content is indistinguishable from noise. Every file yields a [`FileReport`] that counts the
 //! records read and the records rejected, with reasons: nothing is dropped silently.
 
-mod csv;
+pub mod container;
 pub(crate) mod flatten;
-mod json;
 pub mod lines;
-mod sdk;
+pub mod shapes;
 pub mod sniff;
 pub mod source;
-pub mod split;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Cursor, Read};
@@ -20,13 +18,14 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::classify::{Classifier, Container};
+use crate::classify::Classifier;
 use crate::dedup::{Fingerprints, Seen};
 use crate::record::{Field, FileId, Format, Origin, Record};
 use crate::secrets::{Secrets, Sightings};
-use sniff::Shape;
+use container::Container;
+use shapes::Shape;
 
-pub use json::record_from_json;
+pub use shapes::json_record::record_from_json;
 
 /// Ingestion limits. Defaults suit real exports; `acs-triage.toml` can change them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -370,13 +369,7 @@ fn read_shape(
         last_rejected: None,
         notes_said: Vec::new(),
     };
-    match shape {
-        Shape::JsonLines => json::read_json_lines(reader, first_line, limits, &mut out),
-        Shape::JsonDocument => json::read_json_document(reader, first_line, limits, &mut out),
-        Shape::Csv => csv::read_csv(reader, first_line, limits, &mut out),
-        Shape::Sdk(format) => sdk::read_sdk_log(reader, format, first_line, limits, &mut out),
-        Shape::Empty | Shape::Binary | Shape::Text => {}
-    }
+    shapes::read(shape, reader, first_line, limits, &mut out);
     out.formats
 }
 
@@ -524,12 +517,7 @@ pub fn ingest_stream(
         }
     }
     report.format = match formats.len() {
-        0 => match shape {
-            Shape::JsonLines | Shape::JsonDocument => Some("json".to_owned()),
-            Shape::Csv => Some(Format::LogAnalyticsCsv.name().to_owned()),
-            Shape::Sdk(f) => Some(f.name().to_owned()),
-            _ => None,
-        },
+        0 => shape.name().map(str::to_owned),
         1 => Some(formats[0].0.name().to_owned()),
         _ => {
             formats.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));

@@ -8,32 +8,13 @@
 
 use std::io::{self, BufRead};
 
-use crate::ingest::{csv, sdk};
+use crate::ingest::shapes::{Shape, csv, json_lines, sdk};
 use crate::record::Format;
 
 /// Non-blank lines looked at.
 pub const SAMPLE_LINES: usize = 64;
 /// Bytes looked at, at most (a first line longer than this decides alone).
 pub const SAMPLE_BYTES: usize = 1 << 20;
-
-/// How a file will be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
-    /// One JSON value per line (storage exports; also one-line documents).
-    JsonLines,
-    /// A JSON document laid out over many lines (arrays, wrappers, pretty-printed objects).
-    JsonDocument,
-    /// A Log Analytics portal CSV export.
-    Csv,
-    /// A client SDK console log.
-    Sdk(Format),
-    /// Nothing but blank space.
-    Empty,
-    /// Bytes that are not text.
-    Binary,
-    /// Text of no shape acs-triage reads.
-    Text,
-}
 
 /// The head of a file: the sampled bytes (to be read again) and what they look like.
 pub struct Sample {
@@ -122,18 +103,12 @@ fn classify_line(line: &[u8], first: bool) -> LineKind {
     if is_binary(line) {
         return LineKind::Binary;
     }
-    match line.first() {
-        Some(b'{' | b'[') => {
-            if serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok() {
-                LineKind::Json
-            } else if let Some(format) = sdk::detect_line(&String::from_utf8_lossy(line)) {
-                // `[Informational] Azure-Core: ...`
-                LineKind::Sdk(format)
-            } else {
-                LineKind::JsonStart
-            }
+    match json_lines::complete_value(line) {
+        Some(true) => LineKind::Json,
+        // `[Informational] Azure-Core: ...` starts like an array.
+        Some(false) if sdk::detect_line(&String::from_utf8_lossy(line)).is_none() => {
+            LineKind::JsonStart
         }
-        Some(b'"') if is_encoded_object(line) => LineKind::Json,
         _ => {
             let text = String::from_utf8_lossy(line);
             if let Some(format) = sdk::detect_line(&text) {
@@ -145,12 +120,6 @@ fn classify_line(line: &[u8], first: bool) -> LineKind {
             }
         }
     }
-}
-
-/// True for a JSON string whose text is itself a JSON object (a record encoded twice).
-pub fn is_encoded_object(line: &[u8]) -> bool {
-    serde_json::from_slice::<String>(line)
-        .is_ok_and(|s| s.trim_start().starts_with('{') && s.trim_end().ends_with('}'))
 }
 
 /// NUL bytes, or more than one byte in ten a control character other than tab, line ends, form

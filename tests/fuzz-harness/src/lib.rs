@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use acs_triage_core::classify::Classifier;
-use acs_triage_core::ingest::sniff::Shape;
+use acs_triage_core::ingest::shapes::Shape;
 use acs_triage_core::ingest::{FileReport, FileStatus, Limits, ReadSetup};
 use acs_triage_core::record::{FileId, Format, Record};
 

@@ -9,7 +9,7 @@
 
 use std::io::{self, BufRead};
 
-use crate::classify::Container;
+use crate::ingest::container::{self, Container};
 
 /// A piece of the document the caller should parse.
 pub struct Unit<'a> {
@@ -54,8 +54,6 @@ enum Top {
     /// Inside a top-level string.
     Scalar,
 }
-
-const WRAPPER_KEYS: [&[u8]; 2] = [b"records", b"value"];
 
 struct Scanner {
     line: u64,
@@ -373,16 +371,9 @@ pub fn split_document<R: BufRead + ?Sized>(
                     s.push(b);
                     if s.depth == 1 && s.top == Top::Object && s.key_done {
                         s.key_done = false;
-                        s.wrapper_key = WRAPPER_KEYS
-                            .iter()
-                            .position(|k| s.key.eq_ignore_ascii_case(k))
-                            .map(|i| {
-                                if i == 0 {
-                                    Container::RecordsWrapper
-                                } else {
-                                    Container::ValueWrapper
-                                }
-                            });
+                        // Query-API `tables` are read whole: their rows need their columns.
+                        s.wrapper_key =
+                            container::wrapper(&s.key).filter(|c| *c != Container::LaTables);
                     }
                 }
                 b'\n' => {

@@ -1,96 +1,24 @@
-//! JSON inputs: storage-export lines, arrays, wrappers, Log Analytics API responses.
+//! One JSON record, wherever it sits: an object (parsed into flat fields), a string holding one
+//! (a record encoded twice), a Log Analytics query result, or something that is no record.
 
 use std::borrow::Cow;
-use std::io::BufRead;
 
-use crate::classify::Container;
+use super::json_document::parse_document_slice;
+use super::split::Unit;
+use crate::ingest::container::{Container, WRAPPERS};
 use crate::ingest::flatten::parse_object;
-use crate::ingest::lines::{Chunk, ChunkedLines};
-use crate::ingest::split::{Piece, Unit, split_document};
 use crate::ingest::{Collector, Limits};
 use crate::record::{Bag, Field, Origin, Record};
 use crate::value::Value;
 
-/// Reads a file of one JSON value per line, the first at line `first_line`. Each bad line is
-/// rejected on its own.
-pub fn read_json_lines(
-    reader: &mut dyn BufRead,
-    first_line: u64,
-    limits: &Limits,
-    out: &mut Collector<'_>,
-) {
-    let mut lines = ChunkedLines::new(reader, limits.max_line_bytes);
-    let mut line_no = first_line - 1;
-    let mut empty_arrays = Vec::new();
-    loop {
-        line_no += 1;
-        match lines.next_line() {
-            Ok(None) => break,
-            Ok(Some(Chunk::TooLong(len))) => out.reject(
-                Some(line_no),
-                format!(
-                    "line is {len} bytes, over the {} byte limit; skipped",
-                    limits.max_line_bytes
-                ),
-            ),
-            Ok(Some(Chunk::Line(line))) => {
-                let line = line.trim_ascii();
-                if line.is_empty() {
-                    continue;
-                }
-                out.scan_secrets(line, line_no);
-                read_line_value(line, line_no, limits, out, &mut empty_arrays);
-            }
-            Err(e) => {
-                out.read_error(Some(line_no), &e);
-                break;
-            }
-        }
-    }
-    let records = out.records();
-    report_empty_arrays(&empty_arrays, records, out);
-}
-
-/// One non-blank line of a JSON-lines file.
-fn read_line_value(
-    line: &[u8],
-    line_no: u64,
-    limits: &Limits,
-    out: &mut Collector<'_>,
-    empty_arrays: &mut Vec<u64>,
-) {
-    match line[0] {
-        b'{' if !starts_with_wrapper_key(line) => {
-            if let Err(error) = parse_unit(line, line_no, None, Container::Lines, out) {
-                // Records joined without a line break (`{...}{...}`) are read one by one;
-                // anything else is rejected with the parser's reason.
-                if !read_joined_records(line, line_no, limits, out) {
-                    out.reject(Some(error.0), error.1);
-                }
-            }
-        }
-        b'{' | b'[' => parse_document_slice(
-            line,
-            line_no,
-            Container::Lines,
-            limits,
-            out,
-            Some(empty_arrays),
-        ),
-        b'"' => read_encoded_record(line, line_no, None, Container::Lines, out),
-        _ if memchr::memchr(0, line).is_some() => out.reject(
-            Some(line_no),
-            "line holds binary bytes (NUL), not a JSON record".to_owned(),
-        ),
-        _ => out.reject(
-            Some(line_no),
-            format!("not a JSON record: `{}`", preview(line)),
-        ),
-    }
+/// True for a JSON string whose text is itself a JSON object (a record encoded twice).
+pub fn is_encoded_object(line: &[u8]) -> bool {
+    serde_json::from_slice::<String>(line)
+        .is_ok_and(|s| s.trim_start().starts_with('{') && s.trim_end().ends_with('}'))
 }
 
 /// The start of a line or value, for messages.
-fn preview(bytes: &[u8]) -> String {
+pub(super) fn preview(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(40)]);
     let mut shown: String = text.chars().filter(|c| !c.is_control()).collect();
     if bytes.len() > 40 {
@@ -99,38 +27,9 @@ fn preview(bytes: &[u8]) -> String {
     shown
 }
 
-/// Reads a line holding several whole objects one after another. False (nothing read) unless
-/// every piece of the line is a record.
-fn read_joined_records(
-    line: &[u8],
-    line_no: u64,
-    limits: &Limits,
-    out: &mut Collector<'_>,
-) -> bool {
-    let mut pieces = 0usize;
-    let mut clean = true;
-    let _ = split_document(
-        &mut &line[..],
-        line_no,
-        Container::Lines,
-        limits.max_line_bytes,
-        &mut |piece| match piece {
-            Piece::Unit(u) if u.bytes.first() == Some(&b'{') && parse_object(u.bytes).is_ok() => {
-                pieces += 1
-            }
-            _ => clean = false,
-        },
-    );
-    if !clean || pieces < 2 {
-        return false;
-    }
-    parse_document_slice(line, line_no, Container::Lines, limits, out, None);
-    true
-}
-
 /// A JSON string holding a whole record (a record encoded twice by some exporter) is read as
 /// that record; any other string is rejected.
-fn read_encoded_record(
+pub(super) fn read_encoded_record(
     bytes: &[u8],
     line: u64,
     index: Option<u64>,
@@ -163,14 +62,12 @@ fn read_encoded_record(
 /// True when an object's first key is `records`, `value` or `tables`: the wrappers (Event Hubs,
 /// send responses, Log Analytics API) always put it first, and checking only the first key keeps
 /// the per-line cost constant.
-fn starts_with_wrapper_key(object: &[u8]) -> bool {
-    ["records", "value", "tables"]
-        .iter()
-        .any(|k| first_key_is(object, k))
+pub(super) fn starts_with_wrapper_key(object: &[u8]) -> bool {
+    WRAPPERS.iter().any(|(k, _)| first_key_is(object, k))
 }
 
 /// True when the object's first key is `key` (ASCII case ignored).
-fn first_key_is(object: &[u8], key: &str) -> bool {
+pub(super) fn first_key_is(object: &[u8], key: &str) -> bool {
     let rest = object[1..].trim_ascii();
     rest.len() > key.len() + 1
         && rest[0] == b'"'
@@ -178,105 +75,7 @@ fn first_key_is(object: &[u8], key: &str) -> bool {
         && rest[1..=key.len()].eq_ignore_ascii_case(key.as_bytes())
 }
 
-/// Reads a JSON document of any layout (array, wrapper, concatenated or pretty objects) that
-/// starts at line `first_line`.
-pub fn read_json_document(
-    reader: &mut dyn BufRead,
-    first_line: u64,
-    limits: &Limits,
-    out: &mut Collector<'_>,
-) {
-    let mut records_before = out.records();
-    let mut empty_arrays = Vec::new();
-    let result = split_document(
-        reader,
-        first_line,
-        Container::Document,
-        limits.max_line_bytes,
-        &mut |piece| {
-            if let Piece::Unit(unit) = &piece {
-                out.scan_secrets(unit.bytes, unit.line);
-            }
-            handle_piece(piece, limits, out, &mut empty_arrays)
-        },
-    );
-    if let Err(e) = result {
-        out.read_error(None, &e);
-    }
-    records_before = out.records() - records_before;
-    report_empty_arrays(&empty_arrays, records_before, out);
-}
-
-/// Empty arrays hold no record: a whole document that is one is an export of zero rows (a note),
-/// an empty array among records is a line that yields nothing (a rejection, so it is seen).
-fn report_empty_arrays(lines: &[u64], records: u64, out: &mut Collector<'_>) {
-    for &line in lines {
-        if records == 0 && lines.len() == 1 && out.rejected() == 0 {
-            out.note(format!(
-                "line {line}: an empty JSON array, no records in it"
-            ));
-        } else {
-            out.reject(
-                Some(line),
-                "an empty JSON array, no records in it".to_owned(),
-            );
-        }
-    }
-}
-
-fn handle_piece(
-    piece: Piece<'_>,
-    limits: &Limits,
-    out: &mut Collector<'_>,
-    empty_arrays: &mut Vec<u64>,
-) {
-    match piece {
-        Piece::Unit(unit) => handle_unit(unit, limits, out),
-        Piece::Broken(err) => out.reject(Some(err.line), err.message),
-        Piece::EmptyArray(line) => empty_arrays.push(line),
-        Piece::LooseCommas(line) => out.note(format!(
-            "records are separated by commas outside an array (from line {line}); read anyway"
-        )),
-    }
-}
-
-/// Reads a piece of a file (a line, or a record) as a document. Empty arrays in it go to
-/// `empty_arrays` for the file to judge when given (a whole line), else are rejected (an
-/// empty array inside a record's place holds nothing).
-fn parse_document_slice(
-    bytes: &[u8],
-    line: u64,
-    top_container: Container,
-    limits: &Limits,
-    out: &mut Collector<'_>,
-    empty_arrays: Option<&mut Vec<u64>>,
-) {
-    let mut reader = bytes;
-    let mut empty = Vec::new();
-    let result = split_document(
-        &mut reader,
-        line,
-        top_container,
-        limits.max_line_bytes,
-        &mut |piece| handle_piece(piece, limits, out, &mut empty),
-    );
-    if let Err(e) = result {
-        out.read_error(Some(line), &e);
-    }
-    match empty_arrays {
-        Some(lines) => lines.extend(empty),
-        None => {
-            for line in empty {
-                out.reject(
-                    Some(line),
-                    "an empty JSON array, no records in it".to_owned(),
-                );
-            }
-        }
-    }
-}
-
-fn handle_unit(unit: Unit<'_>, limits: &Limits, out: &mut Collector<'_>) {
+pub(super) fn handle_unit(unit: Unit<'_>, limits: &Limits, out: &mut Collector<'_>) {
     let Unit {
         bytes,
         line,
@@ -330,7 +129,7 @@ fn handle_unit(unit: Unit<'_>, limits: &Limits, out: &mut Collector<'_>) {
 }
 
 /// Parses one object into a record and hands it on; the parser's reason when it is not one.
-fn parse_unit(
+pub(super) fn parse_unit(
     bytes: &[u8],
     line: u64,
     index: Option<u64>,

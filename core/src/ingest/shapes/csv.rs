@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::io::BufRead;
 
-use crate::classify::Container;
+use crate::ingest::container::Container;
 use crate::ingest::{Collector, Limits};
 use crate::record::{Bag, Field, Origin};
 use crate::time::DateOrder;
