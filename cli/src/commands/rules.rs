@@ -86,7 +86,7 @@ fn kind_name(rule: &Rule) -> String {
             t.count,
             t.within.map_or(String::new(), |w| format!(
                 " within {}",
-                rules::run::format_seconds(w)
+                acs_triage_core::text::duration_literal(w)
             ))
         ),
         RuleKind::Absence(a) => format!("absence within {}", a.within_text),
