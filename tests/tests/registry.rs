@@ -1,7 +1,5 @@
-//! The analyzer registry holds exactly the analyzers of the three analyzer crates and core's own
-//! (secrets in the inputs).
-
-use std::collections::BTreeSet;
+//! The analyzer registry holds exactly the analyzers of the analyzer crates the CLI names and
+//! core's own (secrets in the inputs).
 
 #[test]
 fn registry_holds_exactly_the_expected_analyzers() {
@@ -9,20 +7,18 @@ fn registry_holds_exactly_the_expected_analyzers() {
         .iter()
         .map(|a| a.info().id)
         .collect();
-    assert_eq!(
-        ids,
-        [
-            "call-automation/results",
-            "calling/calls",
-            "calling/media-quality",
-            "chat/request-error",
-            "chat/throttling",
-            "chat/tokens",
-            "security/secrets",
-            "sms/delivery"
-        ],
-        "registered analyzers (sorted by ID)"
-    );
-    let unique: BTreeSet<&str> = ids.iter().copied().collect();
-    assert_eq!(unique.len(), ids.len(), "analyzer IDs are unique");
+    let mut expected = vec![
+        // The analyzers, sorted by ID:
+        "call-automation/results",
+        "calling/calls",
+        "calling/media-quality",
+        "chat/request-error",
+        "chat/throttling",
+        "chat/tokens",
+        "security/secrets",
+        "sms/delivery",
+    ];
+    // `cargo xtask new-analyzer` adds its line at the top of the list.
+    expected.sort_unstable();
+    assert_eq!(ids, expected, "registered analyzers (sorted by ID)");
 }
