@@ -123,6 +123,40 @@ where
     code
 }
 
+/// What [`run_captured`] returns: the exit code's value and everything written.
+#[derive(Debug)]
+pub struct Captured {
+    pub code: u8,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+/// Runs `acs-triage <args>` in this process, without colour or terminal, and keeps what it
+/// wrote: for tests and fuzzing, which need the exit code as a number (`ExitCode` hides it).
+pub fn run_captured(args: &[&str]) -> Captured {
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    let argv = std::iter::once("acs-triage").chain(args.iter().copied());
+    let code = run(
+        argv,
+        &mut Io {
+            out: &mut stdout,
+            err: &mut stderr,
+            color: false,
+            color_out: false,
+            err_is_terminal: false,
+        },
+    );
+    let code = (0..=u8::MAX)
+        .find(|v| ExitCode::from(*v) == code)
+        .unwrap_or(u8::MAX);
+    Captured {
+        code,
+        stdout,
+        stderr,
+    }
+}
+
 fn run_parsed(args: Vec<OsString>, io: &mut Io<'_>) -> ExitCode {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,

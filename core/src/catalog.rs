@@ -154,13 +154,13 @@ impl CodeTable {
     /// Decodes a code and optional subcode: exact pair, then the code's class row, then a
     /// subcode-only row.
     pub fn decode(&self, code: i64, subcode: Option<i64>) -> Option<Decoded<'_>> {
-        if let Some(sub) = subcode {
-            if let Some(entry) = self.lookup(Some(code), Some(sub)) {
-                return Some(Decoded {
-                    entry,
-                    matched: MatchKind::Exact,
-                });
-            }
+        if let Some(sub) = subcode
+            && let Some(entry) = self.lookup(Some(code), Some(sub))
+        {
+            return Some(Decoded {
+                entry,
+                matched: MatchKind::Exact,
+            });
         }
         if let Some(entry) = self.lookup(Some(code), None) {
             return Some(Decoded {
@@ -183,12 +183,11 @@ impl CodeTable {
     pub fn decode_sms_details(&self, details: &str) -> Option<Decoded<'_>> {
         let text = details.trim();
         let digits: String = text.chars().take_while(|c| c.is_ascii_digit()).collect();
-        if !digits.is_empty() {
-            if let Ok(code) = digits.parse::<i64>() {
-                if let Some(d) = self.decode(code, None) {
-                    return Some(d);
-                }
-            }
+        if !digits.is_empty()
+            && let Ok(code) = digits.parse::<i64>()
+            && let Some(d) = self.decode(code, None)
+        {
+            return Some(d);
         }
         let wanted = normalize_phrase(text);
         self.entries

@@ -289,28 +289,28 @@ fn unescape_json_unicode(bytes: &[u8]) -> Vec<u8> {
             .and_then(|h| u32::from_str_radix(h, 16).ok())
     };
     while i < bytes.len() {
-        if bytes[i] == b'\\' && bytes.get(i + 1) == Some(&b'u') && i + 6 <= bytes.len() {
-            if let Some(unit) = hex(&bytes[i + 2..i + 6]) {
-                let mut ch = char::from_u32(unit);
-                let mut used = 6;
-                if (0xD800..0xDC00).contains(&unit)
-                    && bytes.get(i + 6) == Some(&b'\\')
-                    && bytes.get(i + 7) == Some(&b'u')
-                    && i + 12 <= bytes.len()
-                {
-                    if let Some(low) =
-                        hex(&bytes[i + 8..i + 12]).filter(|l| (0xDC00..0xE000).contains(l))
-                    {
-                        ch = char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00));
-                        used = 12;
-                    }
-                }
-                if let Some(c) = ch.filter(|c| *c != '\n' && *c != '\r') {
-                    let mut buf = [0u8; 4];
-                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-                    i += used;
-                    continue;
-                }
+        if bytes[i] == b'\\'
+            && bytes.get(i + 1) == Some(&b'u')
+            && i + 6 <= bytes.len()
+            && let Some(unit) = hex(&bytes[i + 2..i + 6])
+        {
+            let mut ch = char::from_u32(unit);
+            let mut used = 6;
+            if (0xD800..0xDC00).contains(&unit)
+                && bytes.get(i + 6) == Some(&b'\\')
+                && bytes.get(i + 7) == Some(&b'u')
+                && i + 12 <= bytes.len()
+                && let Some(low) =
+                    hex(&bytes[i + 8..i + 12]).filter(|l| (0xDC00..0xE000).contains(l))
+            {
+                ch = char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00));
+                used = 12;
+            }
+            if let Some(c) = ch.filter(|c| *c != '\n' && *c != '\r') {
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                i += used;
+                continue;
             }
         }
         out.push(bytes[i]);

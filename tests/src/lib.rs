@@ -12,32 +12,12 @@ pub struct Run {
 
 /// Runs `acs-triage <args>` in-process, colour off, and captures its output.
 pub fn run(args: &[&str]) -> Run {
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let mut argv = vec!["acs-triage"];
-    argv.extend_from_slice(args);
-    let code = acs_triage::run(
-        argv,
-        &mut acs_triage::Io {
-            out: &mut out,
-            err: &mut err,
-            color: false,
-            color_out: false,
-            err_is_terminal: false,
-        },
-    );
+    let r = acs_triage::run_captured(args);
     Run {
-        code: exit_code_value(code),
-        stdout: String::from_utf8(out).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(err).expect("stderr is UTF-8"),
+        code: r.code,
+        stdout: String::from_utf8(r.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(r.stderr).expect("stderr is UTF-8"),
     }
-}
-
-/// The numeric value of an exit code (`ExitCode` does not expose it).
-fn exit_code_value(code: std::process::ExitCode) -> u8 {
-    (0..=255u8)
-        .find(|v| std::process::ExitCode::from(*v) == code)
-        .expect("exit code in 0..=255")
 }
 
 /// Runs `analyze --format json` and parses the document.

@@ -20,10 +20,7 @@ fn ids_json(args: &[&str]) -> Value {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    format!("{:x}", Sha256::digest(bytes))
 }
 
 #[test]
@@ -124,7 +121,7 @@ fn unzip(path: &std::path::Path) -> Vec<(String, Vec<u8>)> {
         let mut f = zip.by_index(i).unwrap();
         let mut bytes = Vec::new();
         f.read_to_end(&mut bytes).unwrap();
-        entries.push((f.name().to_owned(), bytes));
+        entries.push((f.name().unwrap().into_owned(), bytes));
     }
     entries
 }

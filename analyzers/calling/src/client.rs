@@ -165,10 +165,10 @@ impl UfdTrack {
     }
 
     pub fn merge(&mut self, other: UfdTrack) {
-        if let Some((e, v)) = other.bad_value {
-            if self.bad_value.as_ref().is_none_or(|(mine, _)| e < *mine) {
-                self.bad_value = Some((e, v));
-            }
+        if let Some((e, v)) = other.bad_value
+            && self.bad_value.as_ref().is_none_or(|(mine, _)| e < *mine)
+        {
+            self.bad_value = Some((e, v));
         }
         self.bad.merge(other.bad);
         self.goods.extend(other.goods);
@@ -204,22 +204,20 @@ fn ufd_from_pairs<'c>(
         "name",
         "diagnostic",
         "key",
-    ]) {
-        if let Some(entry) = ctx
-            .catalogs
-            .get::<acs_triage_core::catalog::UfdTable>(&crate::USER_FACING_DIAGNOSTICS)
-            .get(&name)
-        {
-            let value = lookup(&[
-                "diagnosticquality",
-                "diagnosticvalue",
-                "value",
-                "newvalue",
-                "currentvalue",
-            ])
-            .unwrap_or_default();
-            return Some((entry, value));
-        }
+    ]) && let Some(entry) = ctx
+        .catalogs
+        .get::<acs_triage_core::catalog::UfdTable>(&crate::USER_FACING_DIAGNOSTICS)
+        .get(&name)
+    {
+        let value = lookup(&[
+            "diagnosticquality",
+            "diagnosticvalue",
+            "value",
+            "newvalue",
+            "currentvalue",
+        ])
+        .unwrap_or_default();
+        return Some((entry, value));
     }
     // `{"networkRelaysNotReachable": true}`
     pairs.iter().find_map(|(k, v)| {
@@ -334,16 +332,15 @@ pub fn ufd_hint_for_end(
 fn decode(ctx: &Context, code: i64, sub: Option<i64>) -> Option<&CodeEntry> {
     // Identity and CallAgent errors first (their subcodes are the most specific), then the calling
     // tables.
-    if let Some(sub) = sub {
-        if let Some(e) = ctx
+    if let Some(sub) = sub
+        && let Some(e) = ctx
             .catalogs
             .get::<acs_triage_core::catalog::CodeTable>(&crate::IDENTITY_ERRORS)
             .entries
             .iter()
             .find(|e| e.code == Some(code) && e.subcode == Some(sub))
-        {
-            return Some(e);
-        }
+    {
+        return Some(e);
     }
     ctx.catalogs
         .get::<acs_triage_core::catalog::CodeTable>(&crate::CALLING_END_REASONS)

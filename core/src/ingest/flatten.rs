@@ -269,11 +269,12 @@ impl<'de> Visitor<'de> for FieldSeed<'_, 'de> {
         self.visit_string(v.to_owned())
     }
     fn visit_string<E: de::Error>(self, v: String) -> Result<(), E> {
-        if self.bag_root && v.trim_start().starts_with('{') {
-            if let Some(inner) = parse_owned_object(&v, self.bag) {
-                self.fields.extend(inner);
-                return Ok(());
-            }
+        if self.bag_root
+            && v.trim_start().starts_with('{')
+            && let Some(inner) = parse_owned_object(&v, self.bag)
+        {
+            self.fields.extend(inner);
+            return Ok(());
         }
         self.push(Value::from_text(Cow::Owned(v)));
         Ok(())

@@ -206,11 +206,11 @@ impl<'s> Collector<'s> {
             Some((_, n)) => *n += 1,
             None => self.formats.push((record.format, 1)),
         }
-        if let (Some(fp), Some(dedup)) = (fingerprint, self.dedup.as_mut()) {
-            if !dedup.seen.first(fp) {
-                self.report.duplicates += 1;
-                return;
-            }
+        if let (Some(fp), Some(dedup)) = (fingerprint, self.dedup.as_mut())
+            && !dedup.seen.first(fp)
+        {
+            self.report.duplicates += 1;
+            return;
         }
         self.report.records += 1;
         (self.sink)(&record);

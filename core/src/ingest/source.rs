@@ -106,10 +106,10 @@ impl<R: BufRead> Read for GzipMembers<R> {
             match decoder.read(buf) {
                 Ok(0) if !buf.is_empty() => {
                     let inner = self.current.take().map(|d| d.into_inner());
-                    if let Some(inner) = inner {
-                        if let Err(e) = self.next_member(inner) {
-                            self.record_error(e);
-                        }
+                    if let Some(inner) = inner
+                        && let Err(e) = self.next_member(inner)
+                    {
+                        self.record_error(e);
                     }
                 }
                 Ok(n) => {

@@ -174,14 +174,14 @@ fn order(a: &Val<'_>, b: &Val<'_>) -> Option<Ordering> {
 /// A compiled operand.
 #[derive(Debug, Clone)]
 enum Opd {
-    Field(Field),
+    Field(FieldRef),
     Lit(Val<'static>),
     List(Vec<Val<'static>>),
 }
 
 /// A field reference with its virtual kind resolved once.
 #[derive(Debug, Clone)]
-pub struct Field {
+pub struct FieldRef {
     pub name: String,
     virt: Option<Virtual>,
 }
@@ -194,12 +194,12 @@ enum Virtual {
     Time,
 }
 
-impl Field {
-    pub fn new(path: &Path) -> Field {
-        Field::named(&path.lookup_name())
+impl FieldRef {
+    pub fn new(path: &Path) -> FieldRef {
+        FieldRef::named(&path.lookup_name())
     }
 
-    pub fn named(name: &str) -> Field {
+    pub fn named(name: &str) -> FieldRef {
         let virt = match name.to_ascii_lowercase().as_str() {
             "category" => Some(Virtual::Category),
             "family" => Some(Virtual::Family),
@@ -207,7 +207,7 @@ impl Field {
             "time" => Some(Virtual::Time),
             _ => None,
         };
-        Field {
+        FieldRef {
             name: name.to_owned(),
             virt,
         }
@@ -240,7 +240,7 @@ enum Node {
         regex: Option<Regex>,
         text: String,
     },
-    Exists(Field, String),
+    Exists(FieldRef, String),
     Truthy(Opd, String),
 }
 
@@ -309,7 +309,7 @@ impl Condition {
 
 fn compile_operand(o: &Operand) -> Opd {
     match o {
-        Operand::Path(p) => Opd::Field(Field::new(p)),
+        Operand::Path(p) => Opd::Field(FieldRef::new(p)),
         Operand::Literal(l, _) => Opd::Lit(lit_val(l)),
         Operand::List(items, _) => Opd::List(items.iter().map(lit_val).collect()),
     }
@@ -339,7 +339,7 @@ fn compile_node(e: &Expr, source: &str) -> Node {
                 text: slice(span),
             }
         }
-        Expr::Exists(p, span) => Node::Exists(Field::new(p), slice(span)),
+        Expr::Exists(p, span) => Node::Exists(FieldRef::new(p), slice(span)),
         Expr::Truthy(o) => Node::Truthy(compile_operand(o), slice(&o.span())),
         // Never compiled: conditions with errors are refused before compiling.
         Expr::Invalid => Node::Or(Vec::new()),

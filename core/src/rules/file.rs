@@ -13,7 +13,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::finding::Severity;
-use crate::rules::eval::{Condition, Field};
+use crate::rules::eval::{Condition, FieldRef};
 use crate::rules::syntax::{
     Expr, Operand, Piece, SyntaxError, Threshold, parse_duration, parse_expression, parse_template,
     parse_threshold,
@@ -53,7 +53,7 @@ pub enum RuleKind {
 #[derive(Debug, Clone)]
 pub struct Absence {
     pub followed_by: Condition,
-    pub key: Vec<Field>,
+    pub key: Vec<FieldRef>,
     /// Seconds.
     pub within: f64,
     pub within_text: String,
@@ -87,7 +87,7 @@ pub struct Rule {
     pub title: String,
     pub severity: Severity,
     pub when: Condition,
-    pub group_by: Vec<Field>,
+    pub group_by: Vec<FieldRef>,
     pub kind: RuleKind,
     pub message: Vec<Piece>,
     pub action: String,
@@ -353,7 +353,7 @@ impl Checker<'_> {
     }
 
     /// Parses a field list (`group_by`, absence `key`).
-    fn field_list(&mut self, items: Vec<(String, Range<usize>)>) -> Vec<Field> {
+    fn field_list(&mut self, items: Vec<(String, Range<usize>)>) -> Vec<FieldRef> {
         let mut out = Vec::new();
         for (text, span) in items {
             let map = StringMap::new(self.text, span.clone());
@@ -361,7 +361,7 @@ impl Checker<'_> {
             match (&expr, errors.is_empty()) {
                 (Expr::Truthy(Operand::Path(p)), true) => {
                     self.field_name(p.head().unwrap_or_default(), map.map(&p.span, self.text));
-                    out.push(Field::new(p));
+                    out.push(FieldRef::new(p));
                 }
                 _ => self.problem(
                     span,
@@ -482,14 +482,14 @@ fn load_rule(c: &mut Checker<'_>, t: &DeTable<'_>, span: Range<usize>, path: &st
     c.unknown_keys(t, &RULE_KEYS, "a rule");
 
     let id = c.string(t, "id", Some(header.clone()));
-    if let Some((id, s)) = id.clone() {
-        if !valid_id(id) {
-            c.problem(
-                s,
-                format!("rule id `{id}` may use letters, digits and - _ . / only"),
-                None,
-            );
-        }
+    if let Some((id, s)) = id.clone()
+        && !valid_id(id)
+    {
+        c.problem(
+            s,
+            format!("rule id `{id}` may use letters, digits and - _ . / only"),
+            None,
+        );
     }
     let title = c.string(t, "title", Some(header.clone()));
     let severity = c
@@ -512,10 +512,10 @@ fn load_rule(c: &mut Checker<'_>, t: &DeTable<'_>, span: Range<usize>, path: &st
     let docs = c.string(t, "docs", None).map(|(s, _)| s.to_owned());
     let description = c.string(t, "description", None).map(|(s, _)| s.to_owned());
     let reference = c.string(t, "reference", None).map(|(s, _)| s.to_owned());
-    if let Some(v) = t.get("enabled") {
-        if !matches!(v.get_ref(), DeValue::Boolean(_)) {
-            c.problem(v.span(), "`enabled` must be true or false", None);
-        }
+    if let Some(v) = t.get("enabled")
+        && !matches!(v.get_ref(), DeValue::Boolean(_))
+    {
+        c.problem(v.span(), "`enabled` must be true or false", None);
     }
     let enabled = !matches!(
         t.get("enabled").map(|v| v.get_ref()),

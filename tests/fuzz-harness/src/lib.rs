@@ -181,27 +181,11 @@ pub const PLANTED_PHONE: &str = "14255550142";
 
 /// Runs the CLI in-process; (exit code, stdout, stderr).
 fn cli(args: &[&str]) -> (u8, String, String) {
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let mut argv = vec!["acs-triage"];
-    argv.extend_from_slice(args);
-    let code = acs_triage::run(
-        argv,
-        &mut acs_triage::Io {
-            out: &mut out,
-            err: &mut err,
-            color: false,
-            color_out: false,
-            err_is_terminal: false,
-        },
-    );
-    let code = (0..=255u8)
-        .find(|v| std::process::ExitCode::from(*v) == code)
-        .unwrap_or(255);
+    let r = acs_triage::run_captured(args);
     (
-        code,
-        String::from_utf8_lossy(&out).into_owned(),
-        String::from_utf8_lossy(&err).into_owned(),
+        r.code,
+        String::from_utf8_lossy(&r.stdout).into_owned(),
+        String::from_utf8_lossy(&r.stderr).into_owned(),
     )
 }
 

@@ -131,16 +131,16 @@ impl Analysis for CallsPass {
                 state.others.push((pkey, ekey));
             }
         }
-        if matches!(source, Source::CallAutomation | Source::EventGrid) {
-            if let Some(id) = record.server_call_id() {
-                let detail = state.detail();
-                if detail
-                    .server_call_id
-                    .as_deref()
-                    .is_none_or(|cur| *id < *cur)
-                {
-                    detail.server_call_id = Some(id.into_owned());
-                }
+        if matches!(source, Source::CallAutomation | Source::EventGrid)
+            && let Some(id) = record.server_call_id()
+        {
+            let detail = state.detail();
+            if detail
+                .server_call_id
+                .as_deref()
+                .is_none_or(|cur| *id < *cur)
+            {
+                detail.server_call_id = Some(id.into_owned());
             }
         }
 
@@ -251,10 +251,10 @@ impl Analysis for CallsPass {
             }
             if let Some(d) = theirs.detail {
                 let md = mine.detail();
-                if let Some(s) = d.server_call_id {
-                    if md.server_call_id.as_ref().is_none_or(|m| s < *m) {
-                        md.server_call_id = Some(s);
-                    }
+                if let Some(s) = d.server_call_id
+                    && md.server_call_id.as_ref().is_none_or(|m| s < *m)
+                {
+                    md.server_call_id = Some(s);
                 }
                 md.client.extend(d.client);
                 for (k, t) in d.ufd {
@@ -397,10 +397,11 @@ fn finish(mut pass: CallsPass, ctx: &Context, out: &mut Output) {
                     .is_none_or(|t| {
                         !["pstn", "bot", "server"].contains(&t.to_ascii_lowercase().as_str())
                     });
-                if failed && client_side {
-                    if let Some(d) = &p.end.detail {
-                        redacted_failures.merge(d.occurrences.clone());
-                    }
+                if failed
+                    && client_side
+                    && let Some(d) = &p.end.detail
+                {
+                    redacted_failures.merge(d.occurrences.clone());
                 }
             }
             let id = p.identity;

@@ -15,10 +15,10 @@ pub(super) fn service_side(
     let times: Vec<DateTime<Utc>> = failed.iter().filter_map(|(_, d)| d.ended_at).collect();
     if times.len() == failed.len() {
         let (lo, hi) = (times.iter().min(), times.iter().max());
-        if let (Some(lo), Some(hi)) = (lo, hi) {
-            if *hi - *lo > Duration::seconds(60) {
-                return;
-            }
+        if let (Some(lo), Some(hi)) = (lo, hi)
+            && *hi - *lo > Duration::seconds(60)
+        {
+            return;
         }
     }
     let mut codes: Vec<String> = failed

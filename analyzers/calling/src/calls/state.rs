@@ -101,11 +101,11 @@ pub enum CallKey {
 impl CallKey {
     pub fn new(id: &str) -> CallKey {
         // Only the hyphenated form: `text` must give back what the log said.
-        if id.len() == 36 {
-            if let Ok(uuid) = uuid::Uuid::try_parse(id) {
-                let v = uuid.as_u128();
-                return CallKey::Uuid([(v >> 64) as u64, v as u64]);
-            }
+        if id.len() == 36
+            && let Ok(uuid) = uuid::Uuid::try_parse(id)
+        {
+            let v = uuid.as_u128();
+            return CallKey::Uuid([(v >> 64) as u64, v as u64]);
         }
         CallKey::Text(id.into())
     }

@@ -272,12 +272,10 @@ impl SdkLog<'_> {
         let is_headers = record
             .text("message")
             .is_some_and(|m| m.starts_with("Headers:"));
-        if is_headers {
-            if let Some((mut response, response_fp)) = self.pending_response.take() {
-                merge_headers(&mut response, &record, classifier, &self.requests);
-                out.emit_fingerprinted(response, response_fp ^ fingerprint.rotate_left(1));
-                return;
-            }
+        if is_headers && let Some((mut response, response_fp)) = self.pending_response.take() {
+            merge_headers(&mut response, &record, classifier, &self.requests);
+            out.emit_fingerprinted(response, response_fp ^ fingerprint.rotate_left(1));
+            return;
         }
         if let Some((previous, previous_fp)) = self.pending_response.take() {
             out.emit_fingerprinted(previous, previous_fp);
@@ -313,18 +311,18 @@ fn embedded_reason(text: &str) -> Option<Vec<Field<'static>>> {
         let start = from + pos;
         let mut stream =
             serde_json::Deserializer::from_str(&text[start..]).into_iter::<serde_json::Value>();
-        if let Some(Ok(serde_json::Value::Object(map))) = stream.next() {
-            if map.contains_key("code") {
-                // Re-parse the exact span so the fields keep their written order.
-                let span = &text[start..start + stream.byte_offset()];
-                let fields = parse_object(span.as_bytes()).ok()?;
-                return Some(
-                    fields
-                        .into_iter()
-                        .map(|f| top(&f.name, f.value.into_owned()))
-                        .collect(),
-                );
-            }
+        if let Some(Ok(serde_json::Value::Object(map))) = stream.next()
+            && map.contains_key("code")
+        {
+            // Re-parse the exact span so the fields keep their written order.
+            let span = &text[start..start + stream.byte_offset()];
+            let fields = parse_object(span.as_bytes()).ok()?;
+            return Some(
+                fields
+                    .into_iter()
+                    .map(|f| top(&f.name, f.value.into_owned()))
+                    .collect(),
+            );
         }
         from = start + 1;
     }
@@ -399,46 +397,46 @@ fn web_record(
     if let Some(c) = p.retry.captures(&message) {
         fields.push(top("retryAttempt", number_value(&c["n"])));
     }
-    if let Some(json) = message.strip_prefix("Request:") {
-        if let Some(req) = json_fields(json, None, Bag::Top) {
-            fields.push(top("kind", text_value("request")));
-            let mut url = None;
-            let mut method = None;
-            let mut request_id = None;
-            for f in req {
-                let lower = f.name.to_ascii_lowercase();
-                if let Some(h) = lower.strip_prefix("headers.") {
-                    if h == "x-ms-client-request-id" {
-                        request_id = Some(f.value.to_text().into_owned());
-                    }
-                    fields.push(Field::new(Bag::Headers, h.to_owned(), f.value));
-                    continue;
+    if let Some(json) = message.strip_prefix("Request:")
+        && let Some(req) = json_fields(json, None, Bag::Top)
+    {
+        fields.push(top("kind", text_value("request")));
+        let mut url = None;
+        let mut method = None;
+        let mut request_id = None;
+        for f in req {
+            let lower = f.name.to_ascii_lowercase();
+            if let Some(h) = lower.strip_prefix("headers.") {
+                if h == "x-ms-client-request-id" {
+                    request_id = Some(f.value.to_text().into_owned());
                 }
-                match lower.as_str() {
-                    "url" => url = Some(f.value.to_text().into_owned()),
-                    "method" => method = Some(f.value.to_text().into_owned()),
-                    "requestid" => request_id = request_id.or(Some(f.value.to_text().into_owned())),
-                    _ => {}
-                }
+                fields.push(Field::new(Bag::Headers, h.to_owned(), f.value));
+                continue;
             }
-            if let Some(u) = &url {
-                fields.push(top("uri", text_value(u)));
-                family = family.or_else(|| classifier.endpoint_family(u));
+            match lower.as_str() {
+                "url" => url = Some(f.value.to_text().into_owned()),
+                "method" => method = Some(f.value.to_text().into_owned()),
+                "requestid" => request_id = request_id.or(Some(f.value.to_text().into_owned())),
+                _ => {}
             }
-            if let Some(m) = &method {
-                fields.push(top("method", text_value(m)));
-            }
-            if let Some(id) = &request_id {
-                fields.push(top("clientRequestId", text_value(id)));
-                requests.insert(
-                    id.clone(),
-                    RequestInfo {
-                        method: method.clone().unwrap_or_default(),
-                        uri: url.clone().unwrap_or_default(),
-                        family: family.unwrap_or(Family::Unknown),
-                    },
-                );
-            }
+        }
+        if let Some(u) = &url {
+            fields.push(top("uri", text_value(u)));
+            family = family.or_else(|| classifier.endpoint_family(u));
+        }
+        if let Some(m) = &method {
+            fields.push(top("method", text_value(m)));
+        }
+        if let Some(id) = &request_id {
+            fields.push(top("clientRequestId", text_value(id)));
+            requests.insert(
+                id.clone(),
+                RequestInfo {
+                    method: method.clone().unwrap_or_default(),
+                    uri: url.clone().unwrap_or_default(),
+                    family: family.unwrap_or(Family::Unknown),
+                },
+            );
         }
     }
     if let Some(reason) = embedded_reason(&message) {
@@ -492,10 +490,10 @@ fn merge_headers(
             }
         }
     }
-    if response.family == Family::Unknown {
-        if let Some(uri) = response.text("uri") {
-            response.family = classifier.endpoint_family(&uri).unwrap_or(Family::Unknown);
-        }
+    if response.family == Family::Unknown
+        && let Some(uri) = response.text("uri")
+    {
+        response.family = classifier.endpoint_family(&uri).unwrap_or(Family::Unknown);
     }
 }
 
@@ -609,13 +607,13 @@ fn dotnet_record(
     }
     if let Some(id) = &request_id {
         fields.push(top("clientRequestId", text_value(id)));
-        if family.is_none() {
-            if let Some(info) = requests.get(id) {
-                family = Some(info.family);
-                if !fields.iter().any(|f| f.name == "uri") {
-                    fields.push(top("method", text_value(&info.method)));
-                    fields.push(top("uri", text_value(&info.uri)));
-                }
+        if family.is_none()
+            && let Some(info) = requests.get(id)
+        {
+            family = Some(info.family);
+            if !fields.iter().any(|f| f.name == "uri") {
+                fields.push(top("method", text_value(&info.method)));
+                fields.push(top("uri", text_value(&info.uri)));
             }
         }
     }

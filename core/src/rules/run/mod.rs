@@ -9,7 +9,7 @@ use crate::analyzer::{Analyzer, AnalyzerInfo, Context, Output, Pass, downcast_pa
 use crate::finding::{Evidence, Finding, IdKind, Occurrences, Severity};
 use crate::ingest::record_from_json;
 use crate::record::{Origin, Record};
-use crate::rules::eval::Field;
+use crate::rules::eval::FieldRef;
 use crate::rules::file::{Expect, Rule, RuleKind, RuleTest};
 use crate::rules::syntax::{Piece, Threshold};
 use crate::window;

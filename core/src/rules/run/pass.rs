@@ -34,7 +34,7 @@ impl Sample {
                 let value = if record.is_body(name) {
                     crate::record::BODY_NOT_SHOWN.to_owned()
                 } else {
-                    Field::named(name).get(record).text().into_owned()
+                    FieldRef::named(name).get(record).text().into_owned()
                 };
                 (name.to_ascii_lowercase(), value)
             })
@@ -60,10 +60,10 @@ impl GroupMatches {
     }
 
     fn merge(&mut self, other: GroupMatches) {
-        if let Some((e, s)) = other.sample {
-            if self.sample.as_ref().is_none_or(|(mine, _)| e < *mine) {
-                self.sample = Some((e, s));
-            }
+        if let Some((e, s)) = other.sample
+            && self.sample.as_ref().is_none_or(|(mine, _)| e < *mine)
+        {
+            self.sample = Some((e, s));
         }
         self.occurrences.merge(other.occurrences);
     }
@@ -101,7 +101,7 @@ pub struct RulesPass {
     pub(super) latest: Option<DateTime<Utc>>,
 }
 
-pub(super) fn key_of(fields: &[Field], record: &Record<'_>) -> Vec<String> {
+pub(super) fn key_of(fields: &[FieldRef], record: &Record<'_>) -> Vec<String> {
     fields
         .iter()
         .map(|f| f.get(record).text().into_owned())
@@ -140,13 +140,12 @@ impl Pass for RulesPass {
         for (i, rule) in set.rules.iter().enumerate() {
             if let (RuleKind::Absence(a), RuleState::Absence { follow_ups, .. }) =
                 (&rule.kind, &mut self.states[i])
+                && a.followed_by.matches(record)
             {
-                if a.followed_by.matches(record) {
-                    follow_ups
-                        .entry(key_of(&a.key, record))
-                        .or_default()
-                        .push(record.time);
-                }
+                follow_ups
+                    .entry(key_of(&a.key, record))
+                    .or_default()
+                    .push(record.time);
             }
         }
         for i in set.candidates(record) {

@@ -416,10 +416,10 @@ pub(super) fn operator(i: Span<'_>) -> Res<'_, CmpOp> {
         return Ok((rest, op));
     }
     if let Ok((rest, _)) = keyword("not")(i) {
-        if let Ok((rest2, _)) = ws(rest) {
-            if let Ok((rest3, _)) = keyword("in")(rest2) {
-                return Ok((rest3, CmpOp::NotIn));
-            }
+        if let Ok((rest2, _)) = ws(rest)
+            && let Ok((rest3, _)) = keyword("in")(rest2)
+        {
+            return Ok((rest3, CmpOp::NotIn));
         }
         return fail(i);
     }
