@@ -14,7 +14,6 @@ pub mod redact;
 pub mod rules;
 pub mod secrets;
 pub mod settings;
-pub mod support_ids;
 pub mod table;
 pub mod text;
 pub mod time;

@@ -13,8 +13,8 @@ use std::process::ExitCode;
 use acs_triage_core::engine::RunOptions;
 use acs_triage_core::ingest::FileStatus;
 use acs_triage_core::redact::redact;
-use acs_triage_core::support_ids::IdFilter;
 use acs_triage_core::{IdKind, Severity};
+use acs_triage_support::IdFilter;
 use clap::Args;
 use miette::miette;
 use serde::Serialize;
@@ -397,7 +397,7 @@ fn readme(
     command: &str,
     findings: usize,
     summary: &acs_triage_core::engine::Summary,
-    ids: &acs_triage_core::support_ids::SupportIds,
+    ids: &acs_triage_support::SupportIds,
     natives: &[(String, PathBuf)],
 ) -> String {
     let mut s = String::new();

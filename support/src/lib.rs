@@ -2,15 +2,18 @@
 //! what they identify: a call (participants, server call IDs, call connections, end reasons), an
 //! SMS message (numbers, status), a chat thread (users, failing requests with their MS-CV and
 //! client request ID). Each entity keeps its first and last time and the files it came from.
-//! Used by `acs-triage ids` and by support bundles.
+//! Used by `acs-triage ids` and by support bundles. A crate of its own: it knows every family,
+//! which core must not.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::analyzer::{Analyzer, AnalyzerInfo, Context, Output, Pass, downcast_pass, min_present};
-use crate::record::{FileId, Record};
+use acs_triage_core::analyzer::{
+    Analyzer, AnalyzerInfo, Context, Output, Pass, downcast_pass, min_present,
+};
+use acs_triage_core::record::{FileId, Record};
 
 /// Which records to gather from.
 #[derive(Debug, Clone, Default)]
@@ -66,9 +69,9 @@ enum EntityKind {
 /// When and where an entity was seen.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Seen {
-    #[serde(serialize_with = "crate::time::serialize_opt")]
+    #[serde(serialize_with = "acs_triage_core::time::serialize_opt")]
     pub first: Option<DateTime<Utc>>,
-    #[serde(serialize_with = "crate::time::serialize_opt")]
+    #[serde(serialize_with = "acs_triage_core::time::serialize_opt")]
     pub last: Option<DateTime<Utc>>,
     /// Paths of the files that mention it.
     pub files: BTreeSet<String>,
@@ -147,7 +150,7 @@ pub struct MessageIds {
 /// A chat request the service refused.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct FailedRequest {
-    #[serde(serialize_with = "crate::time::serialize_opt")]
+    #[serde(serialize_with = "acs_triage_core::time::serialize_opt")]
     pub time: Option<DateTime<Utc>>,
     pub status: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
