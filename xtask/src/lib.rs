@@ -99,7 +99,6 @@ pub fn new_analyzer(root: &Path, name: &str) -> Result<Vec<PathBuf>, String> {
     if root.join(&crate_dir).exists() {
         return Err(format!("{crate_dir} exists already"));
     }
-    let mut changed = Vec::new();
     let lib = names.apply(&read(root, "tests/example-analyzer/src/lib.rs")?);
     let manifest = names
         .apply(&read(root, "tests/example-analyzer/Cargo.toml")?)
@@ -108,61 +107,53 @@ pub fn new_analyzer(root: &Path, name: &str) -> Result<Vec<PathBuf>, String> {
         "(tests/example-analyzer, the crate CONTRIBUTING.md builds;\n# it is not part of the acs-triage binary)",
         "(tests/example-analyzer)",
     );
-    let thresholds = names.apply(&thresholds);
-    write(root, &format!("{crate_dir}/src/lib.rs"), &lib, &mut changed)?;
-    write(
-        root,
-        &format!("{crate_dir}/Cargo.toml"),
-        &manifest,
-        &mut changed,
-    )?;
-    write(
-        root,
-        &format!("rules/thresholds/{}.toml", names.kebab),
-        &thresholds,
-        &mut changed,
-    )?;
-
-    let cargo = read(root, "Cargo.toml")?;
-    let cargo = insert_after(
-        &cargo,
-        "\"analyzers/sms\",",
-        &format!("    \"{crate_dir}\","),
-        "Cargo.toml",
-    )?;
-    let cargo = insert_after(
-        &cargo,
-        "acs-triage-sms = { path = \"analyzers/sms\" }",
-        &format!("acs-triage-{} = {{ path = \"{crate_dir}\" }}", names.kebab),
-        "Cargo.toml",
-    )?;
-    write(root, "Cargo.toml", &cargo, &mut changed)?;
-
-    let cli = read(root, "cli/Cargo.toml")?;
-    let cli = insert_after(
-        &cli,
-        "acs-triage-sms.workspace = true",
-        &format!("acs-triage-{}.workspace = true", names.kebab),
-        "cli/Cargo.toml",
-    )?;
-    write(root, "cli/Cargo.toml", &cli, &mut changed)?;
-
-    let named = read(root, "cli/src/analyzers.rs")?;
-    let named = insert_after(
-        &named,
-        "use acs_triage_sms as _;",
-        &format!("use acs_triage_{} as _;", names.snake),
-        "cli/src/analyzers.rs",
-    )?;
-    write(root, "cli/src/analyzers.rs", &named, &mut changed)?;
-
-    let registry = read(root, "tests/tests/registry.rs")?;
-    let registry = insert_after(
-        &registry,
-        "// The analyzers, sorted by ID:",
-        &format!("        \"{}/slow-operation\",", names.kebab),
-        "tests/tests/registry.rs",
-    )?;
-    write(root, "tests/tests/registry.rs", &registry, &mut changed)?;
+    let mut files = vec![
+        (format!("{crate_dir}/src/lib.rs"), lib),
+        (format!("{crate_dir}/Cargo.toml"), manifest),
+        (
+            format!("rules/thresholds/{}.toml", names.kebab),
+            names.apply(&thresholds),
+        ),
+    ];
+    // The wiring: (file, the line to add after, the line).
+    let wiring = [
+        (
+            "Cargo.toml",
+            "\"analyzers/sms\",",
+            format!("    \"{crate_dir}\","),
+        ),
+        (
+            "Cargo.toml",
+            "acs-triage-sms = { path = \"analyzers/sms\" }",
+            format!("acs-triage-{} = {{ path = \"{crate_dir}\" }}", names.kebab),
+        ),
+        (
+            "cli/Cargo.toml",
+            "acs-triage-sms.workspace = true",
+            format!("acs-triage-{}.workspace = true", names.kebab),
+        ),
+        (
+            "cli/src/analyzers.rs",
+            "use acs_triage_sms as _;",
+            format!("use acs_triage_{} as _;", names.snake),
+        ),
+        (
+            "tests/tests/registry.rs",
+            "// The analyzers, sorted by ID:",
+            format!("        \"{}/slow-operation\",", names.kebab),
+        ),
+    ];
+    for (file, anchor, line) in wiring {
+        let text = match files.iter().position(|(path, _)| path == file) {
+            Some(i) => files.remove(i).1,
+            None => read(root, file)?,
+        };
+        files.push((file.to_owned(), insert_after(&text, anchor, &line, file)?));
+    }
+    // Everything is prepared before anything is written: a missing anchor changes nothing.
+    let mut changed = Vec::new();
+    for (path, text) in files {
+        write(root, &path, &text, &mut changed)?;
+    }
     Ok(changed)
 }

@@ -83,3 +83,17 @@ fn bad_names_are_refused() {
         assert!(xtask::new_analyzer(dir.path(), bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn a_missing_anchor_changes_nothing() {
+    let dir = copy_of_repo();
+    let root = dir.path();
+    let registry =
+        read(root, "tests/tests/registry.rs").replace("// The analyzers, sorted by ID:", "");
+    std::fs::write(root.join("tests/tests/registry.rs"), registry).unwrap();
+    let before = read(root, "Cargo.toml");
+    let err = xtask::new_analyzer(root, "voicemail").unwrap_err();
+    assert!(err.contains("tests/tests/registry.rs"), "{err}");
+    assert_eq!(read(root, "Cargo.toml"), before);
+    assert!(!root.join("analyzers/voicemail").exists());
+}
