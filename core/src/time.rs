@@ -6,7 +6,8 @@
 //!   writes UTC everywhere;
 //! - the Log Analytics portal's CSV export, which formats in the browser's locale:
 //!   `11/20/2026, 3:10:05.120 PM` (US, month first) and `20/11/2026, 15:10:05.120` (day first,
-//!   recognized when the first number cannot be a month).
+//!   recognized when the first number cannot be a month); the 2020-2021 web SDKs wrote the same
+//!   locale dates with milliseconds after a colon (`2/23/2021, 14:35:31:438`).
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -117,10 +118,18 @@ fn parse_locale(t: &str, order: DateOrder) -> Option<DateTime<Utc>> {
     let mut hms = clock.split(':');
     let mut hour: u32 = hms.next()?.trim().parse().ok()?;
     let minute: u32 = hms.next()?.trim().parse().ok()?;
-    let (second, nanos) = match hms.next() {
+    let (second, mut nanos) = match hms.next() {
         Some(sec) => parse_seconds(sec.trim())?,
         None => (0, 0),
     };
+    // Web SDKs of 2020-2021 write milliseconds after a colon, unpadded: `9:8:51:217`.
+    if let Some(millis) = hms.next() {
+        let millis = millis.trim();
+        if nanos != 0 || millis.len() > 3 || hms.next().is_some() {
+            return None;
+        }
+        nanos = millis.parse::<u32>().ok()? * 1_000_000;
+    }
     if let Some(pm) = meridiem {
         if hour == 0 || hour > 12 {
             return None;
@@ -217,6 +226,12 @@ mod tests {
         assert_eq!(iso("5/24/2023, 12:57:40 PM"), "2023-05-24T12:57:40.000Z");
         assert_eq!(iso("20/11/2026, 15:10:05.120"), "2026-11-20T15:10:05.120Z");
         assert_eq!(iso("11/20/2026 15:10"), "2026-11-20T15:10:00.000Z");
+        // Web SDK logs of 2020-2021: milliseconds after a colon, unpadded.
+        assert_eq!(iso("2/23/2021, 14:35:31:438"), "2021-02-23T14:35:31.438Z");
+        assert_eq!(iso("18/05/2021, 9:8:51:217"), "2021-05-18T09:08:51.217Z");
+        assert_eq!(iso("18/05/2021, 9:8:51:7"), "2021-05-18T09:08:51.007Z");
+        assert_eq!(parse_timestamp("18/05/2021, 9:8:51.5:217"), None);
+        assert_eq!(parse_timestamp("18/05/2021, 9:8:51:2170"), None);
     }
 
     #[test]

@@ -217,15 +217,15 @@ fn call_automation_failures() {
         .iter()
         .map(|f| f["code"].as_str().unwrap())
         .collect();
+    // The same 500/560503 twice: carrying SIP 486 Busy Here / Q.850 17 (a busy callee, a normal
+    // outcome, not reported) and SIP 503 / Q.850 38 (the phone network failed).
     assert_eq!(codes.len(), 2, "{codes:?}");
     assert!(codes.contains(&"400/8535") && codes.contains(&"500/560503"));
     let sbc = results.iter().find(|f| f["code"] == "500/560503").unwrap();
-    assert!(
-        sbc["message"]
-            .as_str()
-            .unwrap()
-            .contains("SIP 486 Busy Here")
-    );
+    let message = sbc["message"].as_str().unwrap();
+    assert!(message.contains("SIP 503 Service Unavailable"), "{message}");
+    assert!(!message.contains("Busy"), "{message}");
+    assert_eq!(sbc["severity"], "warning");
     assert_eq!(
         sbc["ids"]["callConnectionId"],
         "c0aa0000-0000-4000-8000-000000000008"

@@ -10,7 +10,7 @@
 
 use acs_triage_core::Output;
 use acs_triage_core::analyzer::{Context, EntityAnalysis, keep_min};
-use acs_triage_core::catalog::{CodeTable, Judgement};
+use acs_triage_core::catalog::{CodeEntry, CodeTable, Judgement};
 use acs_triage_core::{Evidence, Family, IdKind, Occurrences, Record, Severity};
 
 use crate::calls::code_label;
@@ -39,6 +39,10 @@ pub struct Outcome {
     pub event: String,
     pub code: i64,
     pub subcode: Option<i64>,
+    /// What the phone network answered, when the result carries it (`sipDetails`,
+    /// `q850Details`).
+    pub sip: Option<i64>,
+    pub q850: Option<i64>,
     /// HTTP status of an API request (not a callback result).
     pub request: bool,
 }
@@ -59,6 +63,8 @@ pub fn outcome(record: &Record<'_>) -> Option<Outcome> {
             event,
             code,
             subcode: record.int("resultInformation.subCode"),
+            sip: record.int("resultInformation.sipDetails.code"),
+            q850: record.int("resultInformation.q850Details.code"),
             request: false,
         });
     }
@@ -70,6 +76,8 @@ pub fn outcome(record: &Record<'_>) -> Option<Outcome> {
                 .unwrap_or_else(|| "media operation".to_owned()),
             code,
             subcode: record.int("ResultSubcode"),
+            sip: None,
+            q850: None,
             request: false,
         });
     }
@@ -82,6 +90,8 @@ pub fn outcome(record: &Record<'_>) -> Option<Outcome> {
                 .unwrap_or_else(|| "request".to_owned()),
             code: status,
             subcode: None,
+            sip: None,
+            q850: None,
             request: true,
         });
     }
@@ -92,6 +102,11 @@ fn judged(ctx: &Context, o: &Outcome) -> Judgement {
     if o.request && o.code < 400 {
         return Judgement::Normal;
     }
+    // The phone network's own answer decides: a busy callee (SIP 486, Q.850 17) is a normal
+    // outcome even inside a 500/560503 result.
+    if let Some(answer) = network_answer(ctx, o) {
+        return answer.severity;
+    }
     match ctx
         .catalogs
         .get::<CodeTable>(&crate::CALL_AUTOMATION_CODES)
@@ -101,6 +116,23 @@ fn judged(ctx: &Context, o: &Outcome) -> Judgement {
         None if o.code < 400 => Judgement::Normal,
         None => Judgement::Warning,
     }
+}
+
+/// The catalog row of the SIP response, else the Q.850 cause, a result carries.
+fn network_answer<'c>(ctx: &'c Context, o: &Outcome) -> Option<&'c CodeEntry> {
+    let sip = o.sip.and_then(|c| {
+        ctx.catalogs
+            .get::<CodeTable>(&crate::SIP_RESPONSES)
+            .decode(c, None)
+    });
+    let q850 = || {
+        o.q850.and_then(|c| {
+            ctx.catalogs
+                .get::<CodeTable>(&crate::Q850_CAUSES)
+                .decode(c, None)
+        })
+    };
+    sip.or_else(q850).map(|d| d.entry)
 }
 
 #[derive(Debug, Default)]
@@ -194,6 +226,7 @@ impl EntityAnalysis for Automation {
             Some(sev) => sev,
             None => return,
         };
+        let answer = network_answer(ctx, &o);
         let label = code_label(o.code, o.subcode);
         let (meaning, action, source) = match decoded {
             Some(d) => (
@@ -213,12 +246,18 @@ impl EntityAnalysis for Automation {
         }
         match (&s.sip, &s.q850) {
             (Some(sip), Some(q)) => extra.push_str(&format!(
-                " The far end answered SIP {sip} (Q.850 {q}): the carrier or SBC decided this, not ACS."
+                " The phone network answered SIP {sip} (Q.850 {q}): the carrier, or the SBC with Direct Routing, decided this, not ACS."
             )),
-            (Some(sip), None) => extra.push_str(&format!(" The far end answered SIP {sip}.")),
+            (Some(sip), None) => extra.push_str(&format!(" The phone network answered SIP {sip}.")),
             (None, Some(q)) => extra.push_str(&format!(" Q.850 cause {q}.")),
             (None, None) => {}
         }
+        // What the network answered is the diagnosis; the result code only carries it (the
+        // code's own row only says to look at these details).
+        let (meaning, action, source) = match answer {
+            Some(a) => (a.meaning.clone(), a.action.clone(), Some(a.source.clone())),
+            None => (meaning, action, source),
+        };
         let leg_text = if leg.is_empty() {
             "a call".to_owned()
         } else {

@@ -7,8 +7,9 @@
 
 use std::collections::BTreeMap;
 
+use acs_triage_core::analyzer::keep_min;
 use acs_triage_core::analyzer::{Context, Output};
-use acs_triage_core::catalog::{CodeEntry, Judgement, UfdEntry};
+use acs_triage_core::catalog::{CodeEntry, Judgement, MatchKind, UfdEntry};
 use acs_triage_core::record::embedded_object;
 use acs_triage_core::{Evidence, IdKind, Occurrences, Record, Severity};
 use chrono::{DateTime, Utc};
@@ -26,8 +27,15 @@ const OPERATION_FIELDS: &[&str] = &[
     "message",
 ];
 
-/// True when a web SDK line reports how a call ended (rather than an API error).
+/// True when a web SDK line reports how a call ended (rather than an API error): the reader marks
+/// the lines it recognizes (`event = callEnded`); older wording is matched as a fallback.
 pub fn is_end_reason_line(record: &Record<'_>) -> bool {
+    if record
+        .text("event")
+        .is_some_and(|e| e.eq_ignore_ascii_case("callEnded"))
+    {
+        return true;
+    }
     let message = record
         .text("message")
         .unwrap_or_default()
@@ -37,6 +45,29 @@ pub fn is_end_reason_line(record: &Record<'_>) -> bool {
         .any(|w| message.contains(w))
 }
 
+/// The name of the operation a web SDK line reports: the one the SDK tagged
+/// (`[a52d0810][Logout]`), else the message's first words (a component such as `CallClient70`).
+fn web_operation(record: &Record<'_>) -> String {
+    if let Some(op) = record.text("operation") {
+        return op.into_owned();
+    }
+    let message = record.text("message").unwrap_or_default();
+    let words: String = message
+        .trim_start_matches(['[', ' '])
+        .split(['[', ']', '{', ':', '.', ',', '('])
+        .next()
+        .unwrap_or("")
+        .trim()
+        .chars()
+        .take(80)
+        .collect();
+    if words.is_empty() || !words.starts_with(|c: char| c.is_alphabetic()) {
+        "SDK call".to_owned()
+    } else {
+        words
+    }
+}
+
 /// A failed client operation.
 #[derive(Debug, Clone)]
 pub struct ClientEvent {
@@ -44,6 +75,8 @@ pub struct ClientEvent {
     pub operation: String,
     pub code: Option<i64>,
     pub subcode: Option<i64>,
+    /// What the log says of the failure (`FailureReason`, the SDK's phrase), quoted.
+    pub said: Option<String>,
     pub evidence: Evidence,
 }
 
@@ -96,11 +129,17 @@ pub fn client_event(_ctx: &Context, record: &Record<'_>, source: Source) -> Opti
             let pairs = payload_pairs(record);
             let code = payload_int(&pairs, &["code", "errorcode", "resultcode"]).or(signature);
             let subcode = payload_int(&pairs, &["subcode", "errorsubcode", "resultsubcode"]);
+            let said = pairs
+                .iter()
+                .find(|(k, v)| k == "failurereason" && !v.trim().is_empty())
+                .map(|(_, v)| format!("\u{201c}{}\u{201d}", v.trim()))
+                .or_else(|| crate::calls::log_says(record));
             Some(ClientEvent {
                 participant: record.participant_id().map(|c| c.into_owned()),
                 operation,
                 code,
                 subcode,
+                said,
                 evidence: Evidence::from_record(record, OPERATION_FIELDS),
             })
         }
@@ -109,24 +148,12 @@ pub fn client_event(_ctx: &Context, record: &Record<'_>, source: Source) -> Opti
             if is_end_reason_line(record) {
                 return None;
             }
-            let message = record.text("message").unwrap_or_default();
-            let operation = message
-                .split(['[', '{', ':', '.'])
-                .next()
-                .unwrap_or("SDK call")
-                .trim()
-                .chars()
-                .take(80)
-                .collect::<String>();
             Some(ClientEvent {
                 participant: record.participant_id().map(|c| c.into_owned()),
-                operation: if operation.is_empty() {
-                    "SDK call".to_owned()
-                } else {
-                    operation
-                },
+                operation: web_operation(record),
                 code: Some(code),
                 subcode: record.int("subCode"),
+                said: crate::calls::log_says(record),
                 evidence: Evidence::from_record(record, &["code", "subCode", "message"]),
             })
         }
@@ -329,7 +356,7 @@ pub fn ufd_hint_for_end(
     }
 }
 
-fn decode(ctx: &Context, code: i64, sub: Option<i64>) -> Option<&CodeEntry> {
+fn decode(ctx: &Context, code: i64, sub: Option<i64>) -> Option<(&CodeEntry, MatchKind)> {
     // Identity and CallAgent errors first (their subcodes are the most specific), then the calling
     // tables.
     if let Some(sub) = sub
@@ -340,12 +367,13 @@ fn decode(ctx: &Context, code: i64, sub: Option<i64>) -> Option<&CodeEntry> {
             .iter()
             .find(|e| e.code == Some(code) && e.subcode == Some(sub))
     {
-        return Some(e);
+        return Some((e, MatchKind::Exact));
     }
     ctx.catalogs
         .get::<acs_triage_core::catalog::CodeTable>(&crate::CALLING_END_REASONS)
         .decode(code, sub)
-        .map(|d| d.entry)
+        .filter(|d| d.matched != MatchKind::SubcodeOnly)
+        .map(|d| (d.entry, d.matched))
 }
 
 /// Participant, operation, code, subcode.
@@ -354,20 +382,28 @@ type OperationKey = (Option<String>, String, Option<i64>, Option<i64>);
 /// Findings of a call's client-side trouble.
 pub fn findings(ctx: &Context, call_id: &str, detail: &crate::calls::Detail, out: &mut Output) {
     // Failed operations, grouped by participant, operation and code.
-    let mut groups: BTreeMap<OperationKey, Occurrences> = BTreeMap::new();
+    let mut groups: BTreeMap<OperationKey, (Occurrences, Option<String>)> = BTreeMap::new();
     for e in &detail.client {
-        groups
+        let group = groups
             .entry((
                 e.participant.clone(),
                 e.operation.clone(),
                 e.code,
                 e.subcode,
             ))
-            .or_default()
-            .add(e.evidence.clone());
+            .or_default();
+        group.0.add(e.evidence.clone());
+        keep_min(&mut group.1, e.said.clone());
     }
-    for ((participant, operation, code, sub), occ) in groups {
-        let entry = code.and_then(|c| decode(ctx, c, sub));
+    for ((participant, operation, code, sub), (occ, said)) in groups {
+        let decoded = code.and_then(|c| decode(ctx, c, sub));
+        // A subcode no table has: the code's general meaning is context, not the diagnosis.
+        let unknown_subcode = sub.is_some_and(|s| s != 0);
+        let (entry, general) = match decoded {
+            Some((e, MatchKind::CodeOnly)) if unknown_subcode => (None, Some(e)),
+            Some((e, _)) => (Some(e), None),
+            None => (None, None),
+        };
         let severity = match entry.map(|e| e.severity) {
             Some(Judgement::Normal) => continue,
             Some(j) => j.severity().unwrap_or(Severity::Warning),
@@ -380,10 +416,25 @@ pub fn findings(ctx: &Context, call_id: &str, detail: &crate::calls::Detail, out
             .as_deref()
             .map(|p| format!(" for participant {p}"))
             .unwrap_or_default();
-        let meaning = entry.map_or_else(
-            || "The SDK reported the operation as failed.".to_owned(),
-            |e| e.meaning.clone(),
-        );
+        let said_text = said
+            .as_deref()
+            .map(|s| format!(" The log says: {s}."))
+            .unwrap_or_default();
+        let meaning = match (entry, general) {
+            (Some(e), _) => format!("{}{said_text}", e.meaning),
+            (None, Some(g)) => format!(
+                "No catalog row explains subcode {}.{said_text} Code {} in general: {}",
+                sub.unwrap_or_default(),
+                code.unwrap_or_default(),
+                g.meaning
+            ),
+            (None, None) => format!("No catalog row explains {label}.{said_text}"),
+        };
+        let action = match entry {
+            Some(e) => e.action.clone(),
+            None if said.is_some() => "Act on what the log says; if it is not clear, open an Azure support request with the call and participant IDs and this log line.".to_owned(),
+            None => "Read the client log around this time for the SDK's error message.".to_owned(),
+        };
         let times = if occ.count > 1 {
             format!(" ({} times)", occ.count)
         } else {
@@ -396,15 +447,12 @@ pub fn findings(ctx: &Context, call_id: &str, detail: &crate::calls::Detail, out
             .message(format!(
                 "{operation} failed{who} in call {call_id} with {label}{times}: {meaning}"
             ))
-            .action(entry.map_or_else(
-                || "Read the client log around this time for the SDK's error message.".to_owned(),
-                |e| e.action.clone(),
-            ))
+            .action(action)
             .code(label)
             .id_value(IdKind::CallId, (!call_id.is_empty()).then_some(call_id))
             .id_value(IdKind::ParticipantId, participant.as_deref())
             .occurrences(occ);
-        if let Some(e) = entry {
+        if let Some(e) = entry.or(general) {
             f = f.source(e.source.clone());
         }
         out.push(f);

@@ -108,6 +108,17 @@ catalog! {
 }
 
 catalog! {
+    /// SIP responses a phone network gives (Call Automation's `sipDetails`): a busy or declined
+    /// callee is a normal outcome whatever the result code around it.
+    pub static SIP_RESPONSES: CodeTable = ("sip_responses.csv", 3, "SIP response (phone network)", Plain);
+}
+
+catalog! {
+    /// Q.850 causes a phone network gives (Call Automation's `q850Details`).
+    pub static Q850_CAUSES: CodeTable = ("q850_causes.csv", 4, "Q.850 cause (phone network)", Plain);
+}
+
+catalog! {
     /// What each identity and token error means (tokens are what calls and chat sign in with;
     /// client operations fail with them).
     pub static IDENTITY_ERRORS: CodeTable = ("identity_auth_errors.csv", 6, "identity / token error", AllRows);

@@ -5,8 +5,6 @@ use super::*;
 
 /// A client log line without IDs that reports the same reason as a participant of the same call is
 /// that participant's own view: one finding, both pieces of evidence.
-/// A client log line without IDs that reports the same reason as a participant of the same call is
-/// that participant's own view: one finding, both pieces of evidence.
 pub(super) fn fold_client_ends(parts: &mut Vec<Part>) {
     let mut i = 0;
     while i < parts.len() {
@@ -64,44 +62,66 @@ pub(super) fn end_finding(
                 .decode(code, sub)
         })
         .flatten();
+    let said = d
+        .said
+        .as_deref()
+        .map(|s| format!(" The log says: {s}."))
+        .unwrap_or_default();
+    let unknown_subcode = sub.is_some_and(|s| s != 0);
     let (severity, title, meaning, action, source) = match decoded {
-        Some(dec) if dec.matched != MatchKind::SubcodeOnly => {
+        Some(dec) if dec.matched == MatchKind::Exact || (dec.matched == MatchKind::CodeOnly && !unknown_subcode) => {
             let severity = dec.entry.severity.severity()?;
-            let fallback = match dec.matched {
-                MatchKind::Exact => String::new(),
-                _ => format!(
-                    " (subcode {} is in no published table; this is what code {code} means in general)",
-                    sub.map_or("?".to_owned(), |s| s.to_string())
-                ),
-            };
             (
                 severity,
                 format!("Call ended with {label}: {}", cause_title(&dec.entry.cause)),
-                format!("{}{fallback}", dec.entry.meaning),
+                dec.entry.meaning.clone(),
                 dec.entry.action.clone(),
                 Some(dec.entry.source.clone()),
             )
         }
+        // The code is known, the subcode is not: what the code means in general is context,
+        // not a diagnosis; the log's own words come first.
+        Some(dec) if dec.matched == MatchKind::CodeOnly => (
+            Severity::Warning,
+            format!("Call ended with {label}, a subcode no published table explains"),
+            format!(
+                "No catalog row explains subcode {}.{said} Code {code} in general: {}",
+                sub.unwrap_or_default(),
+                lower_first(&dec.entry.meaning)
+            ),
+            if d.said.is_some() {
+                "Act on what the log says; if it is not clear, open an Azure support request with the call and participant IDs and this log line.".to_owned()
+            } else {
+                format!(
+                    "Look the subcode up in the ACS troubleshooting codes before acting; for code {code} in general: {}",
+                    lower_first(&dec.entry.action)
+                )
+            },
+            Some(dec.entry.source.clone()),
+        ),
         _ => (
             Severity::Warning,
             format!("Call ended with unknown end reason {label}"),
-            "This code is in no published table.".to_owned(),
+            format!("This code is in no published table.{said}"),
             "Search the ACS troubleshooting codes for it; if it keeps occurring, open an Azure support request with the call and participant IDs.".to_owned(),
             None,
         ),
     };
-    let sbc = match sub {
-        Some(s) if (540_000..541_000).contains(&s) || (560_000..561_000).contains(&s) => {
-            " The subcode comes from the customer's SBC (Direct Routing): its logs hold the reason."
+    // Quoted already when the catalog could not explain the code.
+    // A known code needs no quotation, unless the log adds a phrase of its own.
+    let meaning = match (decoded, &d.said) {
+        (Some(dec), Some(s)) if dec.matched == MatchKind::Exact && s.starts_with('\u{201c}') => {
+            format!("{meaning}{said}")
         }
-        _ => "",
+        _ => meaning,
     };
+    let pstn = pstn_side(sub, d.pstn_call_type.as_deref());
     let mut finding = crate::END_REASON
         .finding()
         .severity(severity)
         .title(title)
         .message(format!(
-            "{who}{kind} left {call} with end reason {label}: {meaning}{sbc}{context}"
+            "{who}{kind} left {call} with end reason {label}: {meaning}{pstn}{context}"
         ))
         .action(action)
         .code(label)
@@ -115,4 +135,66 @@ pub(super) fn end_finding(
         finding = finding.source(source);
     }
     Some(finding)
+}
+
+/// What the log itself says of an ending: the SDK's phrase (or an operation's failure reason)
+/// and its result categories, as a quotation.
+pub(crate) fn log_says(record: &Record<'_>) -> Option<String> {
+    let phrase = ["phrase", "FailureReason", "reason.message", "resultMessage"]
+        .iter()
+        .find_map(|f| record.text(f).filter(|t| !t.trim().is_empty()));
+    let categories = record
+        .get("resultCategories")
+        .or_else(|| record.get("ResultCategory"))
+        .map(|v| {
+            v.to_text()
+                .trim_matches(['[', ']'])
+                .replace('"', "")
+                .trim()
+                .to_owned()
+        })
+        .filter(|c| !c.is_empty());
+    match (phrase, categories) {
+        (Some(p), Some(c)) => Some(format!("\u{201c}{}\u{201d} ({c})", p.trim())),
+        (Some(p), None) => Some(format!("\u{201c}{}\u{201d}", p.trim())),
+        (None, Some(c)) => Some(format!("result category {c}")),
+        (None, None) => None,
+    }
+}
+
+/// `The request...` as `the request...`, to follow a colon.
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Who answered for a phone-network subcode (540xxx inbound, 560xxx outbound: the final answer
+/// came from the PSTN side, not from ACS). With Direct Routing that is the customer's own SBC;
+/// with ACS phone numbers, the carrier; the catalog's meaning names both. When the row has a
+/// `PstnParticipantCallType` it is quoted (its values are not published), and a value naming
+/// Direct Routing settles it.
+fn pstn_side(sub: Option<i64>, call_type: Option<&str>) -> String {
+    let Some(s) = sub else {
+        return String::new();
+    };
+    if !((540_000..541_000).contains(&s) || (560_000..561_000).contains(&s)) {
+        return String::new();
+    }
+    match call_type {
+        Some(t)
+            if t.to_ascii_lowercase()
+                .replace([' ', '-', '_'], "")
+                .contains("directrouting") =>
+        {
+            format!(
+                " This call used Direct Routing (PstnParticipantCallType {t:?}): the customer's SBC gave the final answer, and its logs hold the reason."
+            )
+        }
+        Some(t) => format!(" (PstnParticipantCallType {t:?}.)"),
+        // The catalog's meaning already names both sides.
+        None => String::new(),
+    }
 }

@@ -17,6 +17,7 @@
 //! logs (`calling/missing-data`, `calling/redacted-versions`).
 
 mod end_reason;
+pub(crate) use end_reason::log_says;
 mod missing_data;
 mod repeated_failure;
 mod service_side;
@@ -92,7 +93,11 @@ fn judge(ctx: &Context, code: i64, sub: Option<i64>) -> Judgement {
         .get::<CodeTable>(&CALLING_END_REASONS)
         .decode(code, sub)
     {
-        Some(d) if d.matched != MatchKind::SubcodeOnly => d.entry.severity,
+        Some(d) if d.matched == MatchKind::Exact => d.entry.severity,
+        // A subcode no table has: what the code means in general is no verdict on it.
+        Some(d) if d.matched == MatchKind::CodeOnly && sub.is_none_or(|s| s == 0) => {
+            d.entry.severity
+        }
         _ => Judgement::Warning,
     }
 }
@@ -103,6 +108,13 @@ fn party_keys(participant: Option<&str>, endpoint: Option<&str>) -> (u64, u64) {
         participant.map_or(0, |p| hash_tagged(b'p', p)),
         endpoint.map_or(0, |e| hash_tagged(b'e', e)),
     )
+}
+
+/// A version's 32-bit hash, its text kept once (the smallest spelling of that hash).
+fn version_hash(versions: &mut FastMap<u32, String>, text: &str) -> u32 {
+    let h = (hash_str(text) as u32).max(1);
+    keep_smallest(versions.entry(h), text.to_owned());
+    h
 }
 
 impl Analysis for CallsPass {
@@ -117,8 +129,14 @@ impl Analysis for CallsPass {
         let Some(source) = Source::of(record) else {
             return;
         };
-        let Some(call_id) = record.call_id() else {
-            return;
+        // A web SDK line that reports a call's end without naming the call (the 2021 SDKs'
+        // `[onCallStatusChanged]`) still counts: under "a call whose ID the log does not give".
+        let call_id = match record.call_id() {
+            Some(id) => id,
+            None if source == Source::WebSdk && client::is_end_reason_line(record) => {
+                std::borrow::Cow::Borrowed("")
+            }
+            None => return,
         };
         let state = self.calls.entry(CallKey::new(&call_id)).or_default();
         state.sources |= source.bit();
@@ -171,20 +189,18 @@ impl Analysis for CallsPass {
             note_span(spans, &call_id, key, record, &participant, &endpoint);
         }
         let identity = record.text("identifier");
-        let mut versions = [0u32; 2];
+        let mut versions = [0u32; 3];
         let mut redacted = false;
         if from_summary {
             for (i, field) in ["sdkVersion", "osVersion"].into_iter().enumerate() {
                 match record.get(field) {
                     Some(v) if v.is_redacted() => redacted = true,
-                    Some(v) => {
-                        let text = v.to_text();
-                        let h = (hash_str(&text) as u32).max(1);
-                        keep_smallest(self.versions.entry(h), text.into_owned());
-                        versions[i] = h;
-                    }
+                    Some(v) => versions[i] = version_hash(&mut self.versions, &v.to_text()),
                     None => {}
                 }
+            }
+            if let Some(app) = app_version(record) {
+                versions[2] = version_hash(&mut self.versions, &app);
             }
         }
         let detail = (judgement != Judgement::Normal).then(|| {
@@ -198,6 +214,11 @@ impl Analysis for CallsPass {
                 sdk: record.text("sdkVersion").map(|c| c.into_owned()),
                 os: record.text("osVersion").map(|c| c.into_owned()),
                 ended_at: ended_at(record),
+                said: end_reason::log_says(record),
+                pstn_call_type: record
+                    .text("PstnParticipantCallType")
+                    .filter(|t| !t.trim().is_empty())
+                    .map(|t| t.trim().to_owned()),
                 occurrences: Occurrences::default(),
             };
             d.occurrences.add(Evidence::from_record(record, END_FIELDS));
@@ -209,6 +230,7 @@ impl Analysis for CallsPass {
             identity: identity.map_or(0, |i| hash_str(&i)),
             sdk: versions[0],
             os: versions[1],
+            app: versions[2],
             from_summary,
             redacted_versions: redacted,
             end: End {
@@ -323,6 +345,39 @@ fn ended_at(record: &Record<'_>) -> Option<DateTime<Utc>> {
 }
 
 /// The end reason as the log wrote it (for codes no number can hold).
+/// The app's name and version from `DiagnosticOptions`: documented as JSON (`appName`,
+/// `appVersion`, `tags`), shown in the docs' own example as a user-agent-like text
+/// (`contoso-healthcare-calling-services/2.1 azsdk-js-communication-calling/1.27.1 (...)`).
+fn app_version(record: &Record<'_>) -> Option<String> {
+    let name = record.text("DiagnosticOptions.appName");
+    if let Some(version) = record.text("DiagnosticOptions.appVersion") {
+        return Some(match name {
+            Some(n) => format!("{n}/{version}"),
+            None => version.into_owned(),
+        });
+    }
+    let text = record.text("DiagnosticOptions")?;
+    let text = text.trim();
+    if text.starts_with('{') {
+        let fields = acs_triage_core::record::embedded_object(text)?;
+        let get = |key: &str| {
+            fields
+                .iter()
+                .find(|f| f.name.eq_ignore_ascii_case(key))
+                .map(|f| f.value.to_text().into_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let version = get("appVersion")?;
+        return Some(match get("appName") {
+            Some(n) => format!("{n}/{version}"),
+            None => version,
+        });
+    }
+    // `<appName>/<appVersion> <SDK user agent> (...)`: the first token, unless it is the SDK's.
+    let first = text.split_whitespace().next()?;
+    (first.contains('/') && !first.starts_with("azsdk-")).then(|| first.to_owned())
+}
+
 fn raw_end_label(record: &Record<'_>, source: Source) -> String {
     let (code, sub) = match source {
         Source::Summary => ("participantEndReason", "participantEndSubCode"),
@@ -377,7 +432,7 @@ fn finish(mut pass: CallsPass, ctx: &Context, out: &mut Output) {
         let mut seen_in_call: Vec<u64> = Vec::new();
         for p in call.parts.iter().filter(|p| p.from_summary) {
             let failed = p.end.judgement >= Judgement::Warning;
-            for (kind, v) in [("SDK", p.sdk), ("OS", p.os)] {
+            for (kind, v) in [("SDK", p.sdk), ("OS", p.os), ("app", p.app)] {
                 if v != 0 {
                     let e = versions.entry((kind, v)).or_default();
                     e.0 += 1;

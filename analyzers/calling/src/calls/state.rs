@@ -156,10 +156,15 @@ pub(crate) struct EndDetail {
     pub(crate) sdk: Option<String>,
     pub(crate) os: Option<String>,
     pub(crate) ended_at: Option<DateTime<Utc>>,
+    /// What the log itself says of the ending (the SDK's phrase and result categories), quoted
+    /// when the catalog has no row for the code.
+    pub(crate) said: Option<String>,
+    /// `PstnParticipantCallType` of the row (its values are not published; quoted as written).
+    pub(crate) pstn_call_type: Option<String>,
     pub(crate) occurrences: Occurrences,
 }
 
-/// A participant of a call, in 64 bytes. Hashes are 0 when absent.
+/// A participant of a call, in 72 bytes. Hashes are 0 when absent.
 #[derive(Debug, Clone)]
 pub(crate) struct Part {
     /// Hash of the participant ID, else the endpoint ID, else `<code>/<subcode>` (client log
@@ -172,6 +177,8 @@ pub(crate) struct Part {
     /// 32-bit hashes of the versions (few distinct values; 0 = none).
     pub(crate) sdk: u32,
     pub(crate) os: u32,
+    /// The app's name and version from `DiagnosticOptions`.
+    pub(crate) app: u32,
     /// True when the end came from CallSummary (not only from a client log).
     pub(crate) from_summary: bool,
     pub(crate) redacted_versions: bool,
@@ -297,10 +304,13 @@ pub(crate) fn merge_part(parts: &mut Vec<Part>, part: Part) {
             keep_min(&mut md.sdk, pd.sdk);
             keep_min(&mut md.os, pd.os);
             keep_min(&mut md.ended_at, pd.ended_at);
+            keep_min(&mut md.said, pd.said);
+            keep_min(&mut md.pstn_call_type, pd.pstn_call_type);
         }
         keep_min_nonzero(&mut mine.identity, part.identity);
         keep_min_nonzero(&mut mine.sdk, part.sdk);
         keep_min_nonzero(&mut mine.os, part.os);
+        keep_min_nonzero(&mut mine.app, part.app);
         keep_min_nonzero(&mut mine.alt, part.alt);
         mine.from_summary |= part.from_summary;
         mine.redacted_versions |= part.redacted_versions;
@@ -350,6 +360,7 @@ pub fn cause_title(cause: &str) -> &'static str {
         "rooms-policy" => "Rooms policy refused the join",
         "spam-blocked" => "call blocked",
         "sbc" => "answer from the SBC (Direct Routing)",
+        "pstn" => "answer from the phone network (carrier, or the SBC with Direct Routing)",
         "pstn-number" => "phone number problem",
         "service" => "service error",
         "client-app" => "client application problem",

@@ -1,14 +1,14 @@
-//! `calling/version-pattern`: one SDK or OS version behind most failures.
+//! `calling/version-pattern`: one SDK, OS or app version behind most failures.
 
 use super::*;
 
-/// One SDK or OS version behind most failures.
+/// One SDK, OS or app version behind most failures.
 pub(super) fn version_patterns(
     counts: &BTreeMap<(&'static str, u32), (u32, u32)>,
     names: &FastMap<u32, String>,
     out: &mut Output,
 ) {
-    for kind in ["SDK", "OS"] {
+    for kind in ["SDK", "OS", "app"] {
         let of_kind: Vec<(&u32, &(u32, u32))> = counts
             .iter()
             .filter(|((k, _), _)| *k == kind)
@@ -41,10 +41,10 @@ pub(super) fn version_patterns(
                         rate * 100.0,
                         others_rate * 100.0
                     ))
-                    .action(if kind == "SDK" {
-                        "Update the clients on that Calling SDK version to the current release and compare."
-                    } else {
-                        "Test that OS version with the current Calling SDK; check its known issues and network stack."
+                    .action(match kind {
+                        "SDK" => "Update the clients on that Calling SDK version to the current release and compare.",
+                        "OS" => "Test that OS version with the current Calling SDK; check its known issues and network stack.",
+                        _ => "Compare that app version with the one before it (its calling code and the Calling SDK it ships); fix or roll back.",
                     }),
                 );
             }
