@@ -172,10 +172,15 @@ impl CodeTable {
                 },
             });
         }
-        self.lookup(None, Some(subcode?)).map(|entry| Decoded {
-            entry,
-            matched: MatchKind::SubcodeOnly,
-        })
+        // A generic subcode applies whatever the code, except that a normal one (subcode 0,
+        // "Success") says nothing about a code that is not a success: `599/0` is unknown, not
+        // fine.
+        self.lookup(None, Some(subcode?))
+            .filter(|entry| entry.severity != Judgement::Normal || code < 300)
+            .map(|entry| Decoded {
+                entry,
+                matched: MatchKind::SubcodeOnly,
+            })
     }
 
     /// Decodes an SMS `deliveryStatusDetails` value: `"4007: ..."`, `"4007"` or a bare phrase

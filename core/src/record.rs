@@ -183,6 +183,9 @@ pub enum Format {
     DotnetLog,
     /// Encrypted native SDK logs (`.blog`, `.etl`): recognized, never parsed.
     NativeSdkLog,
+    /// An HTTP request and its response from a capture: a browser's HAR file or an Azure SDK's
+    /// test recording.
+    HttpCapture,
 }
 
 impl Format {
@@ -203,6 +206,7 @@ impl Format {
             Format::WebSdkLog => "web-sdk-log",
             Format::DotnetLog => "dotnet-log",
             Format::NativeSdkLog => "native-sdk-log",
+            Format::HttpCapture => "http-capture",
         }
     }
 }
@@ -394,6 +398,11 @@ impl<'a> Record<'a> {
             || (name.eq_ignore_ascii_case("message")
                 && matches!(self.format, Format::EventGrid | Format::CloudEvents)
                 && matches!(self.family, Family::Sms | Family::Chat))
+            // HTTP captures: the SMS text or chat message a request or response carries.
+            || (self.format == Format::HttpCapture
+                && ["message", "content", "body", "text"]
+                    .iter()
+                    .any(|b| name.eq_ignore_ascii_case(b)))
     }
 }
 

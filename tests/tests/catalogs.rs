@@ -242,3 +242,32 @@ fn every_chat_error_row_decodes_and_explains() {
         assert!(explained.stdout.contains("chat error"), "{code}");
     }
 }
+
+/// A code no table has, with subcode 0, is unknown: the generic "subcode 0 = Success" row of
+/// Call Automation speaks only for success codes.
+#[test]
+fn an_unknown_code_with_subcode_zero_is_not_success() {
+    let r = run(&["explain", "599/0"]);
+    assert!(!r.stdout.contains("Success"), "{}", r.stdout);
+    let catalogs = Catalogs::bundled().unwrap();
+    let ca = catalogs.get::<CodeTable>(&acs_triage_calling::CALL_AUTOMATION_CODES);
+    assert!(ca.decode(599, Some(0)).is_none());
+    // A success code with subcode 0 still reads as the generic success row.
+    assert_eq!(
+        ca.decode(299, Some(0)).map(|d| d.entry.severity.name()),
+        Some("normal")
+    );
+}
+
+/// `explain` looks a code up in every table that can hold it: 429/10110 is a CallSummary end
+/// reason and a Call Automation result; 486 a SIP answer (and more).
+#[test]
+fn explain_searches_every_table() {
+    let r = run(&["explain", "429/10110"]);
+    assert!(r.stdout.contains("calling end reason"), "{}", r.stdout);
+    assert!(r.stdout.contains("Call Automation result"), "{}", r.stdout);
+    let r = run(&["explain", "486"]);
+    assert!(r.stdout.contains("SIP response"), "{}", r.stdout);
+    let r = run(&["explain", "17"]);
+    assert!(r.stdout.contains("Q.850 cause"), "{}", r.stdout);
+}

@@ -11,7 +11,7 @@
 use acs_triage_core::Output;
 use acs_triage_core::analyzer::{Context, EntityAnalysis, keep_min};
 use acs_triage_core::catalog::{CodeEntry, CodeTable, Judgement};
-use acs_triage_core::{Evidence, Family, IdKind, Occurrences, Record, Severity};
+use acs_triage_core::{Evidence, Family, Format, IdKind, Occurrences, Record, Severity};
 
 use crate::calls::code_label;
 
@@ -79,6 +79,35 @@ pub fn outcome(record: &Record<'_>) -> Option<Outcome> {
             sip: None,
             q850: None,
             request: false,
+        });
+    }
+    // A Call Automation REST call in an HTTP capture or an SDK's HTTP log.
+    if record.family == Family::CallAutomation
+        && matches!(
+            record.format,
+            Format::HttpCapture | Format::DotnetLog | Format::WebSdkLog
+        )
+        && let Some(status) = record.int("status")
+    {
+        return Some(Outcome {
+            // `.../callConnections/{id}/participants:add?api-version=...` → `participants:add`.
+            event: record
+                .text("uri")
+                .and_then(|u| {
+                    let path = u
+                        .split(['?', '#'])
+                        .next()
+                        .unwrap_or("")
+                        .trim_end_matches('/');
+                    path.rsplit('/').next().map(str::to_owned)
+                })
+                .filter(|e| !e.is_empty())
+                .unwrap_or_else(|| "request".to_owned()),
+            code: status,
+            subcode: None,
+            sip: None,
+            q850: None,
+            request: true,
         });
     }
     if record.family == Family::CallAutomation && record.is_category("CallAutomationOperational") {

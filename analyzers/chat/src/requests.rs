@@ -1,6 +1,6 @@
 //! One chat request, whatever logged it: ChatOperational records (any shape; the HTTP status is
 //! `resultSignature`) or the HTTP responses to `/chat/` endpoints in .NET Azure.Core and web SDK
-//! logs.
+//! logs and HTTP captures (HAR files, SDK recordings).
 
 use std::borrow::Cow;
 use std::sync::OnceLock;
@@ -53,7 +53,10 @@ pub const EVIDENCE_FIELDS: &[&str] = &[
 
 /// Reads a chat request; `None` for records that are not one (or carry no status).
 pub fn read(record: &Record<'_>) -> Option<ChatRequest> {
-    let sdk = matches!(record.format, Format::DotnetLog | Format::WebSdkLog);
+    let sdk = matches!(
+        record.format,
+        Format::DotnetLog | Format::WebSdkLog | Format::HttpCapture
+    );
     let status = if sdk {
         record.int("status")?
     } else {

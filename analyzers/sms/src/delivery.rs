@@ -148,9 +148,25 @@ impl Analysis for Delivery {
                     m.reports.push(report);
                 }
             }
-            SmsEvent::HttpSend { status } => {
+            SmsEvent::HttpSend {
+                status,
+                error,
+                sender,
+            } => {
                 self.traffic
                     .attempt(None, SenderType::UNKNOWN, record.time, status, evidence);
+                // The whole request was refused (401 from a number the resource does not
+                // own, a malformed body): no recipient got a message ID.
+                if status >= 400 && status != 429 {
+                    self.unnamed_refusals.push(Refusal {
+                        status,
+                        repeatability: None,
+                        error_message: error,
+                        to: None,
+                        sender,
+                        evidence: evidence(),
+                    });
+                }
             }
         }
     }

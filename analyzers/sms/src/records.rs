@@ -158,8 +158,15 @@ pub enum SmsEvent {
         from: Option<String>,
         to: Option<String>,
     },
-    /// An SDK's HTTP call to the send API (one call may carry several recipients).
-    HttpSend { status: i64 },
+    /// An SDK's HTTP call to the send API (one call may carry several recipients), from its
+    /// console log or an HTTP capture.
+    HttpSend {
+        status: i64,
+        /// The error the response body gives (`Unauthorized`, a validation message).
+        error: Option<String>,
+        /// The From number of the request, when the capture has its body.
+        sender: Option<String>,
+    },
 }
 
 /// Field names shown in evidence excerpts.
@@ -179,6 +186,7 @@ pub const EVIDENCE_FIELDS: &[&str] = &[
     "method",
     "uri",
     "status",
+    "reason",
 ];
 
 fn text(record: &Record<'_>, name: &str) -> Option<String> {
@@ -225,9 +233,16 @@ pub fn read(record: &Record<'_>) -> Option<SmsEvent> {
             repeatability: text(record, "repeatabilityResult"),
         });
     }
-    if matches!(record.format, Format::DotnetLog | Format::WebSdkLog) {
+    if matches!(
+        record.format,
+        Format::DotnetLog | Format::WebSdkLog | Format::HttpCapture
+    ) {
         let status = record.int("status")?;
-        return is_send_call(record).then_some(SmsEvent::HttpSend { status });
+        return is_send_call(record).then(|| SmsEvent::HttpSend {
+            status,
+            error: text(record, "reason"),
+            sender: text(record, "request.from"),
+        });
     }
     let is_report = record.get("deliveryStatus").is_some()
         || record

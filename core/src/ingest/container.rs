@@ -18,15 +18,22 @@ pub enum Container {
     LaTables,
     /// A CSV row.
     Csv,
+    /// An element of an SDK test recording (`Entries`, `networkCallRecords`, `entries`): an
+    /// HTTP exchange or a recorded event.
+    Recording,
 }
 
 /// The keys of wrapper objects, each holding an array of records: Event Hubs captures
 /// (`records`), SMS send responses and REST list results (`value`), the Log Analytics query
-/// API (`tables`, each with `columns` and `rows`). A wrapper always puts this key first.
-pub const WRAPPERS: [(&str, Container); 3] = [
+/// API (`tables`, each with `columns` and `rows`), the Azure SDKs' recordings of HTTP exchanges
+/// (`Entries`, `networkCallRecords`) and of events (`entries`). A wrapper always puts this key
+/// first.
+pub const WRAPPERS: [(&str, Container); 5] = [
     ("records", Container::RecordsWrapper),
     ("value", Container::ValueWrapper),
     ("tables", Container::LaTables),
+    ("entries", Container::Recording),
+    ("networkCallRecords", Container::Recording),
 ];
 
 /// The container of the records in a wrapper whose key is `key` (ASCII case ignored).

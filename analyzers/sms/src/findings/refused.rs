@@ -30,6 +30,11 @@ pub fn finding(ctx: &Context, message_id: Option<&str>, r: &Refusal) -> Finding 
         r.to.as_deref()
             .map(|t| format!(" to {}", mask_phone(t)))
             .unwrap_or_default();
+    let from = r
+        .sender
+        .as_deref()
+        .map(|f| format!(" from {}", mask_phone(f)))
+        .unwrap_or_default();
     let said = r
         .error_message
         .as_deref()
@@ -45,7 +50,7 @@ pub fn finding(ctx: &Context, message_id: Option<&str>, r: &Refusal) -> Finding 
         .severity(severity)
         .title(format!("SMS send refused with {}", r.status))
         .message(format!(
-            "The send{to} was refused with HTTP {}{repeat}{said}: {meaning}",
+            "The send{from}{to} was refused with HTTP {}{repeat}{said}: {meaning}",
             r.status
         ))
         .action(action)

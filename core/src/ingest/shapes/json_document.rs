@@ -12,6 +12,10 @@ use crate::ingest::{Collector, Limits};
 /// Reads a JSON document of any layout (array, wrapper, concatenated or pretty objects) that
 /// starts at line `first_line`.
 pub fn read(reader: &mut dyn BufRead, first_line: u64, limits: &Limits, out: &mut Collector<'_>) {
+    if reader.fill_buf().is_ok_and(super::http::is_har_start) {
+        super::http::read_har(reader, first_line, out);
+        return;
+    }
     let mut records_before = out.records();
     let mut empty_arrays = Vec::new();
     let result = split_document(

@@ -84,7 +84,9 @@ pub(super) fn handle_unit(unit: Unit<'_>, limits: &Limits, out: &mut Collector<'
     } = unit;
     match bytes.first() {
         Some(b'{') => {
-            let result = if !matches!(
+            let result = if container == Container::Recording {
+                super::http::read_recording_unit(bytes, line, index, limits, out)
+            } else if !matches!(
                 container,
                 Container::Array | Container::Lines | Container::Document
             ) {

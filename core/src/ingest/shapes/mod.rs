@@ -5,9 +5,11 @@
 //! - `json_document`: arrays, wrappers and pretty-printed objects (`split` cuts them into
 //!   records; `json_record` reads each);
 //! - `csv`: Log Analytics portal exports;
-//! - `sdk`: web SDK and .NET Azure.Core console logs.
+//! - `sdk`: web SDK and .NET Azure.Core console logs;
+//! - `http`: HTTP captures (HAR files, the Azure SDKs' test recordings).
 
 pub mod csv;
+pub mod http;
 pub mod json_document;
 pub mod json_lines;
 pub mod json_record;

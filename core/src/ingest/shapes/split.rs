@@ -256,7 +256,7 @@ pub fn split_document<R: BufRead + ?Sized>(
                         s.finish_unit(false, on);
                         s.top = Top::None;
                     }
-                } else if s.capturing_key && s.key.len() < 16 {
+                } else if s.capturing_key && s.key.len() < 32 {
                     s.key.push(b);
                 }
                 continue;
