@@ -161,6 +161,20 @@ impl FileReport {
     }
 }
 
+/// The first top-level field names of a record, for a note: `{to, from, serverCallId, …}`.
+fn field_names(record: &Record<'_>) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for f in &record.fields {
+        let top = f.name.split(['.', '[']).next().unwrap_or(&f.name);
+        if !names.contains(&top) {
+            names.push(top);
+        }
+    }
+    let more = names.len() > 8;
+    names.truncate(8);
+    format!("{{{}{}}}", names.join(", "), if more { ", …" } else { "" })
+}
+
 /// Duplicate detection for the files read together: how to fingerprint, and what was seen.
 pub struct Dedup<'d> {
     pub fingerprints: &'d Fingerprints,
@@ -179,6 +193,9 @@ pub struct Collector<'s> {
     /// The last item rejected, (line, array index): several problems with one item count once.
     last_rejected: Option<(Option<u64>, Option<u64>)>,
     notes_said: Vec<&'static str>,
+    /// Records of no kind any analyzer reads, and what the first looked like (line, names).
+    unknown: u64,
+    first_unknown: Option<(u64, String)>,
 }
 
 impl<'s> Collector<'s> {
@@ -213,7 +230,37 @@ impl<'s> Collector<'s> {
             return;
         }
         self.report.records += 1;
+        // A JSON or CSV record with no category, table, event type or endpoint acs-triage
+        // knows: no analyzer reads it (console-log lines of other loggers are ordinary).
+        if record.family == crate::record::Family::Unknown
+            && !matches!(record.format, Format::WebSdkLog | Format::DotnetLog)
+        {
+            self.unknown += 1;
+            if self.first_unknown.is_none() {
+                self.first_unknown = Some((record.origin.line, field_names(&record)));
+            }
+        }
         (self.sink)(&record);
+    }
+
+    /// Says, on the file's report, how many records were of no known kind and what the first
+    /// looked like: read, but judged by nobody, so the user must hear of it.
+    fn report_unknown(&mut self) {
+        let Some((line, names)) = self.first_unknown.take() else {
+            return;
+        };
+        let records = self.report.records;
+        let message = if self.unknown == records {
+            format!(
+                "none of its {records} records is of a kind acs-triage analyzes (no known category, table, event type or endpoint); line {line} has the fields {names}"
+            )
+        } else {
+            format!(
+                "{} of its {records} records are of no kind acs-triage analyzes; the first (line {line}) has the fields {names}",
+                self.unknown
+            )
+        };
+        self.report.add_note(message);
     }
 
     /// Records handed on so far.
@@ -368,8 +415,11 @@ fn read_shape(
         dedup: setup.dedup,
         last_rejected: None,
         notes_said: Vec::new(),
+        unknown: 0,
+        first_unknown: None,
     };
     shapes::read(shape, reader, first_line, limits, &mut out);
+    out.report_unknown();
     out.formats
 }
 

@@ -15,7 +15,19 @@ use crate::ingest::{Collector, Limits};
 /// string holding an object), or only the start of one.
 pub fn complete_value(line: &[u8]) -> Option<bool> {
     match line.first() {
-        Some(b'{' | b'[') => Some(serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok()),
+        // Complete, or cut short (the start of a document laid out over lines); a syntax error
+        // (`[2024-12-22 18:49:26,996] INFO ...`, an app's own log) is no JSON at all.
+        Some(b'{' | b'[') => match serde_json::from_slice::<serde::de::IgnoredAny>(line) {
+            Ok(_) => Some(true),
+            Err(e) if e.is_eof() => Some(false),
+            // A whole value with more after it (records joined on one line) is for the
+            // document reader to split.
+            Err(_) => serde_json::Deserializer::from_slice(line)
+                .into_iter::<serde::de::IgnoredAny>()
+                .next()
+                .is_some_and(|first| first.is_ok())
+                .then_some(false),
+        },
         Some(b'"') if super::json_record::is_encoded_object(line) => Some(true),
         _ => None,
     }
