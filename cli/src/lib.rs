@@ -101,6 +101,13 @@ where
     T: Into<OsString> + Clone,
 {
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let code = run_redacted(args, io);
+    // `-` (standard input) was spooled to a temporary file for this command.
+    acs_triage_core::ingest::stdin::remove_spool();
+    code
+}
+
+fn run_redacted(args: Vec<OsString>, io: &mut Io<'_>) -> ExitCode {
     // Known before parsing, so that even usage errors (which echo arguments) are redacted.
     let no_redact = args.iter().any(|a| a == "--no-redact");
     if no_redact {

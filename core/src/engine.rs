@@ -18,10 +18,10 @@ use crate::analyzer::{Analyzer, Context, Output, Pass};
 use crate::classify::Classifier;
 use crate::dedup::{Fingerprints, Seen};
 use crate::finding::{Finding, Severity, sort_findings};
-use crate::ingest::{Dedup, FileReport, Limits, ReadSetup, ingest_file};
+use crate::ingest::{Dedup, FileReport, Limits, ReadSetup, ingest_input, ingest_member_stream};
 use crate::record::{Family, FileId, Record};
 use crate::table::Table;
-use crate::walk::{WalkError, walk};
+use crate::walk::{InputFile, WalkError, walk};
 
 /// How to run.
 #[derive(Debug, Clone, Default)]
@@ -197,13 +197,70 @@ struct Survey {
 }
 
 fn survey(
-    path: &std::path::Path,
+    input: &InputFile,
     classifier: &Classifier,
     fingerprints: &Fingerprints,
     limits: &Limits,
 ) -> Survey {
+    // A member of a .tar.gz cannot be opened on its own: [`survey_stream`] does its archive.
+    if input
+        .member
+        .as_ref()
+        .is_some_and(|m| !m.archive.kind.random_access())
+    {
+        return Survey::default();
+    }
+    survey_with(fingerprints, |sink| {
+        crate::ingest::sample_input(input, classifier, limits, sink)
+    })
+}
+
+/// Surveys the members of one .tar.gz (`inputs`: their input indices) in one pass over it.
+fn survey_stream(
+    files: &[InputFile],
+    inputs: &[usize],
+    classifier: &Classifier,
+    fingerprints: &Fingerprints,
+    limits: &Limits,
+) -> Vec<(usize, Survey)> {
+    let Some(archive) = inputs
+        .first()
+        .and_then(|&i| files[i].member.as_ref())
+        .map(|m| std::sync::Arc::clone(&m.archive))
+    else {
+        return Vec::new();
+    };
+    let members: Vec<usize> = inputs
+        .iter()
+        .filter_map(|&i| files[i].member.as_ref().map(|m| m.index))
+        .collect();
+    let mut found = Vec::new();
+    // An archive that breaks here breaks again when read, and is reported then.
+    let _ = crate::ingest::archive::stream_members(&archive, &members, &mut |member, reader| {
+        let Some(&i) = inputs
+            .iter()
+            .find(|&&i| files[i].member.as_ref().is_some_and(|m| m.index == member))
+        else {
+            return;
+        };
+        if crate::ingest::is_native_log(std::path::Path::new(&files[i].display)) {
+            return;
+        }
+        let survey = survey_with(fingerprints, |sink| {
+            crate::ingest::sample_stream(Box::new(reader), classifier, limits, sink)
+        });
+        found.push((i, survey));
+    });
+    found
+}
+
+/// The survey of the records a sampler hands over.
+fn survey_with(
+    fingerprints: &Fingerprints,
+    sample: impl FnOnce(&mut dyn FnMut(&Record<'_>)),
+) -> Survey {
     let mut found = Survey::default();
-    crate::ingest::sample_file(path, classifier, limits, &mut |record: &Record<'_>| {
+    sample(&mut |record: &Record<'_>| {
         if found.first.is_none() {
             found.first = Some(fingerprints.of(record));
         }
@@ -218,10 +275,27 @@ fn survey(
     found
 }
 
+/// The inputs that are members of each .tar.gz, by archive, in input order.
+fn stream_archives(files: &[InputFile]) -> Vec<Vec<usize>> {
+    let mut by_archive: Vec<(*const crate::ingest::archive::Archive, Vec<usize>)> = Vec::new();
+    for (i, input) in files.iter().enumerate() {
+        if let Some(m) = &input.member
+            && !m.archive.kind.random_access()
+        {
+            let key = std::sync::Arc::as_ptr(&m.archive);
+            match by_archive.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, list)) => list.push(i),
+                None => by_archive.push((key, vec![i])),
+            }
+        }
+    }
+    by_archive.into_iter().map(|(_, list)| list).collect()
+}
+
 /// Splits the files into groups that may share records; each group is read in file order by
 /// one worker with one set of fingerprints, so which copy of a duplicated record counts never
 /// depends on thread timing, and the set lives only as long as its group.
-fn dedup_groups(surveys: &[Survey]) -> Vec<Vec<usize>> {
+fn dedup_groups(streams: &[Vec<usize>], surveys: &[Survey]) -> Vec<Vec<usize>> {
     let mut parent: Vec<usize> = (0..surveys.len()).collect();
     fn root(parent: &mut [usize], mut i: usize) -> usize {
         while parent[i] != i {
@@ -264,6 +338,12 @@ fn dedup_groups(surveys: &[Survey]) -> Vec<Vec<usize>> {
             }
         }
     }
+    // The members of one .tar.gz are read in one pass over it, so they are one group.
+    for members in streams {
+        for pair in members.windows(2) {
+            union(&mut parent, pair[0], pair[1]);
+        }
+    }
     let mut groups: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
     for i in 0..surveys.len() {
         let r = root(&mut parent, i);
@@ -281,7 +361,11 @@ pub fn run(
     options: &RunOptions,
     progress: Option<Progress<'_>>,
 ) -> Result<Analysis, EngineError> {
-    let walked = walk(roots, options.follow_symlinks)?;
+    let walked = walk(
+        roots,
+        options.follow_symlinks,
+        options.limits.max_archive_members,
+    )?;
     let threads = options.threads.unwrap_or(0).min(MAX_THREADS);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -291,24 +375,36 @@ pub fn run(
     let fingerprints = Fingerprints::new(classifier);
     let bytes_done = AtomicU64::new(0);
     let bytes_total: u64 = if progress.is_some() {
-        walked
-            .files
-            .iter()
-            .filter_map(|f| std::fs::metadata(&f.path).ok())
-            .map(|m| m.len())
-            .sum()
+        walked.files.iter().map(InputFile::size).sum()
     } else {
         0
     };
 
+    let streams = stream_archives(&walked.files);
     let surveys: Vec<Survey> = pool.install(|| {
-        walked
+        let mut surveys: Vec<Survey> = walked
             .files
             .par_iter()
-            .map(|f| survey(&f.path, classifier, &fingerprints, &options.limits))
-            .collect()
+            .map(|f| survey(f, classifier, &fingerprints, &options.limits))
+            .collect();
+        let streamed: Vec<Vec<(usize, Survey)>> = streams
+            .par_iter()
+            .map(|inputs| {
+                survey_stream(
+                    &walked.files,
+                    inputs,
+                    classifier,
+                    &fingerprints,
+                    &options.limits,
+                )
+            })
+            .collect();
+        for (i, s) in streamed.into_iter().flatten() {
+            surveys[i] = s;
+        }
+        surveys
     });
-    let mut groups = dedup_groups(&surveys);
+    let mut groups = dedup_groups(&streams, &surveys);
     if let Some(seed) = options.order_seed {
         shuffle(&mut groups, seed);
     }
@@ -318,7 +414,7 @@ pub fn run(
         // alone in its group is read as written (the service writes a record once).
         let mut seen = Seen::default();
         let dedup = group.len() > 1;
-        for &i in group {
+        let mut read_one = |w: &mut Worker, i: usize, reader: Option<&mut dyn std::io::Read>| {
             let input = &walked.files[i];
             let Worker {
                 passes,
@@ -326,7 +422,7 @@ pub fn run(
                 first,
                 last,
                 ..
-            } = &mut w;
+            } = w;
             let mut sink = |record: &Record<'_>| {
                 families[record.family as usize] += 1;
                 if let Some(t) = record.time {
@@ -349,7 +445,10 @@ pub fn run(
                     seen: &mut seen,
                 }),
             };
-            let report = ingest_file(&input.path, input.display.clone(), setup, &mut sink);
+            let report = match reader {
+                Some(r) => ingest_member_stream(input, r, setup, &mut sink),
+                None => ingest_input(input, setup, &mut sink),
+            };
             let done = bytes_done.fetch_add(report.bytes, Ordering::Relaxed) + report.bytes;
             if let Some(p) = progress {
                 p(done, bytes_total);
@@ -358,6 +457,55 @@ pub fn run(
                 pass.file_read(ctx, FileId(i as u32), &report);
             }
             w.reports.push((i, report));
+        };
+        // Members of a .tar.gz: read in one pass over their archive, in archive order.
+        let mut streamed: Vec<usize> = Vec::new();
+        for &i in group {
+            match &walked.files[i].member {
+                Some(m) if !m.archive.kind.random_access() => streamed.push(i),
+                _ => read_one(&mut w, i, None),
+            }
+        }
+        if let Some(&first) = streamed.first() {
+            let archive = std::sync::Arc::clone(
+                &walked.files[first]
+                    .member
+                    .as_ref()
+                    .expect("a member")
+                    .archive,
+            );
+            let wanted: Vec<usize> = streamed
+                .iter()
+                .filter_map(|&i| walked.files[i].member.as_ref().map(|m| m.index))
+                .collect();
+            let input_of = |member: usize| {
+                streamed.iter().copied().find(|&i| {
+                    walked.files[i]
+                        .member
+                        .as_ref()
+                        .is_some_and(|m| m.index == member)
+                })
+            };
+            let mut read_members = Vec::new();
+            let result =
+                crate::ingest::archive::stream_members(&archive, &wanted, &mut |member, reader| {
+                    if let Some(i) = input_of(member) {
+                        read_one(&mut w, i, Some(reader));
+                        read_members.push(i);
+                    }
+                });
+            // Members the pass never reached (the archive changed or broke): said, not lost.
+            for &i in &streamed {
+                if !read_members.contains(&i) {
+                    let mut report = FileReport::new(walked.files[i].display.clone());
+                    report.status = crate::ingest::FileStatus::Unreadable;
+                    report.note = Some(match &result {
+                        Err(e) => format!("the archive could not be read to this member: {e}"),
+                        Ok(()) => "the archive ended before this member".to_owned(),
+                    });
+                    w.reports.push((i, report));
+                }
+            }
         }
         w
     };

@@ -1,17 +1,70 @@
 //! Finding the input files. Directories are walked in name order (so file IDs, and with them
 //! the output, are the same on every run). Symbolic links are not followed unless asked, and
 //! FIFOs, sockets and devices are never opened: each is reported as skipped, with the reason.
+//! Archives (zip, tar, tar.gz, recognized by content) stand for their members; `-` is standard
+//! input.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use crate::ingest::archive::{self, MemberRef};
 use crate::ingest::{FileReport, FileStatus};
 
-/// A file to read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A file to read: a file on disk, or a member of an archive.
+#[derive(Debug, Clone)]
 pub struct InputFile {
+    /// The file on disk (for a member, its archive).
     pub path: PathBuf,
-    /// Path as reports show it: relative to the folder analyzed.
+    /// Path as reports show it: relative to the folder analyzed; `archive.zip!/member` for a
+    /// member of an archive.
     pub display: String,
+    /// The member of the archive at `path` this input is.
+    pub member: Option<MemberRef>,
+}
+
+impl InputFile {
+    fn file(path: PathBuf, display: String) -> InputFile {
+        InputFile {
+            path,
+            display,
+            member: None,
+        }
+    }
+
+    /// The input's size in bytes (a member's size once decompressed).
+    pub fn size(&self) -> u64 {
+        match &self.member {
+            Some(m) => m.member().size,
+            None => std::fs::metadata(&self.path).map_or(0, |m| m.len()),
+        }
+    }
+
+    /// Hands the input's bytes to `read`, whatever holds them (a member of a `.tar.gz` is
+    /// reached by reading its archive up to it).
+    pub fn read_with(
+        &self,
+        read: &mut dyn FnMut(&mut dyn std::io::Read) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        match &self.member {
+            Some(m) if !m.archive.kind.random_access() => {
+                let mut result = Err(std::io::Error::other(
+                    "the archive ended before this member",
+                ));
+                archive::stream_members(&m.archive, &[m.index], &mut |_, r| result = read(r))?;
+                result
+            }
+            _ => read(&mut self.open()?),
+        }
+    }
+
+    /// Opens the input's bytes (a member of a `.tar.gz` cannot be opened on its own: the engine
+    /// reads those in archive order).
+    pub fn open(&self) -> std::io::Result<Box<dyn std::io::Read + Send>> {
+        match &self.member {
+            Some(m) => archive::open_member(&m.archive, m.member()),
+            None => Ok(Box::new(std::fs::File::open(&self.path)?)),
+        }
+    }
 }
 
 /// The result of walking the inputs.
@@ -45,6 +98,19 @@ pub fn display_path(path: &Path) -> String {
         }
         for b in chunk.invalid() {
             out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A name as reports show it (a member's path inside an archive): control characters escaped.
+pub fn display_text(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        match c {
+            '\\' => out.push('/'),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
         }
     }
     out
@@ -105,7 +171,11 @@ fn identity(path: &Path) -> Option<(u64, u64, Option<PathBuf>)> {
 /// and a file in it, a link to a file also listed) is read under the first of its names in
 /// display order, and the other names are reported as skipped. The order of `roots` does not
 /// change the result.
-pub fn walk(roots: &[PathBuf], follow_symlinks: bool) -> Result<Walk, WalkError> {
+pub fn walk(
+    roots: &[PathBuf],
+    follow_symlinks: bool,
+    max_archive_members: usize,
+) -> Result<Walk, WalkError> {
     let mut out = collect(roots, follow_symlinks)?;
     out.files.sort_by(|a, b| a.display.cmp(&b.display));
     out.files
@@ -129,14 +199,78 @@ pub fn walk(roots: &[PathBuf], follow_symlinks: bool) -> Result<Walk, WalkError>
             None => files.push(file),
         }
     }
-    out.files = files;
+    out.files = expand_archives(files, max_archive_members, &mut out.skipped);
+    out.files.sort_by(|a, b| a.display.cmp(&b.display));
     Ok(out)
+}
+
+/// Replaces every archive by its members; what cannot be read is reported.
+fn expand_archives(
+    files: Vec<InputFile>,
+    max_members: usize,
+    skipped: &mut Vec<FileReport>,
+) -> Vec<InputFile> {
+    let mut out = Vec::with_capacity(files.len());
+    for file in files {
+        let Some(kind) = archive::detect(&file.path) else {
+            out.push(file);
+            continue;
+        };
+        let listed = archive::list(&file.path, file.display.clone(), kind, max_members);
+        let archive = match listed {
+            Ok(a) => Arc::new(a),
+            Err(e) => {
+                skipped.push(FileReport::not_read(
+                    file.display,
+                    FileStatus::Unreadable,
+                    format!("a {} archive that cannot be read: {e}", kind.name()),
+                ));
+                continue;
+            }
+        };
+        for u in &archive.unreadable {
+            skipped.push(FileReport::not_read(
+                format!("{}!/{}", archive.display, display_text(&u.name)),
+                FileStatus::Skipped,
+                u.reason.clone(),
+            ));
+        }
+        if archive.members.is_empty() && archive.unreadable.is_empty() {
+            skipped.push(FileReport::not_read(
+                file.display,
+                FileStatus::Empty,
+                format!("an empty {} archive", kind.name()),
+            ));
+            continue;
+        }
+        for index in 0..archive.members.len() {
+            let member = MemberRef {
+                archive: Arc::clone(&archive),
+                index,
+            };
+            out.push(InputFile {
+                path: file.path.clone(),
+                display: member.display(),
+                member: Some(member),
+            });
+        }
+    }
+    out
 }
 
 fn collect(roots: &[PathBuf], follow_symlinks: bool) -> Result<Walk, WalkError> {
     let mut out = Walk::default();
     let several = roots.len() > 1;
     for root in roots {
+        if root.as_os_str() == "-" {
+            let spool = crate::ingest::stdin::spooled().map_err(|e| WalkError {
+                path: "-".to_owned(),
+                reason: format!("cannot read standard input: {e}"),
+            })?;
+            out.files
+                .push(InputFile::file(spool.to_path_buf(), "(stdin)".to_owned()));
+            continue;
+        }
         let meta = std::fs::metadata(root).map_err(|e| WalkError {
             path: slash(root),
             reason: match e.kind() {
@@ -147,10 +281,7 @@ fn collect(roots: &[PathBuf], follow_symlinks: bool) -> Result<Walk, WalkError> 
         if !meta.is_dir() {
             // A path named on the command line is read even through a symlink.
             if meta.is_file() {
-                out.files.push(InputFile {
-                    path: root.clone(),
-                    display: slash(root),
-                });
+                out.files.push(InputFile::file(root.clone(), slash(root)));
             } else {
                 out.skipped.push(FileReport::not_read(
                     slash(root),
@@ -180,10 +311,8 @@ fn collect(roots: &[PathBuf], follow_symlinks: bool) -> Result<Walk, WalkError> 
                     }
                     let display = display_of(e.path());
                     if ft.is_file() {
-                        out.files.push(InputFile {
-                            path: e.path().to_path_buf(),
-                            display,
-                        });
+                        out.files
+                            .push(InputFile::file(e.path().to_path_buf(), display));
                     } else if ft.is_symlink() {
                         out.skipped.push(FileReport::not_read(
                             display,

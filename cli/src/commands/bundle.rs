@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use acs_triage_core::engine::RunOptions;
 use acs_triage_core::ingest::FileStatus;
 use acs_triage_core::redact::redact;
+use acs_triage_core::walk::InputFile;
 use acs_triage_core::{IdKind, Severity};
 use acs_triage_support::IdFilter;
 use clap::Args;
@@ -88,6 +89,18 @@ fn sha256_file(path: &Path) -> io::Result<String> {
     let mut hasher = Sha256::new();
     io::copy(&mut File::open(path)?, &mut hasher)?;
     Ok(format!("{:x}", hasher.finalize()))
+}
+
+fn sha256_input(input: &InputFile) -> io::Result<String> {
+    let mut hasher = Sha256::new();
+    input.read_with(&mut |r| io::copy(r, &mut hasher).map(|_| ()))?;
+    Ok(format!("{:x}", hasher.finalize()))
+}
+
+fn read_input(input: &InputFile) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    input.read_with(&mut |r| r.read_to_end(&mut bytes).map(|_| ()))?;
+    Ok(bytes)
 }
 
 /// Where the bundle goes.
@@ -243,23 +256,26 @@ pub fn run(args: BundleArgs, out: &mut dyn Write, err_is_terminal: bool) -> Comm
         &options,
     )?;
 
-    let walked = acs_triage_core::walk::walk(&args.paths, args.follow_symlinks)
-        .map_err(|e| miette!("{e}"))?;
+    let walked = acs_triage_core::walk::walk(
+        &args.paths,
+        args.follow_symlinks,
+        options.limits.max_archive_members,
+    )
+    .map_err(|e| miette!("{e}"))?;
     let mut inputs = Vec::new();
     let mut natives = Vec::new();
     for report in &analysis.files {
         let real = walked.files.iter().find(|f| f.display == report.path);
         let sha256 = match real {
-            Some(f) => Some(
-                sha256_file(&f.path)
-                    .map_err(|e| miette!("cannot read {}: {e}", f.path.display()))?,
-            ),
+            Some(f) => {
+                Some(sha256_input(f).map_err(|e| miette!("cannot read {}: {e}", f.display))?)
+            }
             None => None,
         };
         if report.status == FileStatus::NativeSdkLog
             && let Some(f) = real
         {
-            natives.push((report.path.clone(), f.path.clone()));
+            natives.push((report.path.clone(), f.clone()));
         }
         inputs.push(ManifestInput {
             path: report.path.clone(),
@@ -336,7 +352,7 @@ pub fn run(args: BundleArgs, out: &mut dyn Write, err_is_terminal: bool) -> Comm
         ids::human(&support_ids, &mut render::styled(&mut ids_text, false))?;
         contents.text("ids.txt", &String::from_utf8_lossy(&ids_text))?;
         for (display, real) in &natives {
-            let bytes = std::fs::read(real)?;
+            let bytes = read_input(real)?;
             let name = format!("native-logs/{}", display.replace(['/', '\\'], "_"));
             contents.bytes(&name, &bytes)?;
         }
@@ -398,7 +414,7 @@ fn readme(
     findings: usize,
     summary: &acs_triage_core::engine::Summary,
     ids: &acs_triage_support::SupportIds,
-    natives: &[(String, PathBuf)],
+    natives: &[(String, InputFile)],
 ) -> String {
     let mut s = String::new();
     s.push_str("# Azure Communication Services: logs triaged by acs-triage\n\n");

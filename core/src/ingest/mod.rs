@@ -5,14 +5,15 @@
 //! content is indistinguishable from noise. Every file yields a [`FileReport`] that counts the
 //! records read and the records rejected, with reasons: nothing is dropped silently.
 
+pub mod archive;
 pub mod container;
 pub(crate) mod flatten;
 pub mod lines;
 pub mod shapes;
 pub mod sniff;
 pub mod source;
+pub mod stdin;
 
-use std::fs::File;
 use std::io::{self, BufRead, BufReader, Cursor, Read};
 use std::path::Path;
 
@@ -46,6 +47,8 @@ pub struct Limits {
     /// from a date that reads only one way, month first when none does), `month-first` or
     /// `day-first`.
     pub csv_date_order: crate::time::DateOrder,
+    /// Members read from one archive (zip, tar); more are reported, not read.
+    pub max_archive_members: usize,
 }
 
 impl Default for Limits {
@@ -57,6 +60,7 @@ impl Default for Limits {
             max_block_lines: 1000,
             max_block_bytes: 1024 * 1024,
             csv_date_order: crate::time::DateOrder::Auto,
+            max_archive_members: 100_000,
         }
     }
 }
@@ -346,6 +350,11 @@ fn scan_text(reader: &mut dyn BufRead, first_line: u64, limits: &Limits, report:
     }
 }
 
+/// The start of a zip or tar archive.
+fn is_archive_start(head: &[u8]) -> bool {
+    head.starts_with(b"PK\x03\x04") || (head.len() >= 263 && &head[257..262] == b"ustar")
+}
+
 /// File name extensions of the encrypted native SDK logs.
 const NATIVE_EXTENSIONS: [&str; 2] = ["blog", "etl"];
 
@@ -367,32 +376,49 @@ pub struct ReadSetup<'a> {
     pub dedup: Option<Dedup<'a>>,
 }
 
-/// Reads one file and sends each record to `sink`.
-pub fn ingest_file(
-    path: &Path,
-    display: String,
+/// Reads one input (a file, or a member of a zip or tar archive) and sends each record to
+/// `sink`.
+pub fn ingest_input(
+    input: &crate::walk::InputFile,
     setup: ReadSetup<'_>,
     sink: &mut dyn FnMut(&Record<'_>),
 ) -> FileReport {
-    let mut report = FileReport::new(display);
-    if is_native_log(path) {
+    let mut report = FileReport::new(input.display.clone());
+    if is_native_log(Path::new(&input.display)) {
         report.status = FileStatus::NativeSdkLog;
         report.format = Some(Format::NativeSdkLog.name().to_owned());
-        report.bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        report.bytes = input.size();
         report.note = Some(NATIVE_LOG_NOTE.to_owned());
         return report;
     }
-    let opened = File::open(path).and_then(|f| f.metadata().map(|m| (f, m.len())));
-    let (handle, size) = match opened {
-        Ok(x) => x,
+    let handle = match input.open() {
+        Ok(h) => h,
         Err(e) => {
             report.status = FileStatus::Unreadable;
             report.note = Some(format!("cannot open: {e}"));
             return report;
         }
     };
-    report.bytes = size;
-    ingest_stream(Box::new(handle), report, setup, sink)
+    report.bytes = input.size();
+    ingest_stream(handle, report, setup, sink)
+}
+
+/// Reads a member of a `.tar.gz` handed over in archive order.
+pub fn ingest_member_stream(
+    input: &crate::walk::InputFile,
+    reader: &mut dyn Read,
+    setup: ReadSetup<'_>,
+    sink: &mut dyn FnMut(&Record<'_>),
+) -> FileReport {
+    let mut report = FileReport::new(input.display.clone());
+    report.bytes = input.size();
+    if is_native_log(Path::new(&input.display)) {
+        report.status = FileStatus::NativeSdkLog;
+        report.format = Some(Format::NativeSdkLog.name().to_owned());
+        report.note = Some(NATIVE_LOG_NOTE.to_owned());
+        return report;
+    }
+    ingest_stream(Box::new(reader), report, setup, sink)
 }
 
 /// Reads records of a file whose shape is known; returns how many came in each format.
@@ -450,21 +476,31 @@ pub fn ingest_bytes(
     ingest_stream(Box::new(bytes), report, setup, sink)
 }
 
-/// Reads only the sampled head of a file (see [`sniff`]) and sends its records to `sink`: a
-/// cheap look at what the file holds.
-pub fn sample_file(
-    path: &Path,
+/// Reads only the sampled head of an input (see [`sniff`]) and sends its records to `sink`: a
+/// cheap look at what the input holds.
+pub fn sample_input(
+    input: &crate::walk::InputFile,
     classifier: &Classifier,
     limits: &Limits,
     sink: &mut dyn FnMut(&Record<'_>),
 ) {
-    if is_native_log(path) {
+    if is_native_log(Path::new(&input.display)) {
         return;
     }
-    let Ok(handle) = File::open(path) else {
+    let Ok(handle) = input.open() else {
         return;
     };
-    let Ok(opened) = source::open(Box::new(handle)) else {
+    sample_stream(handle, classifier, limits, sink);
+}
+
+/// Like [`sample_input`], for bytes already open (a member of a `.tar.gz` being streamed).
+pub fn sample_stream(
+    handle: Box<dyn Read + '_>,
+    classifier: &Classifier,
+    limits: &Limits,
+    sink: &mut dyn FnMut(&Record<'_>),
+) {
+    let Ok(opened) = source::open(handle) else {
         return;
     };
     let mut reader = opened.reader;
@@ -520,6 +556,7 @@ pub fn ingest_stream(
     };
     let first_line = sample.first_line;
     let shape = sample.shape;
+    let sample_head: Vec<u8> = sample.bytes[..sample.bytes.len().min(512)].to_vec();
     let mut reader: Box<dyn BufRead + '_> =
         Box::new(BufReader::new(Cursor::new(sample.bytes).chain(reader)));
     let limits = setup.limits;
@@ -528,6 +565,13 @@ pub fn ingest_stream(
         Shape::Empty => {
             report.status = FileStatus::Empty;
             report.note = Some("empty file".to_owned());
+        }
+        Shape::Binary if is_archive_start(&sample_head) => {
+            report.status = FileStatus::Unrecognized;
+            report.note = Some(
+                "an archive inside an archive: not read; extract it and analyze the folder"
+                    .to_owned(),
+            );
         }
         Shape::Binary => {
             report.status = FileStatus::Unrecognized;
