@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 use crate::ingest::container::Container;
-use crate::record::{Bag, Family, Format, Record};
+use crate::record::{Bag, Family, Field, Format, Record};
 use crate::time::parse_timestamp;
 use crate::value::Value;
 
@@ -337,7 +337,74 @@ impl Classifier {
         if let Some((name, family)) = category {
             record.category = Some(name);
             record.family = family;
+        } else {
+            lift_sdk_error(record);
         }
+    }
+}
+
+/// An SDK error object an app logged as JSON: the Calling SDK's `CallingCommunicationError`
+/// (`{"_code": 0, "_subCode": 5317, "_resultCategories": [...], "name":
+/// "CallingCommunicationError", "message": "ActionNotAllowed"}`, often under `error`) and the
+/// chat service's `{"CommunicationError": {"Code": "Forbidden"}}`. Their codes are lifted to
+/// the names the analyzers read (`code`, `subCode`, `phrase`, `resultCategories`; `status` for
+/// chat), so a logged error is judged like the SDK's own log line.
+fn lift_sdk_error(record: &mut Record<'_>) {
+    let named_calling = record.fields.iter().find_map(|f| {
+        let prefix = f.name.strip_suffix("name")?;
+        (f.value.as_str() == Some("CallingCommunicationError")).then(|| prefix.to_owned())
+    });
+    if let Some(prefix) = named_calling {
+        let get = |name: &str| {
+            record
+                .get_raw(&format!("{prefix}{name}"))
+                .map(|v| v.clone().into_owned())
+        };
+        let lifted: Vec<(&str, Option<Value<'static>>)> = vec![
+            ("code", get("_code")),
+            ("subCode", get("_subCode")),
+            ("resultCategories", get("_resultCategories")),
+            ("phrase", get("message")),
+        ];
+        for (name, value) in lifted {
+            if let Some(v) = value {
+                record.fields.push(Field::new(Bag::Top, name.to_owned(), v));
+            }
+        }
+        record.category = Some(Cow::Borrowed("CallingCommunicationError"));
+        record.family = Family::Calling;
+        return;
+    }
+    let chat_code = record
+        .get_raw("CommunicationError.Code")
+        .and_then(|v| v.as_str().map(str::to_owned));
+    if let Some(code) = chat_code {
+        // The service's error codes are the HTTP reason phrases of the response.
+        let status = match code.to_ascii_lowercase().as_str() {
+            "badrequest" => Some(400),
+            "unauthorized" => Some(401),
+            "forbidden" => Some(403),
+            "notfound" => Some(404),
+            "conflict" => Some(409),
+            "toomanyrequests" => Some(429),
+            "internalservererror" => Some(500),
+            "serviceunavailable" => Some(503),
+            _ => None,
+        };
+        if let Some(status) = status {
+            record.fields.push(Field::new(
+                Bag::Top,
+                "status".to_owned(),
+                Value::Int(status),
+            ));
+        }
+        record.fields.push(Field::new(
+            Bag::Top,
+            "reason".to_owned(),
+            Value::Str(Cow::Owned(code)),
+        ));
+        record.category = Some(Cow::Borrowed("CommunicationError"));
+        record.family = Family::Chat;
     }
 }
 

@@ -51,6 +51,9 @@ fn web_operation(record: &Record<'_>) -> String {
     if let Some(op) = record.text("operation") {
         return op.into_owned();
     }
+    if record.is_category("CallingCommunicationError") {
+        return "A Calling SDK call (CallingCommunicationError)".to_owned();
+    }
     let message = record.text("message").unwrap_or_default();
     let words: String = message
         .trim_start_matches(['[', ' '])
@@ -440,12 +443,17 @@ pub fn findings(ctx: &Context, call_id: &str, detail: &crate::calls::Detail, out
         } else {
             String::new()
         };
+        let call = if call_id.is_empty() {
+            "a call whose ID the log does not give".to_owned()
+        } else {
+            format!("call {call_id}")
+        };
         let mut f = crate::CLIENT_OPERATION_FAILED
             .finding()
             .severity(severity)
             .title(format!("{operation} failed with {label}"))
             .message(format!(
-                "{operation} failed{who} in call {call_id} with {label}{times}: {meaning}"
+                "{operation} failed{who} in {call} with {label}{times}: {meaning}"
             ))
             .action(action)
             .code(label)

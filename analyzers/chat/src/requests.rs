@@ -56,7 +56,7 @@ pub fn read(record: &Record<'_>) -> Option<ChatRequest> {
     let sdk = matches!(
         record.format,
         Format::DotnetLog | Format::WebSdkLog | Format::HttpCapture
-    );
+    ) || record.is_category("CommunicationError");
     let status = if sdk {
         record.int("status")?
     } else {

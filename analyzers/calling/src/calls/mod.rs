@@ -129,11 +129,12 @@ impl Analysis for CallsPass {
         let Some(source) = Source::of(record) else {
             return;
         };
-        // A web SDK line that reports a call's end without naming the call (the 2021 SDKs'
-        // `[onCallStatusChanged]`) still counts: under "a call whose ID the log does not give".
+        // A web SDK line with a code that does not name its call (the 2021 SDKs'
+        // `[onCallStatusChanged]`, an error object the app logged) still counts: under "a call
+        // whose ID the log does not give".
         let call_id = match record.call_id() {
             Some(id) => id,
-            None if source == Source::WebSdk && client::is_end_reason_line(record) => {
+            None if source == Source::WebSdk && record.get("code").is_some() => {
                 std::borrow::Cow::Borrowed("")
             }
             None => return,

@@ -44,7 +44,8 @@ impl Source {
 
     /// The source of a calling record, if it is one.
     pub fn of(record: &Record<'_>) -> Option<Source> {
-        if record.format == Format::WebSdkLog {
+        // The SDK's console log, or its error object the app logged as JSON.
+        if record.format == Format::WebSdkLog || record.is_category("CallingCommunicationError") {
             return Some(Source::WebSdk);
         }
         if record.family == Family::CallAutomation {
