@@ -373,6 +373,7 @@ fn lift_sdk_error(record: &mut Record<'_>) {
         }
         record.category = Some(Cow::Borrowed("CallingCommunicationError"));
         record.family = Family::Calling;
+        record.format = Format::Json;
         return;
     }
     let chat_code = record
@@ -405,6 +406,7 @@ fn lift_sdk_error(record: &mut Record<'_>) {
         ));
         record.category = Some(Cow::Borrowed("CommunicationError"));
         record.family = Family::Chat;
+        record.format = Format::Json;
     }
 }
 

@@ -110,7 +110,11 @@ pub(super) fn end_finding(
     // Quoted already when the catalog could not explain the code.
     // A known code needs no quotation, unless the log adds a phrase of its own.
     let meaning = match (decoded, &d.said) {
-        (Some(dec), Some(s)) if dec.matched == MatchKind::Exact && s.starts_with('\u{201c}') => {
+        (Some(dec), Some(s))
+            if dec.matched == MatchKind::Exact
+                && s.starts_with('\u{201c}')
+                && !quoted_in(&meaning, s) =>
+        {
             format!("{meaning}{said}")
         }
         _ => meaning,
@@ -197,4 +201,12 @@ fn pstn_side(sub: Option<i64>, call_type: Option<&str>) -> String {
         // The catalog's meaning already names both sides.
         None => String::new(),
     }
+}
+
+/// True when the catalog's meaning already quotes the log's phrase.
+fn quoted_in(meaning: &str, said: &str) -> bool {
+    said.trim_start_matches('\u{201c}')
+        .split('\u{201d}')
+        .next()
+        .is_some_and(|phrase| !phrase.is_empty() && meaning.contains(phrase))
 }
