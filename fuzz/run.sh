@@ -15,7 +15,7 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(json_lines json_document csv web_sdk dotnet whole_file rules analyze)
+    targets=(json_lines json_document csv web_sdk dotnet whole_file rules analyze archive)
 fi
 export RUSTFLAGS="-Cllvm-args=-max-loads-per-memcmp=0"
 fuzz=(-s none --codegen-units 16)
@@ -29,6 +29,7 @@ for t in "${targets[@]}"; do
         csv) dict=csv ;;
         web_sdk | dotnet) dict=sdk ;;
         rules) dict=rules ;;
+        archive) dict=archive ;;
         *) dict=json ;;
     esac
     if cargo fuzz run "${fuzz[@]}" "$t" "corpus/$t" -- \

@@ -161,3 +161,73 @@ fn a_gzip_bomb_streams() {
         e.finish().unwrap();
     });
 }
+
+#[test]
+#[ignore = "stress test: run with --release -- --ignored"]
+fn a_zip_bomb_member_streams() {
+    check("bomb.zip", |f| {
+        let mut zip = zip::ZipWriter::new(f);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .large_file(true);
+        zip.start_file("PT1H.json", options).unwrap();
+        let line = format!("{RECORD}\n");
+        let block = line.repeat((1 << 20) / line.len());
+        for _ in 0..400 {
+            zip.write_all(block.as_bytes()).unwrap();
+        }
+        zip.start_file("spaces.json", options).unwrap();
+        let spaces = vec![b' '; 1 << 20];
+        for _ in 0..400 {
+            zip.write_all(&spaces).unwrap();
+        }
+        zip.finish().unwrap();
+    });
+}
+
+#[test]
+#[ignore = "stress test: run with --release -- --ignored"]
+fn a_tar_gz_streams_member_by_member() {
+    check("logs.tgz", |f| {
+        let gz = flate2::write::GzEncoder::new(f, flate2::Compression::fast());
+        let mut tar = tar::Builder::new(gz);
+        let line = format!("{RECORD}\n");
+        let copies = (100 << 20) / line.len();
+        for i in 0..3 {
+            let mut header = tar::Header::new_gnu();
+            header.set_size((copies * line.len()) as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            // Streamed: this process must stay small, or its size shows in the child's peak.
+            let lines = (0..copies).map(|_| line.as_bytes());
+            let reader = LinesReader {
+                lines: Box::new(lines),
+                current: &[],
+            };
+            tar.append_data(&mut header, format!("h={i}/PT1H.json"), reader)
+                .unwrap();
+        }
+        tar.into_inner().unwrap().finish().unwrap();
+    });
+}
+
+/// Reads the concatenation of many borrowed slices without holding them together.
+struct LinesReader<'a> {
+    lines: Box<dyn Iterator<Item = &'a [u8]> + 'a>,
+    current: &'a [u8],
+}
+
+impl std::io::Read for LinesReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            match self.lines.next() {
+                Some(l) => self.current = l,
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current[..n]);
+        self.current = &self.current[n..];
+        Ok(n)
+    }
+}

@@ -419,3 +419,60 @@ fn redacted_versions_of_failed_participants_are_said() {
             .all(|f| f["id"] != "calling/version-pattern")
     );
 }
+
+/// Columns real exports carry beyond the end reason: the app version in `DiagnosticOptions`
+/// (JSON or user-agent text), `PstnParticipantCallType`, an operation's `FailureReason`.
+#[test]
+fn export_columns_app_version_pstn_type_and_failure_reason() {
+    let doc = scenario("export-columns");
+    let versions: Vec<&Value> = findings(&doc)
+        .iter()
+        .filter(|x| x["id"] == "calling/version-pattern")
+        .collect();
+    assert_eq!(versions.len(), 1, "{:#}", doc["findings"]);
+    let message = versions[0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(
+            "app version contoso-healthcare-calling-services/2.1 is behind 4 of the 5"
+        ),
+        "{message}"
+    );
+    let pstn = findings(&doc)
+        .iter()
+        .find(|x| x["code"] == "408/560408")
+        .unwrap();
+    let message = pstn["message"].as_str().unwrap();
+    assert!(
+        message.contains("This call used Direct Routing"),
+        "{message}"
+    );
+    assert!(message.contains("\"DirectRouting\""), "{message}");
+    let join = findings(&doc)
+        .iter()
+        .find(|x| x["id"] == "calling/client-operation-failed")
+        .unwrap();
+    let message = join["message"].as_str().unwrap();
+    assert!(
+        message.contains(
+            "The log says: \u{201c}Join call failed: the meeting link has expired.\u{201d}"
+        ),
+        "{message}"
+    );
+}
+
+/// Without `PstnParticipantCallType`, a phone-network answer names both possible sides and no
+/// SBC is blamed outright.
+#[test]
+fn a_pstn_answer_without_call_type_names_both_sides() {
+    let doc = scenario("pstn-sbc");
+    let end = findings(&doc)
+        .iter()
+        .find(|x| x["code"] == "408/560408")
+        .unwrap();
+    let message = end["message"].as_str().unwrap();
+    assert!(message.contains("carrier"), "{message}");
+    assert!(
+        !message.contains("This call used Direct Routing"),
+        "{message}"
+    );
+}

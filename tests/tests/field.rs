@@ -1,5 +1,5 @@
-//! Logs as users really have them (`tests/corpus/field/`, each file's public source in its
-//! SOURCES.md): web SDK console logs of 2020 to 2024, the Azure SDKs' recordings of live HTTP
+//! Logs as users really have them (`tests/corpus/field/`, each file's public source in
+//! `tests/corpus/field.SOURCES.md`): web SDK console logs of 2020 to 2024, the Azure SDKs' recordings of live HTTP
 //! calls, a HAR capture, recorded Call Automation events, error objects apps logged, and formats
 //! that are not read. The snapshot is the table of what each yields; the tests below pin what
 //! matters in it.
@@ -31,7 +31,10 @@ fn yield_table(doc: &Value) -> String {
         let found: Vec<String> = findings_of(doc, path)
             .iter()
             .map(|f| {
-                let code = f["code"].as_str().map(|c| format!(" {c}")).unwrap_or_default();
+                let code = f["code"]
+                    .as_str()
+                    .map(|c| format!(" {c}"))
+                    .unwrap_or_default();
                 format!("{}{code}", f["id"].as_str().unwrap())
             })
             .collect();
@@ -66,7 +69,9 @@ fn what_each_real_format_yields() {
 #[test]
 fn web_sdk_times_are_the_sdks_own() {
     // Electron wraps each line with its own time; the SDK's (3 ms earlier) is the one kept.
-    let (_, doc) = analyze_json(&[&repo_path("tests/corpus/field/web-sdk/electron-wrapped.log")]);
+    let (_, doc) = analyze_json(&[&repo_path(
+        "tests/corpus/field/web-sdk/electron-wrapped.log",
+    )]);
     assert_eq!(doc["summary"]["first_record"], "2024-01-16T06:26:52.720Z");
     assert_eq!(doc["inputs"][0]["records"], 7);
     // 2021: a locale date with milliseconds after a colon, day first (18/05).
@@ -89,12 +94,27 @@ fn call_endings_of_every_sdk_era_are_end_reasons() {
             )
         })
         .collect();
-    assert!(ends.contains(&("403/5222", "web-sdk/on-call-status-changed-2021.log")), "{ends:?}");
-    assert!(ends.contains(&("480/10037", "web-sdk/acscall-2020.log")), "{ends:?}");
-    assert!(ends.contains(&("403/5221", "web-sdk/call-ended-current.log")), "{ends:?}");
+    assert!(
+        ends.contains(&("403/5222", "web-sdk/on-call-status-changed-2021.log")),
+        "{ends:?}"
+    );
+    assert!(
+        ends.contains(&("480/10037", "web-sdk/acscall-2020.log")),
+        "{ends:?}"
+    );
+    assert!(
+        ends.contains(&("403/5221", "web-sdk/call-ended-current.log")),
+        "{ends:?}"
+    );
     // The 2020 line names its call.
-    let e480 = findings(&doc).iter().find(|f| f["code"] == "480/10037").unwrap();
-    assert_eq!(e480["ids"]["callId"], "e8d39bfa-05e1-492c-9b7d-bf0f2b336d89");
+    let e480 = findings(&doc)
+        .iter()
+        .find(|f| f["code"] == "480/10037")
+        .unwrap();
+    assert_eq!(
+        e480["ids"]["callId"],
+        "e8d39bfa-05e1-492c-9b7d-bf0f2b336d89"
+    );
 }
 
 #[test]
@@ -105,8 +125,14 @@ fn an_unknown_subcode_quotes_the_log_instead_of_guessing() {
         .find(|f| f["code"] == "403/5221")
         .unwrap();
     let message = f["message"].as_str().unwrap();
-    assert!(message.contains("No catalog row explains subcode 5221"), "{message}");
-    assert!(message.contains("Acs user is not allowed to join conversation."), "{message}");
+    assert!(
+        message.contains("No catalog row explains subcode 5221"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Acs user is not allowed to join conversation."),
+        "{message}"
+    );
     assert!(message.contains("ExpectedError"), "{message}");
     assert_eq!(f["severity"], "warning");
     // Not the confident token advice that 403 alone would give.
@@ -127,16 +153,40 @@ fn sms_sends_refused_in_captures_are_reported() {
         })
         .collect();
     for (code, file) in [
-        ("401", "recordings/js.recorder-v2.sms-from-number-you-dont-own.401-Unauthorized.json"),
-        ("401", "recordings/java.session-record.sms-from-unauthorized-number.401-no-body.json"),
-        ("401", "recordings/python.test-proxy-json.sms-unauthorized-from.401-Unauthorized.json"),
-        ("404", "recordings/net.SessionRecord.sms-from-unauthorized-number.404-empty.json"),
-        ("404", "recordings/java.session-record.sms-unowned-number.2020-preview.404.json"),
-        ("400", "recordings/net.SessionRecord.sms-to-fake-number.202-per-recipient-400.json"),
-        ("400", "recordings/java.session-record.sms-to-fake-number.202-Body-string.json"),
+        (
+            "401",
+            "recordings/js.recorder-v2.sms-from-number-you-dont-own.401-Unauthorized.json",
+        ),
+        (
+            "401",
+            "recordings/java.session-record.sms-from-unauthorized-number.401-no-body.json",
+        ),
+        (
+            "401",
+            "recordings/python.test-proxy-json.sms-unauthorized-from.401-Unauthorized.json",
+        ),
+        (
+            "404",
+            "recordings/net.SessionRecord.sms-from-unauthorized-number.404-empty.json",
+        ),
+        (
+            "404",
+            "recordings/java.session-record.sms-unowned-number.2020-preview.404.json",
+        ),
+        (
+            "400",
+            "recordings/net.SessionRecord.sms-to-fake-number.202-per-recipient-400.json",
+        ),
+        (
+            "400",
+            "recordings/java.session-record.sms-to-fake-number.202-Body-string.json",
+        ),
         ("401", "har/browser-capture.har"),
     ] {
-        assert!(refused.contains(&(code, file)), "{code} {file}: {refused:?}");
+        assert!(
+            refused.contains(&(code, file)),
+            "{code} {file}: {refused:?}"
+        );
     }
     // The per-recipient 400 inside a 202 quotes the service's reason.
     let per_recipient = findings(&doc)
@@ -163,8 +213,15 @@ fn successful_calls_in_captures_are_quiet() {
         "recordings/js.test-proxy.azure-sdk-assets.callautomation-add-cancel-terminate.trimmed.json",
         "recorded-events/cancel-add-participant.json",
     ] {
-        assert!(findings_of(&doc, quiet).is_empty(), "{quiet}: {:#?}", findings_of(&doc, quiet));
-        assert!(input(&doc, quiet)["records"].as_u64().unwrap() > 0, "{quiet} was read");
+        assert!(
+            findings_of(&doc, quiet).is_empty(),
+            "{quiet}: {:#?}",
+            findings_of(&doc, quiet)
+        );
+        assert!(
+            input(&doc, quiet)["records"].as_u64().unwrap() > 0,
+            "{quiet} was read"
+        );
     }
     // The recorded CancelAddParticipantSucceeded carries 487/5234: the app's own cancel.
     assert!(!findings(&doc).iter().any(|f| f["code"] == "487/5234"));
@@ -196,7 +253,12 @@ fn logged_error_objects_are_judged() {
     let calling = findings_of(&doc, "app-errors/calling-communication-error.json");
     assert_eq!(calling.len(), 1, "{calling:#?}");
     assert_eq!(calling[0]["code"], "0/5317");
-    assert!(calling[0]["message"].as_str().unwrap().contains("ActionNotAllowed"));
+    assert!(
+        calling[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ActionNotAllowed")
+    );
     let chat = findings_of(&doc, "app-errors/chat-communication-error.json");
     assert_eq!(chat.len(), 1, "{chat:#?}");
     assert_eq!(chat[0]["code"], "403");

@@ -60,7 +60,7 @@ fn every_target_holds_on_the_fixtures() {
     for file in &inputs {
         let data = std::fs::read(file).unwrap();
         for (name, check) in TARGETS {
-            if *name == "rules" || *name == "analyze" {
+            if matches!(*name, "rules" | "analyze" | "archive") {
                 continue;
             }
             check(&data);
@@ -72,4 +72,25 @@ fn every_target_holds_on_the_fixtures() {
     let sample =
         std::fs::read(repo_root().join("examples/logs/eventhub-chat-capture.json")).unwrap();
     (TARGETS.iter().find(|(n, _)| *n == "analyze").unwrap().1)(&sample);
+}
+
+#[test]
+fn the_archive_target_holds_on_real_archives_and_their_pieces() {
+    use std::io::Write;
+    let check = TARGETS.iter().find(|(n, _)| *n == "archive").unwrap().1;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for file in files(&repo_root().join("examples/logs")).iter().take(4) {
+        zip.start_file(
+            file.file_name().unwrap().to_string_lossy(),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        zip.write_all(&std::fs::read(file).unwrap()).unwrap();
+    }
+    let zip = zip.finish().unwrap().into_inner();
+    check(&zip);
+    // Cut anywhere, an archive is still read as far as it goes, or said unreadable.
+    for cut in [30, zip.len() / 3, zip.len() / 2, zip.len() - 10] {
+        check(&zip[..cut]);
+    }
 }

@@ -249,6 +249,30 @@ pub fn analyze(data: &[u8]) {
     }
 }
 
+/// The input as a file of a folder (archives are recognized by content, so a zip, a tar or a
+/// tar.gz among the inputs is read for its members): the tool never fails on it, reads the
+/// same with 1 and 2 threads, and gives every member a report or a reason.
+pub fn archive(data: &[u8]) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    std::fs::write(dir.path().join("download"), data).expect("write the input");
+    let path = dir.path().to_string_lossy().into_owned();
+    let one = cli(&["analyze", "--format", "json", "--threads", "1", &path]);
+    assert!(one.0 <= 2, "exit {}: {}", one.0, one.2);
+    let two = cli(&["analyze", "--format", "json", "--threads", "2", &path]);
+    assert_eq!(one.1, two.1, "the report depends on the number of threads");
+    if one.0 < 2 {
+        let doc: serde_json::Value = serde_json::from_str(&one.1).expect("a JSON report");
+        for input in doc["inputs"].as_array().into_iter().flatten() {
+            let accounted = input["records"].as_u64().unwrap_or(0) > 0
+                || input["rejected"].as_u64().unwrap_or(0) > 0
+                || input["note"].is_string()
+                || input["status"] != "parsed"
+                || input["bytes"].as_u64() == Some(0);
+            assert!(accounted, "an input is silent: {input}");
+        }
+    }
+}
+
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
@@ -266,4 +290,5 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("whole_file", whole_file),
     ("rules", rules),
     ("analyze", analyze),
+    ("archive", archive),
 ];
