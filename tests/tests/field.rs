@@ -280,3 +280,15 @@ fn formats_not_read_are_said_and_records_of_no_known_kind_are_named() {
     assert!(note.contains("1 of its 3 records are of no kind"), "{note}");
     assert!(note.contains("incomingCallContext"), "{note}");
 }
+
+#[test]
+fn a_failed_operation_is_named_by_the_sdks_tag_not_by_its_time() {
+    let doc = field();
+    let f = findings(&doc)
+        .iter()
+        .find(|f| f["id"] == "calling/client-operation-failed" && f["code"] == "403/43001")
+        .unwrap();
+    assert_eq!(f["title"], "StartVideo failed with 403/43001");
+    // Copied from the browser console (`12:26:58.250 index.js:8 ...`): the SDK's own time.
+    assert_eq!(f["evidence"][0]["time"], "2024-01-16T06:26:58.250Z");
+}
