@@ -116,11 +116,18 @@ impl Context {
 pub struct Output {
     pub findings: Vec<Finding>,
     pub tables: Vec<Table>,
+    /// What the analyzer saw in all, healthy or not (the report's health overview, and the
+    /// totals problems are measured against).
+    pub health: Vec<crate::health::HealthLine>,
 }
 
 impl Output {
     pub fn push(&mut self, finding: Finding) {
         self.findings.push(finding);
+    }
+
+    pub fn health(&mut self, line: crate::health::HealthLine) {
+        self.health.push(line);
     }
 
     pub fn table(&mut self, table: Table) {

@@ -34,6 +34,10 @@ pub struct RunOptions {
     /// output never depends on the order inputs are processed in).
     #[doc(hidden)]
     pub order_seed: Option<u64>,
+    /// Only records with a time in this range are analyzed (`--since`, `--until`); the others,
+    /// and records without a time, are counted in [`Summary::outside_window`].
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
 }
 
 /// More worker threads than this never help (every worker keeps one pass per analyzer).
@@ -86,6 +90,12 @@ pub struct Summary {
     /// Findings dropped by the configuration (`[rules] disable`).
     #[serde(skip_serializing_if = "is_zero")]
     pub suppressed: u64,
+    /// Records read but left out by `--since`/`--until` (outside the range, or without a time).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub outside_window: u64,
+    /// Findings left out of the report by `--min-severity`, `--only` or `--exclude`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub filtered: u64,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -103,6 +113,8 @@ pub struct Analysis {
     pub summary: Summary,
     /// Display path of each file read, indexed by [`FileId`] (evidence points here).
     pub paths: Vec<String>,
+    /// What the analyzers saw in all (the health overview), in report order.
+    pub health: Vec<crate::health::HealthLine>,
 }
 
 impl Analysis {
@@ -129,6 +141,8 @@ struct Worker {
     families: [u64; Family::ALL.len()],
     first: Option<DateTime<Utc>>,
     last: Option<DateTime<Utc>>,
+    /// Records left out by the time window.
+    outside: u64,
 }
 
 impl Worker {
@@ -139,6 +153,7 @@ impl Worker {
             families: [0; Family::ALL.len()],
             first: None,
             last: None,
+            outside: 0,
         }
     }
 
@@ -152,6 +167,7 @@ impl Worker {
         }
         self.first = min_time(self.first, other.first);
         self.last = max_time(self.last, other.last);
+        self.outside += other.outside;
         self
     }
 }
@@ -421,9 +437,19 @@ pub fn run(
                 families,
                 first,
                 last,
+                outside,
                 ..
             } = w;
+            let windowed = options.since.is_some() || options.until.is_some();
             let mut sink = |record: &Record<'_>| {
+                if windowed
+                    && !record.time.is_some_and(|t| {
+                        options.since.is_none_or(|s| t >= s) && options.until.is_none_or(|u| t <= u)
+                    })
+                {
+                    *outside += 1;
+                    return;
+                }
                 families[record.family as usize] += 1;
                 if let Some(t) = record.time {
                     *first = min_time(*first, Some(t));
@@ -529,7 +555,9 @@ pub fn run(
     let Output {
         mut findings,
         mut tables,
+        mut health,
     } = output;
+    health.sort_by(|a, b| (a.order, a.area).cmp(&(b.order, b.area)));
     sort_findings(&mut findings);
     tables.sort_by(|a, b| a.id.cmp(&b.id));
 
@@ -549,6 +577,7 @@ pub fn run(
             .collect(),
         first_record: worker.first,
         last_record: worker.last,
+        outside_window: worker.outside,
         ..Summary::default()
     };
     for f in &files {
@@ -569,5 +598,6 @@ pub fn run(
         tables,
         summary,
         paths,
+        health,
     })
 }

@@ -222,6 +222,41 @@ pub struct Finding {
     pub source: Option<String>,
     pub ids: BTreeMap<IdKind, String>,
     pub occurrences: Occurrences,
+    /// The findings this one explains (a pattern and the cases it accounts for): reports put
+    /// them under it as one problem instead of repeating them.
+    pub explains: Vec<Explains>,
+}
+
+/// Findings a pattern accounts for: those of `kind` (with `code`, when given) whose IDs include
+/// every one of `ids`, last seen within `window` when given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explains {
+    pub kind: String,
+    pub code: Option<String>,
+    pub ids: Vec<(IdKind, String)>,
+    pub window: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+impl Explains {
+    /// True when `finding` is one of those this explains.
+    pub fn covers(&self, finding: &Finding) -> bool {
+        finding.id == self.kind
+            && self
+                .code
+                .as_ref()
+                .is_none_or(|c| finding.code.as_ref() == Some(c))
+            && self.ids.iter().all(|(k, v)| {
+                finding
+                    .ids
+                    .get(k)
+                    .is_some_and(|have| have.eq_ignore_ascii_case(v))
+            })
+            && self.window.is_none_or(|(from, to)| {
+                let first = finding.occurrences.first;
+                let last = finding.occurrences.last;
+                first.is_some_and(|f| f >= from) && last.is_some_and(|l| l <= to)
+            })
+    }
 }
 
 impl Finding {
@@ -238,7 +273,14 @@ impl Finding {
             source: None,
             ids: BTreeMap::new(),
             occurrences: Occurrences::default(),
+            explains: Vec::new(),
         }
+    }
+
+    /// Declares findings this one explains (see [`Explains`]).
+    pub fn explains(mut self, explains: Explains) -> Self {
+        self.explains.push(explains);
+        self
     }
 
     /// A title of its own (the kind's title says what kind of finding it is; this one can

@@ -6,14 +6,17 @@ pub mod catalog;
 pub mod classify;
 pub mod config;
 pub mod dedup;
+pub mod digest;
 pub mod engine;
 pub mod finding;
+pub mod health;
 pub mod ingest;
 pub mod record;
 pub mod redact;
 pub mod rules;
 pub mod secrets;
 pub mod settings;
+pub mod stats;
 pub mod table;
 pub mod text;
 pub mod time;
@@ -25,7 +28,7 @@ pub use analyzer::{
     Analysis, Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, FindingKind, Output,
     Pass,
 };
-pub use finding::{Evidence, Finding, IdKind, Occurrences, Severity};
+pub use finding::{Evidence, Explains, Finding, IdKind, Occurrences, Severity};
 pub use record::{Family, FileId, Format, Origin, Record};
 pub use table::{Column, Table, TableKind};
 pub use value::Value;

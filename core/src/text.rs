@@ -36,6 +36,35 @@ pub fn when(t: Option<DateTime<Utc>>) -> String {
         .unwrap_or_else(|| "an unknown time".to_owned())
 }
 
+/// A share as a percentage that never reads `0 %` for a count above zero: `2.2 %`, `0.26 %`,
+/// `<0.01 %`; `0 %` only for nothing.
+pub fn percent(count: u64, total: u64) -> String {
+    if count == 0 || total == 0 {
+        return "0 %".to_owned();
+    }
+    let p = 100.0 * count as f64 / total as f64;
+    if p >= 9.95 {
+        format!("{p:.0} %")
+    } else if p >= 0.995 {
+        format!("{p:.1} %")
+    } else if p >= 0.005 {
+        format!("{p:.2} %")
+    } else {
+        "<0.01 %".to_owned()
+    }
+}
+
+/// `4 of 1,150 calls, 0.35 %`.
+pub fn share(count: u64, total: u64, one: &str, many: &str) -> String {
+    format!(
+        "{} of {} {}, {}",
+        group_digits(count),
+        group_digits(total),
+        if total == 1 { one } else { many },
+        percent(count, total)
+    )
+}
+
 /// `1 call`, `1,150 calls`.
 pub fn plural(n: u64, one: &str, many: &str) -> String {
     if n == 1 {

@@ -433,7 +433,7 @@ fn export_columns_app_version_pstn_type_and_failure_reason() {
     let message = versions[0]["message"].as_str().unwrap();
     assert!(
         message.starts_with(
-            "app version contoso-healthcare-calling-services/2.1 is behind 4 of the 5"
+            "app version contoso-healthcare-calling-services/2.1: 6 of its 6 participants failed (100 %), against 1 of 10 on every other version (10 %)"
         ),
         "{message}"
     );

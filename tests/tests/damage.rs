@@ -346,7 +346,20 @@ fn file_names_cannot_drive_the_terminal() {
     let name = std::ffi::OsStr::from_bytes(b"evil\x1b[2J\nname\xff.json");
     std::fs::write(d.join(name), summary(9, "410")).unwrap();
     for format in ["human", "markdown"] {
-        let out = run(&["analyze", "--format", format, d.to_str().unwrap()]);
+        let digest = run(&["analyze", "--format", format, d.to_str().unwrap()]);
+        assert!(
+            !digest.stdout.contains('\x1b'),
+            "{format}: {}",
+            digest.stdout
+        );
+        // The evidence names the file.
+        let out = run(&[
+            "analyze",
+            "--details",
+            "--format",
+            format,
+            d.to_str().unwrap(),
+        ]);
         assert!(!out.stdout.contains('\x1b'), "{format}: {}", out.stdout);
         assert!(
             out.stdout.contains("evil\\u{1b}[2J\\nname\\xFF.json"),

@@ -95,6 +95,12 @@ fn json_output_matches_its_documentation() {
         for t in doc["tables"].as_array().into_iter().flatten() {
             seen.entry("tables[]").or_default().extend(keys(t));
         }
+        for p in doc["problems"].as_array().unwrap() {
+            seen.entry("problems[]").or_default().extend(keys(p));
+        }
+        for h in doc["health"].as_array().unwrap() {
+            seen.entry("health[]").or_default().extend(keys(h));
+        }
     }
     for (section, fields) in &seen {
         if *section == "top" {
@@ -118,7 +124,10 @@ fn json_output_matches_its_documentation() {
     }
     for top in &seen["top"] {
         assert!(
-            ["tool", "summary", "inputs", "findings", "tables"].contains(&top.as_str()),
+            [
+                "tool", "summary", "inputs", "problems", "health", "findings", "tables"
+            ]
+            .contains(&top.as_str()),
             "top-level `{top}` is not documented"
         );
     }

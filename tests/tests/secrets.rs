@@ -49,8 +49,10 @@ fn assert_clean(what: &str, text: &str) {
 #[test]
 fn no_output_format_shows_a_secret_phone_number_or_body() {
     for format in ["human", "json", "jsonl", "markdown", "html"] {
+        // `--all`: every finding with its evidence and every input, the most any format shows.
         let r = run(&[
             "analyze",
+            "--all",
             "--format",
             format,
             "--rules",
@@ -189,7 +191,14 @@ fn secrets_in_the_logs_are_reported_by_file_and_line() {
 #[test]
 fn no_redact_shows_what_the_logs_hold() {
     // Proof that the checks above can fail: asked to, the tool prints the planted values.
-    let r = run(&["--no-redact", "analyze", "--rules", &rules(), &corpus()]);
+    let r = run(&[
+        "--no-redact",
+        "analyze",
+        "--details",
+        "--rules",
+        &rules(),
+        &corpus(),
+    ]);
     assert!(
         r.stdout.contains("sig=PlantedSasSignature0123456789abcdef"),
         "{}",
@@ -234,7 +243,7 @@ fn assert_spelled_clean(what: &str, text: &str) {
 #[test]
 fn other_spellings_escapes_cuts_and_names_hide_nothing() {
     for format in ["human", "json", "jsonl", "markdown", "html"] {
-        let r = run(&["analyze", "--format", format, &spelled()]);
+        let r = run(&["analyze", "--all", "--format", format, &spelled()]);
         assert!(r.code <= 1, "{format}: {}", r.stderr);
         assert_spelled_clean(&format!("analyze --format {format}"), &r.stdout);
     }
@@ -260,7 +269,7 @@ fn other_spellings_escapes_cuts_and_names_hide_nothing() {
         "the native log is in the bundle, under a masked name"
     );
     // The checks can fail: without redaction the values are there.
-    let raw = run(&["--no-redact", "analyze", &spelled()]);
+    let raw = run(&["--no-redact", "analyze", "--all", &spelled()]);
     assert!(
         raw.stdout.contains("eyJzdWIiOiJQbGFudGVkQ3V0Snd0In0")
             || raw.stdout.contains("+14255550102")

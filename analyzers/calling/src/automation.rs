@@ -9,14 +9,92 @@
 //! code.
 
 use acs_triage_core::Output;
-use acs_triage_core::analyzer::{Context, EntityAnalysis, keep_min};
+use acs_triage_core::analyzer::{Analysis, Context, EntityAnalysis, EntityPass, keep_min};
 use acs_triage_core::catalog::{CodeEntry, CodeTable, Judgement};
+use acs_triage_core::health::{HealthLine, Unit};
+use acs_triage_core::text::{group_digits, percent, plural};
 use acs_triage_core::{Evidence, Family, Format, IdKind, Occurrences, Record, Severity};
+use std::collections::BTreeMap;
 
 use crate::calls::code_label;
 
 /// Call Automation outcomes, grouped per call connection, event and code.
 pub struct Automation;
+
+/// The outcomes judged per call connection, plus every outcome counted for the health
+/// overview.
+pub struct AutomationPass {
+    results: EntityPass<Automation>,
+    /// (event, failed) → outcomes.
+    tally: BTreeMap<(String, bool), u64>,
+}
+
+impl Analysis for AutomationPass {
+    fn start(_ctx: &Context) -> Self {
+        AutomationPass {
+            results: EntityPass::new(Automation),
+            tally: BTreeMap::new(),
+        }
+    }
+
+    fn observe(&mut self, ctx: &Context, record: &Record<'_>) {
+        if let Some(o) = outcome(record) {
+            let failed = judged(ctx, &o) >= Judgement::Warning;
+            *self.tally.entry((o.event, failed)).or_default() += 1;
+        }
+        self.results.observe(ctx, record);
+    }
+
+    fn merge(&mut self, other: Self) {
+        for (k, n) in other.tally {
+            *self.tally.entry(k).or_default() += n;
+        }
+        self.results.merge(other.results);
+    }
+
+    fn finish(self, ctx: &Context, out: &mut Output) {
+        let total: u64 = self.tally.values().sum();
+        if total > 0 {
+            let failed: u64 = self
+                .tally
+                .iter()
+                .filter(|((_, f), _)| *f)
+                .map(|(_, n)| n)
+                .sum();
+            let mut worst: Vec<(&str, u64)> = self
+                .tally
+                .iter()
+                .filter(|((_, f), _)| *f)
+                .map(|((e, _), n)| (e.as_str(), *n))
+                .collect();
+            worst.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            let worst: Vec<String> = worst
+                .iter()
+                .take(4)
+                .map(|(e, n)| format!("{e} ×{}", group_digits(*n)))
+                .collect();
+            out.health(
+                HealthLine::new(
+                    30,
+                    "Call Automation",
+                    format!(
+                        "{}: {} succeeded ({}){}",
+                        plural(total, "outcome", "outcomes"),
+                        group_digits(total - failed),
+                        percent(total - failed, total),
+                        if worst.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", failed: {}", worst.join(", "))
+                        }
+                    ),
+                )
+                .total(Unit::AutomationOperations, total),
+            );
+        }
+        self.results.finish(ctx, out);
+    }
+}
 
 const FIELDS: &[&str] = &[
     "type",

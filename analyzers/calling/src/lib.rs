@@ -15,9 +15,7 @@ pub mod settings;
 pub mod story;
 
 use acs_triage_core::catalog::{CodeTable, UfdTable};
-use acs_triage_core::{
-    EntityPass, Family, catalog, declare_analyzer, finding_kinds, settings_section,
-};
+use acs_triage_core::{Family, catalog, declare_analyzer, finding_kinds, settings_section};
 
 pub use settings::{CallsSettings, MediaThresholds};
 
@@ -156,7 +154,7 @@ declare_analyzer! {
             &MISSING_DATA,
             &REDACTED_VERSIONS,
         ],
-        tables: &[&calls::tables::END_REASONS, &calls::tables::TIMELINE],
+        tables: &[&calls::tables::END_REASONS, &calls::tables::TIMELINE, &calls::HEALTH],
     };
 }
 
@@ -173,7 +171,7 @@ declare_analyzer! {
 
 declare_analyzer! {
     /// `call-automation/results`: Call Automation outcomes decoded.
-    pub static AUTOMATION: EntityPass<automation::Automation> = {
+    pub static AUTOMATION: automation::AutomationPass = {
         id: "call-automation/results",
         title: "Call Automation results",
         families: &[Family::CallAutomation, Family::Unknown],

@@ -14,6 +14,8 @@ use acs_triage_core::table::{Column, Table, TableKind};
 use std::collections::BTreeMap;
 
 use crate::settings::{MediaThreshold, MediaThresholds, PoorWhen, StreamKind};
+use acs_triage_core::health::{HealthLine, Unit};
+use acs_triage_core::text::{percent, plural};
 use acs_triage_core::{Evidence, IdKind, Occurrences, Record, Severity};
 
 const EVIDENCE_FIELDS: &[&str] = &[
@@ -53,11 +55,15 @@ pub static QUALITY: TableKind = TableKind {
 /// Buckets per threshold, each a fifth of the threshold wide, the last open-ended.
 const BUCKETS: usize = 11;
 
-/// Counts of stream measurements per bucket, for each threshold (only when the table is
-/// wanted: fixed memory, whatever the number of streams).
+/// Counts of stream measurements per bucket, for each threshold (fixed memory, whatever the
+/// number of streams): the quality table and the health overview.
 struct Histograms {
     thresholds: Vec<(String, MediaThreshold)>,
     counts: Vec<[u64; BUCKETS]>,
+    /// Measurements past each threshold (the health overview).
+    poor: Vec<u64>,
+    /// Stream records with at least one measurement.
+    streams: u64,
 }
 
 impl Histograms {
@@ -69,6 +75,8 @@ impl Histograms {
             .collect();
         Histograms {
             counts: vec![[0; BUCKETS]; thresholds.len()],
+            poor: vec![0; thresholds.len()],
+            streams: 0,
             thresholds,
         }
     }
@@ -78,23 +86,69 @@ impl Histograms {
             return;
         }
         let kind = stream_kind(record);
-        for ((_, t), counts) in self.thresholds.iter().zip(self.counts.iter_mut()) {
+        let mut measured = false;
+        for (((_, t), counts), poor) in self
+            .thresholds
+            .iter()
+            .zip(self.counts.iter_mut())
+            .zip(self.poor.iter_mut())
+        {
             if !t.streams.covers(kind) {
                 continue;
             }
             if let Some(v) = record.number(&t.field).filter(|v| *v >= 0.0) {
                 let bucket = ((v / (t.value / 5.0)) as usize).min(BUCKETS - 1);
                 counts[bucket] += 1;
+                measured = true;
+                if t.is_poor(v) {
+                    *poor += 1;
+                }
             }
+        }
+        if measured {
+            self.streams += 1;
         }
     }
 
     fn merge(&mut self, other: Histograms) {
+        self.streams += other.streams;
+        for (mine, theirs) in self.poor.iter_mut().zip(other.poor) {
+            *mine += theirs;
+        }
         for (mine, theirs) in self.counts.iter_mut().zip(other.counts) {
             for (m, t) in mine.iter_mut().zip(theirs) {
                 *m += t;
             }
         }
+    }
+
+    /// Streams judged, and the share poor per metric.
+    fn health(&self) -> Option<HealthLine> {
+        if self.streams == 0 {
+            return None;
+        }
+        let metrics: Vec<String> = self
+            .thresholds
+            .iter()
+            .zip(self.counts.iter().zip(&self.poor))
+            .filter(|(_, (counts, _))| counts.iter().any(|c| *c > 0))
+            .map(|((_, t), (counts, poor))| {
+                let measured: u64 = counts.iter().sum();
+                format!("{} {}", t.label, percent(*poor, measured))
+            })
+            .collect();
+        Some(
+            HealthLine::new(
+                20,
+                "Media",
+                format!(
+                    "{} judged; poor: {}",
+                    plural(self.streams, "stream record", "stream records"),
+                    metrics.join(", ")
+                ),
+            )
+            .total(Unit::Streams, self.streams),
+        )
     }
 
     fn table(&self) -> Table {
@@ -130,10 +184,10 @@ impl Histograms {
     }
 }
 
-/// The stream analysis, plus the histograms when asked for.
+/// The stream analysis, plus the histograms.
 pub struct MediaPass {
     streams: EntityPass<Streams>,
-    histograms: Option<Histograms>,
+    histograms: Histograms,
 }
 
 impl Analysis for MediaPass {
@@ -143,16 +197,12 @@ impl Analysis for MediaPass {
             streams: EntityPass::new(Streams {
                 judge: StreamJudge::new(thresholds),
             }),
-            histograms: ctx
-                .wants_table(&QUALITY)
-                .then(|| Histograms::new(thresholds)),
+            histograms: Histograms::new(thresholds),
         }
     }
 
     fn observe(&mut self, ctx: &Context, record: &Record<'_>) {
-        if let Some(h) = &mut self.histograms {
-            h.observe(record);
-        }
+        self.histograms.observe(record);
         self.streams.observe(ctx, record);
     }
 
@@ -161,15 +211,16 @@ impl Analysis for MediaPass {
             streams,
             histograms,
         } = other;
-        if let (Some(mine), Some(theirs)) = (&mut self.histograms, histograms) {
-            mine.merge(theirs);
-        }
+        self.histograms.merge(histograms);
         self.streams.merge(streams);
     }
 
     fn finish(self, ctx: &Context, out: &mut Output) {
-        if let Some(h) = &self.histograms {
-            out.table(h.table());
+        if ctx.wants_table(&QUALITY) {
+            out.table(self.histograms.table());
+        }
+        if let Some(line) = self.histograms.health() {
+            out.health(line);
         }
         self.streams.finish(ctx, out);
     }

@@ -88,6 +88,11 @@ pub struct SdkLimits {
 pub struct CallsJudgement {
     pub source: String,
     pub repeated_failure_calls: u32,
+    /// A version's failures must be this unlikely under chance (one-sided Fisher's exact test).
+    pub version_pattern_max_p: f64,
+    pub version_pattern_min_failures: u32,
+    /// End-reason causes that say nothing about a client version.
+    pub version_pattern_ignored_causes: Vec<String>,
 }
 
 #[cfg(test)]

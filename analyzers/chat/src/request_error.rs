@@ -137,14 +137,17 @@ impl EntityAnalysis for RequestErrors {
             .severity(severity)
             .title(format!("Chat requests failed with {status}"))
             .message(message)
-        .action(action)
-        .code(status.to_string())
-        .docs("https://learn.microsoft.com/azure/communication-services/resources/troubleshooting/voice-video-calling/troubleshooting-codes")
-        .id_value(IdKind::ChatThreadId, (!thread.is_empty()).then_some(&thread))
-        .id_value(IdKind::UserId, (!user.is_empty()).then_some(&user))
-        .id_value(IdKind::MsCv, state.ms_cv.as_deref())
-        .id_value(IdKind::ClientRequestId, state.client_request_id.as_deref())
-        .occurrences(state.occurrences);
+            .action(action)
+            .code(status.to_string())
+            .docs("https://learn.microsoft.com/rest/api/communication/errorcodes")
+            .id_value(
+                IdKind::ChatThreadId,
+                (!thread.is_empty()).then_some(&thread),
+            )
+            .id_value(IdKind::UserId, (!user.is_empty()).then_some(&user))
+            .id_value(IdKind::MsCv, state.ms_cv.as_deref())
+            .id_value(IdKind::ClientRequestId, state.client_request_id.as_deref())
+            .occurrences(state.occurrences);
         if let Some(source) = source {
             finding = finding.source(source);
         }

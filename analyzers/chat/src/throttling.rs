@@ -54,6 +54,8 @@ struct ThreadTraffic {
 pub struct ThrottlingPass {
     /// By thread ID ("" when the request names none).
     threads: FastMap<String, ThreadTraffic>,
+    /// Every chat request by HTTP status (the health overview).
+    statuses: std::collections::BTreeMap<i64, u64>,
 }
 
 fn user_key(user: Option<&str>) -> u64 {
@@ -72,6 +74,7 @@ impl Analysis for ThrottlingPass {
         let Some(request) = requests::read(record) else {
             return;
         };
+        *self.statuses.entry(request.status).or_default() += 1;
         let throttled = request.status == 429;
         if request.kind == RequestKind::Other && !throttled {
             return;
@@ -105,6 +108,9 @@ impl Analysis for ThrottlingPass {
     }
 
     fn merge(&mut self, other: Self) {
+        for (status, n) in other.statuses {
+            *self.statuses.entry(status).or_default() += n;
+        }
         for (thread, theirs) in other.threads {
             let mine = self.threads.entry(thread).or_default();
             mine.hits.extend(theirs.hits);
@@ -113,6 +119,7 @@ impl Analysis for ThrottlingPass {
     }
 
     fn finish(self, ctx: &Context, out: &mut Output) {
+        health(&self.statuses, out);
         let gap = i64::from(
             ctx.settings
                 .get::<ChatSettings>()
@@ -305,4 +312,37 @@ fn burst_finding(ctx: &Context, thread: &str, members: &[Throttled], p: &Pattern
         .id_value(IdKind::MsCv, ms_cv.as_deref())
         .id_value(IdKind::ClientRequestId, client_request_id.as_deref())
         .occurrences(occ)
+}
+
+/// Chat in the health overview: requests, and the failed ones by status.
+fn health(statuses: &std::collections::BTreeMap<i64, u64>, out: &mut Output) {
+    use acs_triage_core::health::{HealthLine, Unit};
+    use acs_triage_core::text::{group_digits, percent, plural};
+    let total: u64 = statuses.values().sum();
+    if total == 0 {
+        return;
+    }
+    let mut failed: Vec<(i64, u64)> = statuses
+        .iter()
+        .filter(|(s, _)| **s >= 400)
+        .map(|(s, n)| (*s, *n))
+        .collect();
+    let failures: u64 = failed.iter().map(|(_, n)| n).sum();
+    failed.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let by_status: Vec<String> = failed
+        .iter()
+        .map(|(s, n)| format!("{s} ×{}", group_digits(*n)))
+        .collect();
+    let text = if failures == 0 {
+        format!("{}, none failed", plural(total, "request", "requests"))
+    } else {
+        format!(
+            "{}: {} failed ({}): {}",
+            plural(total, "request", "requests"),
+            group_digits(failures),
+            percent(failures, total),
+            by_status.join(", ")
+        )
+    };
+    out.health(HealthLine::new(50, "Chat", text).total(Unit::ChatRequests, total));
 }

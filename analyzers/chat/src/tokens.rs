@@ -32,6 +32,9 @@ struct Issued {
 #[derive(Debug, Default)]
 pub struct TokensPass {
     issued: FastMap<String, Issued>,
+    /// Identity requests seen, and those that failed (the health overview).
+    token_requests: u64,
+    token_failures: u64,
     /// Chat requests refused with 401/403, by user.
     refused: FastMap<String, (BTreeSet<i64>, Occurrences)>,
 }
@@ -83,6 +86,16 @@ impl Analysis for TokensPass {
 
     fn observe(&mut self, _ctx: &Context, record: &Record<'_>) {
         if record.family == Family::Auth {
+            self.token_requests += 1;
+            let status = record
+                .int("resultSignature")
+                .or_else(|| record.int("status"));
+            let failed_type = record
+                .text("resultType")
+                .is_some_and(|t| t.eq_ignore_ascii_case("Failed"));
+            if failed_type || status.is_some_and(|s| s >= 400) {
+                self.token_failures += 1;
+            }
             let (Some(user), Some(scopes)) = (token_identity(record), scopes(record)) else {
                 return;
             };
@@ -112,6 +125,8 @@ impl Analysis for TokensPass {
     }
 
     fn merge(&mut self, other: Self) {
+        self.token_requests += other.token_requests;
+        self.token_failures += other.token_failures;
         for (user, theirs) in other.issued {
             let mine = self.issued.entry(user).or_default();
             mine.with_chat |= theirs.with_chat;
@@ -126,6 +141,27 @@ impl Analysis for TokensPass {
     }
 
     fn finish(self, _ctx: &Context, out: &mut Output) {
+        if self.token_requests > 0 {
+            use acs_triage_core::health::{HealthLine, Unit};
+            use acs_triage_core::text::{group_digits, plural};
+            out.health(
+                HealthLine::new(
+                    60,
+                    "Identity",
+                    format!(
+                        "{}{}, {} failed",
+                        plural(self.token_requests, "request", "requests"),
+                        if self.issued.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" for {}", plural(self.issued.len() as u64, "user", "users"))
+                        },
+                        group_digits(self.token_failures)
+                    ),
+                )
+                .total(Unit::TokenRequests, self.token_requests),
+            );
+        }
         let refused: BTreeMap<String, (BTreeSet<i64>, Occurrences)> =
             self.refused.into_iter().collect();
         for (user, (codes, mut occ)) in refused {

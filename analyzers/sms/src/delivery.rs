@@ -195,6 +195,7 @@ impl Analysis for Delivery {
             .map(|(id, m)| judge.outcome(id, m))
             .collect();
 
+        health(&outcomes, out);
         findings::report_outcomes(ctx, &judge, &outcomes, out);
         let mut refusals: Vec<(Option<&str>, &Refusal)> = outcomes
             .iter()
@@ -215,4 +216,53 @@ impl Analysis for Delivery {
             out.table(tables::outcomes(&outcomes));
         }
     }
+}
+
+/// SMS in the health overview: messages by what became of them, failures by code.
+fn health(outcomes: &[Outcome<'_>], out: &mut Output) {
+    use acs_triage_core::health::{HealthLine, Unit};
+    use acs_triage_core::text::{group_digits, plural};
+    if outcomes.is_empty() {
+        return;
+    }
+    let mut fates: std::collections::BTreeMap<Fate, u64> = std::collections::BTreeMap::new();
+    let mut failed_codes: std::collections::BTreeMap<String, u64> =
+        std::collections::BTreeMap::new();
+    for o in outcomes {
+        *fates.entry(o.fate).or_default() += 1;
+        if o.fate == Fate::Failed {
+            let code = o
+                .report
+                .and_then(|r| r.details.as_deref())
+                .map(|d| d.split(':').next().unwrap_or(d).trim().to_owned())
+                .unwrap_or_else(|| "no details".to_owned());
+            *failed_codes.entry(code).or_default() += 1;
+        }
+    }
+    let mut parts: Vec<String> = fates
+        .iter()
+        .map(|(fate, n)| format!("{} {}", group_digits(*n), fate.label()))
+        .collect();
+    if !failed_codes.is_empty() {
+        let mut codes: Vec<(&String, &u64)> = failed_codes.iter().collect();
+        codes.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let codes: Vec<String> = codes
+            .iter()
+            .take(5)
+            .map(|(c, n)| format!("{c} ×{}", group_digits(**n)))
+            .collect();
+        parts.push(format!("failures by code: {}", codes.join(", ")));
+    }
+    out.health(
+        HealthLine::new(
+            40,
+            "SMS",
+            format!(
+                "{}: {}",
+                plural(outcomes.len() as u64, "message", "messages"),
+                parts.join(", ")
+            ),
+        )
+        .total(Unit::SmsMessages, outcomes.len() as u64),
+    );
 }

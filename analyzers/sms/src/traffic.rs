@@ -196,7 +196,18 @@ fn burst_finding(
         ),
     };
     message.push_str(&judgement);
-    crate::THROTTLED
+    // Messages accepted in the same burst and never reported delivered are this burst's too.
+    let window = occ.first.zip(occ.last).map(|(first, last)| {
+        let margin = chrono::Duration::seconds(60);
+        (first - margin, last + margin)
+    });
+    let explains = window.map(|window| acs_triage_core::Explains {
+        kind: crate::NO_DELIVERY_REPORT.id.to_owned(),
+        code: None,
+        ids: Vec::new(),
+        window: Some(window),
+    });
+    let finding = crate::THROTTLED
         .finding()
         .message(message)
         .action(action)
@@ -204,5 +215,9 @@ fn burst_finding(
         .docs("https://learn.microsoft.com/azure/communication-services/concepts/service-limits")
         .source(ctx.settings.get::<SmsSettings>().limits.source.clone())
         .id_value(IdKind::PhoneNumber, number)
-        .occurrences(occ)
+        .occurrences(occ);
+    match explains {
+        Some(e) => finding.explains(e),
+        None => finding,
+    }
 }

@@ -15,7 +15,7 @@ use acs_triage_core::{Analyzer, IdKind, Severity};
 use clap::{Args, ValueEnum};
 use miette::miette;
 
-use crate::render::{self, Report};
+use crate::render::{self, Detail, Report};
 use crate::setup::{self, SetupArgs};
 use acs_triage_core::config::Setup;
 
@@ -34,6 +34,23 @@ pub enum OutputFormat {
     Markdown,
     /// One self-contained HTML page with charts and call timelines.
     Html,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MinSeverity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl MinSeverity {
+    fn severity(self) -> Severity {
+        match self {
+            MinSeverity::Info => Severity::Info,
+            MinSeverity::Warning => Severity::Warning,
+            MinSeverity::Error => Severity::Error,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -71,9 +88,39 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "CALL_ID")]
     pub call: Option<String>,
     /// Also print a table an analyzer keeps (repeatable), e.g. `sms/messages`: one row per SMS
-    /// message with its outcome. `acs-triage rules list` names every table.
+    /// message with its outcome, `calling/health`: participants by endpoint type, SDK, OS and
+    /// app version. `acs-triage rules list` names every table.
     #[arg(long = "table", value_name = "ID")]
     pub tables: Vec<String>,
+    /// Print only the tables asked for with --table, not the report.
+    #[arg(long, requires = "tables")]
+    pub tables_only: bool,
+    /// Only the ranked problems, the health overview and the inputs that need attention.
+    #[arg(long, conflicts_with_all = ["details", "all"])]
+    pub summary: bool,
+    /// Also every finding of each problem, with its evidence.
+    #[arg(long)]
+    pub details: bool,
+    /// Everything: every finding with its evidence, and every input.
+    #[arg(long)]
+    pub all: bool,
+    /// Only records at or after this time (`2026-11-20`, `2026-11-20T15:00:00Z`); records
+    /// without a time are left out too, and counted.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only records at or before this time.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Only findings at or above this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub min_severity: Option<MinSeverity>,
+    /// Only these finding kinds (repeatable): an ID (`calling/end-reason`) or an area
+    /// (`sms/`, `sms/*`).
+    #[arg(long = "only", value_name = "KIND")]
+    pub only: Vec<String>,
+    /// Leave these finding kinds out (repeatable), written as for --only.
+    #[arg(long = "exclude", value_name = "KIND")]
+    pub exclude: Vec<String>,
     #[command(flatten)]
     pub setup: SetupArgs,
 }
@@ -121,16 +168,37 @@ pub fn run(
     if let Some((c, _)) = &collector {
         analyzers.push(c);
     }
+    let kinds = FindingKinds::new(&args.only, &args.exclude, &analyzers, &setup)?;
     let options = RunOptions {
         threads: args.threads.map(usize::from),
         follow_symlinks: args.follow_symlinks,
         limits: setup.limits.clone(),
         order_seed: args.order_seed,
+        since: args
+            .since
+            .as_deref()
+            .map(|t| crate::commands::ids::parse_time_arg("--since", t))
+            .transpose()?,
+        until: args
+            .until
+            .as_deref()
+            .map(|t| crate::commands::ids::parse_time_arg("--until", t))
+            .transpose()?,
     };
     let machine = matches!(args.format, OutputFormat::Json | OutputFormat::Jsonl);
     let bar = Bar::new(err_is_terminal && !machine);
-    let analysis = run_analyzers(&args.paths, &setup, analyzers, &options, &bar)?;
+    let mut analysis = run_analyzers(&args.paths, &setup, analyzers, &options, &bar)?;
     drop(bar);
+    let before = analysis.findings.len();
+    let min = args.min_severity.map(MinSeverity::severity);
+    analysis
+        .findings
+        .retain(|f| min.is_none_or(|m| f.severity >= m) && kinds.admits(&f.id));
+    analysis.summary.filtered = (before - analysis.findings.len()) as u64;
+    analysis.summary.findings.clear();
+    for f in &analysis.findings {
+        *analysis.summary.findings.entry(f.severity).or_default() += 1;
+    }
 
     if let (Some(call_id), Some((_, collected))) = (wanted, &collector) {
         return story(
@@ -144,8 +212,23 @@ pub fn run(
         );
     }
 
-    let code = exit_code(args.fail_on, analysis.findings.iter().map(|f| f.severity));
+    // Nothing read is no verdict: say what was found instead of "no problems", and exit 2.
+    let nothing_read = analysis.summary.records == 0;
+    let code = if nothing_read {
+        ExitCode::from(2)
+    } else {
+        exit_code(args.fail_on, analysis.findings.iter().map(|f| f.severity))
+    };
     let mut report = Report::new(analysis);
+    report.detail = if args.all {
+        Detail::All
+    } else if args.details {
+        Detail::Details
+    } else if args.summary {
+        Detail::Summary
+    } else {
+        Detail::Digest
+    };
     if redact {
         report.redact();
     }
@@ -153,12 +236,16 @@ pub fn run(
         report.neutralize_controls();
     }
     report.asked_tables = args.tables.iter().map(|t| t.trim().to_owned()).collect();
-    let written = match args.format {
-        OutputFormat::Human => render::human::render(&report, &mut render::styled(out, color)),
-        OutputFormat::Json => render::json::render(&report, out),
-        OutputFormat::Jsonl => render::jsonl::render(&report, out),
-        OutputFormat::Markdown => render::markdown::render(&report, out),
-        OutputFormat::Html => render::html::render(&report, out),
+    let written = if args.tables_only {
+        render::write_tables(&report, args.format, out)
+    } else {
+        match args.format {
+            OutputFormat::Human => render::human::render(&report, &mut render::styled(out, color)),
+            OutputFormat::Json => render::json::render(&report, out),
+            OutputFormat::Jsonl => render::jsonl::render(&report, out),
+            OutputFormat::Markdown => render::markdown::render(&report, out),
+            OutputFormat::Html => render::html::render(&report, out),
+        }
     };
     match written.and_then(|_| out.flush()) {
         Ok(()) => {}
@@ -297,4 +384,64 @@ fn story(
         Err(e) => return Err(miette!("cannot write the report: {e}").into()),
     }
     Ok(exit_code(args.fail_on, findings.iter().map(|f| f.severity)))
+}
+
+/// `--only` / `--exclude`: finding kinds by ID or by area (`sms/`, `sms/*`), checked against
+/// the kinds the enabled analyzers and rules can report.
+struct FindingKinds {
+    only: Vec<String>,
+    exclude: Vec<String>,
+}
+
+impl FindingKinds {
+    fn new(
+        only: &[String],
+        exclude: &[String],
+        analyzers: &[&dyn Analyzer],
+        setup: &Setup,
+    ) -> Result<FindingKinds, crate::Failure> {
+        let known: Vec<String> = analyzers
+            .iter()
+            .flat_map(|a| a.info().findings.iter().map(|k| k.id.to_owned()))
+            .chain(setup.rules.iter().map(|r| r.id.clone()))
+            .collect();
+        let check = |flag: &str, list: &[String]| -> Result<Vec<String>, crate::Failure> {
+            let mut out = Vec::new();
+            for raw in list {
+                let pattern = raw.trim().trim_end_matches('*').to_owned();
+                let matches = known.iter().any(|k| kind_matches(k, &pattern));
+                if !matches {
+                    let help = match nearest(&pattern, known.iter().map(String::as_str)) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => "`acs-triage rules list` names every finding".to_owned(),
+                    };
+                    return Err(miette!(
+                        help = help,
+                        "{flag} {raw}: no finding kind is called that"
+                    )
+                    .into());
+                }
+                out.push(pattern);
+            }
+            Ok(out)
+        };
+        Ok(FindingKinds {
+            only: check("--only", only)?,
+            exclude: check("--exclude", exclude)?,
+        })
+    }
+
+    fn admits(&self, id: &str) -> bool {
+        (self.only.is_empty() || self.only.iter().any(|p| kind_matches(id, p)))
+            && !self.exclude.iter().any(|p| kind_matches(id, p))
+    }
+}
+
+/// `sms/` (an area) matches every `sms/...` kind; anything else matches itself, ignoring case.
+fn kind_matches(id: &str, pattern: &str) -> bool {
+    if pattern.ends_with('/') {
+        id.len() > pattern.len() && id[..pattern.len()].eq_ignore_ascii_case(pattern)
+    } else {
+        id.eq_ignore_ascii_case(pattern)
+    }
 }

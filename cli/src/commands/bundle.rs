@@ -10,11 +10,11 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use acs_triage_core::Severity;
 use acs_triage_core::engine::RunOptions;
 use acs_triage_core::ingest::FileStatus;
 use acs_triage_core::redact::redact;
 use acs_triage_core::walk::InputFile;
-use acs_triage_core::{IdKind, Severity};
 use acs_triage_support::IdFilter;
 use clap::Args;
 use miette::miette;
@@ -218,6 +218,7 @@ pub fn run(args: BundleArgs, out: &mut dyn Write, err_is_terminal: bool) -> Comm
         follow_symlinks: args.follow_symlinks,
         limits: setup.limits.clone(),
         order_seed: None,
+        ..RunOptions::default()
     };
     let bar = crate::progress::Bar::new(err_is_terminal);
     let analysis = run_analyzers(
@@ -230,22 +231,7 @@ pub fn run(args: BundleArgs, out: &mut dyn Write, err_is_terminal: bool) -> Comm
     drop(bar);
 
     // The entities the warnings and errors concern: their IDs go in.
-    let mut named = BTreeSet::new();
-    for f in analysis
-        .findings
-        .iter()
-        .filter(|f| f.severity >= Severity::Warning)
-    {
-        for kind in [IdKind::CallId, IdKind::SmsMessageId, IdKind::ChatThreadId] {
-            if let Some(v) = f.ids.get(&kind) {
-                named.insert(if kind == IdKind::CallId {
-                    v.to_ascii_lowercase()
-                } else {
-                    v.clone()
-                });
-            }
-        }
-    }
+    let named = ids::named_by_failures(&analysis.findings);
     let support_ids = ids::gather(
         &args.paths,
         IdFilter {

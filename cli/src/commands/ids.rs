@@ -5,10 +5,12 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use acs_triage_core::Analyzer;
+use std::collections::BTreeSet;
+
 use acs_triage_core::config::Setup;
 use acs_triage_core::engine::{self, RunOptions};
 use acs_triage_core::time::{format_timestamp, parse_timestamp};
+use acs_triage_core::{Analyzer, IdKind, Severity};
 use acs_triage_support::{IdCollector, IdFilter, Seen, SupportIds};
 use anstyle::Style;
 use chrono::{DateTime, Utc};
@@ -52,10 +54,32 @@ pub struct IdsArgs {
     /// change).
     #[arg(long, value_name = "SEED", hide = true)]
     pub order_seed: Option<u64>,
+    /// Only the calls, messages and threads that warning or error findings name (the
+    /// analysis runs first, with the configuration's rules).
+    #[arg(long)]
+    pub failed: bool,
     /// Read this configuration file instead of ./acs-triage.toml (its `[classify]` and
     /// `[ingest]` settings apply).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+}
+
+/// The calls, SMS messages and chat threads that warnings and errors name (call IDs in lower
+/// case, as [`IdFilter::only`] compares them).
+pub fn named_by_failures(findings: &[acs_triage_core::Finding]) -> BTreeSet<String> {
+    let mut named = BTreeSet::new();
+    for f in findings.iter().filter(|f| f.severity >= Severity::Warning) {
+        for kind in [IdKind::CallId, IdKind::SmsMessageId, IdKind::ChatThreadId] {
+            if let Some(v) = f.ids.get(&kind) {
+                named.insert(if kind == IdKind::CallId {
+                    v.to_ascii_lowercase()
+                } else {
+                    v.clone()
+                });
+            }
+        }
+    }
+    named
 }
 
 /// A time argument: RFC 3339 (zone optional, UTC assumed) or a bare date (its midnight).
@@ -97,7 +121,7 @@ pub fn gather(
 }
 
 pub fn run(args: IdsArgs, out: &mut dyn Write, color: bool) -> CommandResult {
-    let filter = IdFilter {
+    let mut filter = IdFilter {
         call: args.call.as_deref().map(|c| c.trim().to_owned()),
         message: args.message.as_deref().map(|m| m.trim().to_owned()),
         since: args
@@ -121,7 +145,19 @@ pub fn run(args: IdsArgs, out: &mut dyn Write, color: bool) -> CommandResult {
         follow_symlinks: false,
         limits: setup.limits.clone(),
         order_seed: args.order_seed,
+        ..RunOptions::default()
     };
+    if args.failed {
+        let bar = crate::progress::Bar::new(false);
+        let analysis = crate::commands::analyze::run_analyzers(
+            &args.paths,
+            &setup,
+            crate::commands::analyze::enabled_analyzers(&setup),
+            &options,
+            &bar,
+        )?;
+        filter.only = Some(named_by_failures(&analysis.findings));
+    }
     let ids = gather(&args.paths, filter, &setup, &options)?;
     let written = match args.format {
         IdsFormat::Json => serde_json::to_writer_pretty(&mut *out, &ids)

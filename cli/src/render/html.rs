@@ -13,14 +13,15 @@ use chrono::{DateTime, Timelike, Utc};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::svg::{self, Bar, Bucket, Lane};
-use super::{FindingOut, Report, group_digits, human_bytes, place, plural};
+use super::{FindingOut, Report, group_digits, human_bytes, place_short, plural};
 
 /// The tables the report draws (asked for from the analyzers when the format is HTML).
-pub const CHART_TABLES: [&TableKind; 4] = [
+pub const CHART_TABLES: [&TableKind; 5] = [
     &acs_triage_calling::calls::tables::END_REASONS,
     &acs_triage_calling::calls::tables::TIMELINE,
     &acs_triage_calling::media::QUALITY,
     &acs_triage_sms::tables::OUTCOMES,
+    &acs_triage_calling::calls::HEALTH,
 ];
 
 const CSS: &str = r#"
@@ -55,6 +56,8 @@ code, .mono { font-family: ui-monospace, monospace; font-size: 12px; word-break:
 .filters button { margin-right: 6px; padding: 4px 10px; border: 1px solid var(--line); background: #fff; border-radius: 4px; cursor: pointer; }
 .filters button[aria-pressed="true"] { background: #263238; color: #fff; }
 .note { color: var(--muted); }
+.problem { margin-top: 18px; }
+.problem h3 { font-size: 15px; margin: 8px 0 2px; }
 footer { color: var(--muted); font-size: 12px; margin-top: 40px; }
 "#;
 
@@ -134,17 +137,23 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                     }
                 }
                 main {
+                    (health(report))
                     section id="summary" {
                         h2 { "Summary" }
+                        @if let Some(nothing) = super::nothing_read(report) {
+                            p class="note" { b { (nothing) } }
+                        }
                         div class="cards" {
-                            div class="card error" { b { (count(Severity::Error)) } "errors" }
-                            div class="card warning" { b { (count(Severity::Warning)) } "warnings" }
-                            div class="card info" { b { (count(Severity::Info)) } "info" }
+                            div class="card" { b { (report.problems.len()) } "problems" }
+                            div class="card error" { b { (count(Severity::Error)) } "error findings" }
+                            div class="card warning" { b { (count(Severity::Warning)) } "warning findings" }
+                            div class="card info" { b { (count(Severity::Info)) } "info findings" }
                             @for (family, n) in &s.families {
                                 div class="card" { b { (group_digits(*n)) } (family.name()) " records" }
                             }
                         }
                     }
+                    (problem_list(report))
                     (inputs(report))
                     (charts(report))
                     (timelines(report))
@@ -161,6 +170,64 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     };
     out.write_all(page.into_string().as_bytes())?;
     writeln!(out)
+}
+
+/// The health overview: what the logs hold in all, then participants by endpoint type, SDK,
+/// OS and app version.
+fn health(report: &Report) -> Markup {
+    let by_dimension = table(report, CHART_TABLES[4]).filter(|t| !t.rows.is_empty());
+    html! {
+        @if !report.health.is_empty() {
+            section id="health" {
+                h2 { "Health" }
+                table {
+                    @for h in &report.health {
+                        tr { th { (h.area) } td { (h.text) } }
+                    }
+                }
+                @if let Some(t) = by_dimension {
+                    details {
+                        summary { "Participants by endpoint type, SDK, OS and app version" }
+                        (plain_table(t))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The problems ranked by impact, each linking to its card.
+fn problem_list(report: &Report) -> Markup {
+    html! {
+        @if !report.problems.is_empty() {
+            section id="problems" {
+                h2 { "Problems, most impact first (" (report.problems.len()) ")" }
+                table {
+                    tr { th { "#" } th { "severity" } th { "affected" } th { "problem" } th { "share" } }
+                    @for p in &report.problems {
+                        tr {
+                            td { (p.rank) }
+                            td { span class={ "badge " (severity_class(p.severity)) } { (p.severity.name().to_uppercase()) } }
+                            td { (super::problem_scope(p)) }
+                            td { a href={ "#problem-" (p.rank) } { (p.title) } }
+                            td { @if let Some(share) = &p.share { (share.text) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn plain_table(t: &Table) -> Markup {
+    html! {
+        table {
+            tr { @for c in &t.columns { th { (c) } } }
+            @for row in &t.rows {
+                tr { @for cell in row { td { (cell) } } }
+            }
+        }
+    }
 }
 
 fn inputs(report: &Report) -> Markup {
@@ -199,9 +266,16 @@ fn charts(report: &Report) -> Markup {
             h2 { "Charts" }
             div class="charts" {
                 figure id="chart-end-reasons" {
-                    figcaption { "Call end reasons (participants)" }
+                    figcaption { "Call end reasons that are problems (participants)" }
                     @match end_reason_bars(report) {
-                        Some(svg) => (PreEscaped(svg)),
+                        Some((svg, normal)) => {
+                            @if svg.is_empty() {
+                                p class="note" { "No participant ended in a way that is a problem." }
+                            } @else {
+                                (PreEscaped(svg))
+                            }
+                            p class="note" { "Besides these, " (group_digits(normal)) " participants ended normally (not drawn)." }
+                        }
                         None => p class="note" { "No CallSummary end reasons in these logs." },
                     }
                 }
@@ -220,7 +294,7 @@ fn charts(report: &Report) -> Markup {
                     }
                 }
                 figure id="chart-stream-quality" class="wide" {
-                    figcaption { "Stream quality against the thresholds (every stream measured; red is the poor side)" }
+                    figcaption { "Stream quality against the thresholds (every stream measured, log scale so a single poor stream shows; red is the poor side)" }
                     @let plots = stream_histograms(report);
                     @if plots.is_empty() {
                         p class="note" { "No CallDiagnostics stream measurements in these logs." }
@@ -233,7 +307,9 @@ fn charts(report: &Report) -> Markup {
     }
 }
 
-fn end_reason_bars(report: &Report) -> Option<String> {
+/// End reasons that are problems, as bars; the normal endings are counted in the caption
+/// rather than drawn, so a few failures are never squashed beside thousands of normal calls.
+fn end_reason_bars(report: &Report) -> Option<(String, u64)> {
     let t = table(report, CHART_TABLES[0])?;
     if t.rows.is_empty() {
         return None;
@@ -241,9 +317,16 @@ fn end_reason_bars(report: &Report) -> Option<String> {
     fn text<'t>(t: &'t Table, r: &'t [String], column: &str) -> &'t str {
         t.text(r, column).unwrap_or("")
     }
+    let normal: u64 = t
+        .rows
+        .iter()
+        .filter(|r| text(t, r, "severity") == "normal")
+        .map(|r| t.int(r, "participants").unwrap_or(0) as u64)
+        .sum();
     let bars: Vec<Bar> = t
         .rows
         .iter()
+        .filter(|r| text(t, r, "severity") != "normal")
         .take(15)
         .map(|r| Bar {
             label: format!("{} ({})", text(t, r, "end reason"), text(t, r, "severity")),
@@ -252,7 +335,13 @@ fn end_reason_bars(report: &Report) -> Option<String> {
             tooltip: format!("{}: {}", text(t, r, "end reason"), text(t, r, "meaning")),
         })
         .collect();
-    Some(svg::bars("Call end reasons", &bars))
+    if bars.is_empty() {
+        return Some((String::new(), normal));
+    }
+    Some((
+        svg::bars("Call end reasons that are problems", &bars),
+        normal,
+    ))
 }
 
 fn sms_bars(report: &Report) -> Option<String> {
@@ -387,9 +476,11 @@ fn timelines(report: &Report) -> Markup {
                 h2 { "Calls that ended badly" }
                 p class="note" { "Each participant from joining to leaving, with the end reason; red and orange mark endings that are problems." }
                 @for (id, lanes) in &calls {
+                    @let start = lanes.iter().map(|l| l.start_ms).min().and_then(DateTime::<Utc>::from_timestamp_millis);
+                    @let start_label = start.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string()).unwrap_or_default();
                     figure {
                         figcaption { "Call " code { (id) } }
-                        (PreEscaped(svg::timeline(&format!("Call {id}"), lanes)))
+                        (PreEscaped(svg::timeline(&format!("Call {id}"), &start_label, lanes)))
                     }
                 }
             }
@@ -397,16 +488,20 @@ fn timelines(report: &Report) -> Markup {
     }
 }
 
-/// Findings shown per severity: a page is for reading, and a browser slows down with tens of
-/// thousands of them; the other formats hold them all.
-const SHOWN_PER_SEVERITY: usize = 500;
+/// Findings shown per problem, and problems shown: a page is for reading, and a browser slows
+/// down with tens of thousands of cards; the other formats hold them all.
+const SHOWN_PER_PROBLEM: usize = 50;
+/// Finding cards of a problem that start open; the rest start collapsed.
+const OPEN_PER_PROBLEM: usize = 3;
 
 fn findings(report: &Report) -> Markup {
     html! {
         section id="findings" {
-            h2 { "Findings (" (report.findings.len()) ")" }
+            h2 { "Findings (" (report.findings.len()) ") by problem" }
             @if report.findings.is_empty() {
-                p { "No problems found in the records read." }
+                @if super::nothing_read(report).is_none() {
+                    p { "No problems found in the records read." }
+                }
             } @else {
                 div class="filters" {
                     "Show: "
@@ -414,13 +509,26 @@ fn findings(report: &Report) -> Markup {
                         button type="button" data-severity=(sev.name()) aria-pressed="true" { (sev.name()) }
                     }
                 }
-                @for sev in [Severity::Error, Severity::Warning, Severity::Info] {
-                    @let all = report.findings_of(sev);
-                    @for f in all.iter().take(SHOWN_PER_SEVERITY) { (finding(f)) }
-                    @if all.len() > SHOWN_PER_SEVERITY {
+                @for p in &report.problems {
+                    div class="problem" id={ "problem-" (p.rank) } {
+                        h3 {
+                            (p.rank) ". "
+                            span class={ "badge " (severity_class(p.severity)) } { (p.severity.name().to_uppercase()) }
+                            (p.title)
+                        }
                         p class="note" {
-                            (group_digits((all.len() - SHOWN_PER_SEVERITY) as u64)) " more " (sev.name())
-                            " findings are not shown here; --format json, jsonl or markdown list them all."
+                            (p.affected.describe())
+                            @if let Some(share) = &p.share { " · " (share.text) }
+                        }
+                        p class="action" { b { "Next step: " } (p.action) }
+                        @for (n, &i) in p.findings.iter().take(SHOWN_PER_PROBLEM).enumerate() {
+                            @if let Some(f) = report.findings.get(i) { (finding(f, n < OPEN_PER_PROBLEM)) }
+                        }
+                        @if p.findings.len() > SHOWN_PER_PROBLEM {
+                            p class="note" {
+                                (group_digits((p.findings.len() - SHOWN_PER_PROBLEM) as u64))
+                                " more findings of this problem are not shown here; --format json, jsonl or markdown --details list them all."
+                            }
                         }
                     }
                 }
@@ -429,10 +537,10 @@ fn findings(report: &Report) -> Markup {
     }
 }
 
-fn finding(f: &FindingOut) -> Markup {
+fn finding(f: &FindingOut, open: bool) -> Markup {
     let class = format!("finding {}", severity_class(f.severity));
     html! {
-        details class=(class) data-severity=(f.severity.name()) open[f.severity >= Severity::Warning] {
+        details class=(class) data-severity=(f.severity.name()) open[open] {
             summary {
                 span class={ "badge " (severity_class(f.severity)) } { (f.severity.name().to_uppercase()) }
                 (f.title) " "
@@ -458,7 +566,7 @@ fn finding(f: &FindingOut) -> Markup {
                 div class="evidence" {
                     @for e in &f.evidence {
                         div {
-                            code { (place(e)) }
+                            code { (place_short(e)) }
                             @if let Some(t) = &e.time { " " (t) }
                             " — " (e.excerpt)
                         }
@@ -484,12 +592,7 @@ fn other_tables(report: &Report) -> Markup {
         @for t in others {
             section {
                 h2 { (t.title) " " span class="id" { (t.id) } }
-                table {
-                    tr { @for c in &t.columns { th { (c) } } }
-                    @for row in &t.rows {
-                        tr { @for cell in row { td { (cell) } } }
-                    }
-                }
+                (plain_table(t))
             }
         }
     }

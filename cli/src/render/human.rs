@@ -1,17 +1,19 @@
-//! Human output: a summary, the inputs that need attention, then the findings grouped by severity
-//! and by the entity they are about. Colour comes from `anstream`, which drops it when the output
-//! is not a terminal or `NO_COLOR` is set.
+//! Human output: a digest. One header line; the problems ranked by impact, one line each, so a
+//! first screen names them all; the health overview; each problem in a few lines with its action
+//! and example IDs; the inputs that need attention. `--details` adds every finding with its
+//! evidence under its problem, `--all` every input too. Colour comes from `anstream`, which
+//! drops it when the output is not a terminal or `NO_COLOR` is set.
 
 use std::io::{self, Write};
 
 use acs_triage_core::Severity;
-use acs_triage_core::ingest::FileStatus;
+use acs_triage_core::ingest::{FileReport, FileStatus};
 use acs_triage_core::table::Table;
 use anstyle::{AnsiColor, Style};
 
 use super::{
-    FindingOut, Report, SEVERITY_GROUPS, entity_of, group_digits, inputs_line, markdown_table,
-    place, plural, time_range_line,
+    Detail, FindingOut, ProblemOut, Report, group_digits, header_line, markdown_table, more_hint,
+    nothing_read, place_short, plural, problem_scope, problem_where,
 };
 
 const BOLD: Style = Style::new().bold();
@@ -30,107 +32,170 @@ fn severity_style(s: Severity) -> Style {
 }
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let s = &report.summary;
-    writeln!(
-        out,
-        "{BOLD}{} {}{BOLD:#}: {}",
-        report.tool.name,
-        report.tool.version,
-        inputs_line(s)
-    )?;
-    if let Some(range) = time_range_line(s) {
-        writeln!(out, "{range}")?;
-    }
-    if !s.families.is_empty() {
-        let families: Vec<String> = s
-            .families
-            .iter()
-            .map(|(f, n)| format!("{f} {}", group_digits(*n)))
-            .collect();
-        writeln!(out, "By family: {}", families.join(", "))?;
-    }
-    let count = |sev| s.findings.get(&sev).copied().unwrap_or(0);
-    writeln!(
-        out,
-        "Findings: {ERROR}{}{ERROR:#}, {WARNING}{}{WARNING:#}, {INFO}{}{INFO:#}",
-        plural(count(Severity::Error), "error", "errors"),
-        plural(count(Severity::Warning), "warning", "warnings"),
-        plural(count(Severity::Info), "info", "info"),
-    )?;
-
-    let attention = report.inputs_needing_attention();
-    if !attention.is_empty() {
+    writeln!(out, "{BOLD}{}{BOLD:#}", header_line(report))?;
+    if let Some(nothing) = nothing_read(report) {
         writeln!(out)?;
-        writeln!(out, "{BOLD}Inputs that need attention{BOLD:#}")?;
-        for f in attention {
-            let status = match f.status {
-                FileStatus::Parsed => format!(
-                    "{}, {} rejected",
-                    plural(f.records, "record", "records"),
-                    group_digits(f.rejected)
-                ),
-                FileStatus::Empty => "empty".to_owned(),
-                FileStatus::Unrecognized => "not recognized".to_owned(),
-                FileStatus::NativeSdkLog => "native SDK log".to_owned(),
-                FileStatus::Skipped => "skipped".to_owned(),
-                FileStatus::Unreadable => "unreadable".to_owned(),
-            };
-            let format = f.format.as_deref().unwrap_or("-");
-            writeln!(out, "  {BOLD}{}{BOLD:#} [{format}] {status}", f.path)?;
-            if let Some(note) = &f.note {
-                writeln!(out, "      {note}")?;
-            }
-            for e in &f.errors {
-                match e.line {
-                    Some(l) => writeln!(out, "      {DIM}line {l}:{DIM:#} {}", e.message)?,
-                    None => writeln!(out, "      {}", e.message)?,
-                }
-            }
-            if f.errors_not_listed > 0 {
-                writeln!(
-                    out,
-                    "      {DIM}... and {} more{DIM:#}",
-                    group_digits(f.errors_not_listed)
-                )?;
-            }
-        }
-    }
-
-    for (severity, heading) in SEVERITY_GROUPS {
-        let findings = report.findings_of(severity);
-        if findings.is_empty() {
-            continue;
-        }
-        let style = severity_style(severity);
-        writeln!(out)?;
-        writeln!(out, "{style}{heading} ({}){style:#}", findings.len())?;
-        // Entities in order of their first finding; one pass, so large reports stay fast.
-        let mut order: Vec<String> = Vec::new();
-        let mut groups: std::collections::HashMap<String, Vec<&FindingOut>> =
-            std::collections::HashMap::new();
-        for f in &findings {
-            let e = entity_of(f);
-            match groups.get_mut(&e) {
-                Some(list) => list.push(f),
-                None => {
-                    order.push(e.clone());
-                    groups.insert(e, vec![f]);
-                }
-            }
-        }
-        for entity in order {
-            writeln!(out, "{BOLD}  {entity}{BOLD:#}")?;
-            for f in groups.remove(&entity).unwrap_or_default() {
-                render_finding(f, out)?;
-            }
-        }
-    }
-    if report.findings.is_empty() {
+        writeln!(out, "{WARNING}{nothing}{WARNING:#}")?;
+    } else if report.problems.is_empty() {
         writeln!(out)?;
         writeln!(out, "No problems found in the records read.")?;
+    } else {
+        writeln!(out)?;
+        writeln!(out, "{BOLD}Problems, most impact first{BOLD:#}")?;
+        for p in &report.problems {
+            problem_line(p, out)?;
+        }
+    }
+    if !report.health.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{BOLD}Health{BOLD:#}")?;
+        let width = report
+            .health
+            .iter()
+            .map(|h| h.area.len())
+            .max()
+            .unwrap_or(0);
+        for h in &report.health {
+            writeln!(out, "  {:<width$}  {}", h.area, h.text)?;
+        }
+    }
+    if report.detail >= Detail::Digest && !report.problems.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{BOLD}Problems{BOLD:#}")?;
+        for p in &report.problems {
+            render_problem(report, p, out)?;
+        }
+    }
+    let inputs: Vec<&FileReport> = if report.detail >= Detail::All {
+        report.inputs.iter().collect()
+    } else {
+        report.inputs_needing_attention()
+    };
+    if !inputs.is_empty() {
+        writeln!(out)?;
+        let heading = if report.detail >= Detail::All {
+            "Inputs"
+        } else {
+            "Inputs that need attention"
+        };
+        writeln!(out, "{BOLD}{heading}{BOLD:#}")?;
+        for f in inputs {
+            render_input(f, report.detail, out)?;
+        }
+    }
+    if let Some(hint) = more_hint(report) {
+        writeln!(out)?;
+        writeln!(out, "{DIM}{hint}{DIM:#}")?;
     }
     for table in &report.tables {
         render_table(table, out)?;
+    }
+    Ok(())
+}
+
+/// `  3  ERROR    2 calls   Call ended with 410/3112: media path blocked   call c0ffee01…`
+fn problem_line(p: &ProblemOut, out: &mut dyn Write) -> io::Result<()> {
+    let style = severity_style(p.severity);
+    let sev = p.severity.name().to_uppercase();
+    let place = problem_where(p)
+        .map(|w| format!("  {DIM}{w}{DIM:#}"))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "  {:>3}  {style}{sev:<7}{style:#}  {:<16}  {}{place}",
+        p.rank,
+        problem_scope(p),
+        p.title
+    )
+}
+
+fn render_problem(report: &Report, p: &ProblemOut, out: &mut dyn Write) -> io::Result<()> {
+    let style = severity_style(p.severity);
+    let kinds: Vec<String> = p
+        .kinds
+        .iter()
+        .map(|(k, n)| {
+            if *n > 1 {
+                format!("{k} ×{n}")
+            } else {
+                k.clone()
+            }
+        })
+        .collect();
+    writeln!(out)?;
+    writeln!(
+        out,
+        "  {BOLD}{}.{BOLD:#} {style}{}{style:#} {BOLD}{}{BOLD:#} {DIM}[{}]{DIM:#}",
+        p.rank,
+        p.severity.name().to_uppercase(),
+        p.title,
+        kinds.join(", ")
+    )?;
+    let mut facts = vec![p.affected.describe()];
+    if let Some(s) = &p.share {
+        facts.push(s.text.clone());
+    }
+    match (&p.first_seen, &p.last_seen) {
+        (Some(a), Some(b)) if a != b => facts.push(format!("{a} to {b}")),
+        (Some(a), _) => facts.push(format!("at {a}")),
+        _ => {}
+    }
+    writeln!(out, "     {}", facts.join(" · "))?;
+    if let Some(lead) = p.findings.first().and_then(|&i| report.findings.get(i)) {
+        writeln!(out, "     {}", lead.message)?;
+    }
+    writeln!(out, "     {ACTION}→ {}{ACTION:#}", p.action)?;
+    if !p.examples.is_empty() {
+        let ids: Vec<String> = p
+            .examples
+            .iter()
+            .map(|e| format!("{}={}", e.kind.name(), e.id))
+            .collect();
+        writeln!(out, "     {DIM}e.g.{DIM:#} {}", ids.join("  "))?;
+    }
+    if report.detail >= Detail::Details {
+        for &i in &p.findings {
+            if let Some(f) = report.findings.get(i) {
+                render_finding(f, 7, out)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn render_input(f: &FileReport, detail: Detail, out: &mut dyn Write) -> io::Result<()> {
+    let status = match f.status {
+        FileStatus::Parsed if f.rejected == 0 => plural(f.records, "record", "records"),
+        FileStatus::Parsed => format!(
+            "{}, {} rejected",
+            plural(f.records, "record", "records"),
+            group_digits(f.rejected)
+        ),
+        FileStatus::Empty => "empty".to_owned(),
+        FileStatus::Unrecognized => "not recognized".to_owned(),
+        FileStatus::NativeSdkLog => "native SDK log".to_owned(),
+        FileStatus::Skipped => "skipped".to_owned(),
+        FileStatus::Unreadable => "unreadable".to_owned(),
+    };
+    let format = f.format.as_deref().unwrap_or("-");
+    writeln!(out, "  {BOLD}{}{BOLD:#} [{format}] {status}", f.path)?;
+    if let Some(note) = &f.note {
+        writeln!(out, "      {note}")?;
+    }
+    let listed = if detail >= Detail::Details {
+        f.errors.len()
+    } else {
+        f.errors.len().min(5)
+    };
+    for e in &f.errors[..listed] {
+        match e.line {
+            Some(l) => writeln!(out, "      {DIM}line {l}:{DIM:#} {}", e.message)?,
+            None => writeln!(out, "      {}", e.message)?,
+        }
+    }
+    let more = f.errors_not_listed + (f.errors.len() - listed) as u64;
+    if more > 0 {
+        writeln!(out, "      {DIM}... and {} more{DIM:#}", group_digits(more))?;
     }
     Ok(())
 }
@@ -151,24 +216,28 @@ fn render_table(table: &Table, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{}", markdown_table(table))
 }
 
-pub fn render_finding(f: &FindingOut, out: &mut dyn Write) -> io::Result<()> {
+/// One finding with everything it carries, its first line indented by `indent` spaces (under
+/// its problem with `--details`, in a call's story).
+pub fn render_finding(f: &FindingOut, indent: usize, out: &mut dyn Write) -> io::Result<()> {
     let style = severity_style(f.severity);
+    let pad = " ".repeat(indent);
+    let body = " ".repeat(indent + 2);
     writeln!(
         out,
-        "    {style}{}{style:#} {} {DIM}[{}]{DIM:#}",
+        "{pad}{style}{}{style:#} {} {DIM}[{}]{DIM:#}",
         f.severity.name().to_uppercase(),
         f.title,
         f.id
     )?;
-    writeln!(out, "      {}", f.message)?;
-    writeln!(out, "      {ACTION}→ {}{ACTION:#}", f.action)?;
+    writeln!(out, "{body}{}", f.message)?;
+    writeln!(out, "{body}{ACTION}→ {}{ACTION:#}", f.action)?;
     if f.count > 1 {
         let span = match (&f.first_seen, &f.last_seen) {
             (Some(a), Some(b)) if a != b => format!(", {a} to {b}"),
             (Some(a), _) => format!(", at {a}"),
             _ => String::new(),
         };
-        writeln!(out, "      seen {} times{span}", group_digits(f.count))?;
+        writeln!(out, "{body}seen {} times{span}", group_digits(f.count))?;
     }
     if !f.ids.is_empty() {
         let ids: Vec<String> = f
@@ -176,19 +245,23 @@ pub fn render_finding(f: &FindingOut, out: &mut dyn Write) -> io::Result<()> {
             .iter()
             .map(|(k, v)| format!("{}={v}", k.name()))
             .collect();
-        writeln!(out, "      {DIM}ids:{DIM:#} {}", ids.join(" "))?;
+        writeln!(out, "{body}{DIM}ids:{DIM:#} {}", ids.join(" "))?;
     }
     for e in &f.evidence {
-        let place = place(e);
         let time = e
             .time
             .as_deref()
             .map(|t| format!(" {t}"))
             .unwrap_or_default();
-        writeln!(out, "      {DIM}at {place}{time}{DIM:#}  {}", e.excerpt)?;
+        writeln!(
+            out,
+            "{body}{DIM}at {}{time}{DIM:#}  {}",
+            place_short(e),
+            e.excerpt
+        )?;
     }
     if let Some(docs) = &f.docs {
-        writeln!(out, "      {DIM}docs: {docs}{DIM:#}")?;
+        writeln!(out, "{body}{DIM}docs: {docs}{DIM:#}")?;
     }
     Ok(())
 }

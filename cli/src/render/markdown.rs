@@ -1,13 +1,14 @@
-//! Markdown: the report to paste into a support ticket, an issue or a chat. Findings come grouped
-//! by severity, each with what happened, the next step, the IDs and the evidence.
+//! Markdown: the report to paste into a support ticket, an issue or a chat, in the digest's
+//! shape: the ranked problems as a table, the health overview, each problem with what happened,
+//! the next step and its IDs (`--details` adds every finding with its evidence).
 
 use std::io::{self, Write};
 
-use acs_triage_core::Severity;
+use acs_triage_core::ingest::FileReport;
 
 use super::{
-    FindingOut, Report, SEVERITY_GROUPS, group_digits, inputs_line, markdown_table, place, plural,
-    time_range_line,
+    Detail, FindingOut, ProblemOut, Report, group_digits, header_line, markdown_table, more_hint,
+    nothing_read, place_short, plural, problem_scope,
 };
 
 /// Text inside Markdown: characters that would start formatting are escaped.
@@ -31,37 +32,63 @@ fn code(s: &str) -> String {
 }
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let s = &report.summary;
     writeln!(out, "# acs-triage report")?;
     writeln!(out)?;
-    writeln!(
-        out,
-        "{} {}: {}.",
-        report.tool.name,
-        report.tool.version,
-        inputs_line(s)
-    )?;
-    if let Some(range) = time_range_line(s) {
-        writeln!(out, "{range}.")?;
+    writeln!(out, "{}", text(&header_line(report)))?;
+    if let Some(nothing) = nothing_read(report) {
+        writeln!(out)?;
+        writeln!(out, "**{}**", text(&nothing))?;
+    } else if report.problems.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "No problems found in the records read.")?;
+    } else {
+        writeln!(out)?;
+        writeln!(out, "## Problems, most impact first")?;
+        writeln!(out)?;
+        writeln!(out, "| # | severity | affected | problem |")?;
+        writeln!(out, "|---|---|---|---|")?;
+        for p in &report.problems {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                p.rank,
+                p.severity.name(),
+                problem_scope(p),
+                text(&p.title)
+            )?;
+        }
     }
-    writeln!(out)?;
-    writeln!(out, "| severity | findings |")?;
-    writeln!(out, "|---|---|")?;
-    for sev in [Severity::Error, Severity::Warning, Severity::Info] {
+    if !report.health.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "## Health")?;
+        writeln!(out)?;
+        for h in &report.health {
+            writeln!(out, "- **{}**: {}", h.area, text(&h.text))?;
+        }
+    }
+    if report.detail >= Detail::Digest {
+        for p in &report.problems {
+            render_problem(report, p, out)?;
+        }
+    }
+    let inputs: Vec<&FileReport> = if report.detail >= Detail::All {
+        report.inputs.iter().collect()
+    } else {
+        report.inputs_needing_attention()
+    };
+    if !inputs.is_empty() {
+        writeln!(out)?;
         writeln!(
             out,
-            "| {} | {} |",
-            sev.name(),
-            s.findings.get(&sev).copied().unwrap_or(0)
+            "## {}",
+            if report.detail >= Detail::All {
+                "Inputs"
+            } else {
+                "Inputs that need attention"
+            }
         )?;
-    }
-
-    let attention = report.inputs_needing_attention();
-    if !attention.is_empty() {
         writeln!(out)?;
-        writeln!(out, "## Inputs that need attention")?;
-        writeln!(out)?;
-        for f in attention {
+        for f in inputs {
             let what = match &f.note {
                 Some(note) => text(note),
                 None => format!(
@@ -79,21 +106,9 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             }
         }
     }
-
-    for (severity, heading) in SEVERITY_GROUPS {
-        let findings = report.findings_of(severity);
-        if findings.is_empty() {
-            continue;
-        }
+    if let Some(hint) = more_hint(report) {
         writeln!(out)?;
-        writeln!(out, "## {heading} ({})", findings.len())?;
-        for f in findings {
-            render_finding(f, out)?;
-        }
-    }
-    if report.findings.is_empty() {
-        writeln!(out)?;
-        writeln!(out, "No problems found in the records read.")?;
+        writeln!(out, "_{}_", text(&hint))?;
     }
     for table in &report.tables {
         writeln!(out)?;
@@ -108,11 +123,67 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+fn render_problem(report: &Report, p: &ProblemOut, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "### {}. {}: {}",
+        p.rank,
+        p.severity.name().to_uppercase(),
+        text(&p.title)
+    )?;
+    writeln!(out)?;
+    let mut facts = vec![p.affected.describe()];
+    if let Some(s) = &p.share {
+        facts.push(s.text.clone());
+    }
+    match (&p.first_seen, &p.last_seen) {
+        (Some(a), Some(b)) if a != b => facts.push(format!("{a} to {b}")),
+        (Some(a), _) => facts.push(format!("at {a}")),
+        _ => {}
+    }
+    let kinds: Vec<String> = p
+        .kinds
+        .iter()
+        .map(|(k, n)| {
+            if *n > 1 {
+                format!("{} ×{n}", code(k))
+            } else {
+                code(k)
+            }
+        })
+        .collect();
+    writeln!(out, "{} ({})", text(&facts.join(" · ")), kinds.join(", "))?;
+    if let Some(lead) = p.findings.first().and_then(|&i| report.findings.get(i)) {
+        writeln!(out)?;
+        writeln!(out, "{}", text(&lead.message))?;
+    }
+    writeln!(out)?;
+    writeln!(out, "**Next step:** {}", text(&p.action))?;
+    if !p.examples.is_empty() {
+        let ids: Vec<String> = p
+            .examples
+            .iter()
+            .map(|e| format!("{} {}", e.kind.label(), code(&e.id)))
+            .collect();
+        writeln!(out)?;
+        writeln!(out, "IDs: {}", ids.join(", "))?;
+    }
+    if report.detail >= Detail::Details {
+        for &i in &p.findings {
+            if let Some(f) = report.findings.get(i) {
+                render_finding(f, out)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn render_finding(f: &FindingOut, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(
         out,
-        "### {}: {} ({})",
+        "#### {}: {} ({})",
         f.severity.name().to_uppercase(),
         text(&f.title),
         code(&f.id)
@@ -147,7 +218,12 @@ fn render_finding(f: &FindingOut, out: &mut dyn Write) -> io::Result<()> {
                 .as_deref()
                 .map(|t| format!(" {t}"))
                 .unwrap_or_default();
-            writeln!(out, "- {}{time}: {}", code(&place(e)), code(&e.excerpt))?;
+            writeln!(
+                out,
+                "- {}{time}: {}",
+                code(&place_short(e)),
+                code(&e.excerpt)
+            )?;
         }
     }
     if let Some(docs) = &f.docs {

@@ -11,7 +11,6 @@ pub mod svg;
 
 use acs_triage_core::Severity;
 use acs_triage_core::engine::{Analysis, Summary};
-use acs_triage_core::finding::IdKind;
 
 use acs_triage_core::ingest::FileReport;
 use acs_triage_core::table::Table;
@@ -52,26 +51,171 @@ impl std::io::Write for Strip<'_> {
 
 pub use acs_triage_core::text::{bytes as human_bytes, group_digits, plural};
 
-/// The entity a finding is mainly about, for grouping.
-pub fn entity_of(f: &FindingOut) -> String {
-    for kind in [
-        IdKind::CallId,
-        IdKind::ServerCallId,
-        IdKind::CallConnectionId,
-        IdKind::SmsMessageId,
-        IdKind::ChatThreadId,
-        IdKind::UserId,
-        IdKind::PhoneNumber,
-    ] {
-        if let Some(v) = f.ids.get(&kind) {
-            return format!("{} {v}", kind.label());
+/// `acs-triage 0.1.0 · 14 input files, 28.3 KiB read, 44 records · 2026-11-20 15:12 to 16:20 UTC ·
+/// 9 problems: 3 errors, 4 warnings, 2 info`.
+pub fn header_line(report: &Report) -> String {
+    let s = &report.summary;
+    let mut parts = vec![
+        format!("{} {}", report.tool.name, report.tool.version),
+        inputs_line(s),
+    ];
+    if let (Some(a), Some(b)) = (&s.first_record, &s.last_record) {
+        let from = a.format("%Y-%m-%d %H:%M").to_string();
+        let to = if a.date_naive() == b.date_naive() {
+            b.format("%H:%M").to_string()
+        } else {
+            b.format("%Y-%m-%d %H:%M").to_string()
+        };
+        parts.push(if from.ends_with(&to) {
+            format!("{from} UTC")
+        } else {
+            format!("{from} to {to} UTC")
+        });
+    }
+    let count = |sev: Severity| report.problems.iter().filter(|p| p.severity == sev).count() as u64;
+    if !report.problems.is_empty() {
+        parts.push(format!(
+            "{}: {}, {}, {}",
+            plural(report.problems.len() as u64, "problem", "problems"),
+            plural(count(Severity::Error), "error", "errors"),
+            plural(count(Severity::Warning), "warning", "warnings"),
+            count(Severity::Info).to_string() + " info",
+        ));
+    }
+    parts.join(" · ")
+}
+
+/// What a report says instead of "no problems" when no record was read.
+pub fn nothing_read(report: &Report) -> Option<String> {
+    (report.summary.records == 0).then(|| {
+        format!(
+            "No record was read from {}: there is nothing to judge, so this is no verdict. {}",
+            plural(report.summary.files, "input", "inputs"),
+            if report.inputs.is_empty() {
+                "The paths hold no file.".to_owned()
+            } else {
+                "What was found is listed below.".to_owned()
+            }
+        )
+    })
+}
+
+/// Writes only the tables (`--tables-only`): as Markdown tables for people, as JSON (one
+/// document `{"tables": [...]}`, or one table per line) for machines.
+pub fn write_tables(
+    report: &Report,
+    format: crate::commands::analyze::OutputFormat,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    use crate::commands::analyze::OutputFormat;
+    match format {
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(
+                &mut *out,
+                &serde_json::json!({ "tables": report.tables }),
+            )
+            .map_err(std::io::Error::other)?;
+            writeln!(out)
+        }
+        OutputFormat::Jsonl => {
+            for t in &report.tables {
+                serde_json::to_writer(&mut *out, t).map_err(std::io::Error::other)?;
+                writeln!(out)?;
+            }
+            Ok(())
+        }
+        _ => {
+            for (i, t) in report.tables.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                writeln!(out, "{} [{}]", t.title, t.id)?;
+                writeln!(out, "{}", markdown_table(t))?;
+            }
+            Ok(())
         }
     }
-    // Findings about an input itself (a secret written in it) group under that file.
-    match f.evidence.first() {
-        Some(e) if f.evidence.iter().all(|x| x.file == e.file) => format!("file {}", e.file),
-        _ => "other".to_owned(),
+}
+
+/// What the digest leaves out and how to see it.
+pub fn more_hint(report: &Report) -> Option<String> {
+    match report.detail {
+        Detail::Summary => Some(
+            "Each problem in a few lines: leave --summary out; every finding with its evidence: --details."
+                .to_owned(),
+        ),
+        Detail::Digest if !report.findings.is_empty() => Some(format!(
+            "{} behind these problems, with their evidence: --details; every input too: --all; one call's story: --call <ID>.",
+            plural(report.findings.len() as u64, "finding", "findings")
+        )),
+        _ => None,
     }
+}
+
+/// How many a problem touches, in a few characters: `2 calls`, `15 SMS messages`, `1 file`.
+pub fn problem_scope(p: &ProblemOut) -> String {
+    let a = &p.affected;
+    let candidates = [
+        (a.calls, "call", "calls"),
+        (a.messages, "SMS message", "SMS messages"),
+        (a.threads, "chat thread", "chat threads"),
+        (a.users, "user", "users"),
+        (a.numbers, "number", "numbers"),
+        (a.participants, "participant", "participants"),
+        (a.files, "file", "files"),
+    ];
+    match candidates.iter().find(|(n, _, _)| *n > 0) {
+        Some((n, one, many)) => plural(*n, one, many),
+        None => format!("{}×", group_digits(a.occurrences)),
+    }
+}
+
+/// Where to look first for a problem: its first example ID, shortened for a one-line list.
+pub fn problem_where(p: &ProblemOut) -> Option<String> {
+    let e = p.examples.first()?;
+    let id: String = if e.id.chars().count() > 14 {
+        e.id.chars().take(13).collect::<String>() + "…"
+    } else {
+        e.id.clone()
+    };
+    Some(format!("{} {id}", e.kind.label()))
+}
+
+/// A storage-export path shortened to what tells such files apart, its category and hour:
+/// `insights-logs-callsummary/resourceId=/.../y=2026/m=11/d=20/h=15/m=00/PT1H.json` →
+/// `callsummary 2026-11-20T15 PT1H.json`. Other paths are returned as they are.
+pub fn short_path(path: &str) -> String {
+    let Some(at) = path.find("insights-logs-") else {
+        return path.to_owned();
+    };
+    let (before, rest) = path.split_at(at);
+    let category = rest["insights-logs-".len()..]
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    let part = |key: &str| {
+        rest.split('/')
+            .find_map(|seg| seg.strip_prefix(key))
+            .map(str::to_owned)
+    };
+    let (Some(y), Some(m), Some(d), Some(h)) = (part("y="), part("m="), part("d="), part("h="))
+    else {
+        return path.to_owned();
+    };
+    let file = rest.rsplit('/').next().unwrap_or_default();
+    format!("{before}{category} {y}-{m}-{d}T{h} {file}")
+}
+
+/// `file:line[index]` of a piece of evidence, the file shortened by [`short_path`].
+pub fn place_short(e: &EvidenceOut) -> String {
+    let mut place = short_path(&e.file);
+    if let Some(l) = e.line {
+        place.push_str(&format!(":{l}"));
+    }
+    if let Some(i) = e.index {
+        place.push_str(&format!("[{i}]"));
+    }
+    place
 }
 
 /// `12 input files, 28.3 KiB read, 44 records (1 rejected, 6 duplicates counted once)`.
@@ -189,6 +333,17 @@ impl Report {
     }
 
     fn for_each_text(&mut self, mut r: impl FnMut(&mut String)) {
+        for p in &mut self.problems {
+            r(&mut p.title);
+            r(&mut p.action);
+            r(&mut p.key);
+            for e in &mut p.examples {
+                r(&mut e.id);
+            }
+        }
+        for h in &mut self.health {
+            r(&mut h.text);
+        }
         for f in &mut self.findings {
             r(&mut f.title);
             r(&mut f.message);
@@ -219,7 +374,8 @@ impl Report {
         }
     }
 
-    /// The report of a run (consumes it: findings are moved, not copied).
+    /// The report of a run (consumes it: findings are moved, not copied), its findings grouped
+    /// into ranked problems.
     pub fn new(analysis: Analysis) -> Report {
         let Analysis {
             files,
@@ -227,17 +383,26 @@ impl Report {
             tables,
             summary,
             paths,
+            health,
         } = analysis;
+        let problems = acs_triage_core::digest::problems(&findings, &health)
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| problem_out(i + 1, p))
+            .collect();
         Report {
             tool: TOOL,
             summary,
             inputs: files,
+            problems,
+            health,
             findings: findings
                 .into_iter()
                 .map(|f| finding_out(&paths, f))
                 .collect(),
             tables,
             asked_tables: Vec::new(),
+            detail: Detail::default(),
         }
     }
 }

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use acs_triage_core::digest::{Affected, Problem};
 use acs_triage_core::engine::Summary;
+use acs_triage_core::health::{HealthLine, Unit};
 use acs_triage_core::ingest::FileReport;
 use acs_triage_core::time::format_timestamp;
 use acs_triage_core::{Evidence, Finding, IdKind, Table};
@@ -58,12 +60,74 @@ pub struct FindingOut {
     pub evidence: Vec<EvidenceOut>,
 }
 
+/// A problem as serialized: one cause over one scope, ranked by impact (see
+/// `acs_triage_core::digest`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ProblemOut {
+    /// 1 for the problem with the most impact.
+    pub rank: usize,
+    pub key: String,
+    pub kind: String,
+    pub severity: acs_triage_core::Severity,
+    pub title: String,
+    pub action: String,
+    /// Indexes into `findings`, the leading finding first.
+    pub findings: Vec<usize>,
+    /// Finding kinds it holds, with how many findings of each.
+    pub kinds: BTreeMap<String, u64>,
+    pub affected: Affected,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share: Option<ShareOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_seen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<String>,
+    /// Up to three IDs to start from.
+    pub examples: Vec<ExampleOut>,
+}
+
+/// A problem's share of what the logs hold.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShareOut {
+    pub count: u64,
+    pub total: u64,
+    pub unit: Unit,
+    /// `4 of 1,150 calls, 0.35 %`.
+    pub text: String,
+}
+
+/// An ID to start a problem's investigation from.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExampleOut {
+    pub kind: IdKind,
+    pub id: String,
+}
+
+/// How much a human or Markdown report shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Detail {
+    /// The problems ranked, the health overview, inputs that need attention: no per-problem
+    /// detail.
+    Summary,
+    /// The digest: the ranked problems, the health overview, each problem in a few lines.
+    #[default]
+    Digest,
+    /// Also every finding of each problem with its evidence.
+    Details,
+    /// Also every input, read or not.
+    All,
+}
+
 /// Everything a renderer needs.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub tool: ToolInfo,
     pub summary: Summary,
     pub inputs: Vec<FileReport>,
+    /// The findings grouped into problems, most impact first.
+    pub problems: Vec<ProblemOut>,
+    /// What the logs hold in all, by area (calls, media, Call Automation, SMS, chat, identity).
+    pub health: Vec<HealthLine>,
     pub findings: Vec<FindingOut>,
     /// The tables asked for with `--table` (and, for HTML, those its charts draw).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -71,6 +135,37 @@ pub struct Report {
     /// IDs of the tables the user asked for with `--table` (shown as tables, not only charts).
     #[serde(skip)]
     pub asked_tables: Vec<String>,
+    /// How much the human and Markdown reports show.
+    #[serde(skip)]
+    pub detail: Detail,
+}
+
+/// A problem as serialized.
+pub fn problem_out(rank: usize, p: Problem) -> ProblemOut {
+    ProblemOut {
+        rank,
+        share: p.share.map(|s| ShareOut {
+            text: s.describe(),
+            count: s.count,
+            total: s.total,
+            unit: s.unit,
+        }),
+        first_seen: p.first_seen.as_ref().map(format_timestamp),
+        last_seen: p.last_seen.as_ref().map(format_timestamp),
+        examples: p
+            .examples
+            .into_iter()
+            .map(|(kind, id)| ExampleOut { kind, id })
+            .collect(),
+        key: p.key,
+        kind: p.kind,
+        severity: p.severity,
+        title: p.title,
+        action: p.action,
+        findings: p.findings,
+        kinds: p.kinds,
+        affected: p.affected,
+    }
 }
 
 fn evidence_out(paths: &[String], e: Evidence) -> EvidenceOut {

@@ -169,7 +169,7 @@ pub fn human(story: &CallStory, findings: &[FindingOut], out: &mut dyn Write) ->
         writeln!(out, "  none: nothing in this call's records is a problem")?;
     }
     for f in findings {
-        human::render_finding(f, out)?;
+        human::render_finding(f, 4, out)?;
     }
 
     writeln!(out)?;

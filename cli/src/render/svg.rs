@@ -11,6 +11,7 @@ pub const WARNING: &str = "#ef6c00";
 pub const INFO: &str = "#1565c0";
 pub const NORMAL: &str = "#78909c";
 pub const GOOD: &str = "#2e7d32";
+const GRID: &str = "#e0e0e0";
 
 const FONT: &str = "font-family=\"system-ui, sans-serif\" font-size=\"12\"";
 
@@ -96,7 +97,8 @@ pub struct Bucket {
 }
 
 /// A histogram of measurements with the threshold drawn across it; buckets on the poor side
-/// are red.
+/// are red. Heights are on a log scale, so one poor stream among a thousand good ones still
+/// shows.
 pub fn histogram(
     title: &str,
     unit: &str,
@@ -107,6 +109,7 @@ pub fn histogram(
     let (w, h, left, bottom) = (360.0, 170.0, 36.0, 30.0);
     let plot_h = h - bottom - 14.0;
     let max = buckets.iter().map(|b| b.count).max().unwrap_or(1).max(1) as f64;
+    let scale = |count: u64| (1.0 + count as f64).ln() / (1.0 + max).ln();
     let bw = (w - left - 8.0) / buckets.len().max(1) as f64;
     let mut s = open_svg(title, w, h, 380);
     let _ = write!(
@@ -115,7 +118,7 @@ pub fn histogram(
         escape(title)
     );
     for (i, b) in buckets.iter().enumerate() {
-        let bh = (b.count as f64 / max) * plot_h;
+        let bh = scale(b.count) * plot_h;
         let x = left + i as f64 * bw;
         let y = 14.0 + plot_h - bh;
         let mid = b.to.map_or(b.from, |t| (b.from + t) / 2.0);
@@ -160,7 +163,10 @@ pub fn histogram(
         s,
         r#"<text x="2" y="{}" font-family="system-ui, sans-serif" font-size="9">{}</text>"#,
         h - 4.0,
-        escape(&format!("streams, by {unit}; peak {}", max as u64))
+        escape(&format!(
+            "streams, by {unit}; log scale, peak {}",
+            max as u64
+        ))
     );
     s.push_str("</svg>");
     s
@@ -187,7 +193,8 @@ pub fn over_time(title: &str, bins: &[(String, [u64; 3])]) -> String {
     let bw = ((w - left - 8.0) / bins.len().max(1) as f64).min(60.0);
     let mut s = open_svg(title, w, h, 780);
     let colors = [ERROR, WARNING, INFO];
-    let every = (bins.len() / 12).max(1);
+    // A label is about 60 units wide: skip bins so labels never overlap.
+    let every = ((62.0 / bw).ceil() as usize).max(1);
     for (i, (label, counts)) in bins.iter().enumerate() {
         let x = left + i as f64 * bw;
         let mut y = 10.0 + plot_h;
@@ -234,37 +241,48 @@ pub struct Lane {
     pub color: &'static str,
 }
 
-/// A call's participants as lanes from joining to leaving, each labelled with its end reason.
-pub fn timeline(title: &str, lanes: &[Lane]) -> String {
-    let (label_w, chart_w, row) = (250.0, 420.0, 26.0);
-    let h = 28.0 + lanes.len() as f64 * row;
+/// A call's participants as lanes from joining to leaving, each labelled with its end reason,
+/// under a time axis of seconds from the first join (`start_label` names that moment).
+pub fn timeline(title: &str, start_label: &str, lanes: &[Lane]) -> String {
+    let (label_w, chart_w, row, axis) = (300.0, 400.0, 26.0, 22.0);
+    let h = axis + 24.0 + lanes.len() as f64 * row;
     let start = lanes.iter().map(|l| l.start_ms).min().unwrap_or(0);
     let end = lanes.iter().map(|l| l.end_ms).max().unwrap_or(start);
     let span = ((end - start) as f64).max(1000.0);
-    let mut s = open_svg(title, label_w + chart_w + 90.0, h, 780);
+    let mut s = open_svg(title, label_w + chart_w + 90.0, h, 820);
+    // The axis: five ticks with seconds from the first join.
+    for k in 0..=4 {
+        let x = label_w + chart_w * k as f64 / 4.0;
+        let seconds = span / 1000.0 * k as f64 / 4.0;
+        let _ = write!(
+            s,
+            r#"<line x1="{x:.1}" y1="{axis}" x2="{x:.1}" y2="{:.1}" stroke="{GRID}"/><text x="{x:.1}" y="14" text-anchor="middle" font-family="system-ui, sans-serif" font-size="9">+{} s</text>"#,
+            h - 18.0,
+            num((seconds * 10.0).round() / 10.0)
+        );
+    }
     for (i, l) in lanes.iter().enumerate() {
-        let y = 6.0 + i as f64 * row;
+        let y = axis + 4.0 + i as f64 * row;
         let x = label_w + (l.start_ms - start) as f64 / span * chart_w;
         let w = ((l.end_ms - l.start_ms) as f64 / span * chart_w).max(3.0);
         let _ = write!(
             s,
-            r#"<g><title>{tip}</title><text x="{lx}" y="{ty:.1}" text-anchor="end" {FONT}>{who}</text><rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{bh}" fill="{c}" rx="3"/><text x="{rx:.1}" y="{ty:.1}" {FONT}>{reason}</text></g>"#,
+            r#"<g><title>{tip}</title><text x="{lx}" y="{ty:.1}" text-anchor="end" font-family="ui-monospace, monospace" font-size="10">{who}</text><rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{bh}" fill="{c}" rx="3"/><text x="{rx:.1}" y="{ty:.1}" {FONT}>{reason}</text></g>"#,
             tip = escape(&format!("{}: ended {}", l.who, l.reason)),
             lx = label_w - 8.0,
             ty = y + 14.0,
-            who = escape(&clip(&l.who, 34)),
+            who = escape(&clip(&l.who, 44)),
             bh = row - 8.0,
             c = l.color,
             rx = x + w + 5.0,
             reason = escape(&l.reason),
         );
     }
-    let seconds = span / 1000.0;
     let _ = write!(
         s,
-        r#"<text x="{label_w}" y="{:.1}" font-family="system-ui, sans-serif" font-size="9">{} s from the first join to the last leave</text>"#,
+        r#"<text x="{label_w}" y="{:.1}" font-family="system-ui, sans-serif" font-size="9">seconds from the first join ({}) to the last leave</text>"#,
         h - 4.0,
-        num((seconds * 10.0).round() / 10.0)
+        escape(start_label)
     );
     s.push_str("</svg>");
     s

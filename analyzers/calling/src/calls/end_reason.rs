@@ -120,6 +120,8 @@ pub(super) fn end_finding(
         _ => meaning,
     };
     let pstn = pstn_side(sub, d.pstn_call_type.as_deref());
+    // The client's own diagnostic that explains the ending is part of this problem.
+    let explains_ufd = context.contains("The client reported");
     let mut finding = crate::END_REASON
         .finding()
         .severity(severity)
@@ -137,6 +139,14 @@ pub(super) fn end_finding(
         .occurrences(d.occurrences.clone());
     if let Some(source) = source {
         finding = finding.source(source);
+    }
+    if explains_ufd && !call_id.is_empty() {
+        finding = finding.explains(Explains {
+            kind: crate::USER_FACING_DIAGNOSTIC.id.to_owned(),
+            code: None,
+            ids: vec![(IdKind::CallId, call_id.to_owned())],
+            window: None,
+        });
     }
     Some(finding)
 }

@@ -17,12 +17,14 @@
 //! logs (`calling/missing-data`, `calling/redacted-versions`).
 
 mod end_reason;
+mod health;
 pub(crate) use end_reason::log_says;
 mod missing_data;
 mod repeated_failure;
 mod service_side;
 mod state;
 pub mod tables;
+pub use health::HEALTH;
 mod version_pattern;
 
 use std::collections::BTreeMap;
@@ -31,8 +33,8 @@ use std::hash::{Hash, Hasher};
 use acs_triage_core::analyzer::{Analysis, Context, Output, keep_min};
 use acs_triage_core::catalog::{CodeTable, Decoded, Judgement, MatchKind};
 use acs_triage_core::{
-    Evidence, Family, FastMap, Finding, Format, IdKind, Occurrences, Origin, Record, Severity,
-    Table,
+    Evidence, Explains, Family, FastMap, Finding, Format, IdKind, Occurrences, Origin, Record,
+    Severity, Table,
 };
 use chrono::{DateTime, Duration, Utc};
 
@@ -40,6 +42,7 @@ use crate::client::{self, ClientEvent, UfdTrack};
 use crate::{CALLING_END_REASONS, CallsSettings};
 
 use end_reason::*;
+use health::*;
 use missing_data::*;
 use repeated_failure::*;
 use service_side::*;
@@ -190,7 +193,7 @@ impl Analysis for CallsPass {
             note_span(spans, &call_id, key, record, &participant, &endpoint);
         }
         let identity = record.text("identifier");
-        let mut versions = [0u32; 3];
+        let mut versions = [0u32; 4];
         let mut redacted = false;
         if from_summary {
             for (i, field) in ["sdkVersion", "osVersion"].into_iter().enumerate() {
@@ -202,6 +205,9 @@ impl Analysis for CallsPass {
             }
             if let Some(app) = app_version(record) {
                 versions[2] = version_hash(&mut self.versions, &app);
+            }
+            if let Some(t) = record.text("endpointType").filter(|t| !t.trim().is_empty()) {
+                versions[3] = version_hash(&mut self.versions, t.trim());
             }
         }
         let detail = (judgement != Judgement::Normal).then(|| {
@@ -232,6 +238,7 @@ impl Analysis for CallsPass {
             sdk: versions[0],
             os: versions[1],
             app: versions[2],
+            endpoint: versions[3],
             from_summary,
             redacted_versions: redacted,
             end: End {
@@ -427,13 +434,33 @@ fn finish(mut pass: CallsPass, ctx: &Context, out: &mut Output) {
     let mut redacted_parts = 0u32;
     let mut any_summary = false;
     let mut any_diagnostics = false;
-    for (_, call) in &calls {
+    let mut participants = Participants::default();
+    let mut version_parts: Vec<VersionPart> = Vec::new();
+    for (call_index, (_, call)) in calls.iter().enumerate() {
         any_summary |= call.sources & Source::Summary.bit() != 0;
         any_diagnostics |= call.sources & Source::Diagnostics.bit() != 0;
         let mut seen_in_call: Vec<u64> = Vec::new();
         for p in call.parts.iter().filter(|p| p.from_summary) {
             let failed = p.end.judgement >= Judgement::Warning;
-            for (kind, v) in [("SDK", p.sdk), ("OS", p.os), ("app", p.app)] {
+            participants.all += 1;
+            match p.end.judgement {
+                Judgement::Normal => participants.normal += 1,
+                Judgement::Info => participants.info += 1,
+                _ => participants.failed += 1,
+            }
+            version_parts.push(VersionPart {
+                versions: [p.sdk, p.os, p.app],
+                identity: p.identity,
+                end: (p.end.code, p.end.subcode),
+                failed,
+                call: call_index as u32,
+            });
+            for (kind, v) in [
+                ("SDK", p.sdk),
+                ("OS", p.os),
+                ("app", p.app),
+                ("endpoint type", p.endpoint),
+            ] {
                 if v != 0 {
                     let e = versions.entry((kind, v)).or_default();
                     e.0 += 1;
@@ -497,7 +524,8 @@ fn finish(mut pass: CallsPass, ctx: &Context, out: &mut Output) {
         .filter(|(k, _)| *k != CallKey::Text("".into()))
         .count();
     let first_call = calls.first().map(|(k, _)| k.text());
-    for (call_key, mut call) in calls {
+    let mut service_side_calls: Vec<u32> = Vec::new();
+    for (call_index, (call_key, mut call)) in calls.into_iter().enumerate() {
         let call_id = call_key.text();
         fold_client_ends(&mut call.parts);
         let summary_parts = call.parts.iter().filter(|p| p.from_summary).count();
@@ -539,7 +567,9 @@ fn finish(mut pass: CallsPass, ctx: &Context, out: &mut Output) {
                 out.push(f);
             }
         }
-        service_side(&call_id, summary_parts, &failed_ends, out);
+        if service_side(&call_id, summary_parts, &failed_ends, out) {
+            service_side_calls.push(call_index as u32);
+        }
         if let Some(detail) = &call.detail {
             client::findings(ctx, &call_id, detail, out);
         }
@@ -551,14 +581,28 @@ fn finish(mut pass: CallsPass, ctx: &Context, out: &mut Output) {
     // Across calls.
     let mut repeated: Vec<(&u64, &IdentityStats)> = identities.iter().collect();
     repeated.sort_by(|a, b| a.1.text.cmp(&b.1.text).then(a.0.cmp(b.0)));
-    for (_, stats) in repeated {
+    let mut repeated_identities: Vec<(u64, i64, Option<i64>)> = Vec::new();
+    for (id, stats) in repeated {
         for ((code, sub), n) in &stats.failures {
             if *n >= repeat_at && *n * 10 >= stats.calls * 8 {
                 out.push(repeated_finding(ctx, stats, *code, *sub, *n));
+                repeated_identities.push((*id, *code, *sub));
             }
         }
     }
-    version_patterns(&versions, &pass.versions, out);
+    let explained = Explained {
+        service_side_calls: &service_side_calls,
+        repeated_identities: &repeated_identities,
+    };
+    version_patterns(ctx, &version_parts, &explained, &pass.versions, out);
+    health(
+        ctx,
+        &versions,
+        &pass.versions,
+        named_calls,
+        &participants,
+        out,
+    );
     if redacted_failures.count > 0 {
         out.push(
             crate::REDACTED_VERSIONS.finding().severity(Severity::Info).title("SDK and OS versions of some failed participants are redacted")

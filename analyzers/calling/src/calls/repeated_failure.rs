@@ -34,6 +34,16 @@ pub(super) fn repeated_finding(
         decoded.map(|d| format!(" ({})", cause_title(&d.entry.cause))).unwrap_or_default()
     ))
     .action(action)
-    .code(label)
+    .code(label.clone())
     .id_value(IdKind::UserId, stats.text.as_deref())
+    .explains(Explains {
+        kind: crate::END_REASON.id.to_owned(),
+        code: Some(label),
+        ids: stats
+            .text
+            .iter()
+            .map(|t| (IdKind::UserId, t.clone()))
+            .collect(),
+        window: None,
+    })
 }

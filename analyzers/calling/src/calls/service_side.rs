@@ -3,14 +3,15 @@
 use super::*;
 
 /// Many participants of one call failing together points at the service, not at clients.
+/// Returns whether the call was reported so.
 pub(super) fn service_side(
     call_id: &str,
     summary_parts: usize,
     failed: &[(&Part, &EndDetail)],
     out: &mut Output,
-) {
+) -> bool {
     if failed.len() < 3 || failed.len() * 2 < summary_parts {
-        return;
+        return false;
     }
     let times: Vec<DateTime<Utc>> = failed.iter().filter_map(|(_, d)| d.ended_at).collect();
     if times.len() == failed.len() {
@@ -18,7 +19,7 @@ pub(super) fn service_side(
         if let (Some(lo), Some(hi)) = (lo, hi)
             && *hi - *lo > Duration::seconds(60)
         {
-            return;
+            return false;
         }
     }
     let mut codes: Vec<String> = failed
@@ -39,11 +40,18 @@ pub(super) fn service_side(
     ))
     .action("Open an Azure support request with the call ID, the participant IDs and the time of the failure.")
     .id_value(IdKind::CallId, Some(call_id))
-    .occurrences(occ);
+    .occurrences(occ)
+    .explains(Explains {
+        kind: crate::END_REASON.id.to_owned(),
+        code: None,
+        ids: vec![(IdKind::CallId, call_id.to_owned())],
+        window: None,
+    });
     let first_failed = failed
         .iter()
         .filter_map(|(_, d)| d.participant_id.as_deref())
         .min();
     f = f.id_value(IdKind::ParticipantId, first_failed);
     out.push(f);
+    true
 }

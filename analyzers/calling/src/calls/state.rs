@@ -180,6 +180,8 @@ pub(crate) struct Part {
     pub(crate) os: u32,
     /// The app's name and version from `DiagnosticOptions`.
     pub(crate) app: u32,
+    /// `endpointType` (VoIP, PSTN, Server, Bot...).
+    pub(crate) endpoint: u32,
     /// True when the end came from CallSummary (not only from a client log).
     pub(crate) from_summary: bool,
     pub(crate) redacted_versions: bool,
@@ -312,6 +314,7 @@ pub(crate) fn merge_part(parts: &mut Vec<Part>, part: Part) {
         keep_min_nonzero(&mut mine.sdk, part.sdk);
         keep_min_nonzero(&mut mine.os, part.os);
         keep_min_nonzero(&mut mine.app, part.app);
+        keep_min_nonzero(&mut mine.endpoint, part.endpoint);
         keep_min_nonzero(&mut mine.alt, part.alt);
         mine.from_summary |= part.from_summary;
         mine.redacted_versions |= part.redacted_versions;

@@ -1,53 +1,104 @@
 //! `calling/version-pattern`: one SDK, OS or app version behind most failures.
+//!
+//! Honest about chance: a version is a pattern only when Fisher's exact test says its share of
+//! failures is unlikely to be luck, against every other version's; failures whose cause is
+//! outside the client, or that another problem already explains (one identity failing on every
+//! call, a whole call failing at once), are left out; the finding gives the counts, not only the
+//! percentages.
 
 use super::*;
 
-/// One SDK, OS or app version behind most failures.
+use acs_triage_core::stats::fisher_greater;
+use acs_triage_core::text::{group_digits, percent};
+
+/// One participant as version patterns see it.
+pub(super) struct VersionPart {
+    /// SDK, OS and app version hashes (0 = unknown).
+    pub(super) versions: [u32; 3],
+    pub(super) identity: u64,
+    pub(super) end: (i32, i32),
+    pub(super) failed: bool,
+    pub(super) call: u32,
+}
+
+/// Failures other problems explain.
+pub(super) struct Explained<'a> {
+    pub(super) service_side_calls: &'a [u32],
+    /// (identity, code, subcode) of identities failing the same way on call after call.
+    pub(super) repeated_identities: &'a [(u64, i64, Option<i64>)],
+}
+
+const KINDS: [&str; 3] = ["SDK", "OS", "app"];
+
 pub(super) fn version_patterns(
-    counts: &BTreeMap<(&'static str, u32), (u32, u32)>,
+    ctx: &Context,
+    parts: &[VersionPart],
+    explained: &Explained<'_>,
     names: &FastMap<u32, String>,
     out: &mut Output,
 ) {
-    for kind in ["SDK", "OS", "app"] {
-        let of_kind: Vec<(&u32, &(u32, u32))> = counts
-            .iter()
-            .filter(|((k, _), _)| *k == kind)
-            .map(|((_, v), c)| (v, c))
-            .collect();
-        let total_failed: u32 = of_kind.iter().map(|(_, c)| c.1).sum();
-        let total: u32 = of_kind.iter().map(|(_, c)| c.0).sum();
-        if total_failed < 5 {
-            continue;
+    let judgement = &ctx.settings.get::<CallsSettings>().judgement;
+    let ignored = &judgement.version_pattern_ignored_causes;
+    let catalog = ctx.catalogs.get::<CodeTable>(&CALLING_END_REASONS);
+    // Whether a failure can say something about a client version.
+    let counts_for_versions = |p: &VersionPart| {
+        if !p.failed {
+            return false;
         }
-        for (v, (n, failed)) in &of_kind {
-            let others_n = total - n;
-            let others_failed = total_failed - failed;
-            let rate = *failed as f64 / *n as f64;
-            let others_rate = if others_n == 0 {
-                0.0
-            } else {
-                others_failed as f64 / others_n as f64
-            };
-            if failed * 2 >= total_failed
-                && others_n > 0
-                && rate >= 2.0 * others_rate
-                && *failed >= 3
-            {
-                let name = names.get(v).cloned().unwrap_or_default();
-                out.push(
-                    crate::VERSION_PATTERN.finding().severity(Severity::Warning).title(format!("One {kind} version is behind most call failures"))
+        let code = i64::from(p.end.0);
+        let sub = (p.end.1 != NO_SUB).then_some(i64::from(p.end.1));
+        let cause_ignored = catalog
+            .decode(code, sub)
+            .is_some_and(|d| ignored.iter().any(|c| c == &d.entry.cause));
+        let repeated = explained
+            .repeated_identities
+            .iter()
+            .any(|(id, c, s)| *id == p.identity && p.identity != 0 && (*c, *s) == (code, sub));
+        !cause_ignored && !repeated && !explained.service_side_calls.contains(&p.call)
+    };
+    for (k, kind) in KINDS.into_iter().enumerate() {
+        // version hash → (participants, failures that count)
+        let mut by_version: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
+        for p in parts.iter().filter(|p| p.versions[k] != 0) {
+            let e = by_version.entry(p.versions[k]).or_default();
+            e.0 += 1;
+            if counts_for_versions(p) {
+                e.1 += 1;
+            }
+        }
+        let total: u64 = by_version.values().map(|c| c.0).sum();
+        let total_failed: u64 = by_version.values().map(|c| c.1).sum();
+        for (v, &(n, failed)) in &by_version {
+            let (others_n, others_failed) = (total - n, total_failed - failed);
+            if others_n == 0 || failed < u64::from(judgement.version_pattern_min_failures) {
+                continue;
+            }
+            let p = fisher_greater(failed, n, others_failed, others_n);
+            // More than chance, and behind most of the failures that count.
+            if p >= judgement.version_pattern_max_p || failed * 2 < total_failed {
+                continue;
+            }
+            let name = names.get(v).cloned().unwrap_or_default();
+            out.push(
+                crate::VERSION_PATTERN
+                    .finding()
+                    .severity(Severity::Warning)
+                    .title(format!("One {kind} version is behind most call failures"))
                     .message(format!(
-                        "{kind} version {name} is behind {failed} of the {total_failed} failed participants ({:.0} % of its {n} participants failed, against {:.0} % for every other version).",
-                        rate * 100.0,
-                        others_rate * 100.0
+                        "{kind} version {name}: {} of its {} participants failed ({}), against {} of {} on every other version ({}); one-sided Fisher's exact test p = {p:.2e}. Failures outside the client's control, or explained by another problem, are left out.",
+                        group_digits(failed),
+                        group_digits(n),
+                        percent(failed, n),
+                        group_digits(others_failed),
+                        group_digits(others_n),
+                        percent(others_failed, others_n),
                     ))
                     .action(match kind {
                         "SDK" => "Update the clients on that Calling SDK version to the current release and compare.",
                         "OS" => "Test that OS version with the current Calling SDK; check its known issues and network stack.",
                         _ => "Compare that app version with the one before it (its calling code and the Calling SDK it ships); fix or roll back.",
                     }),
-                );
-            }
+            );
         }
     }
 }

@@ -16,7 +16,11 @@ use acs_triage_core::{Evidence, Finding, IdKind, Occurrences};
 use crate::outcome::{Fate, Judge, Outcome};
 use crate::settings::SmsSettings;
 
+/// Delivery report statuses and their codes: the ACS codes page, which holds the SMS table
+/// (`includes/codes/sms-sdk.md`) beside the calling ones.
 const DOCS: &str = "https://learn.microsoft.com/azure/communication-services/resources/troubleshooting/voice-video-calling/troubleshooting-codes";
+/// HTTP errors of the SMS send API.
+const SEND_DOCS: &str = "https://learn.microsoft.com/rest/api/communication/errorcodes";
 const REPORTS_DOCS: &str =
     "https://learn.microsoft.com/azure/communication-services/quickstarts/sms/handle-sms-events";
 

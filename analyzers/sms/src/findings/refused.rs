@@ -55,6 +55,7 @@ pub fn finding(ctx: &Context, message_id: Option<&str>, r: &Refusal) -> Finding 
         ))
         .action(action)
         .code(r.status.to_string())
+        .docs(super::SEND_DOCS)
         .id_value(IdKind::SmsMessageId, message_id)
         .id_value(IdKind::PhoneNumber, r.to.as_deref())
         .evidence(r.evidence.clone());
