@@ -32,6 +32,8 @@ fn the_report_is_self_contained() {
     // Sections and charts.
     for needle in [
         "id=\"summary\"",
+        "id=\"health\"",
+        "id=\"problems\"",
         "id=\"chart-end-reasons\"",
         "id=\"chart-sms\"",
         "id=\"chart-over-time\"",
@@ -141,7 +143,14 @@ fn the_report_renders_in_headless_chromium() {
         String::from_utf8_lossy(&dom.stderr)
     );
     assert!(!root.contains("data-errors"), "script errors: <html{root}>");
-    for needle in ["Charts", "Calls that ended badly", "Findings (14)", "<svg"] {
+    for needle in [
+        "Health",
+        "Problems, most impact first",
+        "Charts",
+        "Calls that ended badly",
+        "Findings (14)",
+        "<svg",
+    ] {
         assert!(dom_text.contains(needle), "rendered page lacks {needle}");
     }
 
