@@ -3,7 +3,8 @@
 //! A problem is one cause over one scope. Findings of the same kind and code are one problem
 //! however many calls, messages or threads they concern; a pattern finding (one identity
 //! failing on every call, a whole call failing at once, a throttled burst) takes in the
-//! findings it explains ([`Explains`]) instead of standing beside them. Problems are ranked by
+//! findings it explains ([`Explains`]) instead of standing beside them, and patterns of one
+//! kind and code are one problem with everything they explain. Problems are ranked by
 //! impact: live secrets first, then severity, then how many distinct calls, messages, threads
 //! or users they touch, then recency; the problem key breaks ties, so the order never depends
 //! on anything but the findings.
@@ -174,23 +175,19 @@ fn unit_of(kind: &str) -> Option<Unit> {
 /// Groups findings (in report order) into problems, ranked by impact.
 pub fn problems(findings: &[Finding], health: &[HealthLine]) -> Vec<Problem> {
     let explained = explained_by(findings);
-    // Each root finding opens a problem; same kind and code share one, except patterns
-    // (findings that explain others), which stay apart with what they explain. Secrets are one
-    // problem.
-    let mut group_of_root: BTreeMap<(String, String, Option<usize>), usize> = BTreeMap::new();
+    // Findings that no pattern explains are grouped by kind and code (patterns too, each with
+    // what it explains: twenty identities failing the same way are one problem). Secrets are
+    // one problem.
+    let mut group_of_root: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut members: Vec<Vec<usize>> = Vec::new();
     for (i, f) in findings.iter().enumerate() {
         if explained[i].is_some() {
             continue;
         }
         let key = if f.id == SECRET_KIND {
-            (f.id.clone(), String::new(), None)
+            (f.id.clone(), String::new())
         } else {
-            (
-                f.id.clone(),
-                f.code.clone().unwrap_or_default(),
-                (!f.explains.is_empty()).then_some(i),
-            )
+            (f.id.clone(), f.code.clone().unwrap_or_default())
         };
         let g = *group_of_root.entry(key).or_insert_with(|| {
             members.push(Vec::new());
@@ -315,7 +312,11 @@ fn build(findings: &[Finding], mut list: Vec<usize>, health: &[HealthLine]) -> P
         }
     }
 
-    let title = if list.len() > 1 && lead.explains.is_empty() {
+    let patterns = list
+        .iter()
+        .filter(|&&i| !findings[i].explains.is_empty())
+        .count();
+    let title = if list.len() > 1 && (lead.explains.is_empty() || patterns > 1) {
         format!("{} ({})", lead.title, affected.describe())
     } else {
         lead.title.clone()

@@ -57,7 +57,11 @@ fn one_identity_failing_every_call_is_one_problem() {
         .iter()
         .find(|p| p["kind"] == "calling/service-side-failure")
         .unwrap();
-    assert!(kinds(service).iter().any(|(k, _)| k == "calling/end-reason"));
+    assert!(
+        kinds(service)
+            .iter()
+            .any(|(k, _)| k == "calling/end-reason")
+    );
 }
 
 #[test]
@@ -106,7 +110,10 @@ fn secrets_come_first_and_every_finding_is_in_one_problem() {
         let mut seen = BTreeSet::new();
         for p in problems(&doc) {
             for i in p["findings"].as_array().unwrap() {
-                assert!(seen.insert(i.as_u64().unwrap()), "{folder}: finding {i} twice");
+                assert!(
+                    seen.insert(i.as_u64().unwrap()),
+                    "{folder}: finding {i} twice"
+                );
             }
         }
         assert_eq!(seen.len(), findings, "{folder}: every finding in a problem");
@@ -133,7 +140,9 @@ fn the_digest_names_every_problem_first_and_keeps_details_for_later() {
     let mut at = 0;
     for p in problems(&doc) {
         let title = p["title"].as_str().unwrap();
-        let found = digest[at..list_end].find(title).unwrap_or_else(|| panic!("{title}"));
+        let found = digest[at..list_end]
+            .find(title)
+            .unwrap_or_else(|| panic!("{title}"));
         at += found;
     }
     // Evidence only with --details; the summary has no per-problem section.
@@ -155,10 +164,17 @@ fn filters_narrow_the_findings_and_say_so() {
     assert!(only["summary"]["filtered"].as_u64().unwrap() > 0);
     let bad = run(&["analyze", "--only", "sms/no-such-check", &folder]);
     assert_eq!(bad.code, 2);
-    assert!(bad.stderr.contains("no finding kind is called that"), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("no finding kind is called that"),
+        "{}",
+        bad.stderr
+    );
     // A window that holds no record: every record left out and counted, nothing judged.
     let (code, none) = analyze_json(&["--since", "2030-01-01", &folder]);
-    assert_eq!(none["summary"]["outside_window"], none["summary"]["records"]);
+    assert_eq!(
+        none["summary"]["outside_window"],
+        none["summary"]["records"]
+    );
     assert!(none["findings"].as_array().unwrap().is_empty());
     assert_eq!(code, 0);
 }
