@@ -196,7 +196,9 @@ fn run_parsed(args: Vec<OsString>, io: &mut Io<'_>) -> ExitCode {
         }
         Command::Rules(cmd) => commands::rules::run(cmd, io),
         Command::Ids(args) => commands::ids::run(args, io.out, io.color_out),
-        Command::Bundle(args) => commands::bundle::run(args, io.out, io.err_is_terminal),
+        Command::Bundle(args) => {
+            commands::bundle::run(args, io.out, io.err_is_terminal, cli.no_redact)
+        }
     };
     match result {
         Ok(code) => code,

@@ -243,6 +243,21 @@ impl Classifier {
             .map(|(_, f)| *f)
     }
 
+    /// Every event type the table names, with its family: exact names, and prefixes written
+    /// `Prefix*` (for `rules fields`).
+    pub fn event_names(&self) -> Vec<(String, Family)> {
+        self.events
+            .iter()
+            .map(|(m, f)| {
+                let name = match m {
+                    EventMatch::Exact(n) => n.clone(),
+                    EventMatch::Prefix(p) => format!("{p}*"),
+                };
+                (name, *f)
+            })
+            .collect()
+    }
+
     /// Every known category name with its family (for `rules list`, docs and suggestions).
     pub fn category_names(&self) -> impl Iterator<Item = (&str, &str, Family)> {
         self.categories

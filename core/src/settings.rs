@@ -155,6 +155,11 @@ impl Settings {
                 }
             };
             if let Some(toml::Value::Table(top)) = overrides.get(section.key) {
+                let typos = near_misses(&base, top, section.key);
+                if !typos.is_empty() {
+                    errors.extend(typos);
+                    continue;
+                }
                 merge(&mut base, top);
             } else if let Some(other) = overrides.get(section.key) {
                 errors.push(SettingsError::Model {
@@ -213,6 +218,34 @@ pub fn unknown_key_help(message: &str) -> Option<String> {
         .collect();
     crate::rules::vocab::nearest(got, expected.iter().copied())
         .map(|s| format!("did you mean `{s}`?"))
+}
+
+/// Keys of an override that are not in the bundled table but nearly spell one that is
+/// (`[thresholds.media.jiter]`): typos, reported as such rather than as a new entry that lacks
+/// its fields. A key far from every known one may be a new entry of an open table.
+fn near_misses(base: &toml::Table, top: &toml::Table, path: &str) -> Vec<SettingsError> {
+    let mut errors = Vec::new();
+    for (key, value) in top {
+        let here = format!("{path}.{key}");
+        match (base.get(key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(t)) => {
+                errors.extend(near_misses(b, t, &here));
+            }
+            (Some(_), _) => {}
+            (None, _) => {
+                if let Some(known) =
+                    crate::rules::vocab::nearest(key, base.keys().map(String::as_str))
+                {
+                    errors.push(SettingsError::Model {
+                        key: path.to_owned(),
+                        message: format!("unknown key `{key}`"),
+                        help: Some(format!("did you mean `{path}.{known}`?")),
+                    });
+                }
+            }
+        }
+    }
+    errors
 }
 
 /// Deep-merges `top` into `base`: tables merge key by key, other values replace.

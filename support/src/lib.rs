@@ -125,6 +125,19 @@ pub struct CallIds {
     pub call_id: String,
     pub server_call_ids: BTreeSet<String>,
     pub call_connection_ids: BTreeSet<String>,
+    /// When the call began and ended, as CallSummary says (`callStartTime`, with
+    /// `callDuration`; participants' times without them). The records themselves are logged
+    /// later: `first`/`last` are when.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "acs_triage_core::time::serialize_opt"
+    )]
+    pub started: Option<DateTime<Utc>>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "acs_triage_core::time::serialize_opt"
+    )]
+    pub ended: Option<DateTime<Utc>>,
     pub participants: Vec<ParticipantIds>,
     /// Every participant sighting, folded into `participants` once all are in (folding as
     /// they come would depend on the order they came in).
@@ -272,6 +285,8 @@ impl Gathered {
             mine.call_connection_ids.extend(c.call_connection_ids);
             mine.sightings.extend(c.sightings);
             mine.seen.merge(c.seen);
+            mine.started = min_present(mine.started, c.started);
+            mine.ended = mine.ended.max(c.ended);
         }
         for (id, m) in other.messages {
             let mine = self.messages.entry(id).or_default();
@@ -372,6 +387,9 @@ impl IdsPass {
             entry.call_id = call_id;
         }
         entry.seen.note(record);
+        let (started, ended) = call_span(record);
+        entry.started = min_present(entry.started, started);
+        entry.ended = entry.ended.max(ended);
         if let Some(id) = owned(record.server_call_id()) {
             entry.server_call_ids.insert(id);
         }
@@ -504,6 +522,26 @@ impl Pass for IdsPass {
             Err(poisoned) => *poisoned.into_inner() = Some(pass.gathered),
         }
     }
+}
+
+/// When a CallSummary record says the call (else the participant) began and ended.
+fn call_span(record: &Record<'_>) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    let time = |f: &str| {
+        record
+            .text(f)
+            .and_then(|t| acs_triage_core::time::parse_timestamp(&t))
+    };
+    let (start, duration) = match time("callStartTime") {
+        Some(t) => (Some(t), record.number("callDuration")),
+        None => (
+            time("participantStartTime"),
+            record.number("participantDuration"),
+        ),
+    };
+    let end = start
+        .zip(duration)
+        .and_then(|(s, d)| acs_triage_core::time::offset(s, d));
+    (start, end)
 }
 
 /// Thread ID from a REST path (`/chat/threads/19%3Aabc%40thread.v2/messages`).

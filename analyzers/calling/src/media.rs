@@ -284,6 +284,7 @@ impl Violation {
 pub fn format_value(value: f64, unit: &str) -> String {
     match unit {
         "ratio" => format!("{:.1} %", value * 100.0),
+        "count" => trim_number(value),
         "ms" | "ms per minute" => format!("{} {unit}", trim_number(value)),
         _ => format!("{} {unit}", trim_number(value)),
     }

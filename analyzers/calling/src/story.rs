@@ -105,7 +105,7 @@ const MEASURES: &[(&str, &str, &str)] = &[
     ("videoFrameRateAvg", "frame rate", "fps"),
     ("recvResolutionHeight", "received height", "px"),
     ("recvFreezeDurationPerMinuteInMs", "frozen", "ms per minute"),
-    ("packetUtilization", "packets", "packets"),
+    ("packetUtilization", "packet count", "count"),
 ];
 
 fn text(r: &Record<'_>, f: &str) -> Option<String> {

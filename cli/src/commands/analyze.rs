@@ -150,17 +150,27 @@ pub fn run(
         }
     }
     let wanted = args.call.clone().map(|c| c.trim().to_owned());
-    if wanted.is_some() && !matches!(args.format, OutputFormat::Human | OutputFormat::Json) {
+    if wanted.is_some()
+        && !matches!(
+            args.format,
+            OutputFormat::Human | OutputFormat::Json | OutputFormat::Markdown
+        )
+    {
         return Err(miette!(
             help = "leave --call out to get the whole analysis in that format",
-            "--call tells one call's story as human text or JSON only"
+            "--call tells one call's story as human text, Markdown or JSON"
         )
         .into());
     }
+    // A call ID as people paste it may be cut short (`e46c72cd`): its start is enough when only
+    // one call has it.
     let collector = wanted.clone().map(|id| {
         RecordCollector::new(
             move |r: &acs_triage_core::Record<'_>| {
-                r.call_id().is_some_and(|c| c.eq_ignore_ascii_case(&id))
+                r.call_id().is_some_and(|c| {
+                    c.len() >= id.len()
+                        && c.as_bytes()[..id.len()].eq_ignore_ascii_case(id.as_bytes())
+                })
             },
             STORY_RECORD_LIMIT,
         )
@@ -201,15 +211,24 @@ pub fn run(
     }
 
     if let (Some(call_id), Some((_, collected))) = (wanted, &collector) {
-        return story(
-            &call_id,
-            collected.take(),
-            &analysis,
-            &setup,
-            &args,
-            out,
-            color,
-        );
+        let records = collected.take();
+        let mut ids: Vec<String> = records
+            .iter()
+            .filter_map(|r| r.call_id().map(|c| c.to_ascii_lowercase()))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.len() > 1 {
+            let shown: Vec<&str> = ids.iter().take(10).map(String::as_str).collect();
+            return Err(miette!(
+                help = format!("give more of the ID; the calls are: {}", shown.join(", ")),
+                "{} calls have IDs starting with `{call_id}`",
+                ids.len()
+            )
+            .into());
+        }
+        let call_id = ids.pop().unwrap_or(call_id);
+        return story(&call_id, records, &analysis, &setup, &args, out, color);
     }
 
     // Nothing read is no verdict: say what was found instead of "no problems", and exit 2.
@@ -376,6 +395,7 @@ fn story(
             render::story::human(&story, &findings, &mut render::styled(out, color))
         }
         OutputFormat::Json => render::story::json(&story, &findings, out),
+        OutputFormat::Markdown => render::story::markdown(&story, &findings, out),
         other => unreachable!("--call with {other:?} is refused before the run"),
     };
     match written.and_then(|_| out.flush()) {

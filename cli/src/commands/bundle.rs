@@ -32,9 +32,13 @@ pub struct BundleArgs {
     /// Log files or folders to read.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Where to write: a `.zip` file, or a folder (created; must be empty if it exists).
+    /// Where to write: a `.zip` file (must not exist), or a folder (created; must be empty if it
+    /// exists).
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
+    /// Replace an existing `.zip`, or write into a folder that is not empty.
+    #[arg(long)]
+    pub force: bool,
     /// Worker threads (default: one per core; at most 256).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=acs_triage_core::engine::MAX_THREADS as i64))]
     pub threads: Option<u16>,
@@ -110,11 +114,19 @@ enum Sink {
 }
 
 impl Sink {
-    fn open(out: &Path) -> Result<Sink, crate::Failure> {
+    fn open(out: &Path, force: bool) -> Result<Sink, crate::Failure> {
         let is_zip = out
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
         if is_zip {
+            if out.exists() && !force {
+                return Err(miette!(
+                    help = "give a new path, or --force to replace it",
+                    "{} exists already",
+                    out.display()
+                )
+                .into());
+            }
             if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent)
                     .map_err(|e| miette!("cannot create {}: {e}", parent.display()))?;
@@ -128,9 +140,10 @@ impl Sink {
                 .map_err(|e| miette!("cannot read {}: {e}", out.display()))?
                 .next()
                 .is_none();
-            if !empty {
+            if !empty && !force {
                 return Err(miette!(
-                    help = "give a new folder or a path ending in .zip",
+                    help =
+                        "give a new folder or a path ending in .zip, or --force to write into it",
                     "{} is not empty",
                     out.display()
                 )
@@ -211,7 +224,19 @@ fn shell_quote(arg: &str) -> String {
     }
 }
 
-pub fn run(args: BundleArgs, out: &mut dyn Write, err_is_terminal: bool) -> CommandResult {
+pub fn run(
+    args: BundleArgs,
+    out: &mut dyn Write,
+    err_is_terminal: bool,
+    no_redact: bool,
+) -> CommandResult {
+    if no_redact {
+        writeln!(
+            out,
+            "Note: a bundle is always redacted (it is made to be sent); --no-redact does not apply to it."
+        )
+        .map_err(|e| miette!("{e}"))?;
+    }
     let setup = setup::load(&args.setup)?;
     let options = RunOptions {
         threads: args.threads.map(usize::from),
@@ -316,14 +341,19 @@ pub fn run(args: BundleArgs, out: &mut dyn Write, err_is_terminal: bool) -> Comm
     }
 
     let summary = analysis.summary.clone();
+    let mut analysis = analysis;
+    analysis
+        .findings
+        .retain(|f| f.severity >= Severity::Warning);
     let mut report = Report::new(analysis);
-    report.findings.retain(|f| f.severity >= Severity::Warning);
+    // A support engineer reads the evidence: the ticket gets every finding with it.
+    report.detail = render::Detail::Details;
     report.redact();
     report.neutralize_controls();
     let findings_count = report.findings.len();
 
     let mut contents = Contents {
-        sink: Sink::open(&args.output)?,
+        sink: Sink::open(&args.output, args.force)?,
         hashed: Vec::new(),
     };
     let written = (|| -> io::Result<()> {

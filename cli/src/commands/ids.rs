@@ -179,7 +179,11 @@ fn seen(s: &Seen) -> String {
         (Some(a), Some(b)) => format!("{} to {}", format_timestamp(a), format_timestamp(b)),
         _ => "no time in the records".to_owned(),
     };
-    let files: Vec<&str> = s.files.iter().map(String::as_str).collect();
+    let files: Vec<String> = s
+        .files
+        .iter()
+        .map(|f| crate::render::short_path(f))
+        .collect();
     format!("{when}; in {}", files.join(", "))
 }
 
@@ -195,7 +199,17 @@ pub fn human(ids: &SupportIds, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "{BOLD}Calls ({}){BOLD:#}", ids.calls.len())?;
         for c in &ids.calls {
             writeln!(out, "  {BOLD}call {}{BOLD:#}", c.call_id)?;
-            writeln!(out, "    {DIM}{}{DIM:#}", seen(&c.seen))?;
+            match (&c.started, &c.ended) {
+                (Some(a), Some(b)) => writeln!(
+                    out,
+                    "    call from {} to {}",
+                    format_timestamp(a),
+                    format_timestamp(b)
+                )?,
+                (Some(a), None) => writeln!(out, "    call started {}", format_timestamp(a))?,
+                _ => {}
+            }
+            writeln!(out, "    {DIM}records logged {}{DIM:#}", seen(&c.seen))?;
             for id in &c.server_call_ids {
                 writeln!(out, "    server call {id}")?;
             }

@@ -31,7 +31,12 @@ pub enum RulesCommand {
     Test(TestArgs),
     /// Show, step by step, why a rule does or does not match one record.
     Why(WhyArgs),
+    /// List the fields rules can name, the categories they can compare with, and the operators.
+    Fields(FieldsArgs),
 }
+
+#[derive(Debug, Args)]
+pub struct FieldsArgs {}
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
@@ -41,9 +46,11 @@ pub struct ListArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Rule files or folders.
-    #[arg(required = true, value_name = "PATH")]
+    /// Rule files or folders; without any, the bundled rules and those of the configuration.
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub setup: SetupArgs,
 }
 
 #[derive(Debug, Args)]
@@ -73,6 +80,7 @@ pub fn run(cmd: RulesCommand, io: &mut Io<'_>) -> CommandResult {
         RulesCommand::Check(a) => check(a, out),
         RulesCommand::Test(a) => test(a, out),
         RulesCommand::Why(a) => why(a, out),
+        RulesCommand::Fields(_) => fields(out),
     }
 }
 
@@ -172,7 +180,16 @@ fn load_files(paths: &[PathBuf]) -> Result<Vec<Rule>, Failure> {
 }
 
 fn check(args: CheckArgs, out: &mut dyn Write) -> CommandResult {
-    let rules = load_files(&args.paths)?;
+    let rules = if args.paths.is_empty() {
+        let setup = setup::load(&args.setup)?;
+        setup
+            .rules
+            .into_iter()
+            .chain(setup.disabled_rules)
+            .collect()
+    } else {
+        load_files(&args.paths)?
+    };
     let mut files: Vec<(&str, usize)> = Vec::new();
     for r in &rules {
         match files.iter_mut().find(|(f, _)| *f == r.file) {
@@ -253,10 +270,28 @@ fn why(args: WhyArgs, out: &mut dyn Write) -> CommandResult {
     let setup = setup::load(&args.setup)?;
     let all: Vec<&Rule> = setup.rules.iter().chain(&setup.disabled_rules).collect();
     let Some(rule) = all.iter().find(|r| r.id == args.rule) else {
-        let help = nearest(&args.rule, all.iter().map(|r| r.id.as_str()))
-            .map(|s| format!("did you mean `{s}`?"))
-            .unwrap_or_else(|| "`acs-triage rules list` shows every rule".to_owned());
-        return Err(miette!(help = help, "no rule is called `{}`", args.rule).into());
+        let mut files: Vec<&str> = all.iter().map(|r| r.file.as_str()).collect();
+        files.sort_unstable();
+        files.dedup();
+        let looked = if files.is_empty() {
+            "no rule file".to_owned()
+        } else {
+            files.join(", ")
+        };
+        let help = match nearest(&args.rule, all.iter().map(|r| r.id.as_str())) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None if args.setup.rules.is_empty() => format!(
+                "a rule of your own files needs them named: `acs-triage rules why {} --rules my-rules/ --record ...` (or `[rules] paths` in acs-triage.toml)",
+                args.rule
+            ),
+            None => "`acs-triage rules list --rules ...` shows every rule".to_owned(),
+        };
+        return Err(miette!(
+            help = help,
+            "no rule is called `{}` (looked in: {looked})",
+            args.rule
+        )
+        .into());
     };
     let text = read_record(&args.record)?;
     let record = record_from_json(text.trim()).map_err(|e| {
@@ -325,4 +360,105 @@ fn why(args: WhyArgs, out: &mut dyn Write) -> CommandResult {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `rules fields`: what a condition can name and compare.
+fn fields(out: &mut dyn Write) -> CommandResult {
+    writeln!(out, "{BOLD}Operators{BOLD:#}").into_diagnostic()?;
+    for (op, meaning) in [
+        (
+            "==  !=",
+            "equal, not equal (text ignores case; numbers written as text compare as numbers)",
+        ),
+        ("<  <=  >  >=", "compare numbers (and times)"),
+        ("in [a, b]  not in [a, b]", "one of a list"),
+        (
+            "contains  startswith  endswith",
+            "text tests, ignoring case",
+        ),
+        ("matches \"regex\"", "a regular expression"),
+        ("exists(field)", "the record has the field"),
+        ("and  or  not  ( )", "combine"),
+    ] {
+        writeln!(out, "  {op:<34} {meaning}").into_diagnostic()?;
+    }
+    writeln!(
+        out,
+        "  thresholds: count == / != / < / <= / > / >= N [within 10m]"
+    )
+    .into_diagnostic()?;
+    writeln!(out).into_diagnostic()?;
+    writeln!(
+        out,
+        "{BOLD}Fields{BOLD:#} (names ignore case; `properties.` is optional)"
+    )
+    .into_diagnostic()?;
+    for (group, names) in acs_triage_core::rules::vocab::groups() {
+        writeln!(out, "  {group}:").into_diagnostic()?;
+        for line in wrap(&names.join(", "), 92) {
+            writeln!(out, "    {line}").into_diagnostic()?;
+        }
+    }
+    writeln!(out).into_diagnostic()?;
+    writeln!(
+        out,
+        "{BOLD}Categories{BOLD:#} (compare with `category == \"...\"`; the family a rule may name with `family == \"...\"`)"
+    )
+    .into_diagnostic()?;
+    let classifier = acs_triage_core::classify::Classifier::bundled();
+    for (name, table, family) in classifier.category_names() {
+        let table = if table.is_empty() {
+            String::new()
+        } else {
+            format!(" (Log Analytics table {table})")
+        };
+        writeln!(out, "  {name:<52} {family}{DIM}{table}{DIM:#}").into_diagnostic()?;
+    }
+    writeln!(out).into_diagnostic()?;
+    writeln!(
+        out,
+        "{BOLD}Event types{BOLD:#} (Event Grid `eventType`, CloudEvents `type`; a record's category is its event type)"
+    )
+    .into_diagnostic()?;
+    for (name, family) in classifier.event_names() {
+        writeln!(out, "  {name:<52} {family}").into_diagnostic()?;
+    }
+    // Call Automation callbacks carry `type = Microsoft.Communication.<event>`: the events the
+    // result code table names.
+    let catalogs = acs_triage_core::catalog::Catalogs::bundled().into_diagnostic()?;
+    let mut events: Vec<String> = catalogs
+        .get::<acs_triage_core::catalog::CodeTable>(&acs_triage_calling::CALL_AUTOMATION_CODES)
+        .entries
+        .iter()
+        .flat_map(|e| e.events.split(';').map(|x| x.trim().to_owned()))
+        .filter(|e| !e.is_empty())
+        .collect();
+    events.sort();
+    events.dedup();
+    writeln!(out, "  Call Automation callbacks (call-automation):").into_diagnostic()?;
+    let names: Vec<String> = events
+        .iter()
+        .map(|e| format!("Microsoft.Communication.{e}"))
+        .collect();
+    for line in wrap(&names.join(", "), 92) {
+        writeln!(out, "    {line}").into_diagnostic()?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Splits a comma-separated list into lines of at most `width` characters.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split(' ') {
+        let line = lines.last_mut().expect("one line at least");
+        if !line.is_empty() && line.len() + 1 + word.len() > width {
+            lines.push(word.to_owned());
+        } else {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines
 }

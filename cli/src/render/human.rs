@@ -13,7 +13,7 @@ use anstyle::{AnsiColor, Style};
 
 use super::{
     Detail, FindingOut, ProblemOut, Report, group_digits, header_line, markdown_table, more_hint,
-    nothing_read, place_short, plural, problem_scope, problem_where,
+    nothing_read, place_short, plural, problem_scope, problem_where, unknown_line,
 };
 
 const BOLD: Style = Style::new().bold();
@@ -46,7 +46,8 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             problem_line(p, out)?;
         }
     }
-    if !report.health.is_empty() {
+    let unknown = unknown_line(report);
+    if !report.health.is_empty() || unknown.is_some() {
         writeln!(out)?;
         writeln!(out, "{BOLD}Health{BOLD:#}")?;
         let width = report
@@ -54,9 +55,17 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             .iter()
             .map(|h| h.area.len())
             .max()
-            .unwrap_or(0);
+            .unwrap_or(0)
+            .max(if unknown.is_some() {
+                "Unanalyzed".len()
+            } else {
+                0
+            });
         for h in &report.health {
             writeln!(out, "  {:<width$}  {}", h.area, h.text)?;
+        }
+        if let Some(u) = unknown {
+            writeln!(out, "  {:<width$}  {DIM}{u}{DIM:#}", "Unanalyzed")?;
         }
     }
     if report.detail >= Detail::Digest && !report.problems.is_empty() {

@@ -8,11 +8,11 @@ use acs_triage_core::ingest::FileReport;
 
 use super::{
     Detail, FindingOut, ProblemOut, Report, group_digits, header_line, markdown_table, more_hint,
-    nothing_read, place_short, plural, problem_scope,
+    nothing_read, place_short, plural, problem_scope, unknown_line,
 };
 
 /// Text inside Markdown: characters that would start formatting are escaped.
-fn text(s: &str) -> String {
+pub fn text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if matches!(
@@ -27,7 +27,7 @@ fn text(s: &str) -> String {
 }
 
 /// A value in a code span (backticks inside are replaced, a code span cannot escape them).
-fn code(s: &str) -> String {
+pub fn code(s: &str) -> String {
     format!("`{}`", s.replace('`', "'"))
 }
 
@@ -58,12 +58,16 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             )?;
         }
     }
-    if !report.health.is_empty() {
+    let unknown = unknown_line(report);
+    if !report.health.is_empty() || unknown.is_some() {
         writeln!(out)?;
         writeln!(out, "## Health")?;
         writeln!(out)?;
         for h in &report.health {
             writeln!(out, "- **{}**: {}", h.area, text(&h.text))?;
+        }
+        if let Some(u) = unknown {
+            writeln!(out, "- **Unanalyzed**: {}", text(&u))?;
         }
     }
     if report.detail >= Detail::Digest {
@@ -179,7 +183,7 @@ fn render_problem(report: &Report, p: &ProblemOut, out: &mut dyn Write) -> io::R
     Ok(())
 }
 
-fn render_finding(f: &FindingOut, out: &mut dyn Write) -> io::Result<()> {
+pub fn render_finding(f: &FindingOut, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(
         out,

@@ -85,6 +85,37 @@ pub fn header_line(report: &Report) -> String {
     parts.join(" · ")
 }
 
+/// `Unanalyzed: 13 records of no kind acs-triage analyzes (browser-console.log 9, x.json 4)`:
+/// where the records the summary counts as unknown came from.
+pub fn unknown_line(report: &Report) -> Option<String> {
+    let mut files: Vec<(&str, u64)> = report
+        .inputs
+        .iter()
+        .filter(|f| f.unknown > 0)
+        .map(|f| (f.path.as_str(), f.unknown))
+        .collect();
+    let total: u64 = files.iter().map(|(_, n)| n).sum();
+    if total == 0 {
+        return None;
+    }
+    files.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let shown: Vec<String> = files
+        .iter()
+        .take(3)
+        .map(|(p, n)| format!("{} {}", short_path(p), group_digits(*n)))
+        .collect();
+    let more = if files.len() > 3 {
+        format!(", {} more files", files.len() - 3)
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "{} of no kind acs-triage analyzes (other loggers' lines, unknown categories): {}{more}",
+        plural(total, "record", "records"),
+        shown.join(", ")
+    ))
+}
+
 /// What a report says instead of "no problems" when no record was read.
 pub fn nothing_read(report: &Report) -> Option<String> {
     (report.summary.records == 0).then(|| {

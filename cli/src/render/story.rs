@@ -66,7 +66,11 @@ pub fn human(story: &CallStory, findings: &[FindingOut], out: &mut dyn Write) ->
             "  {:<32} {:>4}  {DIM}{}{DIM:#}",
             s.source,
             s.records,
-            s.files.join(", ")
+            s.files
+                .iter()
+                .map(|f| super::short_path(f))
+                .collect::<Vec<_>>()
+                .join(", ")
         )?;
     }
 
@@ -148,11 +152,11 @@ pub fn human(story: &CallStory, findings: &[FindingOut], out: &mut dyn Write) ->
     writeln!(out)?;
     writeln!(out, "{BOLD}Timeline{BOLD:#}")?;
     for e in &story.timeline {
-        // The sources above give full paths; the file name is enough here.
-        let name = e.file.rsplit('/').next().unwrap_or(&e.file);
+        // Storage exports all end in PT1H.json: the category and hour tell them apart.
+        let name = super::short_path(&e.file);
         let place = match e.line {
             Some(l) => format!("{name}:{l}"),
-            None => name.to_owned(),
+            None => name,
         };
         writeln!(
             out,
@@ -184,6 +188,129 @@ pub fn human(story: &CallStory, findings: &[FindingOut], out: &mut dyn Write) ->
         .collect();
     if let (Some(first), Some(last)) = (times.first(), times.last()) {
         writeln!(out, "  time window: {first} to {last} (UTC)")?;
+    }
+    Ok(())
+}
+
+/// `analyze --call --format markdown`: the story as a support ticket wants it.
+pub fn markdown(story: &CallStory, findings: &[FindingOut], out: &mut dyn Write) -> io::Result<()> {
+    use super::markdown::{code, render_finding, text};
+    writeln!(out, "# Call {}", code(&story.call_id))?;
+    writeln!(out)?;
+    let mut facts = Vec::new();
+    if let Some(t) = &story.call_type {
+        facts.push(text(t));
+    }
+    if let Some(s) = &story.start {
+        facts.push(format!("started {s}"));
+    }
+    if let Some(d) = story.duration_seconds {
+        facts.push(format!("lasted {}", seconds(Some(d))));
+    }
+    facts.push(format!("{} records", story.records));
+    writeln!(out, "{}.", facts.join(", "))?;
+    writeln!(out)?;
+    writeln!(out, "| source | records | files |")?;
+    writeln!(out, "|---|---|---|")?;
+    for s in &story.sources {
+        let files: Vec<String> = s
+            .files
+            .iter()
+            .map(|f| code(&super::short_path(f)))
+            .collect();
+        writeln!(
+            out,
+            "| {} | {} | {} |",
+            text(&s.source),
+            s.records,
+            files.join(", ")
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(out, "## Participants ({})", story.participants.len())?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "| participant | type | identity | SDK on OS | joined | left | ended |"
+    )?;
+    writeln!(out, "|---|---|---|---|---|---|---|")?;
+    for p in &story.participants {
+        let name = p
+            .participant_id
+            .as_deref()
+            .or(p.endpoint_id.as_deref())
+            .map(code)
+            .unwrap_or_default();
+        let ended = p
+            .end_reason
+            .as_ref()
+            .map(|e| format!("{} ({}): {}", e.code, e.severity, text(&e.meaning)))
+            .unwrap_or_else(|| "no end record".to_owned());
+        writeln!(
+            out,
+            "| {name} | {} | {} | {} on {} | {} | {} | {ended} |",
+            text(p.endpoint_type.as_deref().unwrap_or("")),
+            p.identity.as_deref().map(code).unwrap_or_default(),
+            text(p.sdk_version.as_deref().unwrap_or("?")),
+            text(p.os_version.as_deref().unwrap_or("?")),
+            p.joined.as_deref().unwrap_or(""),
+            p.left.as_deref().unwrap_or(""),
+        )?;
+    }
+    if !story.streams.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "## Streams ({})", story.streams.len())?;
+        writeln!(out)?;
+        for s in &story.streams {
+            let measures: Vec<String> =
+                s.measures.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            let verdict = if s.poor.is_empty() {
+                "within every threshold".to_owned()
+            } else {
+                format!("**poor**: {}", text(&s.poor.join("; ")))
+            };
+            writeln!(
+                out,
+                "- {} {} {}: {}; {verdict}",
+                text(&s.media),
+                s.stream_id.as_deref().unwrap_or(""),
+                text(&s.flow),
+                text(&measures.join(", "))
+            )?;
+        }
+    }
+    writeln!(out)?;
+    writeln!(out, "## Timeline")?;
+    writeln!(out)?;
+    writeln!(out, "| time (UTC) | source | what | where |")?;
+    writeln!(out, "|---|---|---|---|")?;
+    for e in &story.timeline {
+        let place = match e.line {
+            Some(l) => format!("{}:{l}", super::short_path(&e.file)),
+            None => super::short_path(&e.file),
+        };
+        writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            e.time.as_deref().unwrap_or("(no time)"),
+            text(&e.source),
+            text(&e.what),
+            code(&place)
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(out, "## Findings ({})", findings.len())?;
+    for f in findings {
+        render_finding(f, out)?;
+    }
+    if !story.support_ids.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "## IDs for Azure support")?;
+        writeln!(out)?;
+        for (kind, values) in &story.support_ids {
+            let values: Vec<String> = values.iter().map(|v| code(v)).collect();
+            writeln!(out, "- {}: {}", text(kind), values.join(", "))?;
+        }
     }
     Ok(())
 }

@@ -107,6 +107,10 @@ pub struct FileReport {
     /// Records dropped because the same record was already read (here or in another input).
     #[serde(skip_serializing_if = "is_zero")]
     pub duplicates: u64,
+    /// Records of no family acs-triage analyzes (no known category, table, event type,
+    /// endpoint or logger).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unknown: u64,
     pub errors: Vec<FileIssue>,
     /// Problems beyond the listing limit (counted, not listed).
     #[serde(skip_serializing_if = "is_zero")]
@@ -140,6 +144,7 @@ impl FileReport {
             records: 0,
             rejected: 0,
             duplicates: 0,
+            unknown: 0,
             errors: Vec::new(),
             errors_not_listed: 0,
             note: None,
@@ -234,6 +239,9 @@ impl<'s> Collector<'s> {
             return;
         }
         self.report.records += 1;
+        if record.family == crate::record::Family::Unknown {
+            self.report.unknown += 1;
+        }
         // A JSON or CSV record with no category, table, event type or endpoint acs-triage
         // knows: no analyzer reads it (console-log lines of other loggers are ordinary).
         if record.family == crate::record::Family::Unknown

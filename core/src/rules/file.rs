@@ -250,6 +250,14 @@ impl Checker<'_> {
             if !allowed.contains(&name) {
                 let help = match nearest(name, allowed.iter().copied()) {
                     Some(s) => format!("did you mean `{s}`?"),
+                    // Keys of a rule's sub-tables written at the rule's level.
+                    None if allowed.contains(&"absence")
+                        && ["followed_by", "within", "key"].contains(&name) =>
+                    {
+                        format!(
+                            "`{name}` belongs to an absence rule's own table: [rule.absence] with followed_by, within and key (docs/rules.md, \"Absence rules\")"
+                        )
+                    }
                     None => format!("{what} keys: {}", allowed.join(", ")),
                 };
                 self.problem(

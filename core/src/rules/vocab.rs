@@ -29,6 +29,7 @@ impl Vocabulary {
         for names in table.into_values() {
             v.extend(names);
         }
+        v.extend(log_analytics_columns());
         v
     }
 
@@ -52,6 +53,49 @@ impl Vocabulary {
     pub fn suggest(&self, name: &str) -> Option<&str> {
         nearest(name, self.names.iter().map(String::as_str))
     }
+}
+
+/// The bundled field names by group (`virtual`, `azure_monitor`, `calling`, ...), in the file's
+/// order, for `acs-triage rules fields`.
+pub fn groups() -> Vec<(String, Vec<String>)> {
+    let table: toml::Table = toml::from_str(BUNDLED_FIELDS).unwrap_or_default();
+    let mut groups = table
+        .into_iter()
+        .map(|(group, names)| {
+            let names = names
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            (group, names)
+        })
+        .collect::<Vec<(String, Vec<String>)>>();
+    let listed: HashSet<String> = groups
+        .iter()
+        .flat_map(|(_, names)| names.iter().map(|n| n.to_ascii_lowercase()))
+        .collect();
+    let rest: Vec<String> = log_analytics_columns()
+        .filter(|name| !listed.contains(&name.to_ascii_lowercase()))
+        .collect();
+    groups.push(("log_analytics".to_owned(), rest));
+    groups
+}
+
+/// Every column of the bundled Log Analytics table schemas (`rules/log-analytics-tables.json`),
+/// once each, sorted: a rule may test any column an ACS table has, even one no analyzer reads.
+fn log_analytics_columns() -> impl Iterator<Item = String> {
+    let mut seen = HashSet::new();
+    let mut names: Vec<String> = crate::dedup::TablesFile::bundled()
+        .tables
+        .iter()
+        .flat_map(|t| t.columns.iter().map(|c| c.name.clone()))
+        .filter(|name| seen.insert(name.to_ascii_lowercase()))
+        .collect();
+    names.sort_by_key(|n| n.to_ascii_lowercase());
+    names.into_iter()
 }
 
 /// The candidate closest to `word` (case-insensitive), if within a typo's distance.
@@ -94,5 +138,13 @@ mod tests {
         for f in VIRTUAL_FIELDS {
             assert!(v.contains(f));
         }
+        // Columns only the Log Analytics schemas name are known too, and listed in their group.
+        for column in ["DiagnosticOptions", "CallDebuggingInfo", "RemoteEndpointId"] {
+            assert!(v.contains(column), "{column}");
+        }
+        let groups = groups();
+        let (_, la) = groups.iter().find(|(g, _)| g == "log_analytics").unwrap();
+        assert!(la.iter().any(|c| c == "CallDebuggingInfo"));
+        assert!(!la.iter().any(|c| c.eq_ignore_ascii_case("resultSignature")));
     }
 }

@@ -223,13 +223,39 @@ pub(super) fn literal(i: Span<'_>) -> Res<'_, (Literal, Range<usize>)> {
 }
 
 pub(super) fn list_lit(i: Span<'_>) -> Res<'_, Operand> {
+    list_between(i, '[', ']')
+}
+
+/// `in ("a", "b")`: a list in parentheses, read as the list it means, with one error that shows
+/// how to write it (rather than one per token that follows).
+pub(super) fn paren_list(i: Span<'_>) -> Res<'_, Operand> {
+    let (rest, list) = list_between(i, '(', ')')?;
+    let span = list.span();
+    let items = match &list {
+        Operand::List(items, _) => items
+            .iter()
+            .map(|l| l.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => String::new(),
+    };
+    report(
+        &i,
+        span,
+        "a list is written in brackets, not parentheses",
+        Some(format!("write it as [{items}]")),
+    );
+    Ok((rest, list))
+}
+
+fn list_between(i: Span<'_>, open: char, close: char) -> Res<'_, Operand> {
     let start = offset(&i);
-    let (mut rest, _) = ch('[').parse(i)?;
+    let (mut rest, _) = ch(open).parse(i)?;
     let mut items = Vec::new();
     loop {
         let (r, _) = ws(rest)?;
         rest = r;
-        if let Ok((r, _)) = ch(']').parse(rest) {
+        if let Ok((r, _)) = ch(close).parse(rest) {
             return Ok((r, Operand::List(items, start..offset(&r))));
         }
         if rest.fragment().is_empty() {
@@ -237,7 +263,7 @@ pub(super) fn list_lit(i: Span<'_>) -> Res<'_, Operand> {
                 &i,
                 start..start + 1,
                 "unterminated list",
-                Some("close the list with ]".to_owned()),
+                Some(format!("close the list with {close}")),
             );
             return Ok((rest, Operand::List(items, start..offset(&rest))));
         }
@@ -499,7 +525,12 @@ pub(super) fn comparison(i: Span<'_>) -> Res<'_, Expr> {
         }
     };
     let (rest, _) = ws(rest)?;
-    let (rest, right) = match operand(rest) {
+    let parsed = if matches!(op, CmpOp::In | CmpOp::NotIn) && rest.fragment().starts_with('(') {
+        paren_list(rest)
+    } else {
+        operand(rest)
+    };
+    let (rest, right) = match parsed {
         Ok(found) => found,
         Err(_) => {
             let (tok, len) = token_text(&rest);
