@@ -79,6 +79,21 @@ fn one_error_with_the_fix_for_a_list_in_parentheses_and_a_misplaced_key() {
 }
 
 #[test]
+fn a_bad_threshold_and_an_unknown_placeholder_are_reported_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "two.toml",
+        "[[rule]]\nid = \"x\"\ntitle = \"t\"\nseverity = \"warning\"\nwhen = 'category == \"ChatOperational\"'\nthreshold = \"count >= x within 1m\"\nmessage = \"saw {nosuchthing}\"\naction = \"a\"\n",
+    );
+    let r = run(&["rules", "check", &file]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("2 problems"), "{}", r.stderr);
+    assert!(r.stderr.contains("whole number"), "{}", r.stderr);
+    assert!(r.stderr.contains("{nosuchthing}"), "{}", r.stderr);
+}
+
+#[test]
 fn a_threshold_typo_gets_a_suggestion_not_a_missing_field() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = write(
