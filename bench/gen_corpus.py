@@ -1,14 +1,20 @@
 #!/usr/bin/env python3
-"""Generates a synthetic storage-account export corpus for the benchmark.
+"""Generates a synthetic corpus for the benchmark: storage-account exports plus Event Grid files.
 
 The layout and record shapes follow the storage export (`insights-logs-<category>/.../PT1H.json`,
-one JSON record per line, camelCase `properties`). Calls have 2-4 participants and two streams per
-participant; about 3 % of participants end with a failure code, 1 % of streams are poor, chat
-requests carry occasional 429/401, SMS sends are sometimes throttled and about 3 % of accepted
-messages never get a delivery report. Deterministic for a given size.
+one JSON record per line, camelCase `properties`), 2,500 calls an hour. Calls have 2-4 participants
+and two streams per participant; about 2 % of participants end with a failure code, 1 % of streams
+are poor, 2 % of chat requests fail (429 or 401), and 2 % of SMS messages go wrong: throttled
+sends, failed deliveries, accepted messages that never get a report. Delivery reports arrive as
+SMSOperational records for half the messages and as Event Grid events (the EventGrid schema, one
+JSON array per day under `eventgrid/`) for the other half. Deterministic for a given size.
 
-usage: gen_corpus.py OUT_DIR [TARGET_MB]
+usage: gen_corpus.py OUT_DIR [TARGET_MIB] [--healthy-after HOURS]
+
+With --healthy-after N, only the first N hours hold failures; every later hour is healthy traffic
+(the memory-growth check compares a corpus with a longer healthy tail against a shorter one).
 """
+import json
 import os
 import random
 import sys
@@ -17,6 +23,7 @@ RES = ("/SUBSCRIPTIONS/6F2A1C3E-0000-4000-8000-00000000AB01/RESOURCEGROUPS/BENCH
        "MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/BENCH-ACS")
 FAILURES = [(410, 3112), (490, 4502), (408, 10057), (480, 10037), (401, 10009), (500, 0),
             (403, 560403), (410, 301005), (496, 7)]
+FAILURE_SHARE = 0.02
 NORMAL = [(0, 0)] * 12 + [(487, 0), (603, 0), (487, 10003), (0, 5000)]
 
 
@@ -26,13 +33,29 @@ def uid(rng):
 
 
 def main():
-    out = sys.argv[1]
-    target = int(sys.argv[2]) if len(sys.argv) > 2 else 770
+    args = sys.argv[1:]
+    healthy_after = None
+    if "--healthy-after" in args:
+        i = args.index("--healthy-after")
+        healthy_after = int(args[i + 1])
+        del args[i:i + 2]
+    out = args[0]
+    target = int(args[1]) if len(args) > 1 else 770
     target_bytes = target * 1024 * 1024
     rng = random.Random(20261120)
     written = 0
     hour = 0
-    files = {}
+    events = []  # Event Grid delivery reports of the current day
+    event_day = None
+
+    def flush_events():
+        if not events:
+            return
+        path = os.path.join(out, "eventgrid", "sms-delivery-reports-%s.json" % event_day)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write("[\n" + ",\n".join(events) + "\n]\n")
+        events.clear()
 
     def open_blob(category, hour):
         day, h = divmod(hour, 24)
@@ -45,13 +68,17 @@ def main():
         blobs = {c: open_blob(c, hour) for c in ("CallSummary", "CallDiagnostics", "ChatOperational", "SMSOperational")}
         day, h = divmod(hour, 24)
         date = "2026-11-%02d" % (1 + day % 28)
+        if date != event_day:
+            flush_events()
+            event_day = date
+        failing = FAILURE_SHARE if healthy_after is None or hour < healthy_after else 0.0
         for i in range(2500):
             minute, sec = divmod(i * 1.44, 60)
             t = "%sT%02d:%02d:%06.3fZ" % (date, h, int(minute), sec)
             call = uid(rng)
             parts = rng.randint(2, 4)
             for p in range(parts):
-                code, sub = rng.choice(FAILURES) if rng.random() < 0.03 else rng.choice(NORMAL)
+                code, sub = rng.choice(FAILURES) if rng.random() < failing else rng.choice(NORMAL)
                 pid, eid, ident = uid(rng), uid(rng), "acs:6f2a1c3e-0000-4000-8000-00000000ab01_%s" % uid(rng)
                 line = ('{"time":"%s","resourceId":"%s","correlationId":"%s","operationName":"CallSummary",'
                         '"operationVersion":"1.0","category":"CallSummary","level":"Informational","properties":{'
@@ -64,7 +91,7 @@ def main():
                 blobs["CallSummary"].write(line)
                 written += len(line)
                 for media, stream in (("Audio", 1000 + p), ("Video", 2000 + p)):
-                    poor = rng.random() < 0.01
+                    poor = rng.random() < failing / 2
                     line = ('{"time":"%s","resourceId":"%s","correlationId":"%s","operationName":"CallDiagnostics",'
                             '"operationVersion":"1.0","category":"CallDiagnostics","properties":{"identifier":"%s",'
                             '"participantId":"%s","endpointId":"%s","endpointType":"VoIP","mediaType":"%s",'
@@ -75,7 +102,8 @@ def main():
                     blobs["CallDiagnostics"].write(line)
                     written += len(line)
             if i % 3 == 0:
-                sig = 429 if rng.random() < 0.02 else (401 if rng.random() < 0.005 else 201)
+                roll = rng.random()
+                sig = 429 if roll < failing * 0.75 else (401 if roll < failing else 201)
                 line = ('{"time":"%s","resourceId":"%s","correlationId":"%s.0","operationName":"SendChatMessage",'
                         '"operationVersion":"2021-09-07","category":"ChatOperational","resultType":"%s",'
                         '"resultSignature":%d,"durationMs":25,"properties":{"ChatThreadId":"19:%s@thread.v2",'
@@ -86,9 +114,10 @@ def main():
                 written += len(line)
             if i % 5 == 0:
                 # Four toll-free sender numbers; a few sends throttled; most accepted sends get a
-                # delivery report (SMSOperational), some never do.
+                # delivery report (SMSOperational or Event Grid), some fail, some never get one.
                 sender = "+1800555%04d" % (i % 4)
-                sig = 429 if rng.random() < 0.005 else 202
+                roll = rng.random()
+                sig = 429 if roll < failing * 0.25 else 202
                 mid = "Outgoing_20261120%06d%s_noam" % (i, uid(rng)) if sig == 202 else None
                 line = ('{"time":"%s","resourceId":"%s","correlationId":"%s.0","operationName":"SMSMessagesSent",'
                         '"category":"SMSOperational","resultType":"%s","resultSignature":%d,"properties":{'
@@ -97,7 +126,30 @@ def main():
                     '"MessageId":"%s",' % mid if mid else "", sender)
                 blobs["SMSOperational"].write(line)
                 written += len(line)
-                if mid and rng.random() < 0.97:
+                if mid and roll < failing * 0.75:
+                    pass  # accepted, never reported
+                elif mid and (roll < failing or rng.random() < 0.5):
+                    failed = roll < failing
+                    received = "%sT%02d:%02d:%09.6fZ" % (date, h, int(minute), min(sec + 4.5, 59.999999))
+                    events.append(json.dumps({
+                        "id": mid,
+                        "topic": "/subscriptions/6f2a1c3e-0000-4000-8000-00000000ab01/resourceGroups/bench-rg/"
+                                 "providers/microsoft.communication/communicationservices/bench-acs",
+                        "subject": "/phonenumber/%s" % sender.lstrip("+"),
+                        "data": {
+                            "messageId": mid, "from": sender, "to": "+1425555%04d" % rng.randrange(10000),
+                            "deliveryStatus": "Failed" if failed else "Delivered",
+                            "deliveryStatusDetails": "The Destination/To number isn't reachable." if failed
+                            else "No error.",
+                            "receivedTimestamp": received,
+                            "deliveryAttempts": [{"timestamp": received, "segmentsSucceeded": 0 if failed else 1,
+                                                  "segmentsFailed": 1 if failed else 0}],
+                        },
+                        "eventType": "Microsoft.Communication.SMSDeliveryReportReceived",
+                        "dataVersion": "1.0", "metadataVersion": "1", "eventTime": received[:19] + "Z",
+                    }, separators=(",", ":")))
+                    written += len(events[-1]) + 2
+                elif mid:
                     line = ('{"time":"%s","resourceId":"%s","correlationId":"%s.0",'
                             '"operationName":"SMSDeliveryReportsReceived","category":"SMSOperational",'
                             '"resultType":"Succeeded","resultSignature":200,"properties":{"MessageId":"%s",'
@@ -108,6 +160,7 @@ def main():
         for b in blobs.values():
             b.close()
         hour += 1
+    flush_events()
     print("wrote %.1f MiB in %d hourly blob sets under %s" % (written / 1048576, hour, out))
 
 
