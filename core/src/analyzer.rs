@@ -119,6 +119,9 @@ pub struct Output {
     /// What the analyzer saw in all, healthy or not (the report's health overview, and the
     /// totals problems are measured against).
     pub health: Vec<crate::health::HealthLine>,
+    /// Entities (by their noun: "calls", "SMS messages") that received records after they had
+    /// been judged ([`Analysis::close`]), so were judged without them.
+    pub late: std::collections::BTreeMap<&'static str, u64>,
 }
 
 impl Output {
@@ -133,6 +136,98 @@ impl Output {
     pub fn table(&mut self, table: Table) {
         self.tables.push(table);
     }
+
+    /// Counts entities that received records after they had been judged.
+    pub fn late(&mut self, noun: &'static str, n: u64) {
+        if n > 0 {
+            *self.late.entry(noun).or_default() += n;
+        }
+    }
+
+    /// Takes in another output (what was judged early, at the end of a run).
+    pub fn extend(&mut self, other: Output) {
+        self.findings.extend(other.findings);
+        self.tables.extend(other.tables);
+        self.health.extend(other.health);
+        for (noun, n) in other.late {
+            self.late(noun, n);
+        }
+    }
+}
+
+/// How far the logs have been read, for judging early what can no longer change.
+///
+/// Storage-account exports are read hour by hour. Once every blob up to `frontier` has been
+/// read, a record still to come was received after it; assuming records reach their blob within
+/// `close_after` of their own time, an entity whose latest record is more than `close_after`
+/// before the frontier has all its records.
+#[derive(Debug, Clone, Copy)]
+pub struct Horizon {
+    /// End of the last hour read, in milliseconds since the Unix epoch.
+    pub frontier_ms: i64,
+    /// `[ingest] close_after`, in milliseconds.
+    pub close_after_ms: i64,
+    /// `[ingest] watch_late`, in milliseconds: how long the keys of judged entities are kept.
+    pub watch_late_ms: i64,
+}
+
+impl Horizon {
+    /// True when an entity whose latest record is at `last_ms` has all its records, and no
+    /// judgement of its own still waits (`wait_ms`: an SMS message waits for its report).
+    pub fn closes(&self, last_ms: i64, wait_ms: i64) -> bool {
+        last_ms.saturating_add(self.close_after_ms.max(wait_ms)) < self.frontier_ms
+    }
+}
+
+/// The keys of entities judged early, kept for `watch_late` so that an entity that receives
+/// records after it was judged is counted ([`Output::late`]) rather than judged twice in
+/// silence. 64-bit hashes, grouped by the frontier they were judged at.
+#[derive(Debug, Default)]
+pub struct Judged {
+    batches: std::collections::VecDeque<(i64, crate::FastSet<u64>)>,
+}
+
+impl Judged {
+    /// Remembers a key judged at this horizon.
+    pub fn insert(&mut self, horizon: &Horizon, key: u64) {
+        match self.batches.back_mut() {
+            Some((at, keys)) if *at == horizon.frontier_ms => {
+                keys.insert(key);
+            }
+            _ => {
+                let mut keys = crate::FastSet::default();
+                keys.insert(key);
+                self.batches.push_back((horizon.frontier_ms, keys));
+            }
+        }
+    }
+
+    /// Forgets keys judged more than `watch_late` ago.
+    pub fn prune(&mut self, horizon: &Horizon) {
+        while self
+            .batches
+            .front()
+            .is_some_and(|(at, _)| *at + horizon.watch_late_ms < horizon.frontier_ms)
+        {
+            self.batches.pop_front();
+        }
+    }
+
+    pub fn contains(&self, key: u64) -> bool {
+        self.batches.iter().any(|(_, keys)| keys.contains(&key))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.batches.is_empty()
+    }
+}
+
+/// A stable 64-bit hash of a key (FxHasher has no random seed).
+pub fn key_hash<K: Hash>(key: &K) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    key.hash(&mut h);
+    h.finish()
 }
 
 /// The state of a declared analyzer on one worker, typed: the engine's [`Pass`] plumbing
@@ -147,8 +242,14 @@ pub trait Analysis: Send + Sized + 'static {
     fn observe(&mut self, ctx: &Context, record: &Record<'_>);
     /// Called once per file read, after its records (see [`Pass::file_read`]).
     fn file_read(&mut self, _ctx: &Context, _file: FileId, _report: &FileReport) {}
-    /// Absorbs the state of another worker.
+    /// Absorbs the state of another worker. While a partitioned export is read hour by hour,
+    /// `self` is the state of everything read so far and `other` that of the latest hours.
     fn merge(&mut self, other: Self);
+    /// Judges for good what no record still to come can change (see [`Horizon`]), writes what
+    /// it found to `out` and lets its state go, so memory follows the window rather than the
+    /// folder. Called between batches of hours; the result must be the one `finish` would have
+    /// given. The default keeps everything until `finish`.
+    fn close(&mut self, _ctx: &Context, _horizon: &Horizon, _out: &mut Output) {}
     fn finish(self, ctx: &Context, out: &mut Output);
 }
 
@@ -191,6 +292,10 @@ impl<A: Analysis> Pass for Typed<A> {
 
     fn merge(&mut self, other: Box<dyn Pass>) {
         self.0.merge(downcast_pass::<Typed<A>>(other).0);
+    }
+
+    fn close(&mut self, ctx: &Context, horizon: &Horizon, out: &mut Output) {
+        self.0.close(ctx, horizon, out);
     }
 
     fn finish(self: Box<Self>, ctx: &Context, out: &mut Output) {
@@ -265,6 +370,8 @@ pub trait Pass: IntoAny + Send {
     fn file_read(&mut self, _ctx: &Context, _file: FileId, _report: &FileReport) {}
     /// Absorbs another pass of the same analyzer.
     fn merge(&mut self, other: Box<dyn Pass>);
+    /// See [`Analysis::close`].
+    fn close(&mut self, _ctx: &Context, _horizon: &Horizon, _out: &mut Output) {}
     fn finish(self: Box<Self>, ctx: &Context, out: &mut Output);
 }
 
@@ -307,12 +414,20 @@ pub trait EntityAnalysis: Send + Sync + 'static {
     /// Order-independent merge of two states of the same entity.
     fn merge(&self, into: &mut Self::State, from: Self::State);
     fn finish(&self, ctx: &Context, key: Self::Key, state: Self::State, out: &mut Output);
+    /// What the entities are called in the report's note on late records ("streams").
+    const NOUN: &'static str;
+    /// True when an entity is judged, and let go, once its records are all read
+    /// ([`Analysis::close`]): for entities kept for healthy traffic too. Entities that only
+    /// exist for problems stay until the end, so one problem is one finding.
+    const CLOSES: bool = false;
 }
 
-/// A [`Pass`] that keeps one state per entity.
+/// A [`Pass`] that keeps one state per entity, with the time of its latest record.
 pub struct EntityPass<A: EntityAnalysis> {
     analysis: A,
-    entities: crate::FastMap<A::Key, A::State>,
+    entities: crate::FastMap<A::Key, (A::State, i64)>,
+    judged: Judged,
+    late: u64,
 }
 
 impl<A: EntityAnalysis> EntityPass<A> {
@@ -320,8 +435,16 @@ impl<A: EntityAnalysis> EntityPass<A> {
         EntityPass {
             analysis,
             entities: crate::FastMap::default(),
+            judged: Judged::default(),
+            late: 0,
         }
     }
+}
+
+/// Time of a record for "latest record" bookkeeping: records without a time never let their
+/// entity close early.
+fn record_ms(record: &Record<'_>) -> i64 {
+    record.time.map_or(i64::MAX, |t| t.timestamp_millis())
 }
 
 impl<A: EntityAnalysis> Analysis for EntityPass<A> {
@@ -331,26 +454,58 @@ impl<A: EntityAnalysis> Analysis for EntityPass<A> {
 
     fn observe(&mut self, ctx: &Context, record: &Record<'_>) {
         if let Some(key) = self.analysis.key(ctx, record) {
-            let state = self.entities.entry(key).or_default();
+            let (state, last) = self
+                .entities
+                .entry(key)
+                .or_insert_with(|| (A::State::default(), i64::MIN));
+            *last = (*last).max(record_ms(record));
             self.analysis.observe(ctx, state, record);
         }
     }
 
     fn merge(&mut self, other: Self) {
-        for (key, state) in other.entities {
+        self.late += other.late;
+        for (key, (state, last)) in other.entities {
             match self.entities.get_mut(&key) {
-                Some(mine) => self.analysis.merge(mine, state),
+                Some((mine, mine_last)) => {
+                    self.analysis.merge(mine, state);
+                    *mine_last = (*mine_last).max(last);
+                }
                 None => {
-                    self.entities.insert(key, state);
+                    if !self.judged.is_empty() && self.judged.contains(key_hash(&key)) {
+                        self.late += 1;
+                    }
+                    self.entities.insert(key, (state, last));
                 }
             }
         }
     }
 
+    fn close(&mut self, ctx: &Context, horizon: &Horizon, out: &mut Output) {
+        if !A::CLOSES {
+            return;
+        }
+        self.judged.prune(horizon);
+        let mut done: Vec<A::Key> = self
+            .entities
+            .iter()
+            .filter(|(_, (_, last))| horizon.closes(*last, 0))
+            .map(|(k, _)| k.clone())
+            .collect();
+        done.sort();
+        for key in done {
+            if let Some((state, _)) = self.entities.remove(&key) {
+                self.judged.insert(horizon, key_hash(&key));
+                self.analysis.finish(ctx, key, state, out);
+            }
+        }
+    }
+
     fn finish(self, ctx: &Context, out: &mut Output) {
+        out.late(A::NOUN, self.late);
         let mut entities: Vec<_> = self.entities.into_iter().collect();
         entities.sort_by(|a, b| a.0.cmp(&b.0));
-        for (key, state) in entities {
+        for (key, (state, _)) in entities {
             self.analysis.finish(ctx, key, state, out);
         }
     }

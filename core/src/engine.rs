@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::FastMap;
-use crate::analyzer::{Analyzer, Context, Output, Pass};
+use crate::analyzer::{Analyzer, Context, Horizon, Output, Pass};
 use crate::classify::Classifier;
 use crate::dedup::{Fingerprints, Seen};
 use crate::finding::{Finding, Severity, sort_findings};
@@ -96,6 +96,10 @@ pub struct Summary {
     /// Findings left out of the report by `--min-severity`, `--only` or `--exclude`.
     #[serde(skip_serializing_if = "is_zero")]
     pub filtered: u64,
+    /// Calls, messages or threads (by noun) that received records after they had been judged
+    /// (more than `[ingest] close_after` after their other records), so were judged without them.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub late: BTreeMap<String, u64>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -368,6 +372,68 @@ fn dedup_groups(streams: &[Vec<usize>], surveys: &[Survey]) -> Vec<Vec<usize>> {
     groups.into_values().collect()
 }
 
+/// Groups read together before whatever can no longer change is judged.
+struct Batch {
+    groups: Vec<Vec<usize>>,
+    /// Set when every file still to be read holds later hours.
+    horizon: Option<Horizon>,
+}
+
+/// Orders the groups by the hour of storage-export blob they start with (those without one
+/// first) and cuts them into batches of `close_after / 2` hours: after each batch, everything
+/// older than `close_after` before the end of its hours is judged. The order of groups within a
+/// batch is kept (shuffled by `order_seed`, if any).
+fn batches(files: &[InputFile], groups: Vec<Vec<usize>>, limits: &Limits) -> Vec<Batch> {
+    const HOUR: i64 = 3600;
+    let hour_of = |g: &Vec<usize>| -> Option<i64> {
+        // The earliest hour; a member without one puts the group with the unpartitioned.
+        let hours: Option<Vec<i64>> = g
+            .iter()
+            .map(|&i| crate::partition::hour_of(&files[i].display))
+            .collect();
+        hours.and_then(|h| h.into_iter().min())
+    };
+    let mut keyed: Vec<(Option<i64>, Vec<usize>)> =
+        groups.into_iter().map(|g| (hour_of(&g), g)).collect();
+    keyed.sort_by_key(|(hour, _)| *hour);
+    let close_after = limits.close_after.seconds.max(1.0) as i64;
+    let span = (close_after / 2 / HOUR).max(1) * HOUR;
+    let mut batches: Vec<Batch> = Vec::new();
+    // The hour the current batch starts at (`None`: the unpartitioned batch).
+    let mut start: Option<Option<i64>> = None;
+    for (hour, group) in keyed {
+        let same = match (start, hour) {
+            (Some(None), None) => true,
+            (Some(Some(first)), Some(h)) => h < first + span,
+            _ => false,
+        };
+        if !same {
+            start = Some(hour);
+            batches.push(Batch {
+                groups: Vec::new(),
+                horizon: None,
+            });
+        }
+        let Some(batch) = batches.last_mut() else {
+            continue;
+        };
+        batch.groups.push(group);
+        if let Some(h) = hour {
+            // Groups come in hour order: this one's hour is the batch's latest.
+            batch.horizon = Some(Horizon {
+                frontier_ms: (h + HOUR) * 1000,
+                close_after_ms: limits.close_after.millis(),
+                watch_late_ms: limits.watch_late.millis(),
+            });
+        }
+    }
+    // The last batch is followed by `finish`, which judges everything anyway.
+    if let Some(last) = batches.last_mut() {
+        last.horizon = None;
+    }
+    batches
+}
+
 /// Runs the analyzers over every file under `roots`.
 pub fn run(
     roots: &[PathBuf],
@@ -535,27 +601,47 @@ pub fn run(
         }
         w
     };
-    // One thread reads every group into one worker, in order: with `order_seed`, that is the
-    // strictest test of order independence (nothing is split, so merges cannot hide it).
-    let worker = if pool.current_num_threads() == 1 {
-        groups.iter().fold(Worker::new(analyzers, ctx), read_group)
-    } else {
-        pool.install(|| {
-            groups
-                .par_iter()
-                .fold(|| Worker::new(analyzers, ctx), read_group)
-                .reduce(|| Worker::new(analyzers, ctx), Worker::absorb)
-        })
-    };
+    // Batches of groups in the order of the hours they hold (groups without an hour first);
+    // between batches, whatever can no longer change is judged and let go.
+    let batches = batches(&walked.files, groups, &options.limits);
+    let mut worker = Worker::new(analyzers, ctx);
+    let mut closed = Output::default();
+    for batch in &batches {
+        // One thread reads every group into one worker, in order: with `order_seed`, that is the
+        // strictest test of order independence (nothing is split, so merges cannot hide it).
+        let read = if pool.current_num_threads() == 1 {
+            batch
+                .groups
+                .iter()
+                .fold(Worker::new(analyzers, ctx), |w, g| read_group(w, g))
+        } else {
+            pool.install(|| {
+                batch
+                    .groups
+                    .par_iter()
+                    .fold(|| Worker::new(analyzers, ctx), |w, g| read_group(w, g))
+                    .reduce(|| Worker::new(analyzers, ctx), Worker::absorb)
+            })
+        };
+        // The latest hours go into everything read so far (the smaller into the larger).
+        worker = worker.absorb(read);
+        if let Some(horizon) = batch.horizon {
+            for pass in worker.passes.iter_mut() {
+                pass.close(ctx, &horizon, &mut closed);
+            }
+        }
+    }
 
     let mut output = Output::default();
     for pass in worker.passes {
         pass.finish(ctx, &mut output);
     }
+    output.extend(closed);
     let Output {
         mut findings,
         mut tables,
         mut health,
+        late,
     } = output;
     health.sort_by(|a, b| (a.order, a.area).cmp(&(b.order, b.area)));
     sort_findings(&mut findings);
@@ -578,6 +664,7 @@ pub fn run(
         first_record: worker.first,
         last_record: worker.last,
         outside_window: worker.outside,
+        late: late.into_iter().map(|(k, n)| (k.to_owned(), n)).collect(),
         ..Summary::default()
     };
     for f in &files {

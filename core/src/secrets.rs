@@ -495,7 +495,9 @@ mod tests {
         for text in ["AccessKEY", "x-ms-PASSWORD", "EYJhbG", "Sig=abc"] {
             assert!(secrets.may_contain_live(text.as_bytes()), "{text}");
         }
-        assert!(!secrets.may_contain_live(b"{\"category\":\"CallSummary\",\"callId\":\"c0ffee01\"}"));
+        assert!(
+            !secrets.may_contain_live(b"{\"category\":\"CallSummary\",\"callId\":\"c0ffee01\"}")
+        );
         let empty = "[[secret]]\nid = \"x\"\nlabel = \"x\"\nneedles = [\"\"]\npattern = '(?P<secret>a)'\nlive = true\naction = \"x\"\n";
         assert!(Secrets::parse(empty).is_err());
     }

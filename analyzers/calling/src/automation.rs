@@ -257,6 +257,7 @@ type Key = (String, Outcome);
 impl EntityAnalysis for Automation {
     type Key = Key;
     type State = Results;
+    const NOUN: &'static str = "Call Automation legs";
 
     fn new(_ctx: &Context) -> Self {
         Automation

@@ -8,7 +8,7 @@
 //! `callUpdatesVersion` of a stream counts.
 
 use acs_triage_core::Output;
-use acs_triage_core::analyzer::{Analysis, Context, EntityAnalysis, EntityPass};
+use acs_triage_core::analyzer::{Analysis, Context, EntityAnalysis, EntityPass, Horizon};
 use acs_triage_core::record::Bag;
 use acs_triage_core::table::{Column, Table, TableKind};
 use std::collections::BTreeMap;
@@ -213,6 +213,10 @@ impl Analysis for MediaPass {
         } = other;
         self.histograms.merge(histograms);
         self.streams.merge(streams);
+    }
+
+    fn close(&mut self, ctx: &Context, horizon: &Horizon, out: &mut Output) {
+        self.streams.close(ctx, horizon, out);
     }
 
     fn finish(self, ctx: &Context, out: &mut Output) {
@@ -437,6 +441,8 @@ pub struct Streams {
 impl EntityAnalysis for Streams {
     type Key = Key;
     type State = StreamState;
+    const NOUN: &'static str = "media streams";
+    const CLOSES: bool = true;
 
     fn new(ctx: &Context) -> Self {
         Streams {

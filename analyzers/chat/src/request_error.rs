@@ -32,6 +32,7 @@ type Key = (i64, String, String);
 impl EntityAnalysis for RequestErrors {
     type Key = Key;
     type State = Failures;
+    const NOUN: &'static str = "chat request groups";
 
     fn new(_ctx: &Context) -> Self {
         RequestErrors

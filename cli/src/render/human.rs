@@ -12,8 +12,8 @@ use acs_triage_core::table::Table;
 use anstyle::{AnsiColor, Style};
 
 use super::{
-    Detail, FindingOut, ProblemOut, Report, group_digits, header_line, markdown_table, more_hint,
-    nothing_read, place_short, plural, problem_scope, problem_where, unknown_line,
+    Detail, FindingOut, ProblemOut, Report, group_digits, header_line, health_notes,
+    markdown_table, more_hint, nothing_read, place_short, plural, problem_scope, problem_where,
 };
 
 const BOLD: Style = Style::new().bold();
@@ -46,26 +46,22 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             problem_line(p, out)?;
         }
     }
-    let unknown = unknown_line(report);
-    if !report.health.is_empty() || unknown.is_some() {
+    let notes = health_notes(report);
+    if !report.health.is_empty() || !notes.is_empty() {
         writeln!(out)?;
         writeln!(out, "{BOLD}Health{BOLD:#}")?;
         let width = report
             .health
             .iter()
             .map(|h| h.area.len())
+            .chain(notes.iter().map(|(label, _)| label.len()))
             .max()
-            .unwrap_or(0)
-            .max(if unknown.is_some() {
-                "Unanalyzed".len()
-            } else {
-                0
-            });
+            .unwrap_or(0);
         for h in &report.health {
             writeln!(out, "  {:<width$}  {}", h.area, h.text)?;
         }
-        if let Some(u) = unknown {
-            writeln!(out, "  {:<width$}  {DIM}{u}{DIM:#}", "Unanalyzed")?;
+        for (label, note) in notes {
+            writeln!(out, "  {label:<width$}  {DIM}{note}{DIM:#}")?;
         }
     }
     if report.detail >= Detail::Digest && !report.problems.is_empty() {

@@ -7,8 +7,8 @@ use std::io::{self, Write};
 use acs_triage_core::ingest::FileReport;
 
 use super::{
-    Detail, FindingOut, ProblemOut, Report, group_digits, header_line, markdown_table, more_hint,
-    nothing_read, place_short, plural, problem_scope, unknown_line,
+    Detail, FindingOut, ProblemOut, Report, group_digits, header_line, health_notes,
+    markdown_table, more_hint, nothing_read, place_short, plural, problem_scope,
 };
 
 /// Text inside Markdown: characters that would start formatting are escaped.
@@ -58,16 +58,16 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             )?;
         }
     }
-    let unknown = unknown_line(report);
-    if !report.health.is_empty() || unknown.is_some() {
+    let notes = health_notes(report);
+    if !report.health.is_empty() || !notes.is_empty() {
         writeln!(out)?;
         writeln!(out, "## Health")?;
         writeln!(out)?;
         for h in &report.health {
             writeln!(out, "- **{}**: {}", h.area, text(&h.text))?;
         }
-        if let Some(u) = unknown {
-            writeln!(out, "- **Unanalyzed**: {}", text(&u))?;
+        for (label, note) in notes {
+            writeln!(out, "- **{label}**: {}", text(&note))?;
         }
     }
     if report.detail >= Detail::Digest {

@@ -116,6 +116,35 @@ pub fn unknown_line(report: &Report) -> Option<String> {
     ))
 }
 
+/// `Late records: 3 calls received records after they had been judged ...`: entities judged
+/// early ([`acs_triage_core::analyzer::Analysis::close`]) that more records came for.
+pub fn late_line(report: &Report) -> Option<String> {
+    let late = &report.summary.late;
+    if late.is_empty() {
+        return None;
+    }
+    let what: Vec<String> = late
+        .iter()
+        .map(|(noun, n)| format!("{} {noun}", group_digits(*n)))
+        .collect();
+    Some(format!(
+        "{} received records after they had been judged (more than `[ingest] close_after` after their other records), so were judged without them; set `close_after = \"48h\"` under `[ingest]` in acs-triage.toml and run again",
+        what.join(", ")
+    ))
+}
+
+/// The notes under the health overview: (label, text).
+pub fn health_notes(report: &Report) -> Vec<(&'static str, String)> {
+    let mut notes = Vec::new();
+    if let Some(u) = unknown_line(report) {
+        notes.push(("Unanalyzed", u));
+    }
+    if let Some(l) = late_line(report) {
+        notes.push(("Late records", l));
+    }
+    notes
+}
+
 /// What a report says instead of "no problems" when no record was read.
 pub fn nothing_read(report: &Report) -> Option<String> {
     (report.summary.records == 0).then(|| {

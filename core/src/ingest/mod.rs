@@ -49,6 +49,49 @@ pub struct Limits {
     pub csv_date_order: crate::time::DateOrder,
     /// Members read from one archive (zip, tar); more are reported, not read.
     pub max_archive_members: usize,
+    /// Storage-account exports are read hour by hour; a call, SMS message or chat thread is
+    /// judged for good, and its state let go, once the hours read reach this far past its latest
+    /// record. Memory then follows this window, not the folder.
+    pub close_after: Span,
+    /// How long the keys of what was judged early are remembered, so that records arriving later
+    /// for it are counted and reported rather than judged apart in silence. ACS records can sit
+    /// in a blob up to about 48 hours after their own time.
+    pub watch_late: Span,
+}
+
+/// A length of time written as the rule language writes durations (`12h`, `90m`, `2d`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Span {
+    pub seconds: f64,
+}
+
+impl Span {
+    pub const fn hours(hours: u32) -> Span {
+        Span {
+            seconds: hours as f64 * 3600.0,
+        }
+    }
+
+    pub fn millis(self) -> i64 {
+        (self.seconds * 1000.0) as i64
+    }
+}
+
+impl Serialize for Span {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::text::duration_literal(self.seconds))
+    }
+}
+
+impl<'de> Deserialize<'de> for Span {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        crate::rules::syntax::parse_duration(&text)
+            .map(|seconds| Span { seconds })
+            .map_err(|e| {
+                serde::de::Error::custom(format!("{} ({})", e.message, e.help.unwrap_or_default()))
+            })
+    }
 }
 
 impl Default for Limits {
@@ -61,6 +104,8 @@ impl Default for Limits {
             max_block_bytes: 1024 * 1024,
             csv_date_order: crate::time::DateOrder::Auto,
             max_archive_members: 100_000,
+            close_after: Span::hours(12),
+            watch_late: Span::hours(48),
         }
     }
 }

@@ -31,18 +31,7 @@ pub(super) fn missing_data(call_id: &str, call: &CallState, out: &mut Output) {
         out.push(f);
         return;
     }
-    let ended: Vec<u64> = call
-        .parts
-        .iter()
-        .filter(|p| p.from_summary)
-        .flat_map(|p| [p.key, p.alt])
-        .filter(|k| *k != 0)
-        .collect();
-    let missing = call
-        .others
-        .iter()
-        .filter(|(p, e)| ![p, e].iter().any(|k| **k != 0 && ended.contains(k)))
-        .count();
+    let missing = missing_participants(call);
     if missing > 0 {
         let mut f = crate::MISSING_DATA.finding().severity(Severity::Info).title("Participant without an end record")
         .message(format!(
@@ -59,4 +48,20 @@ pub(super) fn missing_data(call_id: &str, call: &CallState, out: &mut Output) {
         }
         out.push(f);
     }
+}
+
+/// Participants seen in other logs (streams, client operations, events) without a CallSummary
+/// row.
+pub(super) fn missing_participants(call: &CallState) -> usize {
+    let ended: Vec<u64> = call
+        .parts
+        .iter()
+        .filter(|p| p.from_summary)
+        .flat_map(|p| [p.key, p.alt])
+        .filter(|k| *k != 0)
+        .collect();
+    call.others
+        .iter()
+        .filter(|(p, e)| ![p, e].iter().any(|k| **k != 0 && ended.contains(k)))
+        .count()
 }

@@ -24,13 +24,14 @@ mod repeated_failure;
 mod service_side;
 mod state;
 pub mod tables;
+mod tally;
 pub use health::HEALTH;
 mod version_pattern;
 
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
-use acs_triage_core::analyzer::{Analysis, Context, Output, keep_min};
+use acs_triage_core::analyzer::{Analysis, Context, Horizon, Output, keep_min, key_hash};
 use acs_triage_core::catalog::{CodeTable, Decoded, Judgement, MatchKind};
 use acs_triage_core::{
     Evidence, Explains, Family, FastMap, Finding, Format, IdKind, Occurrences, Origin, Record,
@@ -49,6 +50,7 @@ use service_side::*;
 pub(crate) use state::*;
 pub use state::{CallKey, Detail, Source, cause_title, code_label, hash_str};
 use tables::*;
+use tally::*;
 use version_pattern::*;
 
 const END_FIELDS: &[&str] = &[
@@ -144,6 +146,9 @@ impl Analysis for CallsPass {
         };
         let state = self.calls.entry(CallKey::new(&call_id)).or_default();
         state.sources |= source.bit();
+        state.last_ms = state
+            .last_ms
+            .max(record.time.map_or(i64::MAX, |t| t.timestamp_millis()));
         let participant = record.participant_id();
         let endpoint = record.endpoint_id();
         let (pkey, ekey) = party_keys(participant.as_deref(), endpoint.as_deref());
@@ -263,12 +268,18 @@ impl Analysis for CallsPass {
         for (k, v) in other.versions {
             keep_smallest(self.versions.entry(k), v);
         }
+        self.late += other.late;
+        self.tally.merge(other.tally);
         for (id, theirs) in other.calls {
             let Some(mine) = self.calls.get_mut(&id) else {
+                if !self.judged.is_empty() && self.judged.contains(key_hash(&id)) {
+                    self.late += 1;
+                }
                 self.calls.insert(id, theirs);
                 continue;
             };
             mine.sources |= theirs.sources;
+            mine.last_ms = mine.last_ms.max(theirs.last_ms);
             keep_min(&mut mine.first_other, theirs.first_other);
             for k in theirs.others {
                 if !mine.others.contains(&k) {
@@ -294,8 +305,42 @@ impl Analysis for CallsPass {
         }
     }
 
-    fn finish(self, ctx: &Context, out: &mut Output) {
-        finish(self, ctx, out);
+    fn close(&mut self, _ctx: &Context, horizon: &Horizon, _out: &mut Output) {
+        self.judged.prune(horizon);
+        let mut done: Vec<CallKey> = self
+            .calls
+            .iter()
+            .filter(|(_, c)| horizon.closes(c.last_ms, 0))
+            .map(|(k, _)| k.clone())
+            .collect();
+        done.sort();
+        for key in done {
+            let Some(call) = self.calls.remove(&key) else {
+                continue;
+            };
+            self.judged.insert(horizon, key_hash(&key));
+            let parts: Vec<u64> = call.parts.iter().map(|p| p.key).collect();
+            let kept = self.tally.account(key.clone(), call);
+            // A call let go takes its participants' spans with it (a kept call keeps them for
+            // the timeline).
+            if let (Some(spans), false) = (&mut self.spans, kept) {
+                for part in parts {
+                    spans.remove(&(key.clone(), part));
+                }
+            }
+        }
+    }
+
+    fn finish(mut self, ctx: &Context, out: &mut Output) {
+        out.late("calls", self.late);
+        let mut calls: Vec<(CallKey, CallState)> =
+            std::mem::take(&mut self.calls).into_iter().collect();
+        calls.sort_by(|a, b| a.0.cmp(&b.0));
+        for (key, call) in calls {
+            self.tally.account(key, call);
+        }
+        let spans = self.spans.take();
+        self.tally.judge(ctx, &self.versions, spans, out);
     }
 }
 
@@ -399,248 +444,3 @@ fn raw_end_label(record: &Record<'_>, source: Source) -> String {
 }
 
 const DOCS: &str = "https://learn.microsoft.com/azure/communication-services/resources/troubleshooting/voice-video-calling/troubleshooting-codes";
-
-/// Failures of one identity over all calls (kept only for identities that failed).
-#[derive(Default)]
-struct IdentityStats {
-    /// Calls of the identity (filled in from the all-identities count at the end).
-    calls: u32,
-    /// (code, subcode) → calls ending that way.
-    failures: BTreeMap<(i64, Option<i64>), u32>,
-    text: Option<String>,
-}
-
-fn finish(mut pass: CallsPass, ctx: &Context, out: &mut Output) {
-    let spans = pass.spans.take();
-    let mut calls: Vec<(CallKey, CallState)> = pass.calls.into_iter().collect();
-    calls.sort_by(|a, b| a.0.cmp(&b.0));
-    // Participants in key order (keys are unique in a call), not in the order first seen.
-    for (_, call) in &mut calls {
-        call.parts.sort_by_key(|p| p.key);
-    }
-    if ctx.wants_table(&END_REASONS) {
-        out.table(end_reasons_table(ctx, &calls));
-    }
-    if let Some(spans) = spans {
-        out.table(timeline_table(&calls, spans));
-    }
-
-    // Whole-run statistics first: they give the per-call findings their context.
-    // Calls per identity for every identity (12 bytes each), details only for those that failed.
-    let mut call_counts: FastMap<u64, u32> = FastMap::default();
-    let mut identities: FastMap<u64, IdentityStats> = FastMap::default();
-    let mut versions: BTreeMap<(&'static str, u32), (u32, u32)> = BTreeMap::new();
-    let mut redacted_failures = Occurrences::default();
-    let mut redacted_parts = 0u32;
-    let mut any_summary = false;
-    let mut any_diagnostics = false;
-    let mut participants = Participants::default();
-    let mut version_parts: Vec<VersionPart> = Vec::new();
-    for (call_index, (_, call)) in calls.iter().enumerate() {
-        any_summary |= call.sources & Source::Summary.bit() != 0;
-        any_diagnostics |= call.sources & Source::Diagnostics.bit() != 0;
-        let mut seen_in_call: Vec<u64> = Vec::new();
-        for p in call.parts.iter().filter(|p| p.from_summary) {
-            let failed = p.end.judgement >= Judgement::Warning;
-            participants.all += 1;
-            match p.end.judgement {
-                Judgement::Normal => participants.normal += 1,
-                Judgement::Info => participants.info += 1,
-                _ => participants.failed += 1,
-            }
-            version_parts.push(VersionPart {
-                versions: [p.sdk, p.os, p.app],
-                identity: p.identity,
-                end: (p.end.code, p.end.subcode),
-                failed,
-                call: call_index as u32,
-            });
-            for (kind, v) in [
-                ("SDK", p.sdk),
-                ("OS", p.os),
-                ("app", p.app),
-                ("endpoint type", p.endpoint),
-            ] {
-                if v != 0 {
-                    let e = versions.entry((kind, v)).or_default();
-                    e.0 += 1;
-                    if failed {
-                        e.1 += 1;
-                    }
-                }
-            }
-            if p.redacted_versions {
-                redacted_parts += 1;
-                // PSTN and bot participants have no client logs to collect.
-                let client_side = p
-                    .end
-                    .detail
-                    .as_ref()
-                    .and_then(|d| d.endpoint_type.as_deref())
-                    .is_none_or(|t| {
-                        !["pstn", "bot", "server"].contains(&t.to_ascii_lowercase().as_str())
-                    });
-                if failed
-                    && client_side
-                    && let Some(d) = &p.end.detail
-                {
-                    redacted_failures.merge(d.occurrences.clone());
-                }
-            }
-            let id = p.identity;
-            if id == 0 {
-                continue;
-            }
-            if !seen_in_call.contains(&id) {
-                seen_in_call.push(id);
-                *call_counts.entry(id).or_default() += 1;
-            }
-            if p.end.judgement >= Judgement::Warning {
-                let stats = identities.entry(id).or_default();
-                *stats
-                    .failures
-                    .entry((p.end.code(), p.end.sub()))
-                    .or_default() += 1;
-                keep_min(
-                    &mut stats.text,
-                    p.end.detail.as_ref().and_then(|d| d.identity.clone()),
-                );
-            }
-        }
-    }
-    for (id, stats) in identities.iter_mut() {
-        stats.calls = call_counts.get(id).copied().unwrap_or(1);
-    }
-    drop(call_counts);
-    let repeat_at = ctx
-        .settings
-        .get::<CallsSettings>()
-        .judgement
-        .repeated_failure_calls
-        .max(2);
-
-    let named_calls = calls
-        .iter()
-        .filter(|(k, _)| *k != CallKey::Text("".into()))
-        .count();
-    let first_call = calls.first().map(|(k, _)| k.text());
-    let mut service_side_calls: Vec<u32> = Vec::new();
-    for (call_index, (call_key, mut call)) in calls.into_iter().enumerate() {
-        let call_id = call_key.text();
-        fold_client_ends(&mut call.parts);
-        let summary_parts = call.parts.iter().filter(|p| p.from_summary).count();
-        let mut failed_ends: Vec<(&Part, &EndDetail)> = Vec::new();
-        for part in &call.parts {
-            let Some(detail) = &part.end.detail else {
-                continue;
-            };
-            let context = identities.get(&part.identity).and_then(|s| {
-                let n = *s.failures.get(&(part.end.code(), part.end.sub()))?;
-                match (s.calls, n) {
-                    (1, _) => None,
-                    (calls, 1) => Some(format!(
-                        " This identity's {} other call{} in these logs did not end this way, so it looks transient.",
-                        calls - 1,
-                        if calls == 2 { "" } else { "s" }
-                    )),
-                    (calls, n) => Some(format!(
-                        " This identity ended {n} of its {calls} calls in these logs this way."
-                    )),
-                }
-            });
-            let ufd_hint = client::ufd_hint_for_end(
-                call.detail.as_deref(),
-                part.end.code(),
-                part.end.sub(),
-                detail.participant_id.as_deref(),
-            );
-            if let Some(f) = end_finding(
-                ctx,
-                &call_id,
-                part,
-                detail,
-                context.unwrap_or_default() + &ufd_hint,
-            ) {
-                if part.from_summary && part.end.judgement >= Judgement::Warning {
-                    failed_ends.push((part, detail));
-                }
-                out.push(f);
-            }
-        }
-        if service_side(&call_id, summary_parts, &failed_ends, out) {
-            service_side_calls.push(call_index as u32);
-        }
-        if let Some(detail) = &call.detail {
-            client::findings(ctx, &call_id, detail, out);
-        }
-        if any_summary {
-            missing_data(&call_id, &call, out);
-        }
-    }
-
-    // Across calls.
-    let mut repeated: Vec<(&u64, &IdentityStats)> = identities.iter().collect();
-    repeated.sort_by(|a, b| a.1.text.cmp(&b.1.text).then(a.0.cmp(b.0)));
-    let mut repeated_identities: Vec<(u64, i64, Option<i64>)> = Vec::new();
-    for (id, stats) in repeated {
-        for ((code, sub), n) in &stats.failures {
-            if *n >= repeat_at && *n * 10 >= stats.calls * 8 {
-                out.push(repeated_finding(ctx, stats, *code, *sub, *n));
-                repeated_identities.push((*id, *code, *sub));
-            }
-        }
-    }
-    let explained = Explained {
-        service_side_calls: &service_side_calls,
-        repeated_identities: &repeated_identities,
-    };
-    version_patterns(ctx, &version_parts, &explained, &pass.versions, out);
-    health(
-        ctx,
-        &versions,
-        &pass.versions,
-        named_calls,
-        &participants,
-        out,
-    );
-    if redacted_failures.count > 0 {
-        out.push(
-            crate::REDACTED_VERSIONS.finding().severity(Severity::Info).title("SDK and OS versions of some failed participants are redacted")
-            .message(format!(
-                "{} failed participant record{} carr{} sdkVersion/osVersion = Redacted ({redacted_parts} participant{} in all): the service hides them for cross-tenant participants, so version patterns cannot include them.",
-                redacted_failures.count,
-                if redacted_failures.count == 1 { "" } else { "s" },
-                if redacted_failures.count == 1 { "ies" } else { "y" },
-                if redacted_parts == 1 { "" } else { "s" }
-            ))
-            .action("For those participants, collect client-side logs (browser console or native .blog files) from the affected users.")
-            .occurrences(redacted_failures),
-        );
-    }
-    if !any_summary && named_calls > 0 {
-        // Stream records without summaries point at the diagnostic setting; app-side logs alone
-        // (Call Automation callbacks, client logs) may simply be all the user collected.
-        let severity = if any_diagnostics {
-            Severity::Warning
-        } else {
-            Severity::Info
-        };
-        out.push(
-            crate::MISSING_DATA.finding().severity(severity).title("No CallSummary records")
-                .message(format!(
-                    "The logs mention {} call{} but hold no CallSummary record at all: how each participant's call ended cannot be judged.",
-                    named_calls,
-                    if named_calls == 1 { "" } else { "s" }
-                ))
-                .action("Enable the CallSummary category in the resource's diagnostic setting and export it with the other logs (records can arrive up to ~48 h late).")
-                .id_value(IdKind::CallId, first_call.as_deref()),
-        );
-    }
-    if any_summary && !any_diagnostics {
-        out.push(
-            crate::MISSING_DATA.finding().severity(Severity::Info).title("No CallDiagnostics records")
-                .message("The logs hold CallSummary records but no CallDiagnostics: media quality (round-trip time, jitter, packet loss) cannot be judged.")
-                .action("Enable the CallDiagnostics category in the resource's diagnostic setting."),
-        );
-    }
-}

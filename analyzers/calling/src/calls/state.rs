@@ -245,6 +245,9 @@ impl FirstSeen {
 #[derive(Debug, Default)]
 pub(crate) struct CallState {
     pub(crate) sources: u16,
+    /// Time of the latest record (milliseconds; `i64::MAX` once a record without a time came),
+    /// for judging the call once its records are all read.
+    pub(crate) last_ms: i64,
     /// First record outside CallSummary (for "missing data" evidence).
     pub(crate) first_other: Option<FirstSeen>,
     pub(crate) parts: Vec<Part>,
@@ -259,10 +262,16 @@ impl CallState {
     }
 }
 
-/// The pass: all calls plus the strings of versions (few distinct values).
+/// The pass: the calls still open, what the calls judged add up to, and the strings of versions
+/// (few distinct values).
 #[derive(Default)]
 pub struct CallsPass {
     pub(crate) calls: FastMap<CallKey, CallState>,
+    pub(crate) tally: super::tally::Tally,
+    /// Keys of the calls judged early, to notice records that come for them afterwards.
+    pub(crate) judged: acs_triage_core::analyzer::Judged,
+    /// Calls that received records after they were judged.
+    pub(crate) late: u64,
     pub(crate) versions: FastMap<u32, String>,
     /// When each participant was in each call, kept only when the timeline table is wanted.
     pub(crate) spans: Option<FastMap<(CallKey, u64), Span>>,

@@ -38,18 +38,12 @@ pub static TIMELINE: TableKind = TableKind {
 const TIMELINE_CALLS: usize = 20;
 
 /// Participants per end reason, over every call.
-pub(super) fn end_reasons_table(ctx: &Context, calls: &[(CallKey, CallState)]) -> Table {
+pub(super) fn end_reasons_table(
+    ctx: &Context,
+    counts: &BTreeMap<(i64, Option<i64>), (Judgement, u64)>,
+) -> Table {
     type Reason = (i64, Option<i64>);
-    let mut counts: BTreeMap<Reason, (Judgement, u64)> = BTreeMap::new();
-    for (_, call) in calls {
-        for p in call.parts.iter().filter(|p| p.from_summary) {
-            let e = counts
-                .entry((p.end.code(), p.end.sub()))
-                .or_insert((p.end.judgement, 0));
-            e.1 += 1;
-        }
-    }
-    let mut rows: Vec<(Reason, (Judgement, u64))> = counts.into_iter().collect();
+    let mut rows: Vec<(Reason, (Judgement, u64))> = counts.iter().map(|(k, v)| (*k, *v)).collect();
     rows.sort_by(|a, b| b.1.1.cmp(&a.1.1).then(a.0.cmp(&b.0)));
     let mut table = END_REASONS.table();
     for ((code, sub), (judgement, n)) in rows {

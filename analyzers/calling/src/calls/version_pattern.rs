@@ -11,28 +11,32 @@ use super::*;
 use acs_triage_core::stats::fisher_greater;
 use acs_triage_core::text::{group_digits, percent};
 
-/// One participant as version patterns see it.
+/// One failed participant as version patterns see it.
 pub(super) struct VersionPart {
     /// SDK, OS and app version hashes (0 = unknown).
     pub(super) versions: [u32; 3],
     pub(super) identity: u64,
     pub(super) end: (i32, i32),
-    pub(super) failed: bool,
-    pub(super) call: u32,
+    /// Hash of the call's key.
+    pub(super) call: u64,
 }
 
 /// Failures other problems explain.
 pub(super) struct Explained<'a> {
-    pub(super) service_side_calls: &'a [u32],
+    /// Hashes of the calls' keys.
+    pub(super) service_side_calls: &'a [u64],
     /// (identity, code, subcode) of identities failing the same way on call after call.
     pub(super) repeated_identities: &'a [(u64, i64, Option<i64>)],
 }
 
 const KINDS: [&str; 3] = ["SDK", "OS", "app"];
 
+/// `versions`: (dimension, version hash) → (participants, failed), over every participant;
+/// `failed`: the failed participants.
 pub(super) fn version_patterns(
     ctx: &Context,
-    parts: &[VersionPart],
+    versions: &BTreeMap<(&'static str, u32), (u32, u32)>,
+    failed: &[VersionPart],
     explained: &Explained<'_>,
     names: &FastMap<u32, String>,
     out: &mut Output,
@@ -42,9 +46,6 @@ pub(super) fn version_patterns(
     let catalog = ctx.catalogs.get::<CodeTable>(&CALLING_END_REASONS);
     // Whether a failure can say something about a client version.
     let counts_for_versions = |p: &VersionPart| {
-        if !p.failed {
-            return false;
-        }
         let code = i64::from(p.end.0);
         let sub = (p.end.1 != NO_SUB).then_some(i64::from(p.end.1));
         let cause_ignored = catalog
@@ -58,12 +59,14 @@ pub(super) fn version_patterns(
     };
     for (k, kind) in KINDS.into_iter().enumerate() {
         // version hash → (participants, failures that count)
-        let mut by_version: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
-        for p in parts.iter().filter(|p| p.versions[k] != 0) {
-            let e = by_version.entry(p.versions[k]).or_default();
-            e.0 += 1;
+        let mut by_version: BTreeMap<u32, (u64, u64)> = versions
+            .iter()
+            .filter(|((d, _), _)| *d == kind)
+            .map(|((_, v), (n, _))| (*v, (u64::from(*n), 0)))
+            .collect();
+        for p in failed.iter().filter(|p| p.versions[k] != 0) {
             if counts_for_versions(p) {
-                e.1 += 1;
+                by_version.entry(p.versions[k]).or_default().1 += 1;
             }
         }
         let total: u64 = by_version.values().map(|c| c.0).sum();

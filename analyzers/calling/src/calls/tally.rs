@@ -1,0 +1,344 @@
+//! What the calls judged so far add up to. A call is accounted once all its records are read
+//! (at the end, or earlier while an export is read hour by hour, see
+//! [`Analysis::close`](acs_triage_core::analyzer::Analysis::close)): its participants are
+//! counted per end reason and version, its identities' calls counted, and the call itself is let
+//! go unless a finding will come from it. Those calls are judged at the end, when the counts over
+//! every call give their findings context ("this identity ended 3 of its 4 calls this way").
+
+use super::*;
+
+/// Failures of one identity over all calls (kept only for identities that failed).
+#[derive(Default)]
+pub(super) struct IdentityStats {
+    /// Calls of the identity (filled in from the all-identities count at the end).
+    pub(super) calls: u32,
+    /// (code, subcode) → calls ending that way.
+    pub(super) failures: BTreeMap<(i64, Option<i64>), u32>,
+    pub(super) text: Option<String>,
+}
+
+/// Counts over every call accounted, and the calls findings come from.
+#[derive(Default)]
+pub(crate) struct Tally {
+    /// Calls with an ID.
+    named_calls: usize,
+    /// The smallest call key (named in "no CallSummary records").
+    first_call: Option<CallKey>,
+    any_summary: bool,
+    any_diagnostics: bool,
+    participants: Participants,
+    /// (dimension, version hash) → (participants, failed).
+    versions: BTreeMap<(&'static str, u32), (u32, u32)>,
+    /// Failed participants, as version patterns see them.
+    failed_parts: Vec<VersionPart>,
+    /// Calls per identity, for every identity (12 bytes each).
+    call_counts: FastMap<u64, u32>,
+    /// Details of the identities that failed.
+    identities: FastMap<u64, IdentityStats>,
+    redacted_failures: Occurrences,
+    redacted_parts: u32,
+    /// Participants per end reason (the `calling/end-reasons` table).
+    end_reasons: BTreeMap<(i64, Option<i64>), (Judgement, u64)>,
+    /// Calls a finding will come from.
+    kept: Vec<(CallKey, CallState)>,
+}
+
+impl Tally {
+    /// Counts one call whose records are all read, and keeps it if a finding will come from it
+    /// (returns whether it did).
+    pub(crate) fn account(&mut self, key: CallKey, mut call: CallState) -> bool {
+        // Participants in key order (keys are unique in a call), not in the order first seen.
+        call.parts.sort_by_key(|p| p.key);
+        if key != CallKey::Text("".into()) {
+            self.named_calls += 1;
+        }
+        if self.first_call.as_ref().is_none_or(|f| key < *f) {
+            self.first_call = Some(key.clone());
+        }
+        self.any_summary |= call.sources & Source::Summary.bit() != 0;
+        self.any_diagnostics |= call.sources & Source::Diagnostics.bit() != 0;
+        let call_hash = key_hash(&key);
+        let mut seen_in_call: Vec<u64> = Vec::new();
+        for p in call.parts.iter().filter(|p| p.from_summary) {
+            let failed = p.end.judgement >= Judgement::Warning;
+            self.participants.all += 1;
+            match p.end.judgement {
+                Judgement::Normal => self.participants.normal += 1,
+                Judgement::Info => self.participants.info += 1,
+                _ => self.participants.failed += 1,
+            }
+            self.end_reasons
+                .entry((p.end.code(), p.end.sub()))
+                .or_insert((p.end.judgement, 0))
+                .1 += 1;
+            if failed {
+                self.failed_parts.push(VersionPart {
+                    versions: [p.sdk, p.os, p.app],
+                    identity: p.identity,
+                    end: (p.end.code, p.end.subcode),
+                    call: call_hash,
+                });
+            }
+            for (kind, v) in [
+                ("SDK", p.sdk),
+                ("OS", p.os),
+                ("app", p.app),
+                ("endpoint type", p.endpoint),
+            ] {
+                if v != 0 {
+                    let e = self.versions.entry((kind, v)).or_default();
+                    e.0 += 1;
+                    if failed {
+                        e.1 += 1;
+                    }
+                }
+            }
+            if p.redacted_versions {
+                self.redacted_parts += 1;
+                // PSTN and bot participants have no client logs to collect.
+                let client_side = p
+                    .end
+                    .detail
+                    .as_ref()
+                    .and_then(|d| d.endpoint_type.as_deref())
+                    .is_none_or(|t| {
+                        !["pstn", "bot", "server"].contains(&t.to_ascii_lowercase().as_str())
+                    });
+                if failed
+                    && client_side
+                    && let Some(d) = &p.end.detail
+                {
+                    self.redacted_failures.merge(d.occurrences.clone());
+                }
+            }
+            let id = p.identity;
+            if id == 0 {
+                continue;
+            }
+            if !seen_in_call.contains(&id) {
+                seen_in_call.push(id);
+                *self.call_counts.entry(id).or_default() += 1;
+            }
+            if failed {
+                let stats = self.identities.entry(id).or_default();
+                *stats
+                    .failures
+                    .entry((p.end.code(), p.end.sub()))
+                    .or_default() += 1;
+                keep_min(
+                    &mut stats.text,
+                    p.end.detail.as_ref().and_then(|d| d.identity.clone()),
+                );
+            }
+        }
+        let keep = findings_may_come(&key, &call);
+        if keep {
+            self.kept.push((key, call));
+        }
+        keep
+    }
+
+    /// Absorbs another tally (of calls the other never shares with this one).
+    pub(crate) fn merge(&mut self, other: Tally) {
+        self.named_calls += other.named_calls;
+        if let Some(k) = other.first_call
+            && self.first_call.as_ref().is_none_or(|f| k < *f)
+        {
+            self.first_call = Some(k);
+        }
+        self.any_summary |= other.any_summary;
+        self.any_diagnostics |= other.any_diagnostics;
+        self.participants.all += other.participants.all;
+        self.participants.normal += other.participants.normal;
+        self.participants.info += other.participants.info;
+        self.participants.failed += other.participants.failed;
+        for (k, (n, f)) in other.versions {
+            let e = self.versions.entry(k).or_default();
+            e.0 += n;
+            e.1 += f;
+        }
+        self.failed_parts.extend(other.failed_parts);
+        for (id, n) in other.call_counts {
+            *self.call_counts.entry(id).or_default() += n;
+        }
+        for (id, theirs) in other.identities {
+            let mine = self.identities.entry(id).or_default();
+            for (k, n) in theirs.failures {
+                *mine.failures.entry(k).or_default() += n;
+            }
+            keep_min(&mut mine.text, theirs.text);
+        }
+        self.redacted_failures.merge(other.redacted_failures);
+        self.redacted_parts += other.redacted_parts;
+        for (k, (j, n)) in other.end_reasons {
+            self.end_reasons.entry(k).or_insert((j, 0)).1 += n;
+        }
+        self.kept.extend(other.kept);
+    }
+
+    /// The findings, once every call is accounted.
+    pub(crate) fn judge(
+        mut self,
+        ctx: &Context,
+        names: &FastMap<u32, String>,
+        spans: Option<FastMap<(CallKey, u64), Span>>,
+        out: &mut Output,
+    ) {
+        self.kept.sort_by(|a, b| a.0.cmp(&b.0));
+        if ctx.wants_table(&END_REASONS) {
+            out.table(end_reasons_table(ctx, &self.end_reasons));
+        }
+        if let Some(spans) = spans {
+            out.table(timeline_table(&self.kept, spans));
+        }
+        for (id, stats) in self.identities.iter_mut() {
+            stats.calls = self.call_counts.get(id).copied().unwrap_or(1);
+        }
+        drop(std::mem::take(&mut self.call_counts));
+        let repeat_at = ctx
+            .settings
+            .get::<CallsSettings>()
+            .judgement
+            .repeated_failure_calls
+            .max(2);
+        let identities = &self.identities;
+        let mut service_side_calls: Vec<u64> = Vec::new();
+        for (call_key, mut call) in std::mem::take(&mut self.kept) {
+            let call_id = call_key.text();
+            fold_client_ends(&mut call.parts);
+            let summary_parts = call.parts.iter().filter(|p| p.from_summary).count();
+            let mut failed_ends: Vec<(&Part, &EndDetail)> = Vec::new();
+            for part in &call.parts {
+                let Some(detail) = &part.end.detail else {
+                    continue;
+                };
+                let context = identities.get(&part.identity).and_then(|s| {
+                    let n = *s.failures.get(&(part.end.code(), part.end.sub()))?;
+                    match (s.calls, n) {
+                        (1, _) => None,
+                        (calls, 1) => Some(format!(
+                            " This identity's {} other call{} in these logs did not end this way, so it looks transient.",
+                            calls - 1,
+                            if calls == 2 { "" } else { "s" }
+                        )),
+                        (calls, n) => Some(format!(
+                            " This identity ended {n} of its {calls} calls in these logs this way."
+                        )),
+                    }
+                });
+                let ufd_hint = client::ufd_hint_for_end(
+                    call.detail.as_deref(),
+                    part.end.code(),
+                    part.end.sub(),
+                    detail.participant_id.as_deref(),
+                );
+                if let Some(f) = end_finding(
+                    ctx,
+                    &call_id,
+                    part,
+                    detail,
+                    context.unwrap_or_default() + &ufd_hint,
+                ) {
+                    if part.from_summary && part.end.judgement >= Judgement::Warning {
+                        failed_ends.push((part, detail));
+                    }
+                    out.push(f);
+                }
+            }
+            if service_side(&call_id, summary_parts, &failed_ends, out) {
+                service_side_calls.push(key_hash(&call_key));
+            }
+            if let Some(detail) = &call.detail {
+                client::findings(ctx, &call_id, detail, out);
+            }
+            if self.any_summary {
+                missing_data(&call_id, &call, out);
+            }
+        }
+
+        // Across calls.
+        let mut repeated: Vec<(&u64, &IdentityStats)> = identities.iter().collect();
+        repeated.sort_by(|a, b| a.1.text.cmp(&b.1.text).then(a.0.cmp(b.0)));
+        let mut repeated_identities: Vec<(u64, i64, Option<i64>)> = Vec::new();
+        for (id, stats) in repeated {
+            for ((code, sub), n) in &stats.failures {
+                if *n >= repeat_at && *n * 10 >= stats.calls * 8 {
+                    out.push(repeated_finding(ctx, stats, *code, *sub, *n));
+                    repeated_identities.push((*id, *code, *sub));
+                }
+            }
+        }
+        let explained = Explained {
+            service_side_calls: &service_side_calls,
+            repeated_identities: &repeated_identities,
+        };
+        version_patterns(
+            ctx,
+            &self.versions,
+            &self.failed_parts,
+            &explained,
+            names,
+            out,
+        );
+        health(
+            ctx,
+            &self.versions,
+            names,
+            self.named_calls,
+            &self.participants,
+            out,
+        );
+        let (redacted_failures, redacted_parts) = (self.redacted_failures, self.redacted_parts);
+        if redacted_failures.count > 0 {
+            out.push(
+                crate::REDACTED_VERSIONS.finding().severity(Severity::Info).title("SDK and OS versions of some failed participants are redacted")
+                .message(format!(
+                    "{} failed participant record{} carr{} sdkVersion/osVersion = Redacted ({redacted_parts} participant{} in all): the service hides them for cross-tenant participants, so version patterns cannot include them.",
+                    redacted_failures.count,
+                    if redacted_failures.count == 1 { "" } else { "s" },
+                    if redacted_failures.count == 1 { "ies" } else { "y" },
+                    if redacted_parts == 1 { "" } else { "s" }
+                ))
+                .action("For those participants, collect client-side logs (browser console or native .blog files) from the affected users.")
+                .occurrences(redacted_failures),
+            );
+        }
+        let named_calls = self.named_calls;
+        if !self.any_summary && named_calls > 0 {
+            // Stream records without summaries point at the diagnostic setting; app-side logs
+            // alone (Call Automation callbacks, client logs) may simply be all the user collected.
+            let severity = if self.any_diagnostics {
+                Severity::Warning
+            } else {
+                Severity::Info
+            };
+            let first_call = self.first_call.as_ref().map(CallKey::text);
+            out.push(
+                crate::MISSING_DATA.finding().severity(severity).title("No CallSummary records")
+                    .message(format!(
+                        "The logs mention {} call{} but hold no CallSummary record at all: how each participant's call ended cannot be judged.",
+                        named_calls,
+                        if named_calls == 1 { "" } else { "s" }
+                    ))
+                    .action("Enable the CallSummary category in the resource's diagnostic setting and export it with the other logs (records can arrive up to ~48 h late).")
+                    .id_value(IdKind::CallId, first_call.as_deref()),
+            );
+        }
+        if self.any_summary && !self.any_diagnostics {
+            out.push(
+                crate::MISSING_DATA.finding().severity(Severity::Info).title("No CallDiagnostics records")
+                    .message("The logs hold CallSummary records but no CallDiagnostics: media quality (round-trip time, jitter, packet loss) cannot be judged.")
+                    .action("Enable the CallDiagnostics category in the resource's diagnostic setting."),
+            );
+        }
+    }
+}
+
+/// True when judging the call at the end may give a finding: a participant ended badly, the
+/// client had trouble, or something is missing from the logs.
+fn findings_may_come(key: &CallKey, call: &CallState) -> bool {
+    call.parts.iter().any(|p| p.end.detail.is_some())
+        || call.detail.is_some()
+        || (*key != CallKey::Text("".into())
+            && (call.sources & Source::Summary.bit() == 0 || missing_participants(call) > 0))
+}
