@@ -172,6 +172,11 @@ pub struct Horizon {
 }
 
 impl Horizon {
+    /// No record still to come is older than this (milliseconds since the Unix epoch).
+    pub fn earliest_ms(&self) -> i64 {
+        self.frontier_ms.saturating_sub(self.close_after_ms)
+    }
+
     /// True when an entity whose latest record is at `last_ms` has all its records, and no
     /// judgement of its own still waits (`wait_ms`: an SMS message waits for its report).
     pub fn closes(&self, last_ms: i64, wait_ms: i64) -> bool {

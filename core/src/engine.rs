@@ -613,13 +613,13 @@ pub fn run(
             batch
                 .groups
                 .iter()
-                .fold(Worker::new(analyzers, ctx), |w, g| read_group(w, g))
+                .fold(Worker::new(analyzers, ctx), read_group)
         } else {
             pool.install(|| {
                 batch
                     .groups
                     .par_iter()
-                    .fold(|| Worker::new(analyzers, ctx), |w, g| read_group(w, g))
+                    .fold(|| Worker::new(analyzers, ctx), read_group)
                     .reduce(|| Worker::new(analyzers, ctx), Worker::absorb)
             })
         };

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use acs_triage_core::analyzer::{Analysis, Context, Output, keep_min};
+use acs_triage_core::analyzer::{Analysis, Context, Horizon, Output, keep_min};
 use acs_triage_core::window;
 use acs_triage_core::{Evidence, FastMap, Finding, IdKind, Occurrences, Record};
 
@@ -118,14 +118,51 @@ impl Analysis for ThrottlingPass {
         }
     }
 
+    /// Reports the bursts no request still to come can join, and forgets the requests no burst
+    /// still to come can need.
+    fn close(&mut self, ctx: &Context, horizon: &Horizon, out: &mut Output) {
+        let gap = burst_gap_ms(ctx);
+        let earliest = horizon.earliest_ms();
+        let mut threads: Vec<&String> = self.threads.keys().collect();
+        threads.sort();
+        let threads: Vec<String> = threads.into_iter().cloned().collect();
+        for thread in threads {
+            let Some(traffic) = self.threads.get_mut(&thread) else {
+                continue;
+            };
+            traffic.hits.sort_unstable();
+            traffic.throttled.sort();
+            let mut done = 0;
+            for burst in window::bursts(&traffic.throttled, |t| t.evidence.time, gap) {
+                let Some(last) = traffic.throttled[burst.end - 1].evidence.time else {
+                    break;
+                };
+                if last.timestamp_millis() + gap.max(MINUTE_MS) >= earliest {
+                    break;
+                }
+                let members = &traffic.throttled[burst.clone()];
+                let pattern = Pattern::around(&traffic.hits, members);
+                out.push(burst_finding(ctx, &thread, members, &pattern));
+                done = burst.end;
+            }
+            traffic.throttled.drain(..done);
+            let keep_from = traffic
+                .throttled
+                .first()
+                .and_then(|t| t.evidence.time)
+                .map_or(earliest, |t| t.timestamp_millis().min(earliest))
+                - MINUTE_MS;
+            let cut = traffic.hits.partition_point(|h| h.at < keep_from);
+            traffic.hits.drain(..cut);
+            if traffic.hits.is_empty() && traffic.throttled.is_empty() {
+                self.threads.remove(&thread);
+            }
+        }
+    }
+
     fn finish(self, ctx: &Context, out: &mut Output) {
         health(&self.statuses, out);
-        let gap = i64::from(
-            ctx.settings
-                .get::<ChatSettings>()
-                .judgement
-                .throttle_burst_gap_seconds,
-        ) * 1000;
+        let gap = burst_gap_ms(ctx);
         let mut threads: Vec<(String, ThreadTraffic)> = self.threads.into_iter().collect();
         threads.sort_by(|a, b| a.0.cmp(&b.0));
         for (thread, mut traffic) in threads {
@@ -142,6 +179,15 @@ impl Analysis for ThrottlingPass {
             }
         }
     }
+}
+
+fn burst_gap_ms(ctx: &Context) -> i64 {
+    i64::from(
+        ctx.settings
+            .get::<ChatSettings>()
+            .judgement
+            .throttle_burst_gap_seconds,
+    ) * 1000
 }
 
 /// What the app did around one burst of 429s.

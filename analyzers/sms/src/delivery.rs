@@ -9,7 +9,7 @@
 //! sender number, so 429s can be judged against the documented per-number limits
 //! (`traffic.rs`).
 
-use acs_triage_core::analyzer::{Analysis, Context, Output, keep_min};
+use acs_triage_core::analyzer::{Analysis, Context, Horizon, Judged, Output, keep_min, key_hash};
 use acs_triage_core::{Evidence, FastMap, Record};
 use chrono::{DateTime, Utc};
 
@@ -17,8 +17,9 @@ use crate::findings;
 use crate::message::{
     Message, Refusal, ReportSeen, SEEN_REPORT, SEEN_SEND_LOG, SEEN_SEND_RESPONSE, SendSeen,
 };
-use crate::outcome::{Fate, Judge, Outcome};
+use crate::outcome::{Closed, Fate, Judge, Outcome};
 use crate::records::{self, SenderType, SmsEvent};
+use crate::settings::SmsSettings;
 use crate::tables;
 use crate::traffic::{self, Traffic};
 
@@ -31,6 +32,12 @@ pub struct Delivery {
     traffic: Traffic,
     /// Latest time of any SMS record: the logs' end, for "too recent to judge".
     latest: Option<DateTime<Utc>>,
+    /// What the messages judged early add up to.
+    closed: Closed,
+    /// Keys of the messages judged early, to notice pieces that come for them afterwards.
+    judged: Judged,
+    /// Messages that received pieces after they were judged.
+    late: u64,
 }
 
 impl Analysis for Delivery {
@@ -47,6 +54,7 @@ impl Analysis for Delivery {
             return;
         };
         let evidence = || Evidence::from_record(record, records::EVIDENCE_FIELDS);
+        let at_ms = record.time.map_or(i64::MAX, |t| t.timestamp_millis());
         let send_seen = |status| SendSeen {
             at: record.time,
             origin: record.origin,
@@ -77,6 +85,7 @@ impl Analysis for Delivery {
                 match message_id {
                     Some(id) => {
                         let m = self.messages.entry(id.into()).or_default();
+                        m.last_ms = m.last_ms.max(at_ms);
                         m.seen |= SEEN_SEND_LOG;
                         m.note_send(send_seen(status));
                         // A logged send with a message ID was processed; without a status, take
@@ -118,6 +127,7 @@ impl Analysis for Delivery {
                     // request (the REST example does): only accepted items name their message.
                     Some(id) if accepted => {
                         let m = self.messages.entry(id.into()).or_default();
+                        m.last_ms = m.last_ms.max(at_ms);
                         m.seen |= SEEN_SEND_RESPONSE;
                         m.note_send(send_seen(status));
                         m.accepted = true;
@@ -135,6 +145,7 @@ impl Analysis for Delivery {
                 to,
             } => {
                 let m = self.messages.entry(message_id.into()).or_default();
+                m.last_ms = m.last_ms.max(at_ms);
                 m.seen |= SEEN_REPORT;
                 keep_min(&mut m.to, to.map(Into::into));
                 keep_min(&mut m.from, from.map(Into::into));
@@ -176,6 +187,9 @@ impl Analysis for Delivery {
             match self.messages.get_mut(&id) {
                 Some(mine) => mine.merge(m),
                 None => {
+                    if !self.judged.is_empty() && self.judged.contains(key_hash(&id)) {
+                        self.late += 1;
+                    }
                     self.messages.insert(id, m);
                 }
             }
@@ -183,20 +197,72 @@ impl Analysis for Delivery {
         self.unnamed_refusals.extend(other.unnamed_refusals);
         self.traffic.merge(other.traffic);
         self.latest = self.latest.max(other.latest);
+        self.closed.merge(other.closed);
+        self.late += other.late;
     }
 
-    fn finish(self, ctx: &Context, out: &mut Output) {
+    fn close(&mut self, ctx: &Context, horizon: &Horizon, out: &mut Output) {
+        self.traffic.close(ctx, horizon, out);
+        // The per-message table lists every message: they all stay.
+        if ctx.wants_table(&tables::MESSAGES) {
+            return;
+        }
+        self.judged.prune(horizon);
+        let j = &ctx.settings.get::<SmsSettings>().judgement;
+        let wait_ms = i64::from(j.report_wait_seconds) * 1000;
+        let slow_after = f64::from(j.delivery_latency_seconds);
+        let judge = Judge::new(ctx, self.latest);
+        let mut done: Vec<Box<str>> = self
+            .messages
+            .iter()
+            .filter(|(_, m)| horizon.closes(m.last_ms, wait_ms))
+            // "Pending" is decided by the end of the SMS logs, which may still move.
+            .filter(|(id, m)| judge.outcome(id, m).fate != Fate::Pending)
+            .map(|(id, _)| id.clone())
+            .collect();
+        done.sort();
+        for id in done {
+            let Some(m) = self.messages.remove(&id) else {
+                continue;
+            };
+            self.judged.insert(horizon, key_hash(&id));
+            let o = judge.outcome(&id, &m);
+            if o.is_problem(slow_after) {
+                self.closed.kept.push((id, m));
+                continue;
+            }
+            *self.closed.fates.entry(o.fate).or_default() += 1;
+            if o.is_judged() {
+                self.closed.judged += 1;
+            }
+            if let Some(l) = o.latency {
+                self.closed.latencies.add(l);
+            }
+        }
+    }
+
+    fn finish(mut self, ctx: &Context, out: &mut Output) {
+        out.late("SMS messages", self.late);
+        let closed = std::mem::take(&mut self.closed);
         let pass = self;
         let judge = Judge::new(ctx, pass.latest);
         let mut messages: Vec<(Box<str>, Message)> = pass.messages.into_iter().collect();
+        messages.extend(closed.kept);
+        let closed = Closed {
+            kept: Vec::new(),
+            ..closed
+        };
         messages.sort_by(|a, b| a.0.cmp(&b.0));
         let outcomes: Vec<Outcome> = messages
             .iter()
             .map(|(id, m)| judge.outcome(id, m))
             .collect();
 
-        health(&outcomes, out);
-        findings::report_outcomes(ctx, &judge, &outcomes, out);
+        health(&outcomes, &closed.fates, out);
+        if ctx.wants_table(&tables::OUTCOMES) {
+            out.table(tables::outcomes(&outcomes, &closed.fates));
+        }
+        findings::report_outcomes(ctx, &judge, &outcomes, closed, out);
         let mut refusals: Vec<(Option<&str>, &Refusal)> = outcomes
             .iter()
             .filter(|o| o.fate == Fate::Refused)
@@ -212,20 +278,23 @@ impl Analysis for Delivery {
         if ctx.wants_table(&tables::MESSAGES) {
             out.table(tables::messages(&outcomes));
         }
-        if ctx.wants_table(&tables::OUTCOMES) {
-            out.table(tables::outcomes(&outcomes));
-        }
     }
 }
 
-/// SMS in the health overview: messages by what became of them, failures by code.
-fn health(outcomes: &[Outcome<'_>], out: &mut Output) {
+/// SMS in the health overview: messages by what became of them, failures by code. `closed`:
+/// the fates of the messages let go earlier.
+fn health(
+    outcomes: &[Outcome<'_>],
+    closed: &std::collections::BTreeMap<Fate, u64>,
+    out: &mut Output,
+) {
     use acs_triage_core::health::{HealthLine, Unit};
     use acs_triage_core::text::{group_digits, plural};
-    if outcomes.is_empty() {
+    let mut fates: std::collections::BTreeMap<Fate, u64> = closed.clone();
+    let total = outcomes.len() as u64 + fates.values().sum::<u64>();
+    if total == 0 {
         return;
     }
-    let mut fates: std::collections::BTreeMap<Fate, u64> = std::collections::BTreeMap::new();
     let mut failed_codes: std::collections::BTreeMap<String, u64> =
         std::collections::BTreeMap::new();
     for o in outcomes {
@@ -259,10 +328,10 @@ fn health(outcomes: &[Outcome<'_>], out: &mut Output) {
             "SMS",
             format!(
                 "{}: {}",
-                plural(outcomes.len() as u64, "message", "messages"),
+                plural(total, "message", "messages"),
                 parts.join(", ")
             ),
         )
-        .total(Unit::SmsMessages, outcomes.len() as u64),
+        .total(Unit::SmsMessages, total),
     );
 }

@@ -56,6 +56,8 @@ pub struct Message {
     pub to: Option<Box<str>>,
     pub from: Option<Box<str>>,
     pub seen: u8,
+    /// Time of the latest piece (milliseconds; `i64::MAX` once a piece without a time came).
+    pub last_ms: i64,
 }
 
 impl Message {
@@ -91,6 +93,7 @@ impl Message {
         self.to = min_present(self.to.take(), other.to);
         self.from = min_present(self.from.take(), other.from);
         self.seen |= other.seen;
+        self.last_ms = self.last_ms.max(other.last_ms);
     }
 
     /// The report that decides the outcome: a stated status over an inferred one, then the

@@ -128,3 +128,88 @@ impl<'c> Judge<'c> {
         }
     }
 }
+
+/// Report latencies (seconds), counted at three significant digits: enough for the median the
+/// slow-report finding quotes, in memory that does not grow with the messages.
+#[derive(Debug, Default)]
+pub struct Latencies {
+    /// Milliseconds rounded to three significant digits → messages.
+    counts: std::collections::BTreeMap<u64, u64>,
+    total: u64,
+}
+
+impl Latencies {
+    pub fn add(&mut self, seconds: f64) {
+        let ms = (seconds * 1000.0).round().max(0.0) as u64;
+        let mut scale = 1;
+        while ms / scale >= 1000 {
+            scale *= 10;
+        }
+        let rounded = (ms + scale / 2) / scale * scale;
+        *self.counts.entry(rounded).or_default() += 1;
+        self.total += 1;
+    }
+
+    pub fn merge(&mut self, other: Latencies) {
+        for (k, n) in other.counts {
+            *self.counts.entry(k).or_default() += n;
+        }
+        self.total += other.total;
+    }
+
+    /// The upper median, in seconds.
+    pub fn median(&self) -> Option<f64> {
+        if self.total == 0 {
+            return None;
+        }
+        let middle = self.total / 2;
+        let mut seen = 0;
+        for (ms, n) in &self.counts {
+            seen += n;
+            if seen > middle {
+                return Some(*ms as f64 / 1000.0);
+            }
+        }
+        None
+    }
+}
+
+/// What the messages judged early add up to: healthy messages are only counted; those a
+/// finding will come from are kept whole, to be judged again at the end with the others.
+#[derive(Debug, Default)]
+pub struct Closed {
+    /// Messages let go, by fate.
+    pub fates: std::collections::BTreeMap<Fate, u64>,
+    /// Messages let go that were accepted and could have had a report by now (what "reports
+    /// missing across the board" is measured against).
+    pub judged: u64,
+    pub latencies: Latencies,
+    pub kept: Vec<(Box<str>, Message)>,
+}
+
+impl Closed {
+    pub fn merge(&mut self, other: Closed) {
+        for (fate, n) in other.fates {
+            *self.fates.entry(fate).or_default() += n;
+        }
+        self.judged += other.judged;
+        self.latencies.merge(other.latencies);
+        self.kept.extend(other.kept);
+    }
+}
+
+impl Outcome<'_> {
+    /// True when a finding may come from this message: it failed, its fate is unknown or unclear,
+    /// it was refused, or its report came later than `slow_after` seconds.
+    pub fn is_problem(&self, slow_after: f64) -> bool {
+        matches!(
+            self.fate,
+            Fate::Failed | Fate::Unclear | Fate::CarrierNoReport | Fate::Unknown | Fate::Refused
+        ) || self.latency.is_some_and(|l| l > slow_after)
+    }
+
+    /// True when the message counts toward "reports missing across the board".
+    pub fn is_judged(&self) -> bool {
+        self.message.accepted && self.fate != Fate::Pending && self.fate != Fate::Refused
+    }
+}

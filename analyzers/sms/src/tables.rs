@@ -34,9 +34,9 @@ pub static OUTCOMES: TableKind = TableKind {
     columns: &[Column::text("outcome"), Column::integer("messages")],
 };
 
-/// Messages per outcome.
-pub fn outcomes(outcomes: &[Outcome<'_>]) -> Table {
-    let mut counts: BTreeMap<Fate, u64> = BTreeMap::new();
+/// Messages per outcome (`closed`: the fates of messages let go earlier).
+pub fn outcomes(outcomes: &[Outcome<'_>], closed: &BTreeMap<Fate, u64>) -> Table {
+    let mut counts: BTreeMap<Fate, u64> = closed.clone();
     for o in outcomes {
         *counts.entry(o.fate).or_default() += 1;
     }

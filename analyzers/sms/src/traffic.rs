@@ -5,7 +5,7 @@
 //! more than `throttle_burst_gap_seconds` apart form a burst, and the busiest 60 s of sends
 //! around each burst is compared with the limit for the sender's number type.
 
-use acs_triage_core::analyzer::{Context, Output};
+use acs_triage_core::analyzer::{Context, Horizon, Output};
 use acs_triage_core::redact::mask_phone;
 use acs_triage_core::window;
 use acs_triage_core::{Evidence, FastMap, Finding, IdKind, Occurrences};
@@ -21,9 +21,13 @@ const LIMIT_WINDOW_MS: i64 = 60_000;
 #[derive(Debug)]
 struct Sender {
     number_type: SenderType,
-    /// Milliseconds since the epoch of every send attempt with a time.
+    /// Milliseconds since the epoch of every send attempt with a time (once an export is read
+    /// hour by hour, only those a burst still to come can need).
     attempts: Vec<i64>,
     throttled: Vec<Evidence>,
+    /// Bursts judged complete while the export was read: their 429s and the busiest 60 s of
+    /// sends around them. Reported at the end, when the sender's number type is known for sure.
+    bursts: Vec<(Vec<Evidence>, Option<usize>)>,
 }
 
 /// Send traffic, by sender number (`None`: the logs do not say which number sent).
@@ -49,6 +53,7 @@ impl Traffic {
                 number_type,
                 attempts: Vec::new(),
                 throttled: Vec::new(),
+                bursts: Vec::new(),
             });
         entry.number_type = entry.number_type.min(number_type);
         if let Some(t) = at {
@@ -66,6 +71,7 @@ impl Traffic {
                     mine.number_type = mine.number_type.min(theirs.number_type);
                     mine.attempts.extend(theirs.attempts);
                     mine.throttled.extend(theirs.throttled);
+                    mine.bursts.extend(theirs.bursts);
                 }
                 None => {
                     self.senders.insert(key, theirs);
@@ -73,6 +79,64 @@ impl Traffic {
             }
         }
     }
+}
+
+impl Traffic {
+    /// Sets aside the bursts no send still to come can join or change, and forgets the send
+    /// times no burst still to come can need.
+    pub fn close(&mut self, ctx: &Context, horizon: &Horizon, _out: &mut Output) {
+        let gap = burst_gap_ms(ctx);
+        let earliest = horizon.earliest_ms();
+        for sender in self.senders.values_mut() {
+            sender.attempts.sort_unstable();
+            sender.throttled.sort();
+            let bursts = window::bursts(&sender.throttled, |e| e.time, gap);
+            let mut done = 0;
+            for burst in bursts {
+                let Some(last) = sender.throttled[burst.end - 1].time else {
+                    break;
+                };
+                if last.timestamp_millis() + gap.max(LIMIT_WINDOW_MS) >= earliest {
+                    break;
+                }
+                let evidence = sender.throttled[burst.clone()].to_vec();
+                let rate = sends_around(&sender.attempts, &evidence);
+                sender.bursts.push((evidence, rate));
+                done = burst.end;
+            }
+            sender.throttled.drain(..done);
+            let keep_from = sender
+                .throttled
+                .first()
+                .and_then(|e| e.time)
+                .map_or(earliest, |t| t.timestamp_millis().min(earliest))
+                - LIMIT_WINDOW_MS;
+            let cut = sender.attempts.partition_point(|t| *t < keep_from);
+            sender.attempts.drain(..cut);
+        }
+    }
+}
+
+fn burst_gap_ms(ctx: &Context) -> i64 {
+    i64::from(
+        ctx.settings
+            .get::<SmsSettings>()
+            .judgement
+            .throttle_burst_gap_seconds,
+    ) * 1000
+}
+
+/// The busiest 60 s of sends within a minute either side of a burst (sorted `attempts`).
+fn sends_around(attempts: &[i64], burst: &[Evidence]) -> Option<usize> {
+    let span = burst
+        .first()
+        .and_then(|e| e.time)
+        .zip(burst.last().and_then(|e| e.time));
+    span.map(|(first, last)| {
+        let lo = attempts.partition_point(|t| *t < first.timestamp_millis() - LIMIT_WINDOW_MS);
+        let hi = attempts.partition_point(|t| *t <= last.timestamp_millis() + LIMIT_WINDOW_MS);
+        window::busiest(&attempts[lo..hi], LIMIT_WINDOW_MS).0
+    })
 }
 
 /// The documented limit per 60 s for a number type, and what it applies to.
@@ -88,42 +152,24 @@ fn limit_of(ctx: &Context, number_type: NumberType) -> Option<(u32, &'static str
 
 /// One `sms/throttled` finding per burst of 429s per sender.
 pub fn report(ctx: &Context, traffic: Traffic, out: &mut Output) {
-    let gap = i64::from(
-        ctx.settings
-            .get::<SmsSettings>()
-            .judgement
-            .throttle_burst_gap_seconds,
-    ) * 1000;
+    let gap = burst_gap_ms(ctx);
     let mut senders: Vec<(Option<Box<str>>, Sender)> = traffic.senders.into_iter().collect();
     senders.sort_by(|a, b| a.0.cmp(&b.0));
     for (number, mut sender) in senders {
-        if sender.throttled.is_empty() {
-            continue;
-        }
         sender.attempts.sort_unstable();
         sender.throttled.sort();
-        let bursts = window::bursts(&sender.throttled, |e| e.time, gap);
-        for burst in bursts {
-            let evidence = &sender.throttled[burst.clone()];
-            let span = evidence
-                .first()
-                .and_then(|e| e.time)
-                .zip(evidence.last().and_then(|e| e.time));
-            // Sends around the burst: a minute either side.
-            let rate = span.map(|(first, last)| {
-                let lo = sender
-                    .attempts
-                    .partition_point(|t| *t < first.timestamp_millis() - LIMIT_WINDOW_MS);
-                let hi = sender
-                    .attempts
-                    .partition_point(|t| *t <= last.timestamp_millis() + LIMIT_WINDOW_MS);
-                window::busiest(&sender.attempts[lo..hi], LIMIT_WINDOW_MS).0
-            });
+        let mut bursts = std::mem::take(&mut sender.bursts);
+        for burst in window::bursts(&sender.throttled, |e| e.time, gap) {
+            let evidence = sender.throttled[burst].to_vec();
+            let rate = sends_around(&sender.attempts, &evidence);
+            bursts.push((evidence, rate));
+        }
+        for (evidence, rate) in bursts {
             out.push(burst_finding(
                 ctx,
                 number.as_deref(),
                 sender.number_type.kind,
-                evidence,
+                &evidence,
                 rate,
             ));
         }

@@ -13,7 +13,7 @@ use acs_triage_core::analyzer::{Context, Output};
 use acs_triage_core::redact::mask_phone;
 use acs_triage_core::{Evidence, Finding, IdKind, Occurrences};
 
-use crate::outcome::{Fate, Judge, Outcome};
+use crate::outcome::{Closed, Fate, Judge, Latencies, Outcome};
 use crate::settings::SmsSettings;
 
 /// Delivery report statuses and their codes: the ACS codes page, which holds the SMS table
@@ -25,11 +25,13 @@ const REPORTS_DOCS: &str =
     "https://learn.microsoft.com/azure/communication-services/quickstarts/sms/handle-sms-events";
 
 /// Findings for delivery outcomes: failures by code, unknowns (or one finding when reports are
-/// missing across the board), pending, slow reports.
+/// missing across the board), pending, slow reports. `outcomes` are the messages still held;
+/// `closed`, what the messages let go earlier add up to.
 pub fn report_outcomes(
     ctx: &Context,
     judge: &Judge<'_>,
     outcomes: &[Outcome<'_>],
+    closed: Closed,
     out: &mut Output,
 ) {
     let j = &ctx.settings.get::<SmsSettings>().judgement;
@@ -61,19 +63,15 @@ pub fn report_outcomes(
     }
 
     // Accepted without a report.
-    let judged: Vec<&Outcome<'_>> = outcomes
+    let judged = outcomes.iter().filter(|o| o.is_judged()).count() + closed.judged as usize;
+    let unknown: Vec<&Outcome<'_>> = outcomes
         .iter()
-        .filter(|o| o.message.accepted && o.fate != Fate::Pending && o.fate != Fate::Refused)
+        .filter(|o| o.is_judged() && o.fate == Fate::Unknown)
         .collect();
-    let unknown: Vec<&Outcome<'_>> = judged
-        .iter()
-        .copied()
-        .filter(|o| o.fate == Fate::Unknown)
-        .collect();
-    let across_the_board = !unknown.is_empty()
-        && unknown.len() as f64 >= j.reports_missing_share * judged.len() as f64;
+    let across_the_board =
+        !unknown.is_empty() && unknown.len() as f64 >= j.reports_missing_share * judged as f64;
     if across_the_board {
-        out.push(no_report::across_the_board(&unknown, judged.len()));
+        out.push(no_report::across_the_board(&unknown, judged));
     } else {
         list_or_group(&unknown, listed, out, |members| no_report::finding(members));
     }
@@ -87,9 +85,11 @@ pub fn report_outcomes(
     }
 
     // Slow reports: above the judgement value, with the folder's median for comparison.
-    let mut latencies: Vec<f64> = outcomes.iter().filter_map(|o| o.latency).collect();
-    latencies.sort_by(f64::total_cmp);
-    let median = latencies.get(latencies.len() / 2).copied();
+    let mut latencies: Latencies = closed.latencies;
+    for l in outcomes.iter().filter_map(|o| o.latency) {
+        latencies.add(l);
+    }
+    let median = latencies.median();
     let limit = f64::from(j.delivery_latency_seconds);
     let slow: Vec<&Outcome<'_>> = outcomes
         .iter()
