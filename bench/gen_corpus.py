@@ -2,7 +2,8 @@
 """Generates a synthetic corpus for the benchmark: storage-account exports plus Event Grid files.
 
 The layout and record shapes follow the storage export (`insights-logs-<category>/.../PT1H.json`,
-one JSON record per line, camelCase `properties`), 2,500 calls an hour. Calls have 2-4 participants
+one JSON record per line, camelCase `properties`), 2,500 calls an hour among 20,000 users (chat in
+5,000 threads), so a longer corpus is more traffic from the same people. Calls have 2-4 participants
 and two streams per participant; about 2 % of participants end with a failure code, 1 % of streams
 are poor, 2 % of chat requests fail (429 or 401), and 2 % of SMS messages go wrong: throttled
 sends, failed deliveries, accepted messages that never get a report. Delivery reports arrive as
@@ -43,6 +44,9 @@ def main():
     target = int(args[1]) if len(args) > 1 else 770
     target_bytes = target * 1024 * 1024
     rng = random.Random(20261120)
+    people = random.Random(7)
+    users = [uid(people) for _ in range(20000)]
+    threads = [uid(people).replace("-", "") for _ in range(5000)]
     written = 0
     hour = 0
     events = []  # Event Grid delivery reports of the current day
@@ -79,7 +83,7 @@ def main():
             parts = rng.randint(2, 4)
             for p in range(parts):
                 code, sub = rng.choice(FAILURES) if rng.random() < failing else rng.choice(NORMAL)
-                pid, eid, ident = uid(rng), uid(rng), "acs:6f2a1c3e-0000-4000-8000-00000000ab01_%s" % uid(rng)
+                pid, eid, ident = uid(rng), uid(rng), "acs:6f2a1c3e-0000-4000-8000-00000000ab01_%s" % rng.choice(users)
                 line = ('{"time":"%s","resourceId":"%s","correlationId":"%s","operationName":"CallSummary",'
                         '"operationVersion":"1.0","category":"CallSummary","level":"Informational","properties":{'
                         '"identifier":"%s","callStartTime":"%s","callDuration":%d,"callType":"Group",'
@@ -108,8 +112,8 @@ def main():
                         '"operationVersion":"2021-09-07","category":"ChatOperational","resultType":"%s",'
                         '"resultSignature":%d,"durationMs":25,"properties":{"ChatThreadId":"19:%s@thread.v2",'
                         '"UserId":"8:acs:6f2a1c3e-0000-4000-8000-00000000ab01_%s"}}\n') % (
-                    t, RES, uid(rng)[:22], "Failed" if sig >= 400 else "Succeeded", sig, uid(rng).replace("-", ""),
-                    uid(rng))
+                    t, RES, uid(rng)[:22], "Failed" if sig >= 400 else "Succeeded", sig, rng.choice(threads),
+                    rng.choice(users))
                 blobs["ChatOperational"].write(line)
                 written += len(line)
             if i % 5 == 0:

@@ -372,54 +372,85 @@ fn dedup_groups(streams: &[Vec<usize>], surveys: &[Survey]) -> Vec<Vec<usize>> {
     groups.into_values().collect()
 }
 
-/// Groups read together before whatever can no longer change is judged.
+/// The files of one dedup group that one batch reads, in the order they are read.
+struct Part {
+    /// Index of the group (its fingerprints carry over from batch to batch).
+    group: usize,
+    files: Vec<usize>,
+}
+
+/// Parts read together before whatever can no longer change is judged.
 struct Batch {
-    groups: Vec<Vec<usize>>,
+    parts: Vec<Part>,
     /// Set when every file still to be read holds later hours.
     horizon: Option<Horizon>,
 }
 
-/// Orders the groups by the hour of storage-export blob they start with (those without one
-/// first) and cuts them into batches of `close_after / 2` hours: after each batch, everything
-/// older than `close_after` before the end of its hours is judged. The order of groups within a
-/// batch is kept (shuffled by `order_seed`, if any).
-fn batches(files: &[InputFile], groups: Vec<Vec<usize>>, limits: &Limits) -> Vec<Batch> {
+/// Orders the files by the hour they start with (a storage-export blob's from its path, another
+/// plain file's from the times at its ends, see [`crate::partition`]; files without one first)
+/// and cuts them into batches of `close_after / 2` hours: after each batch, everything older
+/// than `close_after` before the end of its hours is judged. A group's files in one batch form
+/// one part, read in hour order then group order; the members of one `.tar.gz` (`streams`) are
+/// read in one pass, so they stay together at their earliest hour (or first, if one has none).
+fn batches(
+    hours: &[Option<i64>],
+    groups: &[Vec<usize>],
+    streams: &[Vec<usize>],
+    limits: &Limits,
+) -> Vec<Batch> {
     const HOUR: i64 = 3600;
-    let hour_of = |g: &Vec<usize>| -> Option<i64> {
-        // The earliest hour; a member without one puts the group with the unpartitioned.
-        let hours: Option<Vec<i64>> = g
-            .iter()
-            .map(|&i| crate::partition::hour_of(&files[i].display))
-            .collect();
-        hours.and_then(|h| h.into_iter().min())
-    };
-    let mut keyed: Vec<(Option<i64>, Vec<usize>)> =
-        groups.into_iter().map(|g| (hour_of(&g), g)).collect();
-    keyed.sort_by_key(|(hour, _)| *hour);
+    let streamed: crate::FastSet<usize> = streams.iter().flatten().copied().collect();
+    // (hour, group, position in group, file)
+    let mut keyed: Vec<(Option<i64>, usize, usize, usize)> = Vec::new();
+    for (g, group) in groups.iter().enumerate() {
+        let together = group.iter().any(|i| streamed.contains(i));
+        let group_hour = together
+            .then(|| {
+                group
+                    .iter()
+                    .map(|&i| hours[i])
+                    .collect::<Option<Vec<i64>>>()
+            })
+            .flatten()
+            .and_then(|h| h.into_iter().min());
+        for (at, &i) in group.iter().enumerate() {
+            let hour = if together { group_hour } else { hours[i] };
+            keyed.push((hour, g, at, i));
+        }
+    }
+    keyed.sort_unstable();
     let close_after = limits.close_after.seconds.max(1.0) as i64;
     let span = (close_after / 2 / HOUR).max(1) * HOUR;
     let mut batches: Vec<Batch> = Vec::new();
-    // The hour the current batch starts at (`None`: the unpartitioned batch).
+    // The hour the current batch starts at (`None`: the batch of files without one).
     let mut start: Option<Option<i64>> = None;
-    for (hour, group) in keyed {
+    let mut parts: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    let flush = |batches: &mut Vec<Batch>,
+                 parts: &mut std::collections::BTreeMap<usize, Vec<usize>>| {
+        if let Some(batch) = batches.last_mut() {
+            batch.parts = std::mem::take(parts)
+                .into_iter()
+                .map(|(group, files)| Part { group, files })
+                .collect();
+        }
+    };
+    for (hour, group, _, file) in keyed {
         let same = match (start, hour) {
             (Some(None), None) => true,
             (Some(Some(first)), Some(h)) => h < first + span,
             _ => false,
         };
         if !same {
+            flush(&mut batches, &mut parts);
             start = Some(hour);
             batches.push(Batch {
-                groups: Vec::new(),
+                parts: Vec::new(),
                 horizon: None,
             });
         }
-        let Some(batch) = batches.last_mut() else {
-            continue;
-        };
-        batch.groups.push(group);
-        if let Some(h) = hour {
-            // Groups come in hour order: this one's hour is the batch's latest.
+        parts.entry(group).or_default().push(file);
+        if let (Some(h), Some(batch)) = (hour, batches.last_mut()) {
+            // Files come in hour order: this one's hour is the batch's latest.
             batch.horizon = Some(Horizon {
                 frontier_ms: (h + HOUR) * 1000,
                 close_after_ms: limits.close_after.millis(),
@@ -427,6 +458,7 @@ fn batches(files: &[InputFile], groups: Vec<Vec<usize>>, limits: &Limits) -> Vec
             });
         }
     }
+    flush(&mut batches, &mut parts);
     // The last batch is followed by `finish`, which judges everything anyway.
     if let Some(last) = batches.last_mut() {
         last.horizon = None;
@@ -491,11 +523,18 @@ pub fn run(
         shuffle(&mut groups, seed);
     }
 
-    let read_group = |mut w: Worker, group: &Vec<usize>| {
+    // Each group's fingerprints, kept from one batch to the next (one part of a group per batch,
+    // so a lock is never waited for).
+    let seen_by_group: Vec<std::sync::Mutex<Seen>> =
+        groups.iter().map(|_| Default::default()).collect();
+    let read_part = |mut w: Worker, part: &Part| {
         // Fingerprints are only taken where another file may hold the same records: a file
         // alone in its group is read as written (the service writes a record once).
-        let mut seen = Seen::default();
-        let dedup = group.len() > 1;
+        let dedup = groups[part.group].len() > 1;
+        let mut seen = seen_by_group[part.group]
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let group = &part.files;
         let mut read_one = |w: &mut Worker, i: usize, reader: Option<&mut dyn std::io::Read>| {
             let input = &walked.files[i];
             let Worker {
@@ -601,9 +640,23 @@ pub fn run(
         }
         w
     };
-    // Batches of groups in the order of the hours they hold (groups without an hour first);
+    // Batches of files in the order of the hours they hold (files without an hour first);
     // between batches, whatever can no longer change is judged and let go.
-    let batches = batches(&walked.files, groups, &options.limits);
+    let hours: Vec<Option<i64>> = pool.install(|| {
+        walked
+            .files
+            .par_iter()
+            .map(|f| {
+                crate::partition::hour_of(&f.display).or_else(|| {
+                    f.member
+                        .is_none()
+                        .then(|| crate::partition::earliest_hour_of_file(&f.path))
+                        .flatten()
+                })
+            })
+            .collect()
+    });
+    let batches = batches(&hours, &groups, &streams, &options.limits);
     let mut worker = Worker::new(analyzers, ctx);
     let mut closed = Output::default();
     for batch in &batches {
@@ -611,15 +664,15 @@ pub fn run(
         // strictest test of order independence (nothing is split, so merges cannot hide it).
         let read = if pool.current_num_threads() == 1 {
             batch
-                .groups
+                .parts
                 .iter()
-                .fold(Worker::new(analyzers, ctx), read_group)
+                .fold(Worker::new(analyzers, ctx), read_part)
         } else {
             pool.install(|| {
                 batch
-                    .groups
+                    .parts
                     .par_iter()
-                    .fold(|| Worker::new(analyzers, ctx), read_group)
+                    .fold(|| Worker::new(analyzers, ctx), read_part)
                     .reduce(|| Worker::new(analyzers, ctx), Worker::absorb)
             })
         };
