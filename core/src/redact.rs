@@ -185,6 +185,22 @@ pub fn safe_prefix(text: &str, max_chars: usize) -> (&str, bool) {
     (&text[..cut], true)
 }
 
+/// Redacts text made of whole lines, line by line (as [`RedactingWriter`] does).
+fn redact_lines(text: &str) -> Cow<'_, str> {
+    let mut out = String::new();
+    let mut changed = false;
+    for line in text.split_inclusive('\n') {
+        let r = redact(line);
+        changed |= matches!(r, Cow::Owned(_));
+        out.push_str(&r);
+    }
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
 /// A writer that redacts every line written through it.
 pub struct RedactingWriter<W: Write> {
     inner: W,
@@ -208,9 +224,50 @@ impl<W: Write> RedactingWriter<W> {
     }
 }
 
+/// Writes this large are redacted in line-aligned chunks on every thread (a JSON report of tens
+/// of thousands of findings is one write).
+const PARALLEL_WRITE_BYTES: usize = 4 << 20;
+
 impl<W: Write> Write for RedactingWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let mut rest = buf;
+        if buf.len() >= PARALLEL_WRITE_BYTES
+            && let Some(last_nl) = memchr::memrchr(b'\n', buf)
+        {
+            // Finish the line already begun, then cut the whole lines into chunks.
+            let first_nl = memchr::memchr(b'\n', buf).unwrap_or(last_nl);
+            let (head, whole) = buf.split_at(first_nl + 1);
+            self.write(head)?;
+            let (whole, tail) = whole.split_at(last_nl - first_nl);
+            let mut chunks: Vec<&[u8]> = Vec::new();
+            let mut left = whole;
+            while left.len() > PARALLEL_WRITE_BYTES / 8 {
+                let at = memchr::memchr(b'\n', &left[PARALLEL_WRITE_BYTES / 8..])
+                    .map_or(left.len(), |i| PARALLEL_WRITE_BYTES / 8 + i + 1);
+                let (chunk, more) = left.split_at(at);
+                chunks.push(chunk);
+                left = more;
+            }
+            chunks.push(left);
+            let redacted: Vec<Cow<'_, [u8]>> = {
+                use rayon::prelude::*;
+                chunks
+                    .par_iter()
+                    .map(|chunk| match std::str::from_utf8(chunk) {
+                        Ok(text) => match redact_lines(text) {
+                            Cow::Borrowed(_) => Cow::Borrowed(*chunk),
+                            Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+                        },
+                        Err(_) => Cow::Borrowed(*chunk),
+                    })
+                    .collect()
+            };
+            for chunk in redacted {
+                self.inner.write_all(&chunk)?;
+            }
+            self.pending.extend_from_slice(tail);
+            return Ok(buf.len());
+        }
         while let Some(nl) = memchr::memchr(b'\n', rest) {
             let (line, tail) = rest.split_at(nl + 1);
             if self.pending.is_empty() {
@@ -244,6 +301,32 @@ impl<W: Write> Drop for RedactingWriter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_large_write_is_redacted_like_small_ones() {
+        let line = "key accesskey=Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5d2FsZG9mcmVkcGx1Z2g= to +14255550123 ok\n";
+        let mut text = String::from("begun ");
+        while text.len() < PARALLEL_WRITE_BYTES + 1000 {
+            text.push_str(line);
+            text.push_str("plain line\n");
+        }
+        text.push_str("unfinished +14255550123");
+        let mut small = Vec::new();
+        {
+            let mut w = RedactingWriter::new(&mut small);
+            for piece in text.as_bytes().chunks(1000) {
+                w.write_all(piece).unwrap();
+            }
+        }
+        let mut large = Vec::new();
+        {
+            let mut w = RedactingWriter::new(&mut large);
+            w.write_all(b"already ").unwrap();
+            w.write_all(text.as_bytes()).unwrap();
+        }
+        assert_eq!(large, [&b"already "[..], &small].concat());
+        assert!(!String::from_utf8_lossy(&large).contains("+14255550123"));
+    }
 
     #[test]
     fn masks_keep_country_code_and_tail() {
