@@ -61,6 +61,8 @@ enum Command {
     /// List, check and test rules, and see why a rule matches a record.
     #[command(subcommand)]
     Rules(commands::rules::RulesCommand),
+    /// Write the analyses and rules as KQL queries for Log Analytics or Azure Data Explorer.
+    Kql(commands::kql::KqlArgs),
 }
 
 /// Why a command could not do its job (exit code 2).
@@ -195,6 +197,7 @@ fn run_parsed(args: Vec<OsString>, io: &mut Io<'_>) -> ExitCode {
                 .map_err(Failure::from)
         }
         Command::Rules(cmd) => commands::rules::run(cmd, io),
+        Command::Kql(args) => commands::kql::run(args, io),
         Command::Ids(args) => commands::ids::run(args, io.out, io.color_out),
         Command::Bundle(args) => {
             commands::bundle::run(args, io.out, io.err_is_terminal, cli.no_redact)

@@ -256,6 +256,11 @@ pub trait Analysis: Send + Sized + 'static {
     /// given. The default keeps everything until `finish`.
     fn close(&mut self, _ctx: &Context, _horizon: &Horizon, _out: &mut Output) {}
     fn finish(self, ctx: &Context, out: &mut Output);
+    /// The analysis as KQL queries over the Log Analytics tables (see [`crate::kql`]), filled
+    /// with the catalogs and thresholds of `ctx`; none by default.
+    fn kql(_ctx: &Context) -> Result<Vec<crate::kql::KqlQuery>, crate::kql::TemplateError> {
+        Ok(Vec::new())
+    }
 }
 
 /// An analyzer made of its description and its [`Analysis`] type ([`declare_analyzer!`]).
@@ -280,6 +285,10 @@ impl<A: Analysis> Analyzer for Declared<A> {
 
     fn start(&self, ctx: &Context) -> Box<dyn Pass> {
         Box::new(Typed(A::start(ctx)))
+    }
+
+    fn kql(&self, ctx: &Context) -> Result<Vec<crate::kql::KqlQuery>, crate::kql::TemplateError> {
+        A::kql(ctx)
     }
 }
 
@@ -351,6 +360,10 @@ pub trait Analyzer: Send + Sync {
     fn info(&self) -> AnalyzerInfo;
     /// A fresh pass for one worker.
     fn start(&self, ctx: &Context) -> Box<dyn Pass>;
+    /// Its KQL queries ([`Analysis::kql`]).
+    fn kql(&self, _ctx: &Context) -> Result<Vec<crate::kql::KqlQuery>, crate::kql::TemplateError> {
+        Ok(Vec::new())
+    }
 }
 
 /// Converts a boxed pass back to its concrete type for merging.

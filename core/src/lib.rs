@@ -11,6 +11,7 @@ pub mod engine;
 pub mod finding;
 pub mod health;
 pub mod ingest;
+pub mod kql;
 pub mod partition;
 pub mod record;
 pub mod redact;

@@ -10,6 +10,7 @@
 pub mod automation;
 pub mod calls;
 pub mod client;
+pub mod kql;
 pub mod media;
 pub mod settings;
 pub mod story;

@@ -219,6 +219,12 @@ impl Analysis for MediaPass {
         self.streams.close(ctx, horizon, out);
     }
 
+    fn kql(
+        ctx: &Context,
+    ) -> Result<Vec<acs_triage_core::kql::KqlQuery>, acs_triage_core::kql::TemplateError> {
+        crate::kql::media(ctx)
+    }
+
     fn finish(self, ctx: &Context, out: &mut Output) {
         if ctx.wants_table(&QUALITY) {
             out.table(self.histograms.table());

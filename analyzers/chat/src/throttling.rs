@@ -160,6 +160,21 @@ impl Analysis for ThrottlingPass {
         }
     }
 
+    fn kql(
+        ctx: &Context,
+    ) -> Result<Vec<acs_triage_core::kql::KqlQuery>, acs_triage_core::kql::TemplateError> {
+        let limits = &ctx.settings.get::<ChatSettings>().limits;
+        Ok(vec![acs_triage_core::kql::from_template(
+            "chat-throttled",
+            "chat/throttled",
+            include_str!("../../../rules/kql/chat-throttled.kql"),
+            &[(
+                "messages_per_minute_per_thread",
+                limits.messages_per_minute_per_thread.to_string(),
+            )],
+        )?])
+    }
+
     fn finish(self, ctx: &Context, out: &mut Output) {
         health(&self.statuses, out);
         let gap = burst_gap_ms(ctx);

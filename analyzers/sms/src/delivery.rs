@@ -241,6 +241,25 @@ impl Analysis for Delivery {
         }
     }
 
+    fn kql(
+        ctx: &Context,
+    ) -> Result<Vec<acs_triage_core::kql::KqlQuery>, acs_triage_core::kql::TemplateError> {
+        let wait = ctx
+            .settings
+            .get::<SmsSettings>()
+            .judgement
+            .report_wait_seconds;
+        Ok(vec![acs_triage_core::kql::from_template(
+            "sms-no-delivery-report",
+            "sms/no-delivery-report",
+            include_str!("../../../rules/kql/sms-no-delivery-report.kql"),
+            &[(
+                "report_wait",
+                acs_triage_core::kql::seconds(f64::from(wait)),
+            )],
+        )?])
+    }
+
     fn finish(mut self, ctx: &Context, out: &mut Output) {
         out.late("SMS messages", self.late);
         let closed = std::mem::take(&mut self.closed);

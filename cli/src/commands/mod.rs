@@ -4,4 +4,5 @@ pub mod analyze;
 pub mod bundle;
 pub mod explain;
 pub mod ids;
+pub mod kql;
 pub mod rules;

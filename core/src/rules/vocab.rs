@@ -138,13 +138,25 @@ mod tests {
         for f in VIRTUAL_FIELDS {
             assert!(v.contains(f));
         }
-        // Columns only the Log Analytics schemas name are known too, and listed in their group.
-        for column in ["DiagnosticOptions", "CallDebuggingInfo", "RemoteEndpointId"] {
+        // Columns real exports carry are known, in their family's group; columns only the Log
+        // Analytics schemas name are known too, and listed in their own group.
+        for column in [
+            "DiagnosticOptions",
+            "CallDebuggingInfo",
+            "RemoteEndpointId",
+            "CodecName",
+        ] {
             assert!(v.contains(column), "{column}");
         }
         let groups = groups();
+        let (_, calling) = groups.iter().find(|(g, _)| g == "calling").unwrap();
+        assert!(calling.iter().any(|c| c == "callDebuggingInfo"));
         let (_, la) = groups.iter().find(|(g, _)| g == "log_analytics").unwrap();
-        assert!(la.iter().any(|c| c == "CallDebuggingInfo"));
+        assert!(
+            !la.iter()
+                .any(|c| c.eq_ignore_ascii_case("CallDebuggingInfo"))
+        );
+        assert!(!la.is_empty());
         assert!(!la.iter().any(|c| c.eq_ignore_ascii_case("resultSignature")));
     }
 }

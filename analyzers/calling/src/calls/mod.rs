@@ -331,6 +331,12 @@ impl Analysis for CallsPass {
         }
     }
 
+    fn kql(
+        ctx: &Context,
+    ) -> Result<Vec<acs_triage_core::kql::KqlQuery>, acs_triage_core::kql::TemplateError> {
+        crate::kql::calls(ctx)
+    }
+
     fn finish(mut self, ctx: &Context, out: &mut Output) {
         out.late("calls", self.late);
         let mut calls: Vec<(CallKey, CallState)> =
