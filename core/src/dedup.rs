@@ -141,6 +141,13 @@ impl Fingerprints {
             }
             sum = sum.wrapping_add(xxh3_64_with_seed(&buf, name));
         }
+        // A row a rule's KQL query returned is that rule's copy: it never stands for (or is
+        // dropped for) the same row an analysis query returned.
+        if let Some(tag) = crate::kql::tag_of(record)
+            && tag.starts_with("rule/")
+        {
+            sum = sum.wrapping_add(xxh3_64_with_seed(tag.as_bytes(), 0x7275_6c65));
+        }
         let time = record.time.map_or(i64::MIN, |t| t.timestamp_millis());
         let mut tail = [0u8; 17];
         tail[..8].copy_from_slice(&time.to_le_bytes());

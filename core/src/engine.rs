@@ -486,6 +486,10 @@ pub fn run(
         .build()
         .map_err(|e| EngineError::Threads(e.to_string()))?;
     let wants = interest(analyzers);
+    let is_rules: Vec<bool> = analyzers
+        .iter()
+        .map(|a| a.info().id == crate::rules::run::RULES_ANALYZER_ID)
+        .collect();
     let fingerprints = Fingerprints::new(classifier);
     let bytes_done = AtomicU64::new(0);
     let bytes_total: u64 = if progress.is_some() {
@@ -561,8 +565,11 @@ pub fn run(
                     *last = max_time(*last, Some(t));
                 }
                 let family = record.family as usize;
-                for (pass, wanted) in passes.iter_mut().zip(&wants) {
-                    if wanted[family] {
+                // A row a rule's KQL query returned is for the rules only: it holds only the
+                // columns its rule reads.
+                let rule_row = crate::kql::tag_of(record).is_some_and(|t| t.starts_with("rule/"));
+                for ((pass, wanted), rules) in passes.iter_mut().zip(&wants).zip(&is_rules) {
+                    if wanted[family] && (!rule_row || *rules) {
                         pass.observe(ctx, record);
                     }
                 }

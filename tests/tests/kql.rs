@@ -82,7 +82,7 @@ fn the_bundled_analyses_have_kql_forms() {
     // The catalog and the thresholds are carried into the queries.
     assert!(r.stdout.contains(r#""487/0""#) && r.stdout.contains(r#""410/3112""#));
     assert!(r.stdout.contains("todouble(RoundTripTimeAvg) > 500"));
-    assert!(r.stdout.contains("Requests > 30"));
+    assert!(r.stdout.contains("most 30 messages a minute per thread"));
     assert!(r.stdout.contains("let wait = 3600s;"));
     insta::assert_snapshot!("bundled_analyses_kql", r.stdout);
 }

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use acs_triage_core::analyzer::Context;
 use acs_triage_core::catalog::{CodeTable, Judgement};
 use acs_triage_core::dedup::TablesFile;
-use acs_triage_core::kql::{KqlQuery, TemplateError, from_template, number, string, string_list};
+use acs_triage_core::kql::{KqlQuery, TemplateError, from_template, number, string_list};
 
 use crate::settings::{PoorWhen, StreamKind};
 use crate::{CALLING_END_REASONS, CallsSettings, MediaThresholds};
@@ -83,7 +83,7 @@ pub fn calls(ctx: &Context) -> Result<Vec<KqlQuery>, TemplateError> {
     ])
 }
 
-/// `calling/poor-stream`: one `iff` per threshold whose field ACSCallDiagnostics has.
+/// `calling/poor-stream`: one condition per threshold whose field ACSCallDiagnostics has.
 pub fn media(ctx: &Context) -> Result<Vec<KqlQuery>, TemplateError> {
     let thresholds = ctx.settings.get::<MediaThresholds>();
     let diagnostics = TablesFile::bundled()
@@ -108,29 +108,26 @@ pub fn media(ctx: &Context) -> Result<Vec<KqlQuery>, TemplateError> {
             PoorWhen::Below => "<",
             PoorWhen::Equal => "==",
         };
+        const SCREEN: &str = "(MediaType contains \"screen\" or MediaType contains \"vbss\" or MediaType contains \"applicationsharing\")";
+        // The kinds as the media analyzer tells them apart: screen sharing first, then video.
         let streams = match t.streams {
             StreamKind::All => String::new(),
-            StreamKind::Audio => " and MediaType contains \"audio\"".to_owned(),
-            StreamKind::Video => {
-                " and MediaType contains \"video\" and not(MediaType has_any (\"screen\", \"vbss\"))"
-                    .to_owned()
-            }
-            StreamKind::ScreenShare => {
-                " and (MediaType contains \"screen\" or MediaType contains \"vbss\" or MediaType contains \"applicationsharing\")"
-                    .to_owned()
-            }
+            StreamKind::ScreenShare => format!(" and {SCREEN}"),
+            StreamKind::Video => format!(" and MediaType contains \"video\" and not{SCREEN}"),
+            StreamKind::Audio => format!(
+                " and MediaType contains \"audio\" and not(MediaType contains \"video\") and not{SCREEN}"
+            ),
         };
-        measures.push(format!(
-            "iff({value} {op} {}{streams}, {}, \"\")",
-            number(t.value),
-            string(name)
-        ));
+        measures.push(format!("({value} {op} {}{streams})", number(t.value)));
     }
     if left_out.is_empty() {
         left_out.push("none".to_owned());
     }
+    if measures.is_empty() {
+        measures.push("false".to_owned());
+    }
     let vars = [
-        ("measures", measures.join(", ")),
+        ("poor", measures.join("\n    or ")),
         ("left_out", left_out.join(", ")),
     ];
     Ok(vec![from_template(

@@ -16,6 +16,11 @@ use serde::Serialize;
 /// The column every generated query tags its rows with: the finding kind (or `rule/<id>`).
 pub const TAG_COLUMN: &str = "AcsTriageQuery";
 
+/// The tag of a row a generated query returned (`calling/end-reason`, `rule/<id>`).
+pub fn tag_of<'r>(record: &'r crate::Record<'_>) -> Option<std::borrow::Cow<'r, str>> {
+    record.text(TAG_COLUMN)
+}
+
 /// One query and what it feeds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KqlQuery {
@@ -23,6 +28,9 @@ pub struct KqlQuery {
     pub name: String,
     /// The finding kind its rows feed (`calling/end-reason`, `rule/<id>`).
     pub feeds: String,
+    /// Other finding kinds the same rows feed (`sms/report-pending`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_feeds: Vec<String>,
     /// What it finds, in one line.
     pub description: String,
     /// Columns that identify a row.
@@ -125,7 +133,24 @@ pub fn fill(
             .unwrap_or_default()
     };
     let keys = declared("// keys:");
-    let columns = declared("// columns:");
+    // `every <Table> column` stands for the table's columns.
+    let columns = declared("// columns:")
+        .into_iter()
+        .flat_map(|c| {
+            let table = c
+                .strip_prefix("every ")
+                .and_then(|t| t.strip_suffix(" column"));
+            match table.and_then(|t| {
+                crate::dedup::TablesFile::bundled()
+                    .tables
+                    .iter()
+                    .find(|s| s.name == t)
+            }) {
+                Some(schema) => schema.columns.iter().map(|c| c.name.clone()).collect(),
+                None => vec![c],
+            }
+        })
+        .collect();
     Ok((out, keys, columns))
 }
 
@@ -138,9 +163,18 @@ pub fn from_template(
     vars: &[(&str, String)],
 ) -> Result<KqlQuery, TemplateError> {
     let (text, keys, columns) = fill(name, template, vars)?;
+    let also_feeds: Vec<String> = text
+        .lines()
+        .find_map(|l| l.strip_prefix("// also feeds:"))
+        .map(|list| list.split(',').map(|k| k.trim().to_owned()).collect())
+        .unwrap_or_default();
     let body: Vec<&str> = text
         .lines()
-        .filter(|l| !l.starts_with("// keys:") && !l.starts_with("// columns:"))
+        .filter(|l| {
+            !l.starts_with("// keys:")
+                && !l.starts_with("// columns:")
+                && !l.starts_with("// also feeds:")
+        })
         .collect();
     // The first sentence of the leading comment.
     let comment: Vec<&str> = body.iter().map_while(|l| l.strip_prefix("// ")).collect();
@@ -157,6 +191,7 @@ pub fn from_template(
     Ok(KqlQuery {
         name: name.to_owned(),
         feeds: feeds.to_owned(),
+        also_feeds,
         description,
         keys,
         columns,

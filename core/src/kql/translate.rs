@@ -117,6 +117,39 @@ fn column_ref(name: &str) -> String {
 }
 
 impl Leg<'_> {
+    /// The column of this table `path` reads (its base column for a part of a JSON column).
+    fn column_of(&self, path: &Path) -> Option<&str> {
+        let names: Vec<&str> = path
+            .segments
+            .iter()
+            .filter_map(|s| match s {
+                Segment::Name(n) => Some(n.as_str()),
+                Segment::Index(_) => None,
+            })
+            .collect();
+        let first = match names.as_slice() {
+            [bag, next, ..]
+                if ["properties", "data"]
+                    .iter()
+                    .any(|b| b.eq_ignore_ascii_case(bag)) =>
+            {
+                next
+            }
+            [first, ..] => first,
+            [] => return None,
+        };
+        let first = first.strip_suffix(" [UTC]").unwrap_or(first);
+        let wanted = ALIASES
+            .iter()
+            .find(|(alias, _)| alias.eq_ignore_ascii_case(first))
+            .map_or(first, |(_, column)| column);
+        self.table
+            .columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(wanted))
+            .map(|c| c.name.as_str())
+    }
+
     /// What `path` is in this table.
     fn resolve(&self, path: &Path) -> Result<Col, String> {
         if let Some(why) = unreadable(path) {
@@ -636,15 +669,33 @@ fn field_path(name: &str) -> Path {
 }
 
 /// Every table a condition reads, as one `union` of legs each projecting `fields`.
+/// One condition of a rule and what its rows carry.
+struct Side<'a, 't> {
+    /// `when` or `followed_by`.
+    part: &'static str,
+    src: &'a str,
+    legs: &'a [Leg<'t>],
+    /// Group or key fields, carried in `Key_` columns.
+    fields: &'a [String],
+    /// Other fields the rule reads from the rows (message placeholders).
+    also_reads: &'a [Path],
+    /// Whether a table without the `fields` is left out (keys must join).
+    required: bool,
+}
+
 fn union_of(
     rule: &Rule,
-    part: &'static str,
-    src: &str,
-    legs: &[Leg<'_>],
-    fields: &[String],
-    required: bool,
+    side: Side<'_, '_>,
     refusals: &mut Vec<Refusal>,
-) -> Option<String> {
+) -> Option<(String, Vec<String>)> {
+    let Side {
+        part,
+        src,
+        legs,
+        fields,
+        also_reads,
+        required,
+    } = side;
     let (expr, _) = parse_expression(src);
     let refuse = |at: String, reason: String| Refusal {
         rule: rule.id.clone(),
@@ -679,6 +730,10 @@ fn union_of(
         return None;
     }
     let mut parts = Vec::new();
+    let mut columns: Vec<String> = Vec::new();
+    let mut reads: Vec<Path> = expr.paths().into_iter().cloned().collect();
+    reads.extend(fields.iter().map(|f| field_path(f)));
+    reads.extend(also_reads.iter().cloned());
     for leg in legs {
         // A table without the key fields never joins.
         if required
@@ -698,7 +753,24 @@ fn union_of(
                 return None;
             }
         };
-        let mut projection = vec!["TimeGenerated".to_owned()];
+        // The rows come back whole, as the table's own rows (acs-triage reads their IDs as it
+        // reads the table's), with the columns the rule reads as text (so that tables typing a
+        // column differently still union) and its keys.
+        let mut extend: Vec<String> = Vec::new();
+        for p in &reads {
+            if let Some(c) = leg.column_of(p)
+                && c != "TimeGenerated"
+                && c != "Type"
+                && !extend.iter().any(|x| x.starts_with(&format!("{c} =")))
+            {
+                extend.push(format!("{c} = tostring({})", column_ref(c)));
+            }
+        }
+        for c in &leg.table.columns {
+            if !columns.iter().any(|x| x == &c.name) {
+                columns.push(c.name.clone());
+            }
+        }
         for f in fields {
             let value = match leg.resolve(&field_path(f)) {
                 Ok(Col::Expr(c, _)) => format!("tostring({c})"),
@@ -709,17 +781,21 @@ fn union_of(
                     return None;
                 }
             };
-            projection.push(format!("{} = {value}", output_name(f)));
+            extend.push(format!("{} = {value}", key_name(f)));
         }
         let filter = if cond == "true" {
             String::new()
         } else {
             format!("\n    | where {cond}")
         };
+        let extend = if extend.is_empty() {
+            String::new()
+        } else {
+            format!("\n    | extend {}", extend.join(", "))
+        };
         parts.push(format!(
-            "({}\n    | where TimeGenerated between (since .. until){filter}\n    | project {})",
+            "({}\n    | where TimeGenerated between (since .. until){filter}{extend})",
             leg.table.name,
-            projection.join(", ")
         ));
     }
     if parts.is_empty() {
@@ -730,7 +806,13 @@ fn union_of(
         ));
         return None;
     }
-    Some(format!("union\n    {}", parts.join(",\n    ")))
+    columns.extend(fields.iter().map(|f| key_name(f)));
+    Some((format!("union\n    {}", parts.join(",\n    ")), columns))
+}
+
+/// The column a group or key field is carried in (`Key_UserId`).
+fn key_name(field: &str) -> String {
+    format!("Key_{}", output_name(field))
 }
 
 /// True when some table has a column for `p`.
@@ -791,46 +873,50 @@ pub fn translate(
     let mut refusals = Vec::new();
     let legs = legs(rule, classifier, tables);
     let groups: Vec<String> = rule.group_by.iter().map(|f| f.name.clone()).collect();
-    let group_cols: Vec<String> = groups.iter().map(|g| output_name(g)).collect();
+    let key_cols: Vec<String> = groups.iter().map(|g| key_name(g)).collect();
     let tag = format!("rule/{}", rule.id);
     let name = format!("rule-{}", rule.id);
-    let by = |cols: &[String]| {
-        if cols.is_empty() {
-            String::new()
-        } else {
-            format!(" by {}", cols.join(", "))
-        }
-    };
-    let (body, keys, columns) = match &rule.kind {
+    // Message placeholders name fields of the matching records: they come back too.
+    let message_fields: Vec<Path> = rule
+        .message
+        .iter()
+        .filter_map(|p| match p {
+            crate::rules::syntax::Piece::Var(name, _) => Some(name.as_str()),
+            crate::rules::syntax::Piece::Text(_) => None,
+        })
+        .filter(|n| !["count", "first", "last", "rule", "time", "within"].contains(n))
+        .map(field_path)
+        .collect();
+    let tag_line = format!("| extend {TAG_COLUMN} = {}", string(&tag));
+    let (body, keys, mut columns) = match &rule.kind {
         RuleKind::Match => {
-            let Some(matches) = union_of(
+            let Some((matches, columns)) = union_of(
                 rule,
-                "when",
-                rule.when.text(),
-                &legs,
-                &groups,
-                false,
+                Side {
+                    part: "when",
+                    src: rule.when.text(),
+                    legs: &legs,
+                    fields: &groups,
+                    also_reads: &message_fields,
+                    required: false,
+                },
                 &mut refusals,
             ) else {
                 return Err(refusals);
             };
-            let body = format!(
-                "{matches}\n| summarize Count = count(), First = min(TimeGenerated), Last = max(TimeGenerated){}\n| extend {TAG_COLUMN} = {}",
-                by(&group_cols),
-                string(&tag)
-            );
-            let mut columns = group_cols.clone();
-            columns.extend(["Count", "First", "Last", TAG_COLUMN].map(String::from));
-            (body, group_cols.clone(), columns)
+            (format!("{matches}\n{tag_line}"), key_cols.clone(), columns)
         }
         RuleKind::Threshold(t) => {
-            let Some(matches) = union_of(
+            let Some((matches, mut columns)) = union_of(
                 rule,
-                "when",
-                rule.when.text(),
-                &legs,
-                &groups,
-                false,
+                Side {
+                    part: "when",
+                    src: rule.when.text(),
+                    legs: &legs,
+                    fields: &groups,
+                    also_reads: &message_fields,
+                    required: false,
+                },
                 &mut refusals,
             ) else {
                 return Err(refusals);
@@ -840,43 +926,36 @@ pub fn translate(
                 CmpOp::Eq => format!("== {}", t.count),
                 _ => format!(">= {}", t.count),
             };
-            let body = match t.within {
+            let mut join_keys = key_cols.clone();
+            let keyed = if join_keys.is_empty() {
+                join_keys.push("Key_All".to_owned());
+                columns.push("Key_All".to_owned());
+                "\n    | extend Key_All = \"all\""
+            } else {
+                ""
+            };
+            let on = join_keys.join(", ");
+            // The groups that reach the threshold; their matching rows come back whole, and
+            // acs-triage counts them again as it would the table.
+            let reached = match t.within {
                 // Sliding window: for each match, the matches of its group within the window
                 // after it (a time-bounded self-join, exact where fixed bins are not).
-                Some(w) => {
-                    let mut join_keys = group_cols.clone();
-                    let keyed = if join_keys.is_empty() {
-                        join_keys.push("Group".to_owned());
-                        "\n| extend Group = 1"
-                    } else {
-                        ""
-                    };
-                    format!(
-                        "let matches = {matches}{keyed};\nmatches\n| join kind=inner (matches | project {}, Later = TimeGenerated) on {}\n| where Later between (TimeGenerated .. (TimeGenerated + {}))\n| summarize InWindow = count() by TimeGenerated, {}\n| where InWindow {reach}\n| summarize Count = max(InWindow), First = min(TimeGenerated), Last = max(TimeGenerated) by {}\n| extend {TAG_COLUMN} = {}",
-                        join_keys.join(", "),
-                        join_keys.join(", "),
-                        seconds(w),
-                        join_keys.join(", "),
-                        join_keys.join(", "),
-                        string(&tag)
-                    )
-                }
+                Some(w) => format!(
+                    "matches\n    | join kind=inner (matches | project {on}, Later = TimeGenerated) on {on}\n    | where Later between (TimeGenerated .. (TimeGenerated + {}))\n    | summarize InWindow = count() by TimeGenerated, {on}\n    | where InWindow {reach}\n    | distinct {on}",
+                    seconds(w)
+                ),
                 None => format!(
-                    "{matches}\n| summarize Count = count(), First = min(TimeGenerated), Last = max(TimeGenerated){}\n| where Count {reach}\n| extend {TAG_COLUMN} = {}",
-                    by(&group_cols),
-                    string(&tag)
+                    "matches\n    | summarize Count = count() by {on}\n    | where Count {reach}\n    | project {on}"
                 ),
             };
-            let mut columns = group_cols.clone();
-            if group_cols.is_empty() && t.within.is_some() {
-                columns.push("Group".to_owned());
-            }
-            columns.extend(["Count", "First", "Last", TAG_COLUMN].map(String::from));
-            (body, group_cols.clone(), columns)
+            let body = format!(
+                "let matches = {matches}{keyed};\nlet reached = {reached};\nmatches\n| join kind=leftsemi (reached) on {on}\n{tag_line}"
+            );
+            (body, join_keys, columns)
         }
         RuleKind::Absence(a) => {
             let keys: Vec<String> = a.key.iter().map(|k| k.name.clone()).collect();
-            let key_cols: Vec<String> = keys.iter().map(|k| output_name(k)).collect();
+            let key_cols: Vec<String> = keys.iter().map(|k| key_name(k)).collect();
             let follow_legs = {
                 // The follow-up may come from any table (its own category test picks them).
                 let mut probe = rule.clone();
@@ -885,57 +964,64 @@ pub fn translate(
             };
             let triggers = union_of(
                 rule,
-                "when",
-                rule.when.text(),
-                &legs,
-                &keys,
-                true,
+                Side {
+                    part: "when",
+                    src: rule.when.text(),
+                    legs: &legs,
+                    fields: &keys,
+                    also_reads: &message_fields,
+                    required: true,
+                },
                 &mut refusals,
             );
             let follow = union_of(
                 rule,
-                "followed_by",
-                a.followed_by.text(),
-                &follow_legs,
-                &keys,
-                true,
+                Side {
+                    part: "followed_by",
+                    src: a.followed_by.text(),
+                    legs: &follow_legs,
+                    fields: &keys,
+                    also_reads: &[],
+                    required: true,
+                },
                 &mut refusals,
             );
-            let (Some(triggers), Some(follow)) = (triggers, follow) else {
+            let (Some((triggers, mut columns)), Some((follow, follow_columns))) =
+                (triggers, follow)
+            else {
                 return Err(refusals);
             };
+            for c in follow_columns {
+                if !columns.contains(&c) {
+                    columns.push(c);
+                }
+            }
             // The follow-up may come after `until`: its query reaches `within` further.
             let follow = follow.replace(
                 "between (since .. until)",
                 &format!("between (since .. (until + {}))", seconds(a.within)),
             );
-            let keys_csv = key_cols.join(", ");
+            let on = key_cols.join(", ");
+            let present = key_cols
+                .iter()
+                .map(|k| format!("isnotempty({k})"))
+                .collect::<Vec<_>>()
+                .join(" and ");
+            // The triggers with no follow-up in the window come back whole, with the newest
+            // follow-up of the range: it tells acs-triage where the logs end, so triggers too
+            // recent to judge stay so.
             let body = format!(
-                "let triggers = {triggers}\n    | where {};\nlet followups = {follow}\n    | project {keys_csv}, FollowedAt = TimeGenerated;\ntriggers\n| join kind=leftouter (followups) on {}\n| summarize Followed = countif(FollowedAt between ((TimeGenerated - 1m) .. (TimeGenerated + {}))) by TimeGenerated, {keys_csv}\n| where Followed == 0\n| extend TooRecent = TimeGenerated + {} > until\n| summarize Count = count(), First = min(TimeGenerated), Last = max(TimeGenerated), Samples = make_set({}, 20) by TooRecent\n| extend {TAG_COLUMN} = {}",
-                key_cols
-                    .iter()
-                    .map(|k| format!("isnotempty({k})"))
-                    .collect::<Vec<_>>()
-                    .join(" and "),
-                key_cols
-                    .iter()
-                    .map(|k| format!("$left.{k} == $right.{k}"))
-                    .collect::<Vec<_>>()
-                    .join(" and "),
-                seconds(a.within),
-                seconds(a.within),
-                key_cols.first().cloned().unwrap_or_default(),
-                string(&tag)
+                "let triggers = {triggers}\n    | where {present};\nlet followups = {follow}\n    | where {present};\nlet missed = triggers\n    | join kind=leftouter (followups | project {on}, FollowedAt = TimeGenerated) on {on}\n    | summarize Followed = countif(FollowedAt between ((TimeGenerated - 1m) .. (TimeGenerated + {w}))) by TimeGenerated, {on}\n    | where Followed == 0\n    | project TimeGenerated, {on};\nlet newest_followup = followups\n    | where TimeGenerated <= until\n    | top 1 by TimeGenerated desc;\nunion (triggers | join kind=leftsemi (missed) on TimeGenerated, {on}), newest_followup\n{tag_line}",
+                w = seconds(a.within),
             );
-            let columns = ["TooRecent", "Count", "First", "Last", "Samples", TAG_COLUMN]
-                .map(String::from)
-                .to_vec();
-            (body, vec!["TooRecent".to_owned()], columns)
+            (body, key_cols, columns)
         }
     };
+    columns.push(TAG_COLUMN.to_owned());
     Ok(KqlQuery {
         name,
         feeds: tag,
+        also_feeds: Vec::new(),
         description: rule.title.clone(),
         keys,
         columns,

@@ -110,10 +110,13 @@ impl RuleAnalyzer {
     }
 }
 
+/// The ID the rules run under, as an analyzer.
+pub const RULES_ANALYZER_ID: &str = "rules";
+
 impl Analyzer for RuleAnalyzer {
     fn info(&self) -> AnalyzerInfo {
         AnalyzerInfo {
-            id: "rules",
+            id: RULES_ANALYZER_ID,
             title: "Rules (bundled and user)",
             families: &[],
             findings: &[],

@@ -132,12 +132,25 @@ impl RulesPass {
 
 impl Pass for RulesPass {
     fn observe(&mut self, _ctx: &Context, record: &Record<'_>) {
+        // A row a rule's KQL query returned counts for that rule only (see `crate::kql`); rows
+        // of the analyses' queries are not the rules' to judge.
+        let only = match crate::kql::tag_of(record) {
+            Some(tag) => match tag.strip_prefix("rule/") {
+                Some(id) => Some(id.to_owned()),
+                None => return,
+            },
+            None => None,
+        };
+        let ours = |rule: &crate::rules::Rule| only.as_deref().is_none_or(|id| id == rule.id);
         if let Some(t) = record.time {
             self.latest = Some(self.latest.map_or(t, |l| l.max(t)));
         }
         let set = self.set.clone();
         // Absence follow-ups are looked for in every record whatever their category.
         for (i, rule) in set.rules.iter().enumerate() {
+            if !ours(rule) {
+                continue;
+            }
             if let (RuleKind::Absence(a), RuleState::Absence { follow_ups, .. }) =
                 (&rule.kind, &mut self.states[i])
                 && a.followed_by.matches(record)
@@ -150,7 +163,7 @@ impl Pass for RulesPass {
         }
         for i in set.candidates(record) {
             let rule = &set.rules[i];
-            if !rule.when.matches(record) {
+            if !ours(rule) || !rule.when.matches(record) {
                 continue;
             }
             let evidence = Evidence::from_record(record, &as_strs(&set.excerpt_fields[i]));
