@@ -100,6 +100,10 @@ pub struct Summary {
     /// (more than `[ingest] close_after` after their other records), so were judged without them.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub late: BTreeMap<String, u64>,
+    /// Records that are rows a generated KQL query returned (`acs-triage kql`): only the rows
+    /// problems come from, so totals and shares count those rows only.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub query_rows: u64,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -147,6 +151,7 @@ struct Worker {
     last: Option<DateTime<Utc>>,
     /// Records left out by the time window.
     outside: u64,
+    query_rows: u64,
 }
 
 impl Worker {
@@ -158,6 +163,7 @@ impl Worker {
             first: None,
             last: None,
             outside: 0,
+            query_rows: 0,
         }
     }
 
@@ -172,6 +178,7 @@ impl Worker {
         self.first = min_time(self.first, other.first);
         self.last = max_time(self.last, other.last);
         self.outside += other.outside;
+        self.query_rows += other.query_rows;
         self
     }
 }
@@ -547,6 +554,7 @@ pub fn run(
                 first,
                 last,
                 outside,
+                query_rows,
                 ..
             } = w;
             let windowed = options.since.is_some() || options.until.is_some();
@@ -567,7 +575,9 @@ pub fn run(
                 let family = record.family as usize;
                 // A row a rule's KQL query returned is for the rules only: it holds only the
                 // columns its rule reads.
-                let rule_row = crate::kql::tag_of(record).is_some_and(|t| t.starts_with("rule/"));
+                let tag = crate::kql::tag_of(record);
+                *query_rows += u64::from(tag.is_some());
+                let rule_row = tag.is_some_and(|t| t.starts_with("rule/"));
                 for ((pass, wanted), rules) in passes.iter_mut().zip(&wants).zip(&is_rules) {
                     if wanted[family] && (!rule_row || *rules) {
                         pass.observe(ctx, record);
@@ -724,6 +734,7 @@ pub fn run(
         first_record: worker.first,
         last_record: worker.last,
         outside_window: worker.outside,
+        query_rows: worker.query_rows,
         late: late.into_iter().map(|(k, n)| (k.to_owned(), n)).collect(),
         ..Summary::default()
     };

@@ -142,6 +142,15 @@ pub fn health_notes(report: &Report) -> Vec<(&'static str, String)> {
     if let Some(l) = late_line(report) {
         notes.push(("Late records", l));
     }
+    if report.summary.query_rows > 0 {
+        notes.push((
+            "Query results",
+            format!(
+                "{} rows are results of `acs-triage kql` queries: only the rows problems come from came back, so the counts and shares above cover those rows, not all traffic, and nothing is said about data missing",
+                group_digits(report.summary.query_rows)
+            ),
+        ));
+    }
     notes
 }
 

@@ -134,6 +134,9 @@ impl Analysis for CallsPass {
         let Some(source) = Source::of(record) else {
             return;
         };
+        if !self.tally.from_query_results && acs_triage_core::kql::tag_of(record).is_some() {
+            self.tally.from_query_results = true;
+        }
         // A web SDK line with a code that does not name its call (the 2021 SDKs'
         // `[onCallStatusChanged]`, an error object the app logged) still counts: under "a call
         // whose ID the log does not give".

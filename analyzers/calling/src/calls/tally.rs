@@ -41,6 +41,9 @@ pub(crate) struct Tally {
     end_reasons: BTreeMap<(i64, Option<i64>), (Judgement, u64)>,
     /// Calls a finding will come from.
     kept: Vec<(CallKey, CallState)>,
+    /// Some records are rows a KQL query returned (`acs_triage_core::kql`): only problem rows
+    /// came back, so what is missing says nothing about the logs.
+    pub(crate) from_query_results: bool,
 }
 
 impl Tally {
@@ -148,6 +151,7 @@ impl Tally {
         }
         self.any_summary |= other.any_summary;
         self.any_diagnostics |= other.any_diagnostics;
+        self.from_query_results |= other.from_query_results;
         self.participants.all += other.participants.all;
         self.participants.normal += other.participants.normal;
         self.participants.info += other.participants.info;
@@ -251,7 +255,7 @@ impl Tally {
             if let Some(detail) = &call.detail {
                 client::findings(ctx, &call_id, detail, out);
             }
-            if self.any_summary {
+            if self.any_summary && !self.from_query_results {
                 missing_data(&call_id, &call, out);
             }
         }
@@ -304,7 +308,7 @@ impl Tally {
             );
         }
         let named_calls = self.named_calls;
-        if !self.any_summary && named_calls > 0 {
+        if !self.any_summary && named_calls > 0 && !self.from_query_results {
             // Stream records without summaries point at the diagnostic setting; app-side logs
             // alone (Call Automation callbacks, client logs) may simply be all the user collected.
             let severity = if self.any_diagnostics {
@@ -324,7 +328,7 @@ impl Tally {
                     .id_value(IdKind::CallId, first_call.as_deref()),
             );
         }
-        if self.any_summary && !self.any_diagnostics {
+        if self.any_summary && !self.any_diagnostics && !self.from_query_results {
             out.push(
                 crate::MISSING_DATA.finding().severity(Severity::Info).title("No CallDiagnostics records")
                     .message("The logs hold CallSummary records but no CallDiagnostics: media quality (round-trip time, jitter, packet loss) cannot be judged.")
