@@ -267,6 +267,10 @@ impl Classifier {
 
     /// Sets format, category, family and time of a record parsed from JSON or CSV.
     pub fn classify(&self, record: &mut Record<'_>, container: Container) {
+        record.query_row = record
+            .fields
+            .iter()
+            .any(|f| f.bag == Bag::Top && f.name == crate::kql::TAG_COLUMN);
         let seen = Seen::scan(record);
         let time = seen
             .times
@@ -459,7 +463,7 @@ const SLOTS: [(&str, Slot); 12] = [
 
 /// Top-level fields only: classification never looks inside bags except to know they exist.
 struct Seen<'r, 'a> {
-    slots: [Option<&'r Value<'a>>; 12],
+    slots: [Option<&'r Value<'a>>; SLOTS.len()],
     times: [Option<&'r Value<'a>>; TIME_FIELDS.len()],
     properties_bag: bool,
     data_bag: bool,
@@ -468,7 +472,7 @@ struct Seen<'r, 'a> {
 impl<'r, 'a> Seen<'r, 'a> {
     fn scan(record: &'r Record<'a>) -> Self {
         let mut seen = Seen {
-            slots: [None; 12],
+            slots: [None; SLOTS.len()],
             times: [None; TIME_FIELDS.len()],
             properties_bag: false,
             data_bag: false,

@@ -228,6 +228,9 @@ pub struct Record<'a> {
     pub category: Option<Cow<'a, str>>,
     pub time: Option<DateTime<Utc>>,
     pub fields: Vec<Field<'a>>,
+    /// A row an `acs-triage kql` query returned (it has the [`crate::kql::TAG_COLUMN`] column);
+    /// set by classification.
+    pub query_row: bool,
 }
 
 /// Compares a stored field name with a queried one, ignoring ASCII case and the ` [UTC]` suffix
@@ -252,6 +255,7 @@ impl<'a> Record<'a> {
             category: None,
             time: None,
             fields,
+            query_row: false,
         }
     }
 
@@ -360,6 +364,7 @@ impl<'a> Record<'a> {
                     value: f.value.into_owned(),
                 })
                 .collect(),
+            query_row: self.query_row,
         }
     }
 

@@ -178,6 +178,29 @@ impl Secrets {
         })
     }
 
+    /// Where the first needle of a live pattern (in any case), or a `\u` escape (which could
+    /// spell one), starts in `text`: everything before it holds no live secret. `None` when
+    /// neither occurs. Run over a whole buffer of lines, it spares the line-by-line scan.
+    pub fn first_suspect(&self, text: &[u8]) -> Option<usize> {
+        thread_local! {
+            static LOWER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let escape = memchr::memmem::find(text, b"\\u");
+        let needle = LOWER.with_borrow_mut(|lower| {
+            lower.clear();
+            lower.extend(text.iter().map(u8::to_ascii_lowercase));
+            let found = self.live_needles.find(&lower[..]).map(|m| m.start());
+            if lower.capacity() > 4 << 20 {
+                *lower = Vec::new();
+            }
+            found
+        });
+        match (escape, needle) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
     /// The secrets in `text`, in order, none overlapping (where patterns overlap, the first in
     /// the file wins).
     pub fn find<'s>(&'s self, text: &str) -> Vec<Hit<'s>> {

@@ -75,6 +75,12 @@ pub enum Chunk<'b> {
     TooLong(u64),
 }
 
+/// Where a line is in [`ChunkedLines`]' buffer.
+enum Span {
+    Line(usize, usize),
+    TooLong(u64),
+}
+
 /// Reads lines straight out of a large buffer, without copying each line: the JSON-lines hot
 /// path. Lines longer than the cap are skipped in bounded memory.
 pub struct ChunkedLines<R> {
@@ -84,6 +90,10 @@ pub struct ChunkedLines<R> {
     end: usize,
     eof: bool,
     max: usize,
+    /// Set by [`ChunkedLines::with_secret_prefilter`].
+    secrets: Option<&'static crate::secrets::Secrets>,
+    /// Bytes of `buf` before this index hold no live secret (checked a buffer at a time).
+    clean_until: usize,
 }
 
 const CHUNK: usize = 1 << 20;
@@ -118,7 +128,38 @@ impl<R: std::io::Read> ChunkedLines<R> {
             end: 0,
             eof: false,
             max: max_line,
+            secrets: None,
+            clean_until: 0,
         }
+    }
+
+    /// Makes [`ChunkedLines::next_line_checked`] tell which lines can hold no live secret, by
+    /// looking at the whole buffer at once rather than line by line.
+    pub fn with_secret_prefilter(mut self, secrets: &'static crate::secrets::Secrets) -> Self {
+        self.secrets = Some(secrets);
+        self
+    }
+
+    /// The next line, and whether it is known to hold no live secret (so it need not be
+    /// scanned; always false without [`ChunkedLines::with_secret_prefilter`]).
+    pub fn next_line_checked(&mut self) -> io::Result<Option<(Chunk<'_>, bool)>> {
+        let (line_start, line_end) = match self.next_span()? {
+            None => return Ok(None),
+            Some(Span::TooLong(len)) => return Ok(Some((Chunk::TooLong(len), false))),
+            Some(Span::Line(start, end)) => (start, end),
+        };
+        let clean = match self.secrets {
+            Some(secrets) => {
+                if line_end > self.clean_until {
+                    let region = &self.buf[line_start..self.end];
+                    self.clean_until =
+                        line_start + secrets.first_suspect(region).unwrap_or(region.len());
+                }
+                line_end <= self.clean_until
+            }
+            None => false,
+        };
+        Ok(Some((Chunk::Line(&self.buf[line_start..line_end]), clean)))
     }
 
     /// Fills the buffer after `end`; returns false at end of input.
@@ -141,6 +182,14 @@ impl<R: std::io::Read> ChunkedLines<R> {
 
     /// The next line, `None` at end of input.
     pub fn next_line(&mut self) -> io::Result<Option<Chunk<'_>>> {
+        Ok(self.next_span()?.map(|span| match span {
+            Span::Line(start, end) => Chunk::Line(&self.buf[start..end]),
+            Span::TooLong(len) => Chunk::TooLong(len),
+        }))
+    }
+
+    /// Where the next line is in the buffer.
+    fn next_span(&mut self) -> io::Result<Option<Span>> {
         loop {
             if let Some(i) = memchr::memchr(b'\n', &self.buf[self.start..self.end]) {
                 let line_start = self.start;
@@ -149,7 +198,7 @@ impl<R: std::io::Read> ChunkedLines<R> {
                 if line_end > line_start && self.buf[line_end - 1] == b'\r' {
                     line_end -= 1;
                 }
-                return Ok(Some(Chunk::Line(&self.buf[line_start..line_end])));
+                return Ok(Some(Span::Line(line_start, line_end)));
             }
             if self.eof {
                 if self.start == self.end {
@@ -161,12 +210,13 @@ impl<R: std::io::Read> ChunkedLines<R> {
                 if self.buf[line_end - 1] == b'\r' {
                     line_end -= 1;
                 }
-                return Ok(Some(Chunk::Line(&self.buf[line_start..line_end])));
+                return Ok(Some(Span::Line(line_start, line_end)));
             }
             // No complete line in the buffer: make room, grow up to the cap, or skip.
             if self.start > 0 {
                 self.buf.copy_within(self.start..self.end, 0);
                 self.end -= self.start;
+                self.clean_until = self.clean_until.saturating_sub(self.start);
                 self.start = 0;
             }
             if self.end == self.buf.len() {
@@ -174,7 +224,10 @@ impl<R: std::io::Read> ChunkedLines<R> {
                     let grown = (self.buf.len() * 2).min(self.max + 1);
                     self.buf.resize(grown, 0);
                 } else {
-                    return self.skip_long_line().map(Some);
+                    return self.skip_long_line().map(|c| match c {
+                        Chunk::TooLong(len) => Some(Span::TooLong(len)),
+                        Chunk::Line(_) => None,
+                    });
                 }
             }
             self.fill()?;

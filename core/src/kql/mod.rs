@@ -18,6 +18,9 @@ pub const TAG_COLUMN: &str = "AcsTriageQuery";
 
 /// The tag of a row a generated query returned (`calling/end-reason`, `rule/<id>`).
 pub fn tag_of<'r>(record: &'r crate::Record<'_>) -> Option<std::borrow::Cow<'r, str>> {
+    if !record.query_row {
+        return None;
+    }
     record.text(TAG_COLUMN)
 }
 

@@ -36,26 +36,29 @@ pub fn complete_value(line: &[u8]) -> Option<bool> {
 /// Reads a file of one JSON value per line, the first at line `first_line`. Each bad line is
 /// rejected on its own.
 pub fn read(reader: &mut dyn BufRead, first_line: u64, limits: &Limits, out: &mut Collector<'_>) {
-    let mut lines = ChunkedLines::new(reader, limits.max_line_bytes);
+    let mut lines = ChunkedLines::new(reader, limits.max_line_bytes)
+        .with_secret_prefilter(crate::secrets::Secrets::bundled());
     let mut line_no = first_line - 1;
     let mut empty_arrays = Vec::new();
     loop {
         line_no += 1;
-        match lines.next_line() {
+        match lines.next_line_checked() {
             Ok(None) => break,
-            Ok(Some(Chunk::TooLong(len))) => out.reject(
+            Ok(Some((Chunk::TooLong(len), _))) => out.reject(
                 Some(line_no),
                 format!(
                     "line is {len} bytes, over the {} byte limit; skipped",
                     limits.max_line_bytes
                 ),
             ),
-            Ok(Some(Chunk::Line(line))) => {
+            Ok(Some((Chunk::Line(line), clean))) => {
                 let line = line.trim_ascii();
                 if line.is_empty() {
                     continue;
                 }
-                out.scan_secrets(line, line_no);
+                if !clean {
+                    out.scan_secrets(line, line_no);
+                }
                 read_line_value(line, line_no, limits, out, &mut empty_arrays);
             }
             Err(e) => {
