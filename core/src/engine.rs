@@ -674,33 +674,48 @@ pub fn run(
             .collect()
     });
     let batches = batches(&hours, &groups, &streams, &options.limits);
-    let mut worker = Worker::new(analyzers, ctx);
-    let mut closed = Output::default();
-    for batch in &batches {
-        // One thread reads every group into one worker, in order: with `order_seed`, that is the
-        // strictest test of order independence (nothing is split, so merges cannot hide it).
-        let read = if pool.current_num_threads() == 1 {
+    let single = pool.current_num_threads() == 1;
+    let read_batch = |batch: &Batch| {
+        // One thread reads every group into one worker, in order: with `order_seed`, that is
+        // the strictest test of order independence (nothing is split, so merges cannot hide it).
+        if single {
             batch
                 .parts
                 .iter()
                 .fold(Worker::new(analyzers, ctx), read_part)
         } else {
-            pool.install(|| {
-                batch
-                    .parts
-                    .par_iter()
-                    .fold(|| Worker::new(analyzers, ctx), read_part)
-                    .reduce(|| Worker::new(analyzers, ctx), Worker::absorb)
-            })
-        };
-        // The latest hours go into everything read so far (the smaller into the larger).
-        worker = worker.absorb(read);
-        if let Some(horizon) = batch.horizon {
-            for pass in worker.passes.iter_mut() {
-                pass.close(ctx, &horizon, &mut closed);
+            batch
+                .parts
+                .par_iter()
+                .fold(|| Worker::new(analyzers, ctx), read_part)
+                .reduce(|| Worker::new(analyzers, ctx), Worker::absorb)
+        }
+    };
+    // The latest hours go into everything read so far (the smaller into the larger), then what
+    // can no longer change is judged.
+    let settle = |state: (Worker, Output), read: Option<(Worker, Option<Horizon>)>| {
+        let (mut worker, mut closed) = state;
+        if let Some((read, horizon)) = read {
+            worker = worker.absorb(read);
+            if let Some(horizon) = horizon {
+                for pass in worker.passes.iter_mut() {
+                    pass.close(ctx, &horizon, &mut closed);
+                }
             }
         }
+        (worker, closed)
+    };
+    // Batch N+1 is read while batch N is settled: the same steps in the same order, but the
+    // settling no longer leaves the other threads idle.
+    let mut state = (Worker::new(analyzers, ctx), Output::default());
+    let mut previous: Option<(Worker, Option<Horizon>)> = None;
+    for batch in &batches {
+        let (read, settled) =
+            pool.install(|| rayon::join(|| read_batch(batch), move || settle(state, previous)));
+        state = settled;
+        previous = Some((read, batch.horizon));
     }
+    let (worker, closed) = settle(state, previous);
 
     let mut output = Output::default();
     for pass in worker.passes {
