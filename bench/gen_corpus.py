@@ -41,6 +41,8 @@ def main():
         healthy_after = int(args[i + 1])
         del args[i:i + 2]
     out = args[0]
+    if os.path.isdir(out) and os.listdir(out):
+        sys.exit("%s is not empty: blobs are appended to, so remove it first" % out)
     target = int(args[1]) if len(args) > 1 else 770
     target_bytes = target * 1024 * 1024
     rng = random.Random(20261120)
