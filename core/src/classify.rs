@@ -267,6 +267,12 @@ impl Classifier {
 
     /// Sets format, category, family and time of a record parsed from JSON or CSV.
     pub fn classify(&self, record: &mut Record<'_>, container: Container) {
+        self.classify_fields(record, container);
+        // After any field classification lifts: lookups of names the record lacks return at once.
+        record.index_names();
+    }
+
+    fn classify_fields(&self, record: &mut Record<'_>, container: Container) {
         record.query_row = record
             .fields
             .iter()

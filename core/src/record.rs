@@ -228,6 +228,10 @@ pub struct Record<'a> {
     pub category: Option<Cow<'a, str>>,
     pub time: Option<DateTime<Utc>>,
     pub fields: Vec<Field<'a>>,
+    /// One bit per (length, first letter) of the record's field names ([`name_bit`]), set by
+    /// [`Record::index_names`]; 0 when not computed. Most lookups of a field a record lacks end
+    /// here instead of comparing every name.
+    pub name_bits: u64,
     /// A row an `acs-triage kql` query returned (it has the [`crate::kql::TAG_COLUMN`] column);
     /// set by classification.
     pub query_row: bool,
@@ -246,7 +250,30 @@ fn name_matches(stored: &str, query: &str) -> bool {
         && stored[..query.len()].eq_ignore_ascii_case(query)
 }
 
+/// The bit of [`Record::name_bits`] a field name (without its ` [UTC]` suffix) sets.
+fn name_bit(name: &str) -> u64 {
+    let first = name.as_bytes().first().map_or(0, u8::to_ascii_lowercase);
+    1 << ((name.len() * 7 + usize::from(first)) % 63)
+}
+
+/// A name without the ` [UTC]` suffix the portal adds to time columns.
+fn without_utc(name: &str) -> &str {
+    name.len()
+        .checked_sub(6)
+        .filter(|&cut| name.is_char_boundary(cut) && name[cut..].eq_ignore_ascii_case(" [utc]"))
+        .map_or(name, |cut| &name[..cut])
+}
+
 impl<'a> Record<'a> {
+    /// Computes [`Record::name_bits`]; call again after changing the fields.
+    pub fn index_names(&mut self) {
+        // The top bit marks the index as computed.
+        self.name_bits = self
+            .fields
+            .iter()
+            .fold(1 << 63, |bits, f| bits | name_bit(without_utc(&f.name)));
+    }
+
     pub fn new(origin: Origin, format: Format, fields: Vec<Field<'a>>) -> Self {
         Record {
             origin,
@@ -255,6 +282,7 @@ impl<'a> Record<'a> {
             category: None,
             time: None,
             fields,
+            name_bits: 0,
             query_row: false,
         }
     }
@@ -275,6 +303,9 @@ impl<'a> Record<'a> {
             },
             None => (None, path),
         };
+        if self.name_bits != 0 && self.name_bits & name_bit(without_utc(name)) == 0 {
+            return None;
+        }
         let mut found: Option<&Value<'a>> = None;
         for field in &self.fields {
             if bag.is_some_and(|b| b != field.bag) || !name_matches(&field.name, name) {
@@ -364,6 +395,7 @@ impl<'a> Record<'a> {
                     value: f.value.into_owned(),
                 })
                 .collect(),
+            name_bits: self.name_bits,
             query_row: self.query_row,
         }
     }
@@ -553,6 +585,33 @@ mod tests {
 
     fn rec(fields: Vec<Field<'static>>) -> Record<'static> {
         Record::new(origin(), Format::Json, fields)
+    }
+
+    #[test]
+    fn the_name_index_never_hides_a_field() {
+        let mut r = rec(vec![
+            Field::new(
+                Bag::Top,
+                "TimeGenerated [UTC]",
+                Value::Str("2026-11-20".into()),
+            ),
+            Field::new(Bag::Properties, "ParticipantId", Value::Str("p".into())),
+            Field::new(
+                Bag::Top,
+                "deliveryAttempts[0].segmentsFailed",
+                Value::Int(1),
+            ),
+        ]);
+        r.index_names();
+        assert!(r.get("timegenerated").is_some());
+        assert!(r.get("properties.participantid").is_some());
+        assert!(r.get("participantId").is_some());
+        assert!(r.get("deliveryAttempts[0].segmentsFailed").is_some());
+        assert!(r.get("callId").is_none());
+        assert!(r.get("participantIdX").is_none());
+        // Without the index every lookup compares names, with the same answers.
+        r.name_bits = 0;
+        assert!(r.get("participantId").is_some() && r.get("callId").is_none());
     }
 
     #[test]
