@@ -190,10 +190,7 @@ struct Contents {
 impl Contents {
     /// Adds a text file, redacted.
     fn text(&mut self, name: &str, text: &str) -> io::Result<()> {
-        let redacted: String = text
-            .split_inclusive('\n')
-            .map(|line| redact(line).into_owned())
-            .collect();
+        let redacted = acs_triage_core::redact::redact_text(text);
         self.bytes(name, redacted.as_bytes())
     }
 
@@ -255,17 +252,9 @@ pub fn run(
     )?;
     drop(bar);
 
-    // The entities the warnings and errors concern: their IDs go in.
+    // The entities the warnings and errors concern: their IDs go in (gathered once the findings
+    // are written and let go, so the two never take memory together).
     let named = ids::named_by_failures(&analysis.findings);
-    let support_ids = ids::gather(
-        &args.paths,
-        IdFilter {
-            only: Some(named),
-            ..IdFilter::default()
-        },
-        &setup,
-        &options,
-    )?;
 
     let walked = acs_triage_core::walk::walk(
         &args.paths,
@@ -356,17 +345,37 @@ pub fn run(
         sink: Sink::open(&args.output, args.force)?,
         hashed: Vec::new(),
     };
-    let written = (|| -> io::Result<()> {
-        let mut md = Vec::new();
-        render::markdown::render(&report, &mut md)?;
-        contents.text("findings.md", &String::from_utf8_lossy(&md))?;
+    // One large text at a time.
+    let findings_written = (|| -> io::Result<()> {
+        {
+            let mut md = Vec::new();
+            render::markdown::render(&report, &mut md)?;
+            contents.text("findings.md", &String::from_utf8_lossy(&md))?;
+        }
         let json = serde_json::to_string_pretty(&report).map_err(io::Error::other)?;
-        contents.text("findings.json", &(json + "\n"))?;
-        let ids_json = serde_json::to_string_pretty(&support_ids).map_err(io::Error::other)?;
-        contents.text("ids.json", &(ids_json + "\n"))?;
-        let mut ids_text = Vec::new();
-        ids::human(&support_ids, &mut render::styled(&mut ids_text, false))?;
-        contents.text("ids.txt", &String::from_utf8_lossy(&ids_text))?;
+        contents.text("findings.json", &(json + "\n"))
+    })();
+    findings_written.map_err(|e| miette!("cannot write {}: {e}", args.output.display()))?;
+    drop(report);
+    let support_ids = ids::gather(
+        &args.paths,
+        IdFilter {
+            only: Some(named),
+            ..IdFilter::default()
+        },
+        &setup,
+        &options,
+    )?;
+    let written = (|| -> io::Result<()> {
+        {
+            let ids_json = serde_json::to_string_pretty(&support_ids).map_err(io::Error::other)?;
+            contents.text("ids.json", &(ids_json + "\n"))?;
+        }
+        {
+            let mut ids_text = Vec::new();
+            ids::human(&support_ids, &mut render::styled(&mut ids_text, false))?;
+            contents.text("ids.txt", &String::from_utf8_lossy(&ids_text))?;
+        }
         for (display, real) in &natives {
             let bytes = read_input(real)?;
             let name = format!("native-logs/{}", display.replace(['/', '\\'], "_"));
