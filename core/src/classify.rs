@@ -491,13 +491,7 @@ impl<'r, 'a> Seen<'r, 'a> {
             }
             let name = field.name.as_ref();
             // Time columns may carry the portal's ` [UTC]` suffix.
-            let bare = name
-                .len()
-                .checked_sub(6)
-                .filter(|&cut| {
-                    name.is_char_boundary(cut) && name[cut..].eq_ignore_ascii_case(" [utc]")
-                })
-                .map_or(name, |cut| &name[..cut]);
+            let bare = crate::record::without_utc(name);
             if let Some(i) = TIME_FIELDS
                 .iter()
                 .position(|t| t.eq_ignore_ascii_case(bare))

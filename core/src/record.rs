@@ -257,7 +257,7 @@ fn name_bit(name: &str) -> u64 {
 }
 
 /// A name without the ` [UTC]` suffix the portal adds to time columns.
-fn without_utc(name: &str) -> &str {
+pub(crate) fn without_utc(name: &str) -> &str {
     name.len()
         .checked_sub(6)
         .filter(|&cut| name.is_char_boundary(cut) && name[cut..].eq_ignore_ascii_case(" [utc]"))

@@ -163,15 +163,20 @@ impl Secrets {
     /// True when the text holds a needle of a live pattern, in any case (the cheap first step of
     /// scanning inputs).
     pub fn may_contain_live(&self, text: &[u8]) -> bool {
+        self.first_live_needle(text).is_some()
+    }
+
+    /// Where the first needle of a live pattern starts in `text`, in any case: the needles are
+    /// lower case, searched in a lower-cased copy (kept per thread, freed when it grew large).
+    fn first_live_needle(&self, text: &[u8]) -> Option<usize> {
         thread_local! {
             static LOWER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
         LOWER.with_borrow_mut(|lower| {
             lower.clear();
             lower.extend(text.iter().map(u8::to_ascii_lowercase));
-            let found = self.live_needles.is_match(&lower[..]);
-            // A huge line must not keep its copy for the rest of the run.
-            if lower.capacity() > 1 << 20 {
+            let found = self.live_needles.find(&lower[..]).map(|m| m.start());
+            if lower.capacity() > 4 << 20 {
                 *lower = Vec::new();
             }
             found
@@ -182,20 +187,8 @@ impl Secrets {
     /// spell one), starts in `text`: everything before it holds no live secret. `None` when
     /// neither occurs. Run over a whole buffer of lines, it spares the line-by-line scan.
     pub fn first_suspect(&self, text: &[u8]) -> Option<usize> {
-        thread_local! {
-            static LOWER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-        }
         let escape = memchr::memmem::find(text, b"\\u");
-        let needle = LOWER.with_borrow_mut(|lower| {
-            lower.clear();
-            lower.extend(text.iter().map(u8::to_ascii_lowercase));
-            let found = self.live_needles.find(&lower[..]).map(|m| m.start());
-            if lower.capacity() > 4 << 20 {
-                *lower = Vec::new();
-            }
-            found
-        });
-        match (escape, needle) {
+        match (escape, self.first_live_needle(text)) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }

@@ -179,21 +179,15 @@ pub fn run(
         analyzers.push(c);
     }
     let kinds = FindingKinds::new(&args.only, &args.exclude, &analyzers, &setup)?;
+    let (since, until) =
+        crate::commands::ids::parse_range(args.since.as_deref(), args.until.as_deref())?;
     let options = RunOptions {
         threads: args.threads.map(usize::from),
         follow_symlinks: args.follow_symlinks,
         limits: setup.limits.clone(),
         order_seed: args.order_seed,
-        since: args
-            .since
-            .as_deref()
-            .map(|t| crate::commands::ids::parse_time_arg("--since", t))
-            .transpose()?,
-        until: args
-            .until
-            .as_deref()
-            .map(|t| crate::commands::ids::parse_time_arg("--until", t))
-            .transpose()?,
+        since,
+        until,
     };
     let machine = matches!(args.format, OutputFormat::Json | OutputFormat::Jsonl);
     let bar = Bar::new(err_is_terminal && !machine);

@@ -99,6 +99,17 @@ pub fn parse_time_arg(flag: &str, text: &str) -> Result<DateTime<Utc>, crate::Fa
     })
 }
 
+/// A time range whose ends may be open.
+pub type Range = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// The `--since` and `--until` arguments, each optional.
+pub fn parse_range(since: Option<&str>, until: Option<&str>) -> Result<Range, crate::Failure> {
+    Ok((
+        since.map(|t| parse_time_arg("--since", t)).transpose()?,
+        until.map(|t| parse_time_arg("--until", t)).transpose()?,
+    ))
+}
+
 /// Gathers the IDs of `paths` that pass `filter`, read as `setup` says.
 pub fn gather(
     paths: &[PathBuf],
@@ -121,19 +132,12 @@ pub fn gather(
 }
 
 pub fn run(args: IdsArgs, out: &mut dyn Write, color: bool) -> CommandResult {
+    let (since, until) = parse_range(args.since.as_deref(), args.until.as_deref())?;
     let mut filter = IdFilter {
         call: args.call.as_deref().map(|c| c.trim().to_owned()),
         message: args.message.as_deref().map(|m| m.trim().to_owned()),
-        since: args
-            .since
-            .as_deref()
-            .map(|t| parse_time_arg("--since", t))
-            .transpose()?,
-        until: args
-            .until
-            .as_deref()
-            .map(|t| parse_time_arg("--until", t))
-            .transpose()?,
+        since,
+        until,
         only: None,
     };
     let setup = crate::setup::load(&crate::setup::SetupArgs {

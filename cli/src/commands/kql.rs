@@ -72,18 +72,9 @@ struct ManifestRefusal<'a> {
 
 pub fn run(args: KqlArgs, io: &mut Io<'_>) -> CommandResult {
     let setup = setup::load(&args.setup)?;
-    let window = Window {
-        since: args
-            .since
-            .as_deref()
-            .map(|t| crate::commands::ids::parse_time_arg("--since", t))
-            .transpose()?,
-        until: args
-            .until
-            .as_deref()
-            .map(|t| crate::commands::ids::parse_time_arg("--until", t))
-            .transpose()?,
-    };
+    let (since, until) =
+        crate::commands::ids::parse_range(args.since.as_deref(), args.until.as_deref())?;
+    let window = Window { since, until };
     let target = match args.target {
         TargetArg::LogAnalytics => Target::LogAnalytics,
         TargetArg::Adx => Target::Adx,

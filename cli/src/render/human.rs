@@ -71,11 +71,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             render_problem(report, p, out)?;
         }
     }
-    let inputs: Vec<&FileReport> = if report.detail >= Detail::All {
-        report.inputs.iter().collect()
-    } else {
-        report.inputs_needing_attention()
-    };
+    let inputs = report.inputs_shown();
     if !inputs.is_empty() {
         writeln!(out)?;
         let heading = if report.detail >= Detail::All {

@@ -4,8 +4,6 @@
 
 use std::io::{self, Write};
 
-use acs_triage_core::ingest::FileReport;
-
 use super::{
     Detail, FindingOut, ProblemOut, Report, group_digits, header_line, health_notes,
     markdown_table, more_hint, nothing_read, place_short, plural, problem_scope,
@@ -75,11 +73,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             render_problem(report, p, out)?;
         }
     }
-    let inputs: Vec<&FileReport> = if report.detail >= Detail::All {
-        report.inputs.iter().collect()
-    } else {
-        report.inputs_needing_attention()
-    };
+    let inputs = report.inputs_shown();
     if !inputs.is_empty() {
         writeln!(out)?;
         writeln!(

@@ -361,6 +361,16 @@ impl Report {
         self.inputs.iter().filter(|f| f.needs_attention()).collect()
     }
 
+    /// The inputs the text reports list: all of them with `--all`, else those needing
+    /// attention.
+    pub fn inputs_shown(&self) -> Vec<&FileReport> {
+        if self.detail >= Detail::All {
+            self.inputs.iter().collect()
+        } else {
+            self.inputs_needing_attention()
+        }
+    }
+
     /// The findings of one severity, in report order.
     pub fn findings_of(&self, severity: Severity) -> Vec<&FindingOut> {
         self.findings

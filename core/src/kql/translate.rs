@@ -310,37 +310,24 @@ pub fn translate(
         .map(field_path)
         .collect();
     let tag_line = format!("| extend {TAG_COLUMN} = {}", string(&tag));
+    // The matching rows of a match or threshold rule, with their groups.
+    let matches_side = Side {
+        part: "when",
+        src: rule.when.text(),
+        legs: &legs,
+        fields: &groups,
+        also_reads: &message_fields,
+        required: false,
+    };
     let (body, keys, mut columns) = match &rule.kind {
         RuleKind::Match => {
-            let Some((matches, columns)) = union_of(
-                rule,
-                Side {
-                    part: "when",
-                    src: rule.when.text(),
-                    legs: &legs,
-                    fields: &groups,
-                    also_reads: &message_fields,
-                    required: false,
-                },
-                &mut refusals,
-            ) else {
+            let Some((matches, columns)) = union_of(rule, matches_side, &mut refusals) else {
                 return Err(refusals);
             };
             (format!("{matches}\n{tag_line}"), key_cols.clone(), columns)
         }
         RuleKind::Threshold(t) => {
-            let Some((matches, mut columns)) = union_of(
-                rule,
-                Side {
-                    part: "when",
-                    src: rule.when.text(),
-                    legs: &legs,
-                    fields: &groups,
-                    also_reads: &message_fields,
-                    required: false,
-                },
-                &mut refusals,
-            ) else {
+            let Some((matches, mut columns)) = union_of(rule, matches_side, &mut refusals) else {
                 return Err(refusals);
             };
             let reach = match t.op {

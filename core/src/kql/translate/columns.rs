@@ -1,7 +1,7 @@
 //! What a rule's field is in one Log Analytics table: a column, a part of a JSON column, a
 //! constant of the table (`category`, `family`), or nothing; and why a field can have no column.
 
-use crate::dedup::TableSchema;
+use crate::dedup::{ColumnSchema, TableSchema};
 use crate::rules::syntax::{Path, Segment};
 
 use super::super::string;
@@ -37,15 +37,10 @@ const ALIASES: [(&str, &str); 2] = [("time", "TimeGenerated"), ("resourceId", "_
 
 /// Why a field cannot be read from Log Analytics at all (`None`: it can).
 pub(super) fn unreadable(path: &Path) -> Option<String> {
-    let names: Vec<&str> = path
-        .segments
-        .iter()
-        .filter_map(|s| match s {
-            Segment::Name(n) => Some(n.as_str()),
-            Segment::Index(_) => None,
-        })
-        .collect();
-    let first = names.first().copied().unwrap_or("");
+    let first = match path.segments.first() {
+        Some(Segment::Name(n)) => n.as_str(),
+        _ => "",
+    };
     if first.eq_ignore_ascii_case("headers") {
         return Some("HTTP headers are not kept in Log Analytics".to_owned());
     }
@@ -56,6 +51,21 @@ pub(super) fn unreadable(path: &Path) -> Option<String> {
         );
     }
     None
+}
+
+/// The segments of `path` after a `properties.` or `data.` prefix (Log Analytics has no bags).
+fn unbagged(path: &Path) -> &[Segment] {
+    match path.segments.as_slice() {
+        [Segment::Name(bag), rest @ ..]
+            if !rest.is_empty()
+                && ["properties", "data"]
+                    .iter()
+                    .any(|b| b.eq_ignore_ascii_case(bag)) =>
+        {
+            rest
+        }
+        all => all,
+    }
 }
 
 fn kind_of(column_type: &str) -> Kind {
@@ -79,37 +89,26 @@ pub(super) fn column_ref(name: &str) -> String {
 }
 
 impl Leg<'_> {
-    /// The column of this table `path` reads (its base column for a part of a JSON column).
-    pub(super) fn column_of(&self, path: &Path) -> Option<&str> {
-        let names: Vec<&str> = path
-            .segments
-            .iter()
-            .filter_map(|s| match s {
-                Segment::Name(n) => Some(n.as_str()),
-                Segment::Index(_) => None,
-            })
-            .collect();
-        let first = match names.as_slice() {
-            [bag, next, ..]
-                if ["properties", "data"]
-                    .iter()
-                    .any(|b| b.eq_ignore_ascii_case(bag)) =>
-            {
-                next
-            }
-            [first, ..] => first,
-            [] => return None,
-        };
-        let first = first.strip_suffix(" [UTC]").unwrap_or(first);
+    /// The column of this table a field name stands for (through [`ALIASES`] and the
+    /// portal's ` [UTC]` suffix).
+    fn column_named(&self, name: &str) -> Option<&ColumnSchema> {
+        let name = name.strip_suffix(" [UTC]").unwrap_or(name);
         let wanted = ALIASES
             .iter()
-            .find(|(alias, _)| alias.eq_ignore_ascii_case(first))
-            .map_or(first, |(_, column)| column);
+            .find(|(alias, _)| alias.eq_ignore_ascii_case(name))
+            .map_or(name, |(_, column)| column);
         self.table
             .columns
             .iter()
             .find(|c| c.name.eq_ignore_ascii_case(wanted))
-            .map(|c| c.name.as_str())
+    }
+
+    /// The column of this table `path` reads (its base column for a part of a JSON column).
+    pub(super) fn column_of(&self, path: &Path) -> Option<&str> {
+        match unbagged(path).first() {
+            Some(Segment::Name(first)) => self.column_named(first).map(|c| c.name.as_str()),
+            _ => None,
+        }
     }
 
     /// What `path` is in this table.
@@ -117,37 +116,19 @@ impl Leg<'_> {
         if let Some(why) = unreadable(path) {
             return Err(why);
         }
-        let mut segments: &[Segment] = &path.segments;
-        if let [Segment::Name(bag), rest @ ..] = segments
-            && !rest.is_empty()
-            && ["properties", "data"]
-                .iter()
-                .any(|b| b.eq_ignore_ascii_case(bag))
-        {
-            segments = rest;
-        }
-        let Some((Segment::Name(first), rest)) = segments.split_first() else {
+        let Some((Segment::Name(first), rest)) = unbagged(path).split_first() else {
             return Ok(Col::Missing);
         };
-        let first = first.strip_suffix(" [UTC]").unwrap_or(first);
+        let bare = first.strip_suffix(" [UTC]").unwrap_or(first);
         if rest.is_empty() {
-            if first.eq_ignore_ascii_case("category") {
+            if bare.eq_ignore_ascii_case("category") {
                 return Ok(Col::Const(self.category.clone()));
             }
-            if first.eq_ignore_ascii_case("family") {
+            if bare.eq_ignore_ascii_case("family") {
                 return Ok(Col::Const(self.family.clone()));
             }
         }
-        let wanted = ALIASES
-            .iter()
-            .find(|(alias, _)| alias.eq_ignore_ascii_case(first))
-            .map_or(first, |(_, column)| column);
-        let Some(column) = self
-            .table
-            .columns
-            .iter()
-            .find(|c| c.name.eq_ignore_ascii_case(wanted))
-        else {
+        let Some(column) = self.column_named(first) else {
             return Ok(Col::Missing);
         };
         if rest.is_empty() {
