@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 use crate::ingest::container::Container;
-use crate::record::{Bag, Family, Field, Format, Record};
+use crate::record::{Bag, Family, Field, Format, Record, const_name_key};
 use crate::time::parse_timestamp;
 use crate::value::Value;
 
@@ -103,7 +103,7 @@ pub struct Classifier {
     loggers: Vec<(String, Family)>,
 }
 
-const TIME_FIELDS: &[&str] = &[
+const TIME_FIELDS: [&str; 6] = [
     "time",
     "TimeGenerated",
     "eventTime",
@@ -267,9 +267,15 @@ impl Classifier {
 
     /// Sets format, category, family and time of a record parsed from JSON or CSV.
     pub fn classify(&self, record: &mut Record<'_>, container: Container) {
-        self.classify_fields(record, container);
-        // After any field classification lifts: lookups of names the record lacks return at once.
+        // Keys first: classification compares them. Lookups of names the record lacks return
+        // at once from here on.
         record.index_names();
+        let fields = record.fields.len();
+        self.classify_fields(record, container);
+        if record.fields.len() != fields {
+            // Classification lifted fields (a logged SDK error's codes).
+            record.index_names();
+        }
     }
 
     fn classify_fields(&self, record: &mut Record<'_>, container: Container) {
@@ -467,6 +473,28 @@ const SLOTS: [(&str, Slot); 12] = [
     ("operationName", Slot::OperationName),
 ];
 
+/// [`crate::record::name_key`] of each slot's name, computed at compile time.
+const SLOT_KEYS: [u32; SLOTS.len()] = {
+    let mut keys = [0; SLOTS.len()];
+    let mut i = 0;
+    while i < SLOTS.len() {
+        keys[i] = const_name_key(SLOTS[i].0);
+        i += 1;
+    }
+    keys
+};
+
+/// [`crate::record::name_key`] of each of [`TIME_FIELDS`].
+const TIME_KEYS: [u32; TIME_FIELDS.len()] = {
+    let mut keys = [0; TIME_FIELDS.len()];
+    let mut i = 0;
+    while i < TIME_FIELDS.len() {
+        keys[i] = const_name_key(TIME_FIELDS[i]);
+        i += 1;
+    }
+    keys
+};
+
 /// Top-level fields only: classification never looks inside bags except to know they exist.
 struct Seen<'r, 'a> {
     slots: [Option<&'r Value<'a>>; SLOTS.len()],
@@ -489,31 +517,21 @@ impl<'r, 'a> Seen<'r, 'a> {
                 Bag::Data => seen.data_bag = true,
                 Bag::Top | Bag::Headers => {}
             }
-            let name = field.name.as_ref();
-            // Time columns may carry the portal's ` [UTC]` suffix.
-            let bare = crate::record::without_utc(name);
-            if let Some(i) = TIME_FIELDS
-                .iter()
-                .position(|t| t.eq_ignore_ascii_case(bare))
-            {
-                let slot = &mut seen.times[i];
-                if slot.is_none() && !field.value.is_null() {
-                    *slot = Some(&field.value);
-                }
-            }
-            if field.bag != Bag::Top {
-                continue;
-            }
-            for (i, (slot_name, _)) in SLOTS.iter().enumerate() {
-                // `Type` (Log Analytics table) and `type` (CloudEvents) differ only in case;
-                // both count for either, as the old lookups did.
-                if slot_name.eq_ignore_ascii_case(bare)
-                    && seen.slots[i].is_none()
-                    && !field.value.is_null()
-                {
-                    seen.slots[i] = Some(&field.value);
-                }
-            }
+        }
+        // The first non-null field of each name: any bag for times, top level for slots.
+        let first = |key: u32, name: &str, top: bool| {
+            record
+                .fields_named(key, name)
+                .find(|f| (!top || f.bag == Bag::Top) && !f.value.is_null())
+                .map(|f| &f.value)
+        };
+        for (i, name) in TIME_FIELDS.iter().enumerate() {
+            seen.times[i] = first(TIME_KEYS[i], name, false);
+        }
+        for (i, (name, _)) in SLOTS.iter().enumerate() {
+            // `Type` (Log Analytics table) and `type` (CloudEvents) differ only in case; both
+            // count for either, as the old lookups did.
+            seen.slots[i] = first(SLOT_KEYS[i], name, true);
         }
         seen
     }

@@ -61,6 +61,8 @@ impl Bag {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Field<'a> {
     pub bag: Bag,
+    /// [`name_key`] of `name`, set by [`Record::index_names`]; 0 until then.
+    pub key: u32,
     pub name: Cow<'a, str>,
     pub value: Value<'a>,
 }
@@ -69,6 +71,7 @@ impl<'a> Field<'a> {
     pub fn new(bag: Bag, name: impl Into<Cow<'a, str>>, value: Value<'a>) -> Self {
         Field {
             bag,
+            key: 0,
             name: name.into(),
             value,
         }
@@ -228,10 +231,9 @@ pub struct Record<'a> {
     pub category: Option<Cow<'a, str>>,
     pub time: Option<DateTime<Utc>>,
     pub fields: Vec<Field<'a>>,
-    /// One bit per (length, first letter) of the record's field names ([`name_bit`]), set by
-    /// [`Record::index_names`]; 0 when not computed. Most lookups of a field a record lacks end
-    /// here instead of comparing every name.
-    pub name_bits: u64,
+    /// The fields by name, built by [`Record::index_names`]; until then (and for records with
+    /// very many fields) lookups compare every name.
+    pub names: NameIndex,
     /// A row an `acs-triage kql` query returned (it has the [`crate::kql::TAG_COLUMN`] column);
     /// set by classification.
     pub query_row: bool,
@@ -240,7 +242,8 @@ pub struct Record<'a> {
 /// Compares a stored field name with a queried one, ignoring ASCII case and the ` [UTC]` suffix
 /// the portal adds to time columns (`TimeGenerated [UTC]`).
 fn name_matches(stored: &str, query: &str) -> bool {
-    if stored.eq_ignore_ascii_case(query) {
+    // Most lookups name a field as the record spells it: the plain comparison settles those.
+    if stored == query || stored.eq_ignore_ascii_case(query) {
         return true;
     }
     const UTC: &[u8] = b" [utc]";
@@ -250,28 +253,192 @@ fn name_matches(stored: &str, query: &str) -> bool {
         && stored[..query.len()].eq_ignore_ascii_case(query)
 }
 
-/// The bit of [`Record::name_bits`] a field name (without its ` [UTC]` suffix) sets.
-fn name_bit(name: &str) -> u64 {
-    let first = name.as_bytes().first().map_or(0, u8::to_ascii_lowercase);
-    1 << ((name.len() * 7 + usize::from(first)) % 63)
+/// The lookup key of a field name: a hash of its bytes with ASCII case folded and without the
+/// ` [UTC]` suffix, never 0. Lookups compare keys and check the name only where keys agree.
+///
+/// Folding sets bit 5 of every byte (`A` and `a` both become `a`; a few punctuation pairs such
+/// as `[` and `{` meet too, which costs one name comparison, never a wrong answer). Eight bytes
+/// are hashed at a time: this runs for every field of every record and every lookup.
+#[inline]
+pub fn name_key(name: &str) -> u32 {
+    let bytes = without_utc(name).as_bytes();
+    let mut hash: u64 = 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        hash = key_step(hash, word | FOLD);
+    }
+    let tail = chunks.remainder();
+    if !tail.is_empty() {
+        let unused = 8 * (8 - tail.len());
+        let word = match bytes.len().checked_sub(8) {
+            // The last eight bytes, shifted so that only the tail's remain (no copy).
+            Some(start) => {
+                u64::from_le_bytes(bytes[start..].try_into().expect("8 bytes")) >> unused
+            }
+            None => tail.iter().rev().fold(0, |w, &b| (w << 8) | u64::from(b)),
+        };
+        hash = key_step(hash, word | (FOLD >> unused));
+    }
+    key_of(hash, bytes.len())
+}
+
+/// [`name_key`] at compile time, for fixed names (classification's slots).
+pub const fn const_name_key(name: &str) -> u32 {
+    let bytes = name.as_bytes();
+    let mut len = bytes.len();
+    if len >= 6 && bytes[len - 1] == b']' {
+        let tail = *b" [utc]";
+        let mut same = true;
+        let mut i = 0;
+        while i < 6 {
+            same &= bytes[len - 6 + i].to_ascii_lowercase() == tail[i];
+            i += 1;
+        }
+        if same {
+            len -= 6;
+        }
+    }
+    let mut hash: u64 = 0;
+    let mut at = 0;
+    while at < len {
+        let mut word: u64 = 0;
+        let mut j = 0;
+        while j < 8 && at + j < len {
+            word |= ((bytes[at + j] | 0x20) as u64) << (8 * j);
+            j += 1;
+        }
+        hash = key_step(hash, word);
+        at += 8;
+    }
+    key_of(hash, len)
+}
+
+/// Bit 5 of every byte of a word.
+const FOLD: u64 = 0x2020_2020_2020_2020;
+
+/// One step of FxHash over a word.
+const fn key_step(hash: u64, word: u64) -> u64 {
+    (hash.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95)
+}
+
+const fn key_of(hash: u64, len: usize) -> u32 {
+    let mixed = hash ^ (len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    ((mixed >> 32) as u32) | 1
+}
+
+/// The fields of one name: [`Record::fields_named`].
+pub struct FieldsNamed<'r, 'a, 'n> {
+    record: &'r Record<'a>,
+    key: u32,
+    name: &'n str,
+    /// The next slot of the probe sequence (indexed), or field position (not indexed).
+    next: usize,
+}
+
+impl<'r, 'a> Iterator for FieldsNamed<'r, 'a, '_> {
+    type Item = &'r Field<'a>;
+
+    fn next(&mut self) -> Option<&'r Field<'a>> {
+        let (fields, index) = (&self.record.fields, &self.record.names);
+        if index.built {
+            // An empty slot ends the probe sequence (and stays empty: the iterator is fused).
+            while let Some(at) = index.slots[self.next].checked_sub(1) {
+                self.next = (self.next + 1) % INDEX_SLOTS;
+                let field = &fields[usize::from(at)];
+                if field.key == self.key && name_matches(&field.name, self.name) {
+                    return Some(field);
+                }
+            }
+            return None;
+        }
+        while let Some(field) = fields.get(self.next) {
+            self.next += 1;
+            if name_matches(&field.name, self.name) {
+                return Some(field);
+            }
+        }
+        None
+    }
+}
+
+/// Slots of a [`NameIndex`].
+const INDEX_SLOTS: usize = 64;
+/// Records with more fields are looked up by comparing every name (the table would fill up).
+const MAX_INDEXED: usize = 48;
+
+/// Which field has which name: an open-addressing table from [`name_key`]s to positions in
+/// [`Record::fields`], built by [`Record::index_names`]. A lookup costs a hash of the name and
+/// a probe or two, where comparing names cost one step per field (records have 20 to 30;
+/// 64 slots keep probes short up to 48 fields).
+#[derive(Debug, Clone)]
+pub struct NameIndex {
+    /// 0 for an empty slot, else 1 + a field's position. Fields of one key lie along its probe
+    /// sequence in field order, so the first match is the first such field of the record.
+    slots: [u8; INDEX_SLOTS],
+    built: bool,
+}
+
+impl Default for NameIndex {
+    fn default() -> Self {
+        NameIndex {
+            slots: [0; INDEX_SLOTS],
+            built: false,
+        }
+    }
 }
 
 /// A name without the ` [UTC]` suffix the portal adds to time columns.
 pub(crate) fn without_utc(name: &str) -> &str {
+    if name.as_bytes().last() != Some(&b']') {
+        return name;
+    }
     name.len()
         .checked_sub(6)
         .filter(|&cut| name.is_char_boundary(cut) && name[cut..].eq_ignore_ascii_case(" [utc]"))
         .map_or(name, |cut| &name[..cut])
 }
 
+/// A lookup path's bag (`properties.`, `data.`, `headers.`) and the name inside it.
+fn split_bag(path: &str) -> (Option<Bag>, &str) {
+    // Only names starting like a bag can have its prefix; most lookups stop at the first byte.
+    if !matches!(
+        path.as_bytes().first(),
+        Some(b'p' | b'P' | b'd' | b'D' | b'h' | b'H')
+    ) {
+        return (None, path);
+    }
+    match memchr::memchr(b'.', path.as_bytes()) {
+        Some(dot) => match Bag::from_prefix(&path[..dot]) {
+            Some(bag) => (Some(bag), &path[dot + 1..]),
+            None => (None, path),
+        },
+        None => (None, path),
+    }
+}
+
 impl<'a> Record<'a> {
-    /// Computes [`Record::name_bits`]; call again after changing the fields.
+    /// Computes each field's [`Field::key`] and the [`NameIndex`]; call again after changing
+    /// the fields.
     pub fn index_names(&mut self) {
-        // The top bit marks the index as computed.
-        self.name_bits = self
-            .fields
-            .iter()
-            .fold(1 << 63, |bits, f| bits | name_bit(without_utc(&f.name)));
+        let index = &mut self.names;
+        index.slots = [0; INDEX_SLOTS];
+        index.built = self.fields.len() <= MAX_INDEXED;
+        for (at, field) in self.fields.iter_mut().enumerate() {
+            field.key = name_key(&field.name);
+            if index.built {
+                let mut slot = field.key as usize % INDEX_SLOTS;
+                while index.slots[slot] != 0 {
+                    slot = (slot + 1) % INDEX_SLOTS;
+                }
+                index.slots[slot] = at as u8 + 1;
+            }
+        }
+    }
+
+    /// Forgets the [`NameIndex`]: lookups compare every name (as before classification).
+    pub fn unindex(&mut self) {
+        self.names = NameIndex::default();
     }
 
     pub fn new(origin: Origin, format: Format, fields: Vec<Field<'a>>) -> Self {
@@ -282,7 +449,7 @@ impl<'a> Record<'a> {
             category: None,
             time: None,
             fields,
-            name_bits: 0,
+            names: NameIndex::default(),
             query_row: false,
         }
     }
@@ -296,19 +463,10 @@ impl<'a> Record<'a> {
 
     /// Like [`Record::get`] but also returns `null` values (to tell "present but null" apart).
     pub fn get_raw(&self, path: &str) -> Option<&Value<'a>> {
-        let (bag, name) = match memchr::memchr(b'.', path.as_bytes()) {
-            Some(dot) => match Bag::from_prefix(&path[..dot]) {
-                Some(bag) => (Some(bag), &path[dot + 1..]),
-                None => (None, path),
-            },
-            None => (None, path),
-        };
-        if self.name_bits != 0 && self.name_bits & name_bit(without_utc(name)) == 0 {
-            return None;
-        }
+        let (bag, name) = split_bag(path);
         let mut found: Option<&Value<'a>> = None;
-        for field in &self.fields {
-            if bag.is_some_and(|b| b != field.bag) || !name_matches(&field.name, name) {
+        for field in self.fields_named(name_key(name), name) {
+            if bag.is_some_and(|b| b != field.bag) {
                 continue;
             }
             if field.bag == Bag::Top || bag.is_some() {
@@ -317,6 +475,22 @@ impl<'a> Record<'a> {
             found.get_or_insert(&field.value);
         }
         found
+    }
+
+    /// The fields called `name` (in any bag, ignoring ASCII case and a ` [UTC]` suffix), in
+    /// field order; `key` is `name`'s [`name_key`]. Found through the [`NameIndex`] when it is
+    /// built, else by comparing every name.
+    pub fn fields_named<'n>(&self, key: u32, name: &'n str) -> FieldsNamed<'_, 'a, 'n> {
+        FieldsNamed {
+            record: self,
+            key,
+            name,
+            next: if self.names.built {
+                key as usize % INDEX_SLOTS
+            } else {
+                0
+            },
+        }
     }
 
     /// First present value among several candidate names.
@@ -351,13 +525,7 @@ impl<'a> Record<'a> {
             return true;
         }
         // `x` is present when some field is `x.<...>` or `x[<...>`, with or without its bag prefix.
-        let (bag, name) = match memchr::memchr(b'.', path.as_bytes()) {
-            Some(dot) => match Bag::from_prefix(&path[..dot]) {
-                Some(bag) => (Some(bag), &path[dot + 1..]),
-                None => (None, path),
-            },
-            None => (None, path),
-        };
+        let (bag, name) = split_bag(path);
         let nested_under = |stored: &str| {
             stored.len() > name.len()
                 && stored.as_bytes()[..name.len()].eq_ignore_ascii_case(name.as_bytes())
@@ -391,11 +559,12 @@ impl<'a> Record<'a> {
                 .into_iter()
                 .map(|f| Field {
                     bag: f.bag,
+                    key: f.key,
                     name: Cow::Owned(f.name.into_owned()),
                     value: f.value.into_owned(),
                 })
                 .collect(),
-            name_bits: self.name_bits,
+            names: self.names,
             query_row: self.query_row,
         }
     }
@@ -610,8 +779,73 @@ mod tests {
         assert!(r.get("callId").is_none());
         assert!(r.get("participantIdX").is_none());
         // Without the index every lookup compares names, with the same answers.
-        r.name_bits = 0;
+        r.unindex();
         assert!(r.get("participantId").is_some() && r.get("callId").is_none());
+    }
+
+    #[test]
+    fn compile_time_keys_are_the_run_time_keys() {
+        for name in [
+            "",
+            "a",
+            "to",
+            "time",
+            "callId",
+            "category",
+            "TimeGenerated",
+            "TimeGenerated [UTC]",
+            "timegenerated [utc]",
+            "participantEndReason",
+            "deliveryAttempts[0].segmentsFailed",
+            "x]",
+            "ñame",
+        ] {
+            assert_eq!(const_name_key(name), name_key(name), "{name}");
+        }
+        assert_eq!(name_key("CallId"), name_key("callid"));
+        assert_eq!(name_key("TimeGenerated [UTC]"), name_key("TimeGenerated"));
+        assert_ne!(name_key("callId"), name_key("callIds"));
+    }
+
+    /// Every lookup answers the same with and without the index: names in several bags and
+    /// cases, repeated names, and records too large to index.
+    #[test]
+    fn indexed_and_scanned_lookups_agree() {
+        for size in [3, 30, 48, 49, 80] {
+            let mut fields = Vec::new();
+            for i in 0..size {
+                let bag = [Bag::Top, Bag::Properties, Bag::Data][i % 3];
+                let name = match i % 4 {
+                    0 => format!("field{}", i / 8),
+                    1 => format!("Field{} [UTC]", i / 8),
+                    2 => format!("FIELD{}", i / 8),
+                    _ => format!("other.name{i}"),
+                };
+                fields.push(Field::new(bag, name, Value::Int(i as i64)));
+            }
+            let mut indexed = rec(fields);
+            indexed.index_names();
+            let scanned = {
+                let mut r = indexed.clone();
+                r.unindex();
+                r
+            };
+            for i in 0..size + 2 {
+                for query in [
+                    format!("field{}", i / 8),
+                    format!("properties.field{}", i / 8),
+                    format!("data.FIELD{}", i / 8),
+                    format!("other.name{i}"),
+                    format!("field{}x", i / 8),
+                ] {
+                    assert_eq!(
+                        indexed.get_raw(&query),
+                        scanned.get_raw(&query),
+                        "{size} {query}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -140,7 +140,45 @@ pub fn parse_number(text: &str) -> Option<f64> {
     if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
         return None;
     }
+    if let Some(f) = short_decimal(t.as_bytes()) {
+        return Some(f);
+    }
     t.parse::<f64>().ok().filter(|f| f.is_finite())
+}
+
+/// A plain decimal of at most 15 digits (`80`, `-3`, `0.0001`), the form of nearly every number
+/// the logs write as text, without the general parser: its digits and its power of ten are both
+/// exact in an `f64`, so one division gives the correctly rounded value (Clinger's fast path).
+/// `None` for anything else (exponents, signs other than `-`, more digits), which the general
+/// parser takes.
+fn short_decimal(bytes: &[u8]) -> Option<f64> {
+    const POWERS: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let (negative, digits) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, bytes),
+    };
+    let (mut mantissa, mut count, mut fraction, mut dot) = (0u64, 0usize, 0usize, false);
+    for &b in digits {
+        match b {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+                count += 1;
+                fraction += usize::from(dot);
+            }
+            b'.' if !dot => dot = true,
+            _ => return None,
+        }
+        if count > 15 {
+            return None;
+        }
+    }
+    if count == 0 {
+        return None;
+    }
+    let value = mantissa as f64 / POWERS[fraction];
+    Some(if negative { -value } else { value })
 }
 
 impl fmt::Display for Value<'_> {
@@ -168,6 +206,48 @@ impl fmt::Display for Value<'_> {
 
 #[cfg(test)]
 mod tests {
+    /// The short path gives exactly what the general parser gives, and leaves it what it cannot
+    /// take.
+    #[test]
+    fn short_decimals_match_the_general_parser() {
+        for text in [
+            "0",
+            "80",
+            "-3",
+            "0.0001",
+            "0.1",
+            "12.5",
+            "-0.0",
+            "123456789012345",
+            "1.23456789012345",
+            "0.000000000000001",
+            ".5",
+            "5.",
+            "007",
+            "9007199254740991",
+        ] {
+            let expected = text.parse::<f64>().ok();
+            assert_eq!(super::parse_number(text), expected, "{text}");
+            if let Some(short) = super::short_decimal(text.as_bytes()) {
+                assert_eq!(short.to_bits(), expected.unwrap().to_bits(), "{text}");
+            }
+        }
+        for text in [
+            "1e5",
+            "1.2.3",
+            "-",
+            ".",
+            "+5",
+            "1234567890123456",
+            "0x10",
+            "1_0",
+        ] {
+            assert!(super::short_decimal(text.as_bytes()).is_none(), "{text}");
+        }
+        assert_eq!(super::parse_number("1e5"), Some(1e5));
+        assert_eq!(super::parse_number("+5"), Some(5.0));
+    }
+
     use super::*;
 
     #[test]

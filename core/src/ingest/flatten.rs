@@ -58,6 +58,7 @@ pub fn parse_object(json: &[u8]) -> Result<Vec<Field<'_>>, JsonError> {
                 .into_iter()
                 .map(|f| Field {
                     bag: f.bag,
+                    key: f.key,
                     name: Cow::Owned(f.name.into_owned()),
                     value: f.value.into_owned(),
                 })
@@ -125,6 +126,7 @@ fn parse_owned_object(json: &str, bag: Bag) -> Option<Vec<Field<'static>>> {
             .into_iter()
             .map(|f| Field {
                 bag: if f.bag == Bag::Top { bag } else { f.bag },
+                key: f.key,
                 name: Cow::Owned(f.name.into_owned()),
                 value: f.value.into_owned(),
             })
@@ -219,6 +221,7 @@ impl<'de> FieldSeed<'_, 'de> {
         let bag = if self.bag_root { Bag::Top } else { self.bag };
         self.fields.push(Field {
             bag,
+            key: 0,
             name: self.name,
             value,
         });

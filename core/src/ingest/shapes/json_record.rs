@@ -241,6 +241,7 @@ fn json_value_fields(name: &str, cell: &serde_json::Value) -> Vec<Field<'static>
                     .into_iter()
                     .map(|f| Field {
                         bag: Bag::Top,
+                        key: f.key,
                         name: Cow::Owned(f.name.into_owned()),
                         value: f.value.into_owned(),
                     })
