@@ -48,12 +48,6 @@ impl Bag {
             Bag::Headers => Some("headers"),
         }
     }
-
-    fn from_prefix(prefix: &str) -> Option<Bag> {
-        [Bag::Properties, Bag::Data, Bag::Headers]
-            .into_iter()
-            .find(|b| b.prefix().is_some_and(|p| p.eq_ignore_ascii_case(prefix)))
-    }
 }
 
 /// One named value of a record. Nested objects are flattened into dotted names
@@ -401,20 +395,17 @@ pub(crate) fn without_utc(name: &str) -> &str {
 
 /// A lookup path's bag (`properties.`, `data.`, `headers.`) and the name inside it.
 fn split_bag(path: &str) -> (Option<Bag>, &str) {
-    // Only names starting like a bag can have its prefix; most lookups stop at the first byte.
-    if !matches!(
-        path.as_bytes().first(),
-        Some(b'p' | b'P' | b'd' | b'D' | b'h' | b'H')
-    ) {
-        return (None, path);
+    let bytes = path.as_bytes();
+    for bag in [Bag::Properties, Bag::Data, Bag::Headers] {
+        let prefix = bag.prefix().unwrap_or_default();
+        // The dot is ASCII, so the prefix ends on a character boundary.
+        if bytes.get(prefix.len()) == Some(&b'.')
+            && bytes[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+        {
+            return (Some(bag), &path[prefix.len() + 1..]);
+        }
     }
-    match memchr::memchr(b'.', path.as_bytes()) {
-        Some(dot) => match Bag::from_prefix(&path[..dot]) {
-            Some(bag) => (Some(bag), &path[dot + 1..]),
-            None => (None, path),
-        },
-        None => (None, path),
-    }
+    (None, path)
 }
 
 impl<'a> Record<'a> {
