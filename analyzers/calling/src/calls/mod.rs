@@ -125,7 +125,7 @@ fn version_hash(versions: &mut FastMap<u32, String>, text: &str) -> u32 {
 impl Analysis for CallsPass {
     fn start(ctx: &Context) -> Self {
         CallsPass {
-            spans: ctx.wants_table(&TIMELINE).then(FastMap::default),
+            spans: ctx.wants_table(&TIMELINE),
             ..CallsPass::default()
         }
     }
@@ -197,8 +197,8 @@ impl Analysis for CallsPass {
             (true, _, e) if e != 0 => e,
             _ => hash_tagged(b'c', &format!("{code}/{subcode:?}")),
         };
-        if let (Some(spans), true) = (&mut self.spans, from_summary) {
-            note_span(spans, &call_id, key, record, &participant, &endpoint);
+        if self.spans && from_summary {
+            note_span(&mut state.spans, key, record, &participant, &endpoint);
         }
         let identity = record.text("identifier");
         let mut versions = [0u32; 4];
@@ -262,12 +262,7 @@ impl Analysis for CallsPass {
         merge_part(&mut state.parts, part);
     }
 
-    fn merge(&mut self, mut other: Self) {
-        if let (Some(mine), Some(theirs)) = (&mut self.spans, other.spans.take()) {
-            for (k, span) in theirs {
-                merge_span(mine.entry(k), span);
-            }
-        }
+    fn merge(&mut self, other: Self) {
         for (k, v) in other.versions {
             keep_smallest(self.versions.entry(k), v);
         }
@@ -292,6 +287,9 @@ impl Analysis for CallsPass {
 
             for p in theirs.parts {
                 merge_part(&mut mine.parts, p);
+            }
+            for span in theirs.spans {
+                merge_span(&mut mine.spans, span);
             }
             if let Some(d) = theirs.detail {
                 let md = mine.detail();
@@ -322,15 +320,7 @@ impl Analysis for CallsPass {
                 continue;
             };
             self.judged.insert(horizon, key_hash(&key));
-            let parts: Vec<u64> = call.parts.iter().map(|p| p.key).collect();
-            let kept = self.tally.account(key.clone(), call);
-            // A call let go takes its participants' spans with it (a kept call keeps them for
-            // the timeline).
-            if let (Some(spans), false) = (&mut self.spans, kept) {
-                for part in parts {
-                    spans.remove(&(key.clone(), part));
-                }
-            }
+            self.tally.account(key, call);
         }
     }
 
@@ -348,14 +338,12 @@ impl Analysis for CallsPass {
         for (key, call) in calls {
             self.tally.account(key, call);
         }
-        let spans = self.spans.take();
-        self.tally.judge(ctx, &self.versions, spans, out);
+        self.tally.judge(ctx, &self.versions, self.spans, out);
     }
 }
 
 fn note_span(
-    spans: &mut FastMap<(CallKey, u64), Span>,
-    call_id: &str,
+    spans: &mut Vec<Span>,
     key: u64,
     record: &Record<'_>,
     participant: &Option<std::borrow::Cow<'_, str>>,
@@ -369,33 +357,17 @@ fn note_span(
     };
     let end = ended_at(record).unwrap_or(start);
     let who = match (participant, endpoint) {
-        (Some(p), _) => format!("participant {p}"),
-        (None, Some(e)) => format!("endpoint {e}"),
-        (None, None) => "participant".to_owned(),
+        (Some(p), _) => Who::participant(p),
+        (None, Some(e)) => Who::endpoint(e),
+        (None, None) => Who::Unnamed,
     };
     let span = Span {
+        key,
         start_ms: start.timestamp_millis(),
         end_ms: end.timestamp_millis(),
-        who: who.into(),
+        who,
     };
-    merge_span(spans.entry((CallKey::new(call_id), key)), span);
-}
-
-/// Widens a participant's span to cover another sighting; the label is the smallest seen.
-fn merge_span(entry: std::collections::hash_map::Entry<'_, (CallKey, u64), Span>, span: Span) {
-    match entry {
-        std::collections::hash_map::Entry::Occupied(mut o) => {
-            let s = o.get_mut();
-            s.start_ms = s.start_ms.min(span.start_ms);
-            s.end_ms = s.end_ms.max(span.end_ms);
-            if span.who < s.who {
-                s.who = span.who;
-            }
-        }
-        std::collections::hash_map::Entry::Vacant(v) => {
-            v.insert(span);
-        }
-    }
+    merge_span(spans, span);
 }
 
 fn ended_at(record: &Record<'_>) -> Option<DateTime<Utc>> {

@@ -111,6 +111,15 @@ impl CallKey {
         CallKey::Text(id.into())
     }
 
+    /// Like [`CallKey::new`], but a UUID is packed only when [`CallKey::text`] gives back the
+    /// same text (lowercase), for IDs shown as the log wrote them.
+    pub fn exact(id: &str) -> CallKey {
+        if id.bytes().any(|b| b.is_ascii_uppercase()) {
+            return CallKey::Text(id.into());
+        }
+        CallKey::new(id)
+    }
+
     pub fn text(&self) -> String {
         match self {
             CallKey::Uuid([hi, lo]) => {
@@ -254,6 +263,9 @@ pub(crate) struct CallState {
     /// Participant keys seen outside CallSummary: (participant key, endpoint key), 0 = none.
     pub(crate) others: Vec<(u64, u64)>,
     pub(crate) detail: Option<Box<Detail>>,
+    /// When each participant was in the call (by participant key), kept only when the
+    /// timeline table is wanted. They go with the call: let go with it, or kept with it.
+    pub(crate) spans: Vec<Span>,
 }
 
 impl CallState {
@@ -273,16 +285,60 @@ pub struct CallsPass {
     /// Calls that received records after they were judged.
     pub(crate) late: u64,
     pub(crate) versions: FastMap<u32, String>,
-    /// When each participant was in each call, kept only when the timeline table is wanted.
-    pub(crate) spans: Option<FastMap<(CallKey, u64), Span>>,
+    /// Whether calls keep their participants' [`Span`]s (the timeline table is wanted).
+    pub(crate) spans: bool,
 }
 
-/// When one participant was in a call (milliseconds), and who it was.
+/// When one participant was in a call (milliseconds), and who it was. Compact (no allocation
+/// for a UUID): an HTML report keeps one for every participant of every call still open.
 #[derive(Debug, Clone)]
 pub(crate) struct Span {
+    /// The participant's key in [`CallState::parts`].
+    pub(crate) key: u64,
     pub(crate) start_ms: i64,
     pub(crate) end_ms: i64,
-    pub(crate) who: Box<str>,
+    pub(crate) who: Who,
+}
+
+/// Who a [`Span`] is: the participant or endpoint ID, the way the log wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Who {
+    Participant(CallKey),
+    Endpoint(CallKey),
+    Unnamed,
+}
+
+impl Who {
+    pub(crate) fn participant(id: &str) -> Who {
+        Who::Participant(CallKey::exact(id))
+    }
+
+    pub(crate) fn endpoint(id: &str) -> Who {
+        Who::Endpoint(CallKey::exact(id))
+    }
+
+    /// `participant <id>`, `endpoint <id>` or `participant`.
+    pub(crate) fn label(&self) -> String {
+        match self {
+            Who::Participant(id) => format!("participant {}", id.text()),
+            Who::Endpoint(id) => format!("endpoint {}", id.text()),
+            Who::Unnamed => "participant".to_owned(),
+        }
+    }
+}
+
+/// Adds a sighting of a participant to a call's spans: the span widens to cover it, and the
+/// label is the smallest seen (so the result does not depend on the order of sightings).
+pub(crate) fn merge_span(spans: &mut Vec<Span>, span: Span) {
+    let Some(mine) = spans.iter_mut().find(|s| s.key == span.key) else {
+        spans.push(span);
+        return;
+    };
+    mine.start_ms = mine.start_ms.min(span.start_ms);
+    mine.end_ms = mine.end_ms.max(span.end_ms);
+    if span.who != mine.who && span.who.label() < mine.who.label() {
+        mine.who = span.who;
+    }
 }
 
 /// Keeps the newest version of a participant's end; same version and reason merge; a different

@@ -64,10 +64,7 @@ pub(super) fn end_reasons_table(
 }
 
 /// Who was in each badly ended call and when, for the calls whose failures came first.
-pub(super) fn timeline_table(
-    calls: &[(CallKey, CallState)],
-    spans: FastMap<(CallKey, u64), Span>,
-) -> Table {
+pub(super) fn timeline_table(calls: &[(CallKey, CallState)]) -> Table {
     let mut table = TIMELINE.table();
     let mut failing: Vec<(i64, &CallKey, &CallState)> = calls
         .iter()
@@ -80,7 +77,7 @@ pub(super) fn timeline_table(
             let first = c
                 .parts
                 .iter()
-                .filter_map(|p| spans.get(&(k.clone(), p.key)))
+                .filter_map(|p| c.spans.iter().find(|s| s.key == p.key))
                 .map(|s| s.start_ms)
                 .min()
                 .unwrap_or(i64::MAX);
@@ -97,7 +94,7 @@ pub(super) fn timeline_table(
         let call_id = key.text();
         let mut rows: Vec<(i64, Vec<String>)> = Vec::new();
         for p in call.parts.iter().filter(|p| p.from_summary) {
-            let Some(span) = spans.get(&(key.clone(), p.key)) else {
+            let Some(span) = call.spans.iter().find(|s| s.key == p.key) else {
                 continue;
             };
             let reason = p.end.sub().map_or(p.end.code().to_string(), |s| {
@@ -107,7 +104,7 @@ pub(super) fn timeline_table(
                 span.start_ms,
                 vec![
                     call_id.clone(),
-                    span.who.to_string(),
+                    span.who.label(),
                     time(span.start_ms),
                     time(span.end_ms),
                     reason,

@@ -185,15 +185,15 @@ impl Tally {
         mut self,
         ctx: &Context,
         names: &FastMap<u32, String>,
-        spans: Option<FastMap<(CallKey, u64), Span>>,
+        timeline: bool,
         out: &mut Output,
     ) {
         self.kept.sort_by(|a, b| a.0.cmp(&b.0));
         if ctx.wants_table(&END_REASONS) {
             out.table(end_reasons_table(ctx, &self.end_reasons));
         }
-        if let Some(spans) = spans {
-            out.table(timeline_table(&self.kept, spans));
+        if timeline {
+            out.table(timeline_table(&self.kept));
         }
         for (id, stats) in self.identities.iter_mut() {
             stats.calls = self.call_counts.get(id).copied().unwrap_or(1);
