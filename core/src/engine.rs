@@ -688,7 +688,9 @@ pub fn run(
                 .parts
                 .par_iter()
                 .fold(|| Worker::new(analyzers, ctx), read_part)
-                .reduce(|| Worker::new(analyzers, ctx), Worker::absorb)
+                // Without an identity: an empty worker would take in the first one whole.
+                .reduce_with(Worker::absorb)
+                .unwrap_or_else(|| Worker::new(analyzers, ctx))
         }
     };
     // The latest hours go into everything read so far (the smaller into the larger), then what
@@ -717,9 +719,22 @@ pub fn run(
     }
     let (worker, closed) = settle(state, previous);
 
+    // Each analyzer finishes on its own thread; their outputs join in analyzer order (and are
+    // sorted below), so the result does not depend on which finished first.
+    let finished: Vec<Output> = pool.install(|| {
+        worker
+            .passes
+            .into_par_iter()
+            .map(|pass| {
+                let mut out = Output::default();
+                pass.finish(ctx, &mut out);
+                out
+            })
+            .collect()
+    });
     let mut output = Output::default();
-    for pass in worker.passes {
-        pass.finish(ctx, &mut output);
+    for out in finished {
+        output.extend(out);
     }
     output.extend(closed);
     let Output {

@@ -411,7 +411,10 @@ impl Report {
         });
     }
 
-    fn for_each_text(&mut self, mut r: impl FnMut(&mut String)) {
+    /// Applies `r` to every text of the report. Findings and table rows, nearly all of a large
+    /// report, are done in parallel.
+    fn for_each_text(&mut self, r: impl Fn(&mut String) + Sync) {
+        use rayon::prelude::*;
         for p in &mut self.problems {
             r(&mut p.title);
             r(&mut p.action);
@@ -423,7 +426,7 @@ impl Report {
         for h in &mut self.health {
             r(&mut h.text);
         }
-        for f in &mut self.findings {
+        self.findings.par_iter_mut().for_each(|f| {
             r(&mut f.title);
             r(&mut f.message);
             r(&mut f.action);
@@ -434,7 +437,7 @@ impl Report {
                 r(&mut e.excerpt);
                 r(&mut e.file);
             }
-        }
+        });
         for i in &mut self.inputs {
             r(&mut i.path);
             if let Some(n) = &mut i.note {
@@ -445,11 +448,11 @@ impl Report {
             }
         }
         for t in &mut self.tables {
-            for row in &mut t.rows {
+            t.rows.par_iter_mut().for_each(|row| {
                 for cell in row {
                     r(cell);
                 }
-            }
+            });
         }
     }
 

@@ -206,58 +206,25 @@ impl Tally {
             .repeated_failure_calls
             .max(2);
         let identities = &self.identities;
+        let any_summary = self.any_summary && !self.from_query_results;
+        // Each call's findings on its own (in parallel: a large run keeps thousands of calls),
+        // joined in call order.
+        let judged: Vec<(Output, Option<u64>)> = {
+            use rayon::prelude::*;
+            std::mem::take(&mut self.kept)
+                .into_par_iter()
+                .map(|(call_key, call)| {
+                    let mut out = Output::default();
+                    let service =
+                        judge_call(ctx, identities, any_summary, &call_key, call, &mut out);
+                    (out, service.then(|| key_hash(&call_key)))
+                })
+                .collect()
+        };
         let mut service_side_calls: Vec<u64> = Vec::new();
-        for (call_key, mut call) in std::mem::take(&mut self.kept) {
-            let call_id = call_key.text();
-            fold_client_ends(&mut call.parts);
-            let summary_parts = call.parts.iter().filter(|p| p.from_summary).count();
-            let mut failed_ends: Vec<(&Part, &EndDetail)> = Vec::new();
-            for part in &call.parts {
-                let Some(detail) = &part.end.detail else {
-                    continue;
-                };
-                let context = identities.get(&part.identity).and_then(|s| {
-                    let n = *s.failures.get(&(part.end.code(), part.end.sub()))?;
-                    match (s.calls, n) {
-                        (1, _) => None,
-                        (calls, 1) => Some(format!(
-                            " This identity's {} other call{} in these logs did not end this way, so it looks transient.",
-                            calls - 1,
-                            if calls == 2 { "" } else { "s" }
-                        )),
-                        (calls, n) => Some(format!(
-                            " This identity ended {n} of its {calls} calls in these logs this way."
-                        )),
-                    }
-                });
-                let ufd_hint = client::ufd_hint_for_end(
-                    call.detail.as_deref(),
-                    part.end.code(),
-                    part.end.sub(),
-                    detail.participant_id.as_deref(),
-                );
-                if let Some(f) = end_finding(
-                    ctx,
-                    &call_id,
-                    part,
-                    detail,
-                    context.unwrap_or_default() + &ufd_hint,
-                ) {
-                    if part.from_summary && part.end.judgement >= Judgement::Warning {
-                        failed_ends.push((part, detail));
-                    }
-                    out.push(f);
-                }
-            }
-            if service_side(&call_id, summary_parts, &failed_ends, out) {
-                service_side_calls.push(key_hash(&call_key));
-            }
-            if let Some(detail) = &call.detail {
-                client::findings(ctx, &call_id, detail, out);
-            }
-            if self.any_summary && !self.from_query_results {
-                missing_data(&call_id, &call, out);
-            }
+        for (call_out, service) in judged {
+            out.extend(call_out);
+            service_side_calls.extend(service);
         }
 
         // Across calls.
@@ -345,4 +312,64 @@ fn findings_may_come(key: &CallKey, call: &CallState) -> bool {
         || call.detail.is_some()
         || (*key != CallKey::Text("".into())
             && (call.sources & Source::Summary.bit() == 0 || missing_participants(call) > 0))
+}
+
+/// The findings of one kept call; true when its failures look service-side.
+fn judge_call(
+    ctx: &Context,
+    identities: &FastMap<u64, IdentityStats>,
+    any_summary: bool,
+    call_key: &CallKey,
+    mut call: CallState,
+    out: &mut Output,
+) -> bool {
+    let call_id = call_key.text();
+    fold_client_ends(&mut call.parts);
+    let summary_parts = call.parts.iter().filter(|p| p.from_summary).count();
+    let mut failed_ends: Vec<(&Part, &EndDetail)> = Vec::new();
+    for part in &call.parts {
+        let Some(detail) = &part.end.detail else {
+            continue;
+        };
+        let context = identities.get(&part.identity).and_then(|s| {
+            let n = *s.failures.get(&(part.end.code(), part.end.sub()))?;
+            match (s.calls, n) {
+                (1, _) => None,
+                (calls, 1) => Some(format!(
+                    " This identity's {} other call{} in these logs did not end this way, so it looks transient.",
+                    calls - 1,
+                    if calls == 2 { "" } else { "s" }
+                )),
+                (calls, n) => Some(format!(
+                    " This identity ended {n} of its {calls} calls in these logs this way."
+                )),
+            }
+        });
+        let ufd_hint = client::ufd_hint_for_end(
+            call.detail.as_deref(),
+            part.end.code(),
+            part.end.sub(),
+            detail.participant_id.as_deref(),
+        );
+        if let Some(f) = end_finding(
+            ctx,
+            &call_id,
+            part,
+            detail,
+            context.unwrap_or_default() + &ufd_hint,
+        ) {
+            if part.from_summary && part.end.judgement >= Judgement::Warning {
+                failed_ends.push((part, detail));
+            }
+            out.push(f);
+        }
+    }
+    let service = service_side(&call_id, summary_parts, &failed_ends, out);
+    if let Some(detail) = &call.detail {
+        client::findings(ctx, &call_id, detail, out);
+    }
+    if any_summary {
+        missing_data(&call_id, &call, out);
+    }
+    service
 }
