@@ -207,24 +207,31 @@ impl Tally {
             .max(2);
         let identities = &self.identities;
         let any_summary = self.any_summary && !self.from_query_results;
-        // Each call's findings on its own (in parallel: a large run keeps thousands of calls),
-        // joined in call order.
-        let judged: Vec<(Output, Option<u64>)> = {
-            use rayon::prelude::*;
-            std::mem::take(&mut self.kept)
-                .into_par_iter()
-                .map(|(call_key, call)| {
-                    let mut out = Output::default();
-                    let service =
-                        judge_call(ctx, identities, any_summary, &call_key, call, &mut out);
-                    (out, service.then(|| key_hash(&call_key)))
-                })
-                .collect()
-        };
+        // Each call's findings on its own, in parallel (a large run keeps thousands of calls),
+        // joined in call order. In slices, so that only a slice's findings wait to be joined.
         let mut service_side_calls: Vec<u64> = Vec::new();
-        for (call_out, service) in judged {
-            out.extend(call_out);
-            service_side_calls.extend(service);
+        let mut kept = std::mem::take(&mut self.kept).into_iter();
+        loop {
+            let slice: Vec<(CallKey, CallState)> = kept.by_ref().take(JUDGE_SLICE).collect();
+            if slice.is_empty() {
+                break;
+            }
+            let judged: Vec<(Output, Option<u64>)> = {
+                use rayon::prelude::*;
+                slice
+                    .into_par_iter()
+                    .map(|(call_key, call)| {
+                        let mut out = Output::default();
+                        let service =
+                            judge_call(ctx, identities, any_summary, &call_key, call, &mut out);
+                        (out, service.then(|| key_hash(&call_key)))
+                    })
+                    .collect()
+            };
+            for (call_out, service) in judged {
+                out.extend(call_out);
+                service_side_calls.extend(service);
+            }
         }
 
         // Across calls.
@@ -313,6 +320,9 @@ fn findings_may_come(key: &CallKey, call: &CallState) -> bool {
         || (*key != CallKey::Text("".into())
             && (call.sources & Source::Summary.bit() == 0 || missing_participants(call) > 0))
 }
+
+/// Kept calls judged together (see [`Tally::judge`]).
+const JUDGE_SLICE: usize = 1024;
 
 /// The findings of one kept call; true when its failures look service-side.
 fn judge_call(
