@@ -18,7 +18,10 @@ use crate::analyzer::{Analyzer, Context, Horizon, Output, Pass};
 use crate::classify::Classifier;
 use crate::dedup::{Fingerprints, Seen};
 use crate::finding::{Finding, Severity, sort_findings};
-use crate::ingest::{Dedup, FileReport, Limits, ReadSetup, ingest_input, ingest_member_stream};
+use crate::ingest::pieces::Piece;
+use crate::ingest::{
+    Dedup, FileReport, Limits, ReadSetup, ingest_input, ingest_member_stream, ingest_piece,
+};
 use crate::record::{Family, FileId, Record};
 use crate::table::Table;
 use crate::walk::{InputFile, WalkError, walk};
@@ -144,7 +147,8 @@ pub enum EngineError {
 /// Per-worker state: one pass per analyzer plus the reports and totals of its files.
 struct Worker {
     passes: Vec<Box<dyn Pass>>,
-    reports: Vec<(usize, FileReport)>,
+    /// (input, piece of it, report): a file read in pieces has one report per piece.
+    reports: Vec<(usize, u32, FileReport)>,
     /// Records per family, indexed by `Family as usize`.
     families: [u64; Family::ALL.len()],
     first: Option<DateTime<Utc>>,
@@ -384,6 +388,8 @@ struct Part {
     /// Index of the group (its fingerprints carry over from batch to batch).
     group: usize,
     files: Vec<usize>,
+    /// Set when the part is one piece of its only file.
+    piece: Option<Piece>,
 }
 
 /// Parts read together before whatever can no longer change is judged.
@@ -403,6 +409,7 @@ fn batches(
     hours: &[Option<i64>],
     groups: &[Vec<usize>],
     streams: &[Vec<usize>],
+    pieces: &[Option<Vec<Piece>>],
     limits: &Limits,
 ) -> Vec<Batch> {
     const HOUR: i64 = 3600;
@@ -435,10 +442,25 @@ fn batches(
     let flush = |batches: &mut Vec<Batch>,
                  parts: &mut std::collections::BTreeMap<usize, Vec<usize>>| {
         if let Some(batch) = batches.last_mut() {
-            batch.parts = std::mem::take(parts)
-                .into_iter()
-                .map(|(group, files)| Part { group, files })
-                .collect();
+            for (group, files) in std::mem::take(parts) {
+                // A file cut into pieces (always alone in its group) is one part per piece.
+                match files.as_slice() {
+                    [file] if pieces[*file].is_some() => {
+                        batch
+                            .parts
+                            .extend(pieces[*file].iter().flatten().map(|&piece| Part {
+                                group,
+                                files: vec![*file],
+                                piece: Some(piece),
+                            }))
+                    }
+                    _ => batch.parts.push(Part {
+                        group,
+                        files,
+                        piece: None,
+                    }),
+                }
+            }
         }
     };
     for (hour, group, _, file) in keyed {
@@ -542,9 +564,13 @@ pub fn run(
         // Fingerprints are only taken where another file may hold the same records: a file
         // alone in its group is read as written (the service writes a record once).
         let dedup = groups[part.group].len() > 1;
-        let mut seen = seen_by_group[part.group]
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Only groups of several files take fingerprints (and only they need the lock: the
+        // pieces of one file are read at once).
+        let mut seen = dedup.then(|| {
+            seen_by_group[part.group]
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        });
         let group = &part.files;
         let mut read_one = |w: &mut Worker, i: usize, reader: Option<&mut dyn std::io::Read>| {
             let input = &walked.files[i];
@@ -588,14 +614,15 @@ pub fn run(
                 file: FileId(i as u32),
                 classifier,
                 limits: &options.limits,
-                dedup: dedup.then_some(Dedup {
+                dedup: seen.as_deref_mut().map(|seen| Dedup {
                     fingerprints: &fingerprints,
-                    seen: &mut seen,
+                    seen,
                 }),
             };
-            let report = match reader {
-                Some(r) => ingest_member_stream(input, r, setup, &mut sink),
-                None => ingest_input(input, setup, &mut sink),
+            let report = match (reader, part.piece) {
+                (Some(r), _) => ingest_member_stream(input, r, setup, &mut sink),
+                (None, Some(piece)) => ingest_piece(input, piece, setup, &mut sink),
+                (None, None) => ingest_input(input, setup, &mut sink),
             };
             let done = bytes_done.fetch_add(report.bytes, Ordering::Relaxed) + report.bytes;
             if let Some(p) = progress {
@@ -604,7 +631,8 @@ pub fn run(
             for pass in w.passes.iter_mut() {
                 pass.file_read(ctx, FileId(i as u32), &report);
             }
-            w.reports.push((i, report));
+            w.reports
+                .push((i, part.piece.map_or(0, |p| p.index), report));
         };
         // Members of a .tar.gz: read in one pass over their archive, in archive order.
         let mut streamed: Vec<usize> = Vec::new();
@@ -651,7 +679,7 @@ pub fn run(
                         Err(e) => format!("the archive could not be read to this member: {e}"),
                         Ok(()) => "the archive ended before this member".to_owned(),
                     });
-                    w.reports.push((i, report));
+                    w.reports.push((i, 0, report));
                 }
             }
         }
@@ -673,7 +701,27 @@ pub fn run(
             })
             .collect()
     });
-    let batches = batches(&hours, &groups, &streams, &options.limits);
+    // Large plain JSON-lines files alone in their group are cut into pieces read at once.
+    let pieces: Vec<Option<Vec<Piece>>> = pool.install(|| {
+        let alone: crate::FastSet<usize> = groups
+            .iter()
+            .filter(|g| g.len() == 1)
+            .map(|g| g[0])
+            .collect();
+        walked
+            .files
+            .par_iter()
+            .enumerate()
+            .map(|(i, f)| {
+                (alone.contains(&i) && f.member.is_none())
+                    .then(|| {
+                        crate::ingest::pieces::pieces(&f.path, f.size(), options.limits.split_bytes)
+                    })
+                    .flatten()
+            })
+            .collect()
+    });
+    let batches = batches(&hours, &groups, &streams, &pieces, &options.limits);
     let single = pool.current_num_threads() == 1;
     let read_batch = |batch: &Batch| {
         // One thread reads every group into one worker, in order: with `order_seed`, that is
@@ -749,8 +797,26 @@ pub fn run(
 
     let paths = walked.files.iter().map(|f| f.display.clone()).collect();
     let mut reports = worker.reports;
-    reports.sort_by_key(|(i, _)| *i);
-    let mut files: Vec<FileReport> = reports.into_iter().map(|(_, r)| r).collect();
+    reports.sort_by_key(|(i, piece, _)| (*i, *piece));
+    let mut files: Vec<FileReport> = Vec::with_capacity(reports.len());
+    let mut last: Option<usize> = None;
+    for (i, piece, report) in reports {
+        match files.last_mut() {
+            Some(whole) if last == Some(i) && piece > 0 => {
+                whole.absorb_piece(report, options.limits.max_issues_per_file);
+            }
+            _ => files.push(report),
+        }
+        last = Some(i);
+    }
+    for (i, p) in pieces.iter().enumerate() {
+        if p.is_some()
+            && let Some(report) = files.iter_mut().find(|r| r.path == walked.files[i].display)
+        {
+            report.bytes = walked.files[i].size();
+            report.note_unrecognized();
+        }
+    }
     files.extend(walked.skipped);
     files.sort_by(|a, b| a.path.cmp(&b.path));
 

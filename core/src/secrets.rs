@@ -248,6 +248,18 @@ impl Sightings {
         self.listed.is_empty()
     }
 
+    /// Takes in the sightings of a later part of the same file (a piece read apart).
+    pub fn absorb(&mut self, later: Sightings) {
+        for sighting in later.listed {
+            if self.listed.len() < Self::LIMIT {
+                self.listed.push(sighting);
+            } else {
+                self.not_listed += 1;
+            }
+        }
+        self.not_listed += later.not_listed;
+    }
+
     /// Looks at one piece of input that starts at `line` (it may span several lines). JSON
     /// `\uXXXX` escapes are undone first, so an escaped spelling hides nothing.
     pub fn scan(&mut self, secrets: &Secrets, bytes: &[u8], line: u64) {
@@ -375,8 +387,16 @@ impl Analysis for SecretsPass {
 
     fn finish(self, _ctx: &Context, out: &mut Output) {
         let secrets = Secrets::bundled();
-        let mut files = self.files;
-        files.sort_by_key(|f| f.0);
+        let mut pieces = self.files;
+        // A file read in pieces reported each apart: its sightings join in line order.
+        pieces.sort_by_key(|(file, _, s)| (*file, s.listed.first().map(|s| s.line)));
+        let mut files: Vec<(FileId, String, Sightings)> = Vec::new();
+        for (file, path, sightings) in pieces {
+            match files.last_mut() {
+                Some(last) if last.0 == file => last.2.absorb(sightings),
+                _ => files.push((file, path, sightings)),
+            }
+        }
         for (file, path, sightings) in files {
             for pattern in secrets.patterns().iter().filter(|p| p.live) {
                 let lines: Vec<u64> = sightings

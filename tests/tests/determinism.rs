@@ -277,3 +277,104 @@ fn walk_count(dir: &Path) -> usize {
     }
     n
 }
+
+/// A large JSON-lines file is read in pieces by several threads ([ingest] split_bytes); the
+/// report is the one reading it whole gives: the same findings with the same lines, the same
+/// counts, rejections, secrets and notes. Every one-record-per-line fixture, one broken line
+/// and records of no known kind go into one file, cut into pieces of a few hundred bytes.
+#[test]
+fn a_file_read_in_pieces_reports_what_reading_it_whole_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let exploded = corpus(true);
+    let mut lines: Vec<Vec<u8>> = Vec::new();
+    let mut stack = vec![exploded.path().to_path_buf()];
+    let mut files = Vec::new();
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        } else {
+            files.push(path);
+        }
+    }
+    files.sort();
+    for file in files {
+        let bytes = std::fs::read(&file).unwrap();
+        let single = bytes.starts_with(b"{\"") && !bytes.trim_ascii().contains(&b'\n');
+        if single {
+            lines.push(bytes.trim_ascii().to_vec());
+        }
+    }
+    assert!(lines.len() > 150, "{} lines", lines.len());
+    lines.insert(
+        40,
+        b"{\"category\": \"CallSummary\", \"properties\": {".to_vec(),
+    );
+    lines.insert(90, b"{\"vendor\": \"other\", \"level\": 3}".to_vec());
+    lines.insert(120, b"{\"vendor\": \"other\", \"level\": 4}".to_vec());
+    std::fs::write(logs.join("PT1H.json"), lines.join(&b'\n')).unwrap();
+
+    let config = |name: &str, split: u64| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, format!("[ingest]\nsplit_bytes = {split}\n")).unwrap();
+        path
+    };
+    let whole = config("whole.toml", 0);
+    let pieces = config("pieces.toml", 700);
+    let read = |config: &Path, threads: &str| {
+        let out = run(&[
+            "analyze",
+            "--format",
+            "json",
+            "--threads",
+            threads,
+            "--config",
+            config.to_str().unwrap(),
+            logs.to_str().unwrap(),
+        ]);
+        assert!(out.stderr.is_empty(), "{}", out.stderr);
+        out.stdout
+    };
+    let baseline = read(&whole, "1");
+    let doc: serde_json::Value = serde_json::from_str(&baseline).unwrap();
+    let input = &doc["inputs"][0];
+    assert!(input["rejected"].as_u64().unwrap() >= 1, "{input:#}");
+    assert!(
+        input["note"].as_str().unwrap_or("").contains("of no kind"),
+        "{input:#}"
+    );
+    let findings = doc["findings"].as_array().unwrap();
+    assert!(findings.len() > 20, "the file holds problems");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["id"] == "security/secret-in-logs"),
+        "the file holds a secret"
+    );
+    for threads in ["1", "2"] {
+        let split = read(&pieces, threads);
+        if split != baseline {
+            let line = baseline
+                .lines()
+                .zip(split.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(0);
+            panic!(
+                "{threads} threads: the report of the pieces differs at line {line}:\n{}\n--- read whole:\n{}",
+                split
+                    .lines()
+                    .skip(line.saturating_sub(3))
+                    .take(8)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                baseline
+                    .lines()
+                    .skip(line.saturating_sub(3))
+                    .take(8)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            );
+        }
+    }
+}

@@ -9,6 +9,7 @@ pub mod archive;
 pub mod container;
 pub(crate) mod flatten;
 pub mod lines;
+pub mod pieces;
 pub mod shapes;
 pub mod sniff;
 pub mod source;
@@ -57,6 +58,9 @@ pub struct Limits {
     /// for it are counted and reported rather than judged apart in silence. ACS records can sit
     /// in a blob up to about 48 hours after their own time.
     pub watch_late: Span,
+    /// A plain JSON-lines file larger than this is read in pieces of about this many bytes, by
+    /// several threads at once (see [`pieces`]); 0 reads every file whole.
+    pub split_bytes: u64,
 }
 
 /// A length of time written as the rule language writes durations (`12h`, `90m`, `2d`).
@@ -106,6 +110,7 @@ impl Default for Limits {
             max_archive_members: 100_000,
             close_after: Span::hours(12),
             watch_late: Span::hours(48),
+            split_bytes: 32 * 1024 * 1024,
         }
     }
 }
@@ -166,6 +171,23 @@ pub struct FileReport {
     /// Live secrets written in the file: kind and line, never the value.
     #[serde(skip_serializing_if = "Sightings::is_empty")]
     pub secrets: Sightings,
+    /// JSON records of no known kind: how many, and the first (line, field names). Said in
+    /// the note once the whole file is read ([`FileReport::note_unrecognized`]).
+    #[serde(skip)]
+    pub unrecognized: Option<Unrecognized>,
+    /// Records per format, kept for a piece of a file ([`pieces`]) so that the joined report
+    /// names its formats as a whole read would.
+    #[serde(skip)]
+    pub piece_formats: Vec<(Format, u64)>,
+}
+
+/// JSON records of a file that no analyzer reads (no known category, table, event type or
+/// endpoint).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unrecognized {
+    pub count: u64,
+    pub first_line: u64,
+    pub first_fields: String,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -194,6 +216,72 @@ impl FileReport {
             errors_not_listed: 0,
             note: None,
             secrets: Sightings::default(),
+            unrecognized: None,
+            piece_formats: Vec::new(),
+        }
+    }
+
+    /// Says in the note how many records were of no known kind and what the first looked
+    /// like: read, but judged by nobody, so the user must hear of it.
+    pub fn note_unrecognized(&mut self) {
+        let Some(u) = &self.unrecognized else {
+            return;
+        };
+        let (records, line, names) = (self.records, u.first_line, &u.first_fields);
+        let message = if u.count == records {
+            format!(
+                "none of its {records} records is of a kind acs-triage analyzes (no known category, table, event type or endpoint); line {line} has the fields {names}"
+            )
+        } else {
+            format!(
+                "{} of its {records} records are of no kind acs-triage analyzes; the first (line {line}) has the fields {names}",
+                u.count
+            )
+        };
+        self.add_note(message);
+    }
+
+    /// Takes in the report of the next piece of the same file ([`pieces`]): counts add up,
+    /// problems and secrets are listed in line order up to their limits, notes are said once.
+    pub fn absorb_piece(&mut self, next: FileReport, max_issues: usize) {
+        self.records += next.records;
+        self.rejected += next.rejected;
+        self.duplicates += next.duplicates;
+        self.unknown += next.unknown;
+        for issue in next.errors {
+            if self.errors.len() < max_issues {
+                self.errors.push(issue);
+            } else {
+                self.errors_not_listed += 1;
+            }
+        }
+        self.errors_not_listed += next.errors_not_listed;
+        if self.status == FileStatus::Parsed {
+            self.status = next.status;
+        }
+        for (format, n) in next.piece_formats {
+            match self.piece_formats.iter_mut().find(|(f, _)| *f == format) {
+                Some((_, count)) => *count += n,
+                None => self.piece_formats.push((format, n)),
+            }
+        }
+        self.format = format_name(self.piece_formats.clone(), Shape::JsonLines);
+        if let Some(note) = next.note {
+            for sentence in note.split("; ") {
+                let said = self
+                    .note
+                    .as_deref()
+                    .is_some_and(|n| n.split("; ").any(|s| s == sentence));
+                if !said {
+                    self.add_note(sentence.to_owned());
+                }
+            }
+        }
+        self.secrets.absorb(next.secrets);
+        match (&mut self.unrecognized, next.unrecognized) {
+            (Some(mine), Some(theirs)) => mine.count += theirs.count,
+            (mine @ None, theirs) => *mine = theirs,
+            (Some(_), None) => {}
         }
     }
 
@@ -300,24 +388,16 @@ impl<'s> Collector<'s> {
         (self.sink)(&record);
     }
 
-    /// Says, on the file's report, how many records were of no known kind and what the first
-    /// looked like: read, but judged by nobody, so the user must hear of it.
+    /// Hands the count and first of the records of no known kind to the file's report.
     fn report_unknown(&mut self) {
         let Some((line, names)) = self.first_unknown.take() else {
             return;
         };
-        let records = self.report.records;
-        let message = if self.unknown == records {
-            format!(
-                "none of its {records} records is of a kind acs-triage analyzes (no known category, table, event type or endpoint); line {line} has the fields {names}"
-            )
-        } else {
-            format!(
-                "{} of its {records} records are of no kind acs-triage analyzes; the first (line {line}) has the fields {names}",
-                self.unknown
-            )
-        };
-        self.report.add_note(message);
+        self.report.unrecognized = Some(Unrecognized {
+            count: self.unknown,
+            first_line: line,
+            first_fields: names,
+        });
     }
 
     /// Records handed on so far.
@@ -513,6 +593,7 @@ pub fn read_bytes_as(
     let mut report = FileReport::new(String::new());
     report.bytes = bytes.len() as u64;
     let formats = read_shape(&mut &bytes[..], shape, 1, setup, &mut report, sink);
+    report.note_unrecognized();
     report.format = formats.first().map(|(f, _)| f.name().to_owned());
     report
 }
@@ -613,7 +694,8 @@ pub fn ingest_stream(
     let mut reader: Box<dyn BufRead + '_> =
         Box::new(BufReader::new(Cursor::new(sample.bytes).chain(reader)));
     let limits = setup.limits;
-    let mut formats = read_shape(&mut reader, shape, first_line, setup, &mut report, sink);
+    let formats = read_shape(&mut reader, shape, first_line, setup, &mut report, sink);
+    report.note_unrecognized();
     match shape {
         Shape::Empty => {
             report.status = FileStatus::Empty;
@@ -663,7 +745,14 @@ pub fn ingest_stream(
             report.add_note(d.describe());
         }
     }
-    report.format = match formats.len() {
+    report.format = format_name(formats, shape);
+    report
+}
+
+/// The format a file is reported as: the one its records came in, `mixed: ...` (most records
+/// first), or the shape's name when no record came.
+fn format_name(mut formats: Vec<(Format, u64)>, shape: Shape) -> Option<String> {
+    match formats.len() {
         0 => shape.name().map(str::to_owned),
         1 => Some(formats[0].0.name().to_owned()),
         _ => {
@@ -677,6 +766,42 @@ pub fn ingest_stream(
                     .join(", ")
             ))
         }
+    }
+}
+
+/// Reads one piece of a plain JSON-lines file ([`pieces`]); the engine joins the reports of a
+/// file's pieces with [`FileReport::absorb_piece`].
+pub fn ingest_piece(
+    input: &crate::walk::InputFile,
+    piece: pieces::Piece,
+    setup: ReadSetup<'_>,
+    sink: &mut dyn FnMut(&Record<'_>),
+) -> FileReport {
+    let mut report = FileReport::new(input.display.clone());
+    report.bytes = piece.len();
+    let opened = std::fs::File::open(&input.path).and_then(|mut f| {
+        use std::io::Seek;
+        f.seek(std::io::SeekFrom::Start(piece.start))?;
+        Ok(f)
+    });
+    let file = match opened {
+        Ok(f) => f,
+        Err(e) => {
+            report.status = FileStatus::Unreadable;
+            report.note = Some(format!("cannot read: {e}"));
+            return report;
+        }
     };
+    let mut reader = BufReader::with_capacity(256 * 1024, file.take(piece.len()));
+    let formats = read_shape(
+        &mut reader,
+        Shape::JsonLines,
+        piece.first_line,
+        setup,
+        &mut report,
+        sink,
+    );
+    report.format = format_name(formats.clone(), Shape::JsonLines);
+    report.piece_formats = formats;
     report
 }
