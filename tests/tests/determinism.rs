@@ -204,6 +204,27 @@ fn report(dir: &Path, threads: &str, seed: Option<&str>) -> String {
     out.stdout
 }
 
+/// Where two reports part, with a few lines of each around it.
+fn first_difference(baseline: &str, baseline_name: &str, other: &str) -> String {
+    let line = baseline
+        .lines()
+        .zip(other.lines())
+        .position(|(a, b)| a != b)
+        .unwrap_or(0);
+    let show = |text: &str| {
+        text.lines()
+            .skip(line.saturating_sub(3))
+            .take(8)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    format!(
+        "output differs at line {line}\n--- {baseline_name}:\n{}\n--- this run:\n{}",
+        show(baseline),
+        show(other)
+    )
+}
+
 fn assert_same_for_any_split(dir: &Path) {
     let baseline = report(dir, "1", None);
     assert!(baseline.contains("\"findings\""));
@@ -211,22 +232,9 @@ fn assert_same_for_any_split(dir: &Path) {
         for seed in [None, Some("1"), Some("2"), Some("3"), Some("4")] {
             let other = report(dir, threads, seed);
             if other != baseline {
-                let line = baseline
-                    .lines()
-                    .zip(other.lines())
-                    .position(|(a, b)| a != b)
-                    .unwrap_or(0);
-                let show = |text: &str| {
-                    text.lines()
-                        .skip(line.saturating_sub(3))
-                        .take(8)
-                        .collect::<Vec<_>>()
-                        .join("\n")
-                };
                 panic!(
-                    "threads {threads}, seed {seed:?}: output differs at line {line}\n--- 1 thread, file order:\n{}\n--- this run:\n{}",
-                    show(&baseline),
-                    show(&other)
+                    "threads {threads}, seed {seed:?}: {}",
+                    first_difference(&baseline, "1 thread, file order", &other)
                 );
             }
         }
@@ -355,25 +363,9 @@ fn a_file_read_in_pieces_reports_what_reading_it_whole_does() {
     for threads in ["1", "2"] {
         let split = read(&pieces, threads);
         if split != baseline {
-            let line = baseline
-                .lines()
-                .zip(split.lines())
-                .position(|(a, b)| a != b)
-                .unwrap_or(0);
             panic!(
-                "{threads} threads: the report of the pieces differs at line {line}:\n{}\n--- read whole:\n{}",
-                split
-                    .lines()
-                    .skip(line.saturating_sub(3))
-                    .take(8)
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-                baseline
-                    .lines()
-                    .skip(line.saturating_sub(3))
-                    .take(8)
-                    .collect::<Vec<_>>()
-                    .join("\n"),
+                "{threads} threads, in pieces: {}",
+                first_difference(&baseline, "read whole", &split)
             );
         }
     }
