@@ -814,7 +814,7 @@ pub fn run(
             && let Some(report) = files.iter_mut().find(|r| r.path == walked.files[i].display)
         {
             report.bytes = walked.files[i].size();
-            report.note_unrecognized();
+            report.close_pieces(options.limits.max_issues_per_file);
         }
     }
     files.extend(walked.skipped);

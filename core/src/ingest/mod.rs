@@ -179,6 +179,21 @@ pub struct FileReport {
     /// names its formats as a whole read would.
     #[serde(skip)]
     pub piece_formats: Vec<(Format, u64)>,
+    /// Set while a piece of a file is read: what only the whole file can decide.
+    #[serde(skip)]
+    pub piece_tail: Option<PieceTail>,
+}
+
+/// What a piece of a file leaves for the joined report to decide ([`FileReport::close_pieces`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PieceTail {
+    /// Lines holding an empty JSON array: a note when it is the file's only content, else
+    /// rejections.
+    pub empty_arrays: Vec<u64>,
+    /// The last item rejected (line, array index): one item rejected twice counts once.
+    pub last_rejected: Option<(Option<u64>, Option<u64>)>,
+    /// Remarks, in order; `true` for one said once per file however often it applies.
+    pub notes: Vec<(String, bool)>,
 }
 
 /// JSON records of a file that no analyzer reads (no known category, table, event type or
@@ -218,7 +233,38 @@ impl FileReport {
             secrets: Sightings::default(),
             unrecognized: None,
             piece_formats: Vec::new(),
+            piece_tail: None,
         }
+    }
+
+    /// Decides, once every piece of a file is joined, what a whole read decides at its end:
+    /// the empty arrays, and the note on records of no known kind.
+    pub fn close_pieces(&mut self, max_issues: usize) {
+        let tail = self.piece_tail.take().unwrap_or_default();
+        for (note, _) in tail.notes {
+            self.add_note(note);
+        }
+        let message = "an empty JSON array, no records in it";
+        let mut last = tail.last_rejected;
+        for &line in &tail.empty_arrays {
+            if self.records == 0 && tail.empty_arrays.len() == 1 && self.rejected == 0 {
+                self.add_note(format!("line {line}: {message}"));
+                continue;
+            }
+            if last != Some((Some(line), None)) {
+                self.rejected += 1;
+            }
+            last = Some((Some(line), None));
+            if self.errors.len() < max_issues {
+                self.errors.push(FileIssue {
+                    line: Some(line),
+                    message: message.to_owned(),
+                });
+            } else {
+                self.errors_not_listed += 1;
+            }
+        }
+        self.note_unrecognized();
     }
 
     /// Says in the note how many records were of no known kind and what the first looked
@@ -242,7 +288,8 @@ impl FileReport {
     }
 
     /// Takes in the report of the next piece of the same file ([`pieces`]): counts add up,
-    /// problems and secrets are listed in line order up to their limits, notes are said once.
+    /// problems and secrets are listed in line order up to their limits; remarks wait, in
+    /// order, for [`FileReport::close_pieces`] (one said once per file is said once).
     pub fn absorb_piece(&mut self, next: FileReport, max_issues: usize) {
         self.records += next.records;
         self.rejected += next.rejected;
@@ -267,17 +314,19 @@ impl FileReport {
         }
         self.format = format_name(self.piece_formats.clone(), Shape::JsonLines);
         if let Some(note) = next.note {
-            for sentence in note.split("; ") {
-                let said = self
-                    .note
-                    .as_deref()
-                    .is_some_and(|n| n.split("; ").any(|s| s == sentence));
-                if !said {
-                    self.add_note(sentence.to_owned());
+            self.add_note(note);
+        }
+        self.secrets.absorb(next.secrets);
+        if let Some(theirs) = next.piece_tail {
+            let mine = self.piece_tail.get_or_insert_with(PieceTail::default);
+            mine.empty_arrays.extend(theirs.empty_arrays);
+            mine.last_rejected = theirs.last_rejected.or(mine.last_rejected);
+            for (note, once) in theirs.notes {
+                if !(once && mine.notes.iter().any(|(n, o)| *o && *n == note)) {
+                    mine.notes.push((note, once));
                 }
             }
         }
-        self.secrets.absorb(next.secrets);
         match (&mut self.unrecognized, next.unrecognized) {
             (Some(mine), Some(theirs)) => mine.count += theirs.count,
             (mine @ None, theirs) => *mine = theirs,
@@ -448,6 +497,18 @@ impl<'s> Collector<'s> {
         self.report.add_note(message);
     }
 
+    /// Leaves empty-array lines for the joined report to judge when this is a piece of a file
+    /// ([`pieces`]); false when the reader must judge them itself.
+    pub fn defer_empty_arrays(&mut self, lines: &[u64]) -> bool {
+        match &mut self.report.piece_tail {
+            Some(tail) => {
+                tail.empty_arrays.extend_from_slice(lines);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// A remark said once per file however often it applies.
     pub fn note_once(&mut self, message: &'static str) {
         if !self.notes_said.contains(&message) {
@@ -579,6 +640,10 @@ fn read_shape(
     };
     shapes::read(shape, reader, first_line, limits, &mut out);
     out.report_unknown();
+    let last_rejected = out.last_rejected;
+    if let Some(tail) = &mut out.report.piece_tail {
+        tail.last_rejected = last_rejected;
+    }
     out.formats
 }
 
@@ -779,6 +844,7 @@ pub fn ingest_piece(
 ) -> FileReport {
     let mut report = FileReport::new(input.display.clone());
     report.bytes = piece.len();
+    report.piece_tail = Some(PieceTail::default());
     let opened = std::fs::File::open(&input.path).and_then(|mut f| {
         use std::io::Seek;
         f.seek(std::io::SeekFrom::Start(piece.start))?;

@@ -273,6 +273,47 @@ pub fn archive(data: &[u8]) {
     }
 }
 
+/// A file read in pieces gives the report a whole read gives: the input (after its first
+/// byte) is one file, read with `[ingest] split_bytes = 0` and with pieces of 1 to 64 bytes (the
+/// first byte decides), so nearly every line break is a cut.
+pub fn pieces(data: &[u8]) {
+    let Some((&size, body)) = data.split_first() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).expect("a folder");
+    std::fs::write(logs.join("PT1H.json"), body).expect("write the input");
+    let config = |name: &str, bytes: u64| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, format!("[ingest]\nsplit_bytes = {bytes}\n")).expect("config");
+        path.to_string_lossy().into_owned()
+    };
+    let (whole, cut) = (
+        config("whole.toml", 0),
+        config("cut.toml", 1 + u64::from(size % 64)),
+    );
+    let path = logs.to_string_lossy().into_owned();
+    let read = |config: &str| {
+        cli(&[
+            "analyze",
+            "--format",
+            "json",
+            "--threads",
+            "2",
+            "--config",
+            config,
+            &path,
+        ])
+    };
+    let (a, b) = (read(&whole), read(&cut));
+    assert_eq!(a.0, b.0, "exit codes differ: {} / {}", a.2, b.2);
+    assert_eq!(
+        a.1, b.1,
+        "the report of the pieces differs from the whole read"
+    );
+}
+
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
@@ -291,4 +332,5 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("rules", rules),
     ("analyze", analyze),
     ("archive", archive),
+    ("pieces", pieces),
 ];

@@ -67,8 +67,10 @@ pub fn read(reader: &mut dyn BufRead, first_line: u64, limits: &Limits, out: &mu
             }
         }
     }
-    let records = out.records();
-    report_empty_arrays(&empty_arrays, records, out);
+    if !out.defer_empty_arrays(&empty_arrays) {
+        let records = out.records();
+        report_empty_arrays(&empty_arrays, records, out);
+    }
 }
 
 /// One non-blank line of a JSON-lines file.
