@@ -371,6 +371,8 @@ fn story(
             .get(kind)
             .is_some_and(|list| list.iter().any(|x| x == v))
     };
+    let paths: Vec<std::sync::Arc<str>> =
+        analysis.paths.iter().map(|p| p.as_str().into()).collect();
     let findings: Vec<render::FindingOut> = analysis
         .findings
         .iter()
@@ -382,7 +384,7 @@ fn story(
                 _ => false,
             })
         })
-        .map(|f| render::finding_out(&analysis.paths, f.clone()))
+        .map(|f| render::finding_out(&paths, f.clone()))
         .collect();
     let written = match args.format {
         OutputFormat::Human => {

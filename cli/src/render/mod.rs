@@ -324,7 +324,7 @@ pub fn time_range_line(s: &Summary) -> Option<String> {
 
 /// `file:line[index]` of a piece of evidence.
 pub fn place(e: &EvidenceOut) -> String {
-    let mut place = e.file.clone();
+    let mut place = e.file.to_string();
     if let Some(l) = e.line {
         place.push_str(&format!(":{l}"));
     }
@@ -435,7 +435,12 @@ impl Report {
             }
             for e in &mut f.evidence {
                 r(&mut e.excerpt);
-                r(&mut e.file);
+                // Shared by the file's evidence: changed only where the text changes.
+                let mut file = e.file.to_string();
+                r(&mut file);
+                if *file != *e.file {
+                    e.file = file.into();
+                }
             }
         });
         for i in &mut self.inputs {
@@ -467,6 +472,7 @@ impl Report {
             paths,
             health,
         } = analysis;
+        let paths: Vec<std::sync::Arc<str>> = paths.iter().map(|p| p.as_str().into()).collect();
         let problems = acs_triage_core::digest::problems(&findings, &health)
             .into_iter()
             .enumerate()

@@ -27,7 +27,9 @@ pub const TOOL: ToolInfo = ToolInfo {
 /// One piece of evidence with its file resolved.
 #[derive(Debug, Clone, Serialize)]
 pub struct EvidenceOut {
-    pub file: String,
+    /// The file's display path, shared by every evidence from the file (a large report has
+    /// hundreds of thousands of them).
+    pub file: std::sync::Arc<str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -168,12 +170,12 @@ pub fn problem_out(rank: usize, p: Problem) -> ProblemOut {
     }
 }
 
-fn evidence_out(paths: &[String], e: Evidence) -> EvidenceOut {
+fn evidence_out(paths: &[std::sync::Arc<str>], e: Evidence) -> EvidenceOut {
     EvidenceOut {
         file: paths
             .get(e.origin.file.0 as usize)
             .cloned()
-            .unwrap_or_else(|| "?".to_owned()),
+            .unwrap_or_else(|| "?".into()),
         line: (e.origin.line > 0).then_some(e.origin.line),
         index: e.origin.index,
         time: e.time.as_ref().map(format_timestamp),
@@ -182,7 +184,7 @@ fn evidence_out(paths: &[String], e: Evidence) -> EvidenceOut {
 }
 
 /// A finding as serialized; takes the finding by value so big reports are not held twice.
-pub fn finding_out(paths: &[String], f: Finding) -> FindingOut {
+pub fn finding_out(paths: &[std::sync::Arc<str>], f: Finding) -> FindingOut {
     FindingOut {
         count: f.occurrences.count.max(1),
         first_seen: f.occurrences.first.as_ref().map(format_timestamp),
