@@ -1,7 +1,6 @@
 //! Findings: what went wrong, why, what to do, which IDs, and the evidence.
 
 use std::cmp::{Ordering, Reverse};
-use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
@@ -203,6 +202,81 @@ impl Occurrences {
     }
 }
 
+/// The IDs a finding names, at most one per kind, in kind order (the order reports list them).
+/// A short sorted list: a finding names two to four IDs, where a map node would take ten times
+/// the room (a large run keeps hundreds of thousands of findings).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ids(Vec<(IdKind, String)>);
+
+impl Ids {
+    /// Sets the ID of `kind`; returns the one it replaces.
+    pub fn insert(&mut self, kind: IdKind, value: String) -> Option<String> {
+        match self.0.binary_search_by(|(k, _)| k.cmp(&kind)) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+            Err(i) => {
+                self.0.insert(i, (kind, value));
+                None
+            }
+        }
+    }
+
+    pub fn get(&self, kind: &IdKind) -> Option<&String> {
+        self.0
+            .binary_search_by(|(k, _)| k.cmp(kind))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    /// The IDs in kind order.
+    pub fn iter(&self) -> impl Iterator<Item = (&IdKind, &String)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut String> {
+        self.0.iter_mut().map(|(_, v)| v)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The IDs in kind order, as (kind, value) pairs.
+    pub fn as_slice(&self) -> &[(IdKind, String)] {
+        &self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a Ids {
+    type Item = (&'a IdKind, &'a String);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (IdKind, String)>,
+        fn(&'a (IdKind, String)) -> (&'a IdKind, &'a String),
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl std::ops::Index<&IdKind> for Ids {
+    type Output = String;
+
+    fn index(&self, kind: &IdKind) -> &String {
+        self.get(kind).expect("no ID of this kind")
+    }
+}
+
+/// Serialized as a map from kind to ID, in kind order.
+impl Serialize for Ids {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
 /// A finding as every output format shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
@@ -220,7 +294,7 @@ pub struct Finding {
     pub docs: Option<String>,
     /// Where the knowledge behind the finding comes from (a document reference).
     pub source: Option<String>,
-    pub ids: BTreeMap<IdKind, String>,
+    pub ids: Ids,
     pub occurrences: Occurrences,
     /// The findings this one explains (a pattern and the cases it accounts for): reports put
     /// them under it as one problem instead of repeating them.
@@ -271,7 +345,7 @@ impl Finding {
             code: None,
             docs: None,
             source: None,
-            ids: BTreeMap::new(),
+            ids: Ids::default(),
             occurrences: Occurrences::default(),
             explains: Vec::new(),
         }
@@ -347,7 +421,7 @@ impl Finding {
         (
             Reverse(self.severity),
             self.id.as_str(),
-            self.ids.iter().collect::<Vec<_>>(),
+            self.ids.as_slice(),
             self.occurrences.evidence.first().map(Evidence::order_key),
             self.message.as_str(),
         )

@@ -53,7 +53,7 @@ pub struct FindingOut {
     pub docs: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    pub ids: BTreeMap<IdKind, String>,
+    pub ids: acs_triage_core::finding::Ids,
     pub count: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_seen: Option<String>,
