@@ -158,12 +158,8 @@ impl Sink {
     fn add(&mut self, name: &str, bytes: &[u8]) -> io::Result<()> {
         match self {
             Sink::Zip(zip) => {
-                // The fastest deflate level: the texts still shrink about sevenfold, in a third
-                // of the default level's time.
-                let options = zip::write::SimpleFileOptions::default()
-                    .compression_method(zip::CompressionMethod::Deflated)
-                    .compression_level(Some(1));
-                zip.start_file(name, options).map_err(io::Error::other)?;
+                zip.start_file(name, Self::zip_options())
+                    .map_err(io::Error::other)?;
                 zip.write_all(bytes)
             }
             Sink::Folder(dir) => {
@@ -176,11 +172,80 @@ impl Sink {
         }
     }
 
+    /// Adds a file whose bytes `write` produces, without holding them: (bytes, SHA-256).
+    fn add_with(
+        &mut self,
+        name: &str,
+        write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> io::Result<(u64, String)> {
+        match self {
+            Sink::Zip(zip) => {
+                zip.start_file(name, Self::zip_options())
+                    .map_err(io::Error::other)?;
+                let mut hashing = Hashing::new(zip.as_mut());
+                write(&mut hashing)?;
+                Ok(hashing.finish())
+            }
+            Sink::Folder(dir) => {
+                let path = dir.join(name);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                let mut hashing = Hashing::new(io::BufWriter::new(File::create(path)?));
+                write(&mut hashing)?;
+                hashing.inner.flush()?;
+                Ok(hashing.finish())
+            }
+        }
+    }
+
+    /// The fastest deflate level: the texts still shrink about sevenfold, in a third of the
+    /// default level's time.
+    fn zip_options() -> zip::write::SimpleFileOptions {
+        zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .compression_level(Some(1))
+    }
+
     fn finish(self) -> io::Result<()> {
         match self {
             Sink::Zip(zip) => zip.finish().map(|_| ()).map_err(io::Error::other),
             Sink::Folder(_) => Ok(()),
         }
+    }
+}
+
+/// Passes bytes on, counting and hashing them.
+struct Hashing<W: Write> {
+    inner: W,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<W: Write> Hashing<W> {
+    fn new(inner: W) -> Self {
+        Hashing {
+            inner,
+            hasher: Sha256::new(),
+            bytes: 0,
+        }
+    }
+
+    fn finish(self) -> (u64, String) {
+        (self.bytes, format!("{:x}", self.hasher.finalize()))
+    }
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
     }
 }
 
@@ -195,6 +260,29 @@ impl Contents {
     fn text(&mut self, name: &str, text: &str) -> io::Result<()> {
         let redacted = acs_triage_core::redact::redact_text(text);
         self.bytes(name, redacted.as_bytes())
+    }
+
+    /// Adds a text file written by `write`, redacted on the way (in large line-aligned pieces,
+    /// on every thread): the text is never held whole.
+    fn text_with(
+        &mut self,
+        name: &str,
+        write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let (bytes, sha256) = self.sink.add_with(name, |out| {
+            let mut redacting = io::BufWriter::with_capacity(
+                8 << 20,
+                acs_triage_core::redact::RedactingWriter::new(out),
+            );
+            write(&mut redacting)?;
+            redacting.flush()
+        })?;
+        self.hashed.push(Hashed {
+            path: name.to_owned(),
+            bytes,
+            sha256,
+        });
+        Ok(())
     }
 
     /// Adds a file as it is. Its name is redacted: a log's file name can hold a key or a
@@ -372,13 +460,11 @@ pub fn run(
     };
     // One large text at a time.
     let findings_written = (|| -> io::Result<()> {
-        {
-            let mut md = Vec::new();
-            render::markdown::render(&report, &mut md)?;
-            contents.text("findings.md", &String::from_utf8_lossy(&md))?;
-        }
-        let json = serde_json::to_string_pretty(&report).map_err(io::Error::other)?;
-        contents.text("findings.json", &(json + "\n"))
+        contents.text_with("findings.md", |out| render::markdown::render(&report, out))?;
+        contents.text_with("findings.json", |out| {
+            serde_json::to_writer_pretty(&mut *out, &report).map_err(io::Error::other)?;
+            out.write_all(b"\n")
+        })
     })();
     findings_written.map_err(|e| miette!("cannot write {}: {e}", args.output.display()))?;
     drop(report);
@@ -392,15 +478,13 @@ pub fn run(
         &options,
     )?;
     let written = (|| -> io::Result<()> {
-        {
-            let ids_json = serde_json::to_string_pretty(&support_ids).map_err(io::Error::other)?;
-            contents.text("ids.json", &(ids_json + "\n"))?;
-        }
-        {
-            let mut ids_text = Vec::new();
-            ids::human(&support_ids, &mut render::styled(&mut ids_text, false))?;
-            contents.text("ids.txt", &String::from_utf8_lossy(&ids_text))?;
-        }
+        contents.text_with("ids.json", |out| {
+            serde_json::to_writer_pretty(&mut *out, &support_ids).map_err(io::Error::other)?;
+            out.write_all(b"\n")
+        })?;
+        contents.text_with("ids.txt", |out| {
+            ids::human(&support_ids, &mut render::styled(out, false))
+        })?;
         for (display, real) in &natives {
             let bytes = read_input(real)?;
             let name = format!("native-logs/{}", display.replace(['/', '\\'], "_"));
