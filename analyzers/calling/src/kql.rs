@@ -64,8 +64,7 @@ pub fn calls(ctx: &Context) -> Result<Vec<KqlQuery>, TemplateError> {
         .settings
         .get::<CallsSettings>()
         .judgement
-        .repeated_failure_calls
-        .max(2);
+        .repeated_failure_threshold();
     vars.push(("repeated_failure_calls", repeated.to_string()));
     Ok(vec![
         from_template(

@@ -95,6 +95,15 @@ pub struct CallsJudgement {
     pub version_pattern_ignored_causes: Vec<String>,
 }
 
+impl CallsJudgement {
+    /// Failures of one identity with one end reason that make a repeated failure: the setting,
+    /// but never fewer than two (one failure repeats nothing). The analysis and its KQL form
+    /// both read it here.
+    pub fn repeated_failure_threshold(&self) -> u32 {
+        self.repeated_failure_calls.max(2)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

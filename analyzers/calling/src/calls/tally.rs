@@ -203,8 +203,7 @@ impl Tally {
             .settings
             .get::<CallsSettings>()
             .judgement
-            .repeated_failure_calls
-            .max(2);
+            .repeated_failure_threshold();
         let identities = &self.identities;
         let any_summary = self.any_summary && !self.from_query_results;
         // Each call's findings on its own, in parallel (a large run keeps thousands of calls),
