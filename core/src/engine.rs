@@ -798,25 +798,26 @@ pub fn run(
     let paths = walked.files.iter().map(|f| f.display.clone()).collect();
     let mut reports = worker.reports;
     reports.sort_by_key(|(i, piece, _)| (*i, *piece));
-    let mut files: Vec<FileReport> = Vec::with_capacity(reports.len());
-    let mut last: Option<usize> = None;
+    // The pieces of a file join into one report, closed as a whole read would close it.
+    let mut joined: Vec<(usize, FileReport)> = Vec::with_capacity(reports.len());
     for (i, piece, report) in reports {
-        match files.last_mut() {
-            Some(whole) if last == Some(i) && piece > 0 => {
+        match joined.last_mut() {
+            Some((file, whole)) if *file == i && piece > 0 => {
                 whole.absorb_piece(report, options.limits.max_issues_per_file);
             }
-            _ => files.push(report),
-        }
-        last = Some(i);
-    }
-    for (i, p) in pieces.iter().enumerate() {
-        if p.is_some()
-            && let Some(report) = files.iter_mut().find(|r| r.path == walked.files[i].display)
-        {
-            report.bytes = walked.files[i].size();
-            report.close_pieces(options.limits.max_issues_per_file);
+            _ => joined.push((i, report)),
         }
     }
+    let mut files: Vec<FileReport> = joined
+        .into_iter()
+        .map(|(i, mut report)| {
+            if pieces[i].is_some() {
+                report.bytes = walked.files[i].size();
+                report.close_pieces(options.limits.max_issues_per_file);
+            }
+            report
+        })
+        .collect();
     files.extend(walked.skipped);
     files.sort_by(|a, b| a.path.cmp(&b.path));
 

@@ -238,8 +238,9 @@ impl FileReport {
     }
 
     /// Decides, once every piece of a file is joined, what a whole read decides at its end:
-    /// the empty arrays, and the note on records of no known kind.
+    /// the formats, the remarks, the empty arrays, and the note on records of no known kind.
     pub fn close_pieces(&mut self, max_issues: usize) {
+        self.format = format_name(std::mem::take(&mut self.piece_formats), Shape::JsonLines);
         let tail = self.piece_tail.take().unwrap_or_default();
         for (note, _) in tail.notes {
             self.add_note(note);
@@ -288,8 +289,8 @@ impl FileReport {
     }
 
     /// Takes in the report of the next piece of the same file ([`pieces`]): counts add up,
-    /// problems and secrets are listed in line order up to their limits; remarks wait, in
-    /// order, for [`FileReport::close_pieces`] (one said once per file is said once).
+    /// problems and secrets are listed in line order up to their limits; formats and remarks
+    /// wait, in order, for [`FileReport::close_pieces`] (one said once per file is said once).
     pub fn absorb_piece(&mut self, next: FileReport, max_issues: usize) {
         self.records += next.records;
         self.rejected += next.rejected;
@@ -312,7 +313,6 @@ impl FileReport {
                 None => self.piece_formats.push((format, n)),
             }
         }
-        self.format = format_name(self.piece_formats.clone(), Shape::JsonLines);
         if let Some(note) = next.note {
             self.add_note(note);
         }
@@ -494,7 +494,7 @@ impl<'s> Collector<'s> {
 
     /// A remark about the file that is not a rejection.
     pub fn note(&mut self, message: String) {
-        self.report.add_note(message);
+        self.remark(message, false);
     }
 
     /// Leaves empty-array lines for the joined report to judge when this is a piece of a file
@@ -513,7 +513,16 @@ impl<'s> Collector<'s> {
     pub fn note_once(&mut self, message: &'static str) {
         if !self.notes_said.contains(&message) {
             self.notes_said.push(message);
-            self.note(message.to_owned());
+            self.remark(message.to_owned(), true);
+        }
+    }
+
+    /// Says a remark on the file's report; a piece's remarks join the other pieces' first
+    /// (`once`: said once per file).
+    fn remark(&mut self, message: String, once: bool) {
+        match &mut self.report.piece_tail {
+            Some(tail) => tail.notes.push((message, once)),
+            None => self.report.add_note(message),
         }
     }
 
@@ -867,7 +876,6 @@ pub fn ingest_piece(
         &mut report,
         sink,
     );
-    report.format = format_name(formats.clone(), Shape::JsonLines);
     report.piece_formats = formats;
     report
 }
