@@ -185,26 +185,6 @@ pub fn safe_prefix(text: &str, max_chars: usize) -> (&str, bool) {
     (&text[..cut], true)
 }
 
-/// Redacts a text line by line, as [`RedactingWriter`] would write it; borrowed when nothing
-/// changes (a large text is worked on in chunks on every thread).
-pub fn redact_text(text: &str) -> Cow<'_, str> {
-    let mut out = Vec::new();
-    {
-        let mut writer = RedactingWriter::new(&mut out);
-        // Writing to a Vec cannot fail.
-        let _ = writer.write_all(text.as_bytes());
-        let _ = writer.flush();
-    }
-    if out == text.as_bytes() {
-        Cow::Borrowed(text)
-    } else {
-        Cow::Owned(
-            String::from_utf8(out)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-        )
-    }
-}
-
 /// Redacts text made of whole lines, line by line (as [`RedactingWriter`] does).
 fn redact_lines(text: &str) -> Cow<'_, str> {
     let mut out = String::new();

@@ -155,23 +155,6 @@ impl Sink {
         Ok(Sink::Folder(out.to_path_buf()))
     }
 
-    fn add(&mut self, name: &str, bytes: &[u8]) -> io::Result<()> {
-        match self {
-            Sink::Zip(zip) => {
-                zip.start_file(name, Self::zip_options())
-                    .map_err(io::Error::other)?;
-                zip.write_all(bytes)
-            }
-            Sink::Folder(dir) => {
-                let path = dir.join(name);
-                if let Some(parent) = path.parent() {
-                    std::fs::create_dir_all(parent)?;
-                }
-                std::fs::write(path, bytes)
-            }
-        }
-    }
-
     /// Adds a file whose bytes `write` produces, without holding them: (bytes, SHA-256).
     fn add_with(
         &mut self,
@@ -258,8 +241,7 @@ struct Contents {
 impl Contents {
     /// Adds a text file, redacted.
     fn text(&mut self, name: &str, text: &str) -> io::Result<()> {
-        let redacted = acs_triage_core::redact::redact_text(text);
-        self.bytes(name, redacted.as_bytes())
+        self.text_with(name, |out| out.write_all(text.as_bytes()))
     }
 
     /// Adds a text file written by `write`, redacted on the way (in large line-aligned pieces,
@@ -269,31 +251,34 @@ impl Contents {
         name: &str,
         write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> io::Result<()> {
-        let (bytes, sha256) = self.sink.add_with(name, |out| {
+        self.entry(name, |out| {
             let mut redacting = io::BufWriter::with_capacity(
                 8 << 20,
                 acs_triage_core::redact::RedactingWriter::new(out),
             );
             write(&mut redacting)?;
             redacting.flush()
-        })?;
-        self.hashed.push(Hashed {
-            path: name.to_owned(),
-            bytes,
-            sha256,
-        });
-        Ok(())
+        })
     }
 
-    /// Adds a file as it is. Its name is redacted: a log's file name can hold a key or a
-    /// phone number too.
+    /// Adds a file as it is.
     fn bytes(&mut self, name: &str, bytes: &[u8]) -> io::Result<()> {
+        self.entry(name, |out| out.write_all(bytes))
+    }
+
+    /// Adds a file whose bytes `write` produces, and its size and hash for the manifest. Its
+    /// name is redacted: a log's file name can hold a key or a phone number too.
+    fn entry(
+        &mut self,
+        name: &str,
+        write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> io::Result<()> {
         let name = redact(name);
-        self.sink.add(&name, bytes)?;
+        let (bytes, sha256) = self.sink.add_with(&name, write)?;
         self.hashed.push(Hashed {
             path: name.into_owned(),
-            bytes: bytes.len() as u64,
-            sha256: sha256_hex(bytes),
+            bytes,
+            sha256,
         });
         Ok(())
     }
@@ -505,9 +490,11 @@ pub fn run(
             .split_inclusive('\n')
             .map(|l| redact(l).into_owned())
             .collect();
-        contents
-            .sink
-            .add("manifest.json", (redacted + "\n").as_bytes())?;
+        // The manifest lists the other files' hashes, not its own.
+        contents.sink.add_with("manifest.json", |out| {
+            out.write_all(redacted.as_bytes())?;
+            out.write_all(b"\n")
+        })?;
         Ok(())
     })();
     written
