@@ -10,6 +10,27 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// for it).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
+/// `mi_option_arena_eager_commit` in mimalloc 2's `mi_option_e`.
+#[cfg(target_os = "linux")]
+const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+
+/// Commits the allocator's arenas as they are used rather than whole when reserved. On Linux
+/// mimalloc commits a reserved arena (1 GiB) at once by default, and its pages stay resident
+/// after they are freed: about a sixth of peak memory at 1x. The option is read when the first
+/// arena is reserved, which the runtime's first allocation does before `main`, so it is set
+/// from the program's initializers, which run before that. It is set as the default: an
+/// `MIMALLOC_ARENA_EAGER_COMMIT` in the environment still wins.
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static COMMIT_ARENAS_AS_USED: extern "C" fn() = {
+    extern "C" fn commit_arenas_as_used() {
+        // SAFETY: sets the default of a process-wide allocator option; allocates nothing.
+        unsafe { libmimalloc_sys::mi_option_set_default(MI_OPTION_ARENA_EAGER_COMMIT, 0) };
+    }
+    commit_arenas_as_used
+};
+
 fn main() -> ExitCode {
     // Pages freed between batches go back to the system at once rather than 10 ms later: with
     // hour-by-hour reading that is about a third less resident memory for the same time.
