@@ -701,7 +701,8 @@ pub fn run(
             })
             .collect()
     });
-    // Large plain JSON-lines files alone in their group are cut into pieces read at once.
+    // Large plain JSON-lines files and JSON documents alone in their group are cut into
+    // pieces read at once.
     let pieces: Vec<Option<Vec<Piece>>> = pool.install(|| {
         let alone: crate::FastSet<usize> = groups
             .iter()
@@ -811,9 +812,9 @@ pub fn run(
     let mut files: Vec<FileReport> = joined
         .into_iter()
         .map(|(i, mut report)| {
-            if pieces[i].is_some() {
+            if let Some(first) = pieces[i].as_ref().and_then(|p| p.first()) {
                 report.bytes = walked.files[i].size();
-                report.close_pieces(options.limits.max_issues_per_file);
+                report.close_pieces(first.shape(), options.limits.max_issues_per_file);
             }
             report
         })

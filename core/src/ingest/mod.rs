@@ -190,7 +190,9 @@ pub struct PieceTail {
     /// Lines holding an empty JSON array: a note when it is the file's only content, else
     /// rejections.
     pub empty_arrays: Vec<u64>,
-    /// The last item rejected (line, array index): one item rejected twice counts once.
+    /// The first and last items rejected (line, array index): one item rejected twice in a
+    /// row counts once, across pieces too.
+    pub first_rejected: Option<(Option<u64>, Option<u64>)>,
     pub last_rejected: Option<(Option<u64>, Option<u64>)>,
     /// Remarks, in order; `true` for one said once per file however often it applies.
     pub notes: Vec<(String, bool)>,
@@ -239,8 +241,8 @@ impl FileReport {
 
     /// Decides, once every piece of a file is joined, what a whole read decides at its end:
     /// the formats, the remarks, the empty arrays, and the note on records of no known kind.
-    pub fn close_pieces(&mut self, max_issues: usize) {
-        self.format = format_name(std::mem::take(&mut self.piece_formats), Shape::JsonLines);
+    pub fn close_pieces(&mut self, shape: Shape, max_issues: usize) {
+        self.format = format_name(std::mem::take(&mut self.piece_formats), shape);
         let tail = self.piece_tail.take().unwrap_or_default();
         for (note, _) in tail.notes {
             self.add_note(note);
@@ -319,6 +321,13 @@ impl FileReport {
         self.secrets.absorb(next.secrets);
         if let Some(theirs) = next.piece_tail {
             let mine = self.piece_tail.get_or_insert_with(PieceTail::default);
+            // A line holding several stray values may be cut between them: the piece after the
+            // cut counted its first rejection, which a whole read counts with the one before.
+            if let Some(first @ (Some(_), _)) = theirs.first_rejected
+                && mine.last_rejected == Some(first)
+            {
+                self.rejected -= 1;
+            }
             mine.empty_arrays.extend(theirs.empty_arrays);
             mine.last_rejected = theirs.last_rejected.or(mine.last_rejected);
             for (note, once) in theirs.notes {
@@ -471,6 +480,11 @@ impl<'s> Collector<'s> {
 
     fn reject_at(&mut self, line: Option<u64>, index: Option<u64>, message: String) {
         let item = (line, index);
+        if self.last_rejected.is_none()
+            && let Some(tail) = &mut self.report.piece_tail
+        {
+            tail.first_rejected = Some(item);
+        }
         if line.is_none() || self.last_rejected != Some(item) {
             self.report.rejected += 1;
         }
@@ -633,6 +647,19 @@ fn read_shape(
     report: &mut FileReport,
     sink: &mut dyn FnMut(&Record<'_>),
 ) -> Vec<(Format, u64)> {
+    collect(setup, report, sink, &mut |limits, out| {
+        shapes::read(shape, reader, first_line, limits, out)
+    })
+}
+
+/// Runs `read` with a collector that sends its records to `sink` and its problems to `report`;
+/// returns the records per format.
+fn collect(
+    setup: ReadSetup<'_>,
+    report: &mut FileReport,
+    sink: &mut dyn FnMut(&Record<'_>),
+    read: &mut dyn FnMut(&Limits, &mut Collector<'_>),
+) -> Vec<(Format, u64)> {
     let limits = setup.limits;
     let mut out = Collector {
         file: setup.file,
@@ -647,7 +674,7 @@ fn read_shape(
         unknown: 0,
         first_unknown: None,
     };
-    shapes::read(shape, reader, first_line, limits, &mut out);
+    read(limits, &mut out);
     out.report_unknown();
     let last_rejected = out.last_rejected;
     if let Some(tail) = &mut out.report.piece_tail {
@@ -843,7 +870,7 @@ fn format_name(mut formats: Vec<(Format, u64)>, shape: Shape) -> Option<String> 
     }
 }
 
-/// Reads one piece of a plain JSON-lines file ([`pieces`]); the engine joins the reports of a
+/// Reads one piece of a plain JSON-lines file or JSON document ([`pieces`]); the engine joins the reports of a
 /// file's pieces with [`FileReport::absorb_piece`].
 pub fn ingest_piece(
     input: &crate::walk::InputFile,
@@ -868,14 +895,19 @@ pub fn ingest_piece(
         }
     };
     let mut reader = BufReader::with_capacity(256 * 1024, file.take(piece.len()));
-    let formats = read_shape(
-        &mut reader,
-        Shape::JsonLines,
-        piece.first_line,
-        setup,
-        &mut report,
-        sink,
-    );
+    let formats = match piece.document {
+        None => read_shape(
+            &mut reader,
+            Shape::JsonLines,
+            piece.first_line,
+            setup,
+            &mut report,
+            sink,
+        ),
+        Some(from) => collect(setup, &mut report, sink, &mut |limits, out| {
+            shapes::json_document::read_piece(&mut reader, from, piece.last, limits, out)
+        }),
+    };
     report.piece_formats = formats;
     report
 }

@@ -5,7 +5,7 @@
 use std::io::BufRead;
 
 use super::json_record::handle_unit;
-use super::split::{Piece, split_document};
+use super::split::{Piece, Resume, split_document, split_document_piece};
 use crate::ingest::container::Container;
 use crate::ingest::{Collector, Limits};
 
@@ -37,6 +37,31 @@ pub fn read(reader: &mut dyn BufRead, first_line: u64, limits: &Limits, out: &mu
     report_empty_arrays(&empty_arrays, records_before, out);
 }
 
+/// Reads one piece of a JSON document ([`crate::ingest::pieces`]): the bytes from a cut between
+/// two records, read from the scanner's state there (`from`); `last` for the piece that ends
+/// the file. Empty arrays wait for the joined report to judge them.
+pub fn read_piece(
+    reader: &mut dyn BufRead,
+    from: Resume,
+    last: bool,
+    limits: &Limits,
+    out: &mut Collector<'_>,
+) {
+    let mut empty_arrays = Vec::new();
+    let result = split_document_piece(reader, from, last, limits.max_line_bytes, &mut |piece| {
+        if let Piece::Unit(unit) = &piece {
+            out.scan_secrets(unit.bytes, unit.line);
+        }
+        handle_piece(piece, limits, out, &mut empty_arrays)
+    });
+    if let Err(e) = result {
+        out.read_error(None, &e);
+    }
+    if !out.defer_empty_arrays(&empty_arrays) {
+        report_empty_arrays(&empty_arrays, out.records(), out);
+    }
+}
+
 /// Empty arrays hold no record: a whole document that is one is an export of zero rows (a note),
 /// an empty array among records is a line that yields nothing (a rejection, so it is seen).
 pub(super) fn report_empty_arrays(lines: &[u64], records: u64, out: &mut Collector<'_>) {
@@ -64,6 +89,9 @@ pub(super) fn handle_piece(
         Piece::Unit(unit) => handle_unit(unit, limits, out),
         Piece::Broken(err) => out.reject(Some(err.line), err.message),
         Piece::EmptyArray(line) => empty_arrays.push(line),
+        Piece::StrayBom(_) => {
+            out.note_once("byte-order marks between records (files joined together?); skipped")
+        }
         Piece::LooseCommas(line) => out.note(format!(
             "records are separated by commas outside an array (from line {line}); read anyway"
         )),

@@ -39,9 +39,12 @@ pub enum Piece<'a> {
     /// Commas between top-level objects (objects pasted as a list without brackets): harmless,
     /// said once.
     LooseCommas(u64),
+    /// A byte of a byte-order mark between top-level values (files joined together), at this
+    /// line: skipped, said once.
+    StrayBom(u64),
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Top {
     /// Between top-level values.
     None,
@@ -55,35 +58,109 @@ enum Top {
     Scalar,
 }
 
-struct Scanner {
+/// Where the scanner stands between two units: everything a piece of the document that starts
+/// there needs to be read exactly as a whole read reads it (line, depth, array index, what the
+/// document has already said once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resume {
     line: u64,
     depth: u32,
-    in_string: bool,
-    escaped: bool,
     top: Top,
     /// Depth at which array elements are units (1 for a top-level array, 2 for a wrapper).
     unit_depth: Option<u32>,
     container: Container,
     /// Container reported for whole top-level objects.
     top_container: Container,
+    index: u64,
+    at_line_start: bool,
+    loose_commas_reported: bool,
+    /// The last line a stray byte was reported on (one report per line).
+    garbage_reported_line: u64,
+}
+
+impl Resume {
+    /// The state at the start of a document whose first line is `first_line`.
+    pub fn start(first_line: u64, top_container: Container) -> Self {
+        Resume {
+            line: first_line,
+            depth: 0,
+            top: Top::None,
+            unit_depth: None,
+            container: Container::Array,
+            top_container,
+            index: 0,
+            at_line_start: true,
+            loose_commas_reported: false,
+            garbage_reported_line: 0,
+        }
+    }
+
+    /// The line the next byte is on.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+}
+
+/// A place a document can be cut: between two units, `offset` bytes from its start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cut {
+    pub offset: u64,
+    pub resume: Resume,
+}
+
+struct Scanner {
+    at: Resume,
+    in_string: bool,
+    escaped: bool,
     collecting: bool,
     oversized: bool,
     unit: Vec<u8>,
     unit_line: u64,
-    index: u64,
     /// After a broken record: bytes are skipped until a line starts a new value.
     skipping: bool,
-    at_line_start: bool,
-    loose_commas_reported: bool,
     /// Key tracking for wrapper detection at depth 1 of a top-level object.
     key: Vec<u8>,
     capturing_key: bool,
     key_done: bool,
     wrapper_key: Option<Container>,
-    max_unit: usize,
+    /// Units over this many bytes are reported, not kept; `None` when units are not kept at
+    /// all (finding where to cut).
+    max_unit: Option<usize>,
 }
 
 impl Scanner {
+    fn new(at: Resume, max_unit: Option<usize>) -> Self {
+        Scanner {
+            at,
+            in_string: false,
+            escaped: false,
+            collecting: false,
+            oversized: false,
+            unit: Vec::new(),
+            unit_line: at.line,
+            skipping: false,
+            key: Vec::new(),
+            capturing_key: false,
+            key_done: false,
+            wrapper_key: None,
+            max_unit,
+        }
+    }
+
+    /// True between two units, where [`Scanner::at`] is all there is to the state: nothing
+    /// open but the arrays and wrappers that hold the units.
+    fn between_units(&self) -> bool {
+        !self.in_string
+            && !self.collecting
+            && !self.skipping
+            && !self.capturing_key
+            && self.wrapper_key.is_none()
+            && match self.at.unit_depth {
+                Some(d) => self.at.depth == d,
+                None => self.at.depth == 0 && self.at.top == Top::None,
+            }
+    }
+
     fn start_unit(&mut self, line: u64) {
         self.collecting = true;
         self.oversized = false;
@@ -93,7 +170,10 @@ impl Scanner {
 
     fn push(&mut self, b: u8) {
         if self.collecting && !self.oversized {
-            if self.unit.len() >= self.max_unit {
+            let Some(max_unit) = self.max_unit else {
+                return;
+            };
+            if self.unit.len() >= max_unit {
                 self.oversized = true;
                 self.unit.clear();
             } else {
@@ -102,19 +182,34 @@ impl Scanner {
         }
     }
 
+    /// Pushes a run of bytes inside a text value (no quote, backslash or line break in it).
+    fn push_run(&mut self, run: &[u8]) {
+        if self.collecting && !self.oversized {
+            let Some(max_unit) = self.max_unit else {
+                return;
+            };
+            if self.unit.len() + run.len() > max_unit {
+                self.oversized = true;
+                self.unit.clear();
+            } else {
+                self.unit.extend_from_slice(run);
+            }
+        }
+    }
+
     fn finish_unit(&mut self, in_array: bool, on: &mut dyn FnMut(Piece<'_>)) {
         self.collecting = false;
-        let index = in_array.then_some(self.index);
+        let index = in_array.then_some(self.at.index);
         if in_array {
-            self.index += 1;
+            self.at.index += 1;
         }
+        let Some(max_unit) = self.max_unit else {
+            return;
+        };
         if self.oversized {
             on(Piece::Broken(SplitError {
                 line: self.unit_line,
-                message: format!(
-                    "record starting here is larger than {} bytes; skipped",
-                    self.max_unit
-                ),
+                message: format!("record starting here is larger than {max_unit} bytes; skipped"),
             }));
             return;
         }
@@ -127,9 +222,9 @@ impl Scanner {
             line: self.unit_line,
             index,
             container: if in_array {
-                self.container
+                self.at.container
             } else {
-                self.top_container
+                self.at.top_container
             },
         }));
     }
@@ -141,13 +236,13 @@ impl Scanner {
         let line = if self.collecting {
             self.unit_line
         } else {
-            self.line
+            self.at.line
         };
         on(Piece::Broken(SplitError {
             line,
             message: format!(
                 "broken record: a text value is still open at the end of line {}; skipped to the next record",
-                self.line
+                self.at.line
             ),
         }));
         self.in_string = false;
@@ -155,24 +250,313 @@ impl Scanner {
         self.capturing_key = false;
         self.collecting = false;
         self.unit.clear();
-        match self.unit_depth {
+        match self.at.unit_depth {
             Some(d) => {
-                if self.collecting_index() {
-                    self.index += 1;
-                }
-                self.depth = d;
+                self.at.index += 1;
+                self.at.depth = d;
             }
             None => {
-                self.depth = 0;
-                self.top = Top::None;
+                self.at.depth = 0;
+                self.at.top = Top::None;
             }
         }
         self.skipping = true;
     }
 
-    fn collecting_index(&self) -> bool {
-        self.unit_depth.is_some()
+    /// Scans what `reader` holds. With `cuts`, also notes a place to cut at the first unit
+    /// boundary every `every` bytes (the first after `every` bytes).
+    fn feed<R: BufRead + ?Sized>(
+        &mut self,
+        reader: &mut R,
+        on: &mut dyn FnMut(Piece<'_>),
+        mut cuts: Option<(u64, &mut Vec<Cut>)>,
+    ) -> io::Result<()> {
+        let mut consumed = 0u64;
+        let mut next_cut = cuts.as_ref().map_or(u64::MAX, |(every, _)| *every);
+        loop {
+            let chunk = match reader.fill_buf() {
+                Ok(c) => c,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if chunk.is_empty() {
+                return Ok(());
+            }
+            let len = chunk.len();
+            let mut i = 0;
+            while i < len {
+                if self.in_string && !self.escaped && !self.capturing_key {
+                    // Most of a log is text values: jump to the next byte that matters.
+                    let rest = &chunk[i..];
+                    let run = text_run(rest);
+                    if run > 0 {
+                        self.push_run(&rest[..run]);
+                        i += run;
+                        continue;
+                    }
+                }
+                self.step(chunk[i], on);
+                i += 1;
+                let offset = consumed + i as u64;
+                if offset >= next_cut
+                    && self.between_units()
+                    && let Some((every, cuts)) = &mut cuts
+                {
+                    cuts.push(Cut {
+                        offset,
+                        resume: self.at,
+                    });
+                    next_cut = offset + *every;
+                }
+            }
+            consumed += len as u64;
+            reader.consume(len);
+        }
     }
+
+    /// Takes one byte outside a run of text.
+    #[inline(always)]
+    fn step(&mut self, b: u8, on: &mut dyn FnMut(Piece<'_>)) {
+        if self.skipping {
+            match b {
+                b'\n' => {
+                    self.at.line += 1;
+                    self.at.at_line_start = true;
+                    return;
+                }
+                b' ' | b'\t' | b'\r' => return,
+                b'{' | b'[' | b']' if self.at.at_line_start => self.skipping = false,
+                _ => {
+                    self.at.at_line_start = false;
+                    return;
+                }
+            }
+        }
+        if self.in_string {
+            if b == b'\n' {
+                self.break_unit(on);
+                self.at.line += 1;
+                self.at.at_line_start = true;
+                return;
+            }
+            self.push(b);
+            if self.escaped {
+                self.escaped = false;
+            } else if b == b'\\' {
+                self.escaped = true;
+            } else if b == b'"' {
+                self.in_string = false;
+                if self.capturing_key {
+                    self.capturing_key = false;
+                    self.key_done = true;
+                }
+                if self.at.top == Top::Scalar {
+                    self.finish_unit(false, on);
+                    self.at.top = Top::None;
+                }
+            } else if self.capturing_key && self.key.len() < 32 {
+                self.key.push(b);
+            }
+            return;
+        }
+        if b == b'\n' {
+            self.at.at_line_start = true;
+        } else if !matches!(b, b' ' | b'\t' | b'\r') {
+            self.at.at_line_start = false;
+        }
+        match b {
+            b'"' => {
+                // A string at the top level is a unit of its own (a record encoded twice,
+                // or a stray value): the caller decides which.
+                if self.at.depth == self.at.unit_depth.unwrap_or(0) && !self.collecting {
+                    self.start_unit(self.at.line);
+                    if self.at.depth == 0 {
+                        self.at.top = Top::Scalar;
+                    }
+                }
+                self.in_string = true;
+                self.push(b);
+                if self.at.depth == 1 && self.at.top == Top::Object {
+                    self.key.clear();
+                    self.capturing_key = true;
+                    self.key_done = false;
+                }
+            }
+            b'{' | b'[' => {
+                if self.at.depth == 0 {
+                    self.at.index = 0;
+                    if b == b'[' {
+                        self.at.top = Top::Array;
+                        self.at.unit_depth = Some(1);
+                        self.at.container = Container::Array;
+                    } else {
+                        self.at.top = Top::Object;
+                        self.start_unit(self.at.line);
+                        self.push(b);
+                    }
+                } else if b == b'['
+                    && self.at.depth == 1
+                    && self.at.top == Top::Object
+                    && self.wrapper_key.is_some()
+                {
+                    self.at.top = Top::Wrapper;
+                    self.collecting = false;
+                    self.unit.clear();
+                    self.at.unit_depth = Some(2);
+                    self.at.container = self.wrapper_key.take().unwrap_or(Container::Array);
+                } else {
+                    if Some(self.at.depth) == self.at.unit_depth && !self.collecting {
+                        self.start_unit(self.at.line);
+                    }
+                    self.push(b);
+                }
+                if self.at.depth == 1 {
+                    self.wrapper_key = None;
+                }
+                self.at.depth += 1;
+            }
+            b'}' | b']' => {
+                if self.at.depth == 0 {
+                    if self.at.garbage_reported_line != self.at.line {
+                        self.at.garbage_reported_line = self.at.line;
+                        on(Piece::Broken(SplitError {
+                            line: self.at.line,
+                            message: format!("unbalanced `{}`", b as char),
+                        }));
+                    }
+                    return;
+                }
+                // A scalar element ends at the array's closing bracket.
+                if self.collecting && Some(self.at.depth) == self.at.unit_depth {
+                    self.finish_unit(true, on);
+                }
+                self.at.depth -= 1;
+                self.push(b);
+                if self.collecting && Some(self.at.depth) == self.at.unit_depth {
+                    self.finish_unit(true, on);
+                } else if self.collecting && self.at.depth == 0 && self.at.top == Top::Object {
+                    self.finish_unit(false, on);
+                }
+                if Some(self.at.depth + 1) == self.at.unit_depth {
+                    // The unit array itself closed.
+                    self.at.unit_depth = None;
+                    if self.at.index == 0 {
+                        on(Piece::EmptyArray(self.at.line));
+                    }
+                }
+                if self.at.depth == 0 {
+                    self.at.top = Top::None;
+                    self.at.unit_depth = None;
+                }
+            }
+            b',' => {
+                if self.collecting && Some(self.at.depth) == self.at.unit_depth {
+                    self.finish_unit(true, on);
+                } else if self.at.depth == 0 {
+                    if !self.at.loose_commas_reported {
+                        self.at.loose_commas_reported = true;
+                        on(Piece::LooseCommas(self.at.line));
+                    }
+                } else {
+                    self.push(b);
+                }
+                if self.at.depth == 1 {
+                    self.key_done = false;
+                    self.wrapper_key = None;
+                }
+            }
+            b':' if self.at.depth > 0 => {
+                self.push(b);
+                if self.at.depth == 1 && self.at.top == Top::Object && self.key_done {
+                    self.key_done = false;
+                    // Query-API `tables` are read whole: their rows need their columns.
+                    self.wrapper_key =
+                        container::wrapper(&self.key).filter(|c| *c != Container::LaTables);
+                }
+            }
+            b'\n' => {
+                self.push(b);
+                self.at.line += 1;
+            }
+            b' ' | b'\t' | b'\r' => self.push(b),
+            0xEF | 0xBB | 0xBF if self.at.depth == 0 => on(Piece::StrayBom(self.at.line)),
+            _ => {
+                if self.at.depth == 0 {
+                    if self.at.garbage_reported_line != self.at.line {
+                        self.at.garbage_reported_line = self.at.line;
+                        on(Piece::Broken(SplitError {
+                            line: self.at.line,
+                            message: format!(
+                                "unexpected `{}` outside any JSON object or array",
+                                (b as char).escape_default()
+                            ),
+                        }));
+                    }
+                    return;
+                }
+                if Some(self.at.depth) == self.at.unit_depth && !self.collecting {
+                    self.start_unit(self.at.line);
+                }
+                if self.at.depth == 1 && self.at.top == Top::Object {
+                    self.wrapper_key = None;
+                }
+                self.push(b);
+            }
+        }
+    }
+
+    /// At the end of the document: a value still open is a truncated record.
+    fn finish(&mut self, on: &mut dyn FnMut(Piece<'_>)) {
+        if self.at.depth > 0 || self.in_string {
+            let line = if self.collecting {
+                self.unit_line
+            } else {
+                self.at.line
+            };
+            on(Piece::Broken(SplitError {
+                line,
+                message:
+                    "the file ends inside a JSON value (truncated?); the unfinished record is lost"
+                        .to_owned(),
+            }));
+        }
+    }
+}
+
+/// The length of the run of plain text `bytes` start with: up to the first quote, backslash or
+/// line break. Most text values of a log are short (a name, an ID), so the first bytes are
+/// looked at eight at a time in a word, and only a longer run is searched with `memchr`.
+#[inline(always)]
+fn text_run(bytes: &[u8]) -> usize {
+    const SHORT: usize = 32;
+    let mut at = 0;
+    while at + 8 <= bytes.len() && at < SHORT {
+        let word = u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"));
+        let found = has_byte(word, b'"') | has_byte(word, b'\\') | has_byte(word, b'\n');
+        if found != 0 {
+            return at + found.trailing_zeros() as usize / 8;
+        }
+        at += 8;
+    }
+    if at < SHORT {
+        // Fewer than eight bytes left.
+        return at
+            + bytes[at..]
+                .iter()
+                .position(|&b| matches!(b, b'"' | b'\\' | b'\n'))
+                .unwrap_or(bytes.len() - at);
+    }
+    at + memchr::memchr3(b'"', b'\\', b'\n', &bytes[at..]).unwrap_or(bytes.len() - at)
+}
+
+/// A word with the high bit set in the lowest byte of `word` equal to `byte` (higher bytes may
+/// be set wrongly after it: only the lowest set bit counts).
+#[inline(always)]
+fn has_byte(word: u64, byte: u8) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let x = word ^ (ONES * byte as u64);
+    x.wrapping_sub(ONES) & !x & HIGHS
 }
 
 /// Scans `reader` (starting at line `first_line`) and calls `on` with each unit or problem. Units larger than `max_unit` bytes are reported, not kept.
@@ -184,240 +568,43 @@ pub fn split_document<R: BufRead + ?Sized>(
     max_unit: usize,
     on: &mut dyn FnMut(Piece<'_>),
 ) -> io::Result<()> {
-    let mut s = Scanner {
-        line: first_line,
-        depth: 0,
-        in_string: false,
-        escaped: false,
-        top: Top::None,
-        unit_depth: None,
-        container: Container::Array,
-        top_container,
-        collecting: false,
-        oversized: false,
-        unit: Vec::new(),
-        unit_line: first_line,
-        index: 0,
-        skipping: false,
-        at_line_start: true,
-        loose_commas_reported: false,
-        key: Vec::new(),
-        capturing_key: false,
-        key_done: false,
-        wrapper_key: None,
-        max_unit,
-    };
-    let mut garbage_reported_line = 0u64;
-    loop {
-        let chunk = match reader.fill_buf() {
-            Ok(c) => c,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if chunk.is_empty() {
-            break;
-        }
-        let len = chunk.len();
-        for &b in chunk {
-            if s.skipping {
-                match b {
-                    b'\n' => {
-                        s.line += 1;
-                        s.at_line_start = true;
-                        continue;
-                    }
-                    b' ' | b'\t' | b'\r' => continue,
-                    b'{' | b'[' | b']' if s.at_line_start => s.skipping = false,
-                    _ => {
-                        s.at_line_start = false;
-                        continue;
-                    }
-                }
-            }
-            if s.in_string {
-                if b == b'\n' {
-                    s.break_unit(on);
-                    s.line += 1;
-                    s.at_line_start = true;
-                    continue;
-                }
-                s.push(b);
-                if s.escaped {
-                    s.escaped = false;
-                } else if b == b'\\' {
-                    s.escaped = true;
-                } else if b == b'"' {
-                    s.in_string = false;
-                    if s.capturing_key {
-                        s.capturing_key = false;
-                        s.key_done = true;
-                    }
-                    if s.top == Top::Scalar {
-                        s.finish_unit(false, on);
-                        s.top = Top::None;
-                    }
-                } else if s.capturing_key && s.key.len() < 32 {
-                    s.key.push(b);
-                }
-                continue;
-            }
-            if b == b'\n' {
-                s.at_line_start = true;
-            } else if !matches!(b, b' ' | b'\t' | b'\r') {
-                s.at_line_start = false;
-            }
-            match b {
-                b'"' => {
-                    // A string at the top level is a unit of its own (a record encoded twice,
-                    // or a stray value): the caller decides which.
-                    if s.depth == s.unit_depth.unwrap_or(0) && !s.collecting {
-                        s.start_unit(s.line);
-                        if s.depth == 0 {
-                            s.top = Top::Scalar;
-                        }
-                    }
-                    s.in_string = true;
-                    s.push(b);
-                    if s.depth == 1 && s.top == Top::Object {
-                        s.key.clear();
-                        s.capturing_key = true;
-                        s.key_done = false;
-                    }
-                }
-                b'{' | b'[' => {
-                    if s.depth == 0 {
-                        s.index = 0;
-                        if b == b'[' {
-                            s.top = Top::Array;
-                            s.unit_depth = Some(1);
-                            s.container = Container::Array;
-                        } else {
-                            s.top = Top::Object;
-                            s.start_unit(s.line);
-                            s.push(b);
-                        }
-                    } else if b == b'['
-                        && s.depth == 1
-                        && s.top == Top::Object
-                        && s.wrapper_key.is_some()
-                    {
-                        s.top = Top::Wrapper;
-                        s.collecting = false;
-                        s.unit.clear();
-                        s.unit_depth = Some(2);
-                        s.container = s.wrapper_key.take().unwrap_or(Container::Array);
-                    } else {
-                        if Some(s.depth) == s.unit_depth && !s.collecting {
-                            s.start_unit(s.line);
-                        }
-                        s.push(b);
-                    }
-                    if s.depth == 1 {
-                        s.wrapper_key = None;
-                    }
-                    s.depth += 1;
-                }
-                b'}' | b']' => {
-                    if s.depth == 0 {
-                        if garbage_reported_line != s.line {
-                            garbage_reported_line = s.line;
-                            on(Piece::Broken(SplitError {
-                                line: s.line,
-                                message: format!("unbalanced `{}`", b as char),
-                            }));
-                        }
-                        continue;
-                    }
-                    // A scalar element ends at the array's closing bracket.
-                    if s.collecting && Some(s.depth) == s.unit_depth {
-                        s.finish_unit(true, on);
-                    }
-                    s.depth -= 1;
-                    s.push(b);
-                    if s.collecting && Some(s.depth) == s.unit_depth {
-                        s.finish_unit(true, on);
-                    } else if s.collecting && s.depth == 0 && s.top == Top::Object {
-                        s.finish_unit(false, on);
-                    }
-                    if Some(s.depth + 1) == s.unit_depth {
-                        // The unit array itself closed.
-                        s.unit_depth = None;
-                        if s.index == 0 {
-                            on(Piece::EmptyArray(s.line));
-                        }
-                    }
-                    if s.depth == 0 {
-                        s.top = Top::None;
-                        s.unit_depth = None;
-                    }
-                }
-                b',' => {
-                    if s.collecting && Some(s.depth) == s.unit_depth {
-                        s.finish_unit(true, on);
-                    } else if s.depth == 0 {
-                        if !s.loose_commas_reported {
-                            s.loose_commas_reported = true;
-                            on(Piece::LooseCommas(s.line));
-                        }
-                    } else {
-                        s.push(b);
-                    }
-                    if s.depth == 1 {
-                        s.key_done = false;
-                        s.wrapper_key = None;
-                    }
-                }
-                b':' => {
-                    s.push(b);
-                    if s.depth == 1 && s.top == Top::Object && s.key_done {
-                        s.key_done = false;
-                        // Query-API `tables` are read whole: their rows need their columns.
-                        s.wrapper_key =
-                            container::wrapper(&s.key).filter(|c| *c != Container::LaTables);
-                    }
-                }
-                b'\n' => {
-                    s.push(b);
-                    s.line += 1;
-                }
-                b' ' | b'\t' | b'\r' => s.push(b),
-                0xEF | 0xBB | 0xBF if s.depth == 0 => {} // stray BOM of a concatenated file
-                _ => {
-                    if s.depth == 0 {
-                        if garbage_reported_line != s.line {
-                            garbage_reported_line = s.line;
-                            on(Piece::Broken(SplitError {
-                                line: s.line,
-                                message: format!(
-                                    "unexpected `{}` outside any JSON object or array",
-                                    (b as char).escape_default()
-                                ),
-                            }));
-                        }
-                        continue;
-                    }
-                    if Some(s.depth) == s.unit_depth && !s.collecting {
-                        s.start_unit(s.line);
-                    }
-                    if s.depth == 1 && s.top == Top::Object {
-                        s.wrapper_key = None;
-                    }
-                    s.push(b);
-                }
-            }
-        }
-        reader.consume(len);
-    }
-    if s.depth > 0 || s.in_string {
-        let line = if s.collecting { s.unit_line } else { s.line };
-        on(Piece::Broken(SplitError {
-            line,
-            message:
-                "the file ends inside a JSON value (truncated?); the unfinished record is lost"
-                    .to_owned(),
-        }));
+    let mut scanner = Scanner::new(Resume::start(first_line, top_container), Some(max_unit));
+    scanner.feed(reader, on, None)?;
+    scanner.finish(on);
+    Ok(())
+}
+
+/// Scans one piece of a document: `reader` holds the bytes from a [`Cut`] (`from`) to the next
+/// cut, or to the end of the document when `last`. The units and problems are those a whole
+/// read finds in those bytes.
+pub fn split_document_piece<R: BufRead + ?Sized>(
+    reader: &mut R,
+    from: Resume,
+    last: bool,
+    max_unit: usize,
+    on: &mut dyn FnMut(Piece<'_>),
+) -> io::Result<()> {
+    let mut scanner = Scanner::new(from, Some(max_unit));
+    scanner.feed(reader, on, None)?;
+    if last {
+        scanner.finish(on);
     }
     Ok(())
+}
+
+/// Places to cut the document `reader` holds into pieces of about `every` bytes: the first
+/// boundary between two units after each `every` bytes, with the scanner's state there. Only
+/// the structure is followed; no unit is kept.
+pub fn document_cuts<R: BufRead + ?Sized>(
+    reader: &mut R,
+    first_line: u64,
+    top_container: Container,
+    every: u64,
+) -> io::Result<Vec<Cut>> {
+    let mut scanner = Scanner::new(Resume::start(first_line, top_container), None);
+    let mut cuts = Vec::new();
+    scanner.feed(reader, &mut |_| {}, Some((every.max(1), &mut cuts)))?;
+    Ok(cuts)
 }
 
 #[cfg(test)]
@@ -446,7 +633,7 @@ mod tests {
                     line,
                     message: "empty".into(),
                 }),
-                Piece::LooseCommas(_) => {}
+                Piece::LooseCommas(_) | Piece::StrayBom(_) => {}
             },
         )
         .unwrap();
@@ -499,6 +686,9 @@ mod tests {
         let (units, errors) = split("garbage\n{\"a\":1}");
         assert_eq!(units.len(), 1);
         assert_eq!(errors[0].line, 1);
+        let (units, errors) = split(":\n{\"a\":1}");
+        assert_eq!(units.len(), 1);
+        assert!(errors[0].message.contains("`:`"), "{errors:?}");
     }
 
     #[test]
@@ -532,6 +722,100 @@ mod tests {
         let (units, errors) = split("{\"records\": []}");
         assert!(units.is_empty());
         assert_eq!(errors.len(), 1);
+    }
+
+    /// Everything the scanner hands over, owned, in order.
+    fn pieces_of(read: impl FnOnce(&mut dyn FnMut(Piece<'_>))) -> Vec<String> {
+        let mut seen = Vec::new();
+        read(&mut |piece| {
+            seen.push(match piece {
+                Piece::Unit(u) => format!(
+                    "unit {} {:?} {:?} {}",
+                    u.line,
+                    u.index,
+                    u.container,
+                    String::from_utf8_lossy(u.bytes)
+                ),
+                Piece::Broken(e) => format!("broken {} {}", e.line, e.message),
+                Piece::EmptyArray(line) => format!("empty {line}"),
+                Piece::LooseCommas(line) => format!("commas {line}"),
+                Piece::StrayBom(line) => format!("bom {line}"),
+            })
+        });
+        seen
+    }
+
+    /// A document cut at any size of piece and read piece by piece hands over exactly what a
+    /// whole read does: units, lines, indexes, containers and problems.
+    #[test]
+    fn pieces_read_as_the_whole_does() {
+        let documents = [
+            "[\n  {\"a\": \"x]\"},\n  {\"b\": [1, {\"c\": 2}]}\n, 3 ,\"s\"]",
+            "{\"records\": [\n{\"category\":\"CallSummary\"},\n{\"category\":\"CallDiagnostics\"}]}\n",
+            "{\"value\":[{\"to\":\"+1\"},{\"to\":\"+2\\\"\\\\\"}]}{\"value\":[]}",
+            "[{\"a\":1},{\"b\":2}]\n[{\"c\":3}]\n[]\n",
+            "{\"a\":1},\n{\"b\":2},\n{\"c\":3}\n\"text\"\ngarbage\n}",
+            "[\n{\"a\":\"open\n},\n{\"b\":1},\n{\"c\":2}\n]\n",
+            "[{\"a\":\"a long text value that goes on for more than thirty-two bytes\"},{\"b\":\"\\n\"}",
+            "{\"a\": {\"records\": 1}, \"value\": 2}\n{\"b\": \"}\"}\n",
+            "\"a\" \"b\",\"c\": 1 \"d\"\n:\n",
+            "[{\"a\":1}]\u{feff}[{\"b\":2}]\n\u{feff}{\"c\":3}",
+        ];
+        for document in documents {
+            let bytes = document.as_bytes();
+            let whole = pieces_of(|on| {
+                split_document(&mut &bytes[..], 1, Container::Document, 1 << 20, on).unwrap()
+            });
+            for every in 1..=bytes.len() as u64 {
+                let cuts = document_cuts(&mut &bytes[..], 1, Container::Document, every).unwrap();
+                if every == 1 {
+                    assert!(!cuts.is_empty(), "{document:?} has places to cut");
+                }
+                let mut starts = vec![(0, Resume::start(1, Container::Document))];
+                // A cut at the very end starts no piece (the one before it ends the file).
+                starts.extend(
+                    cuts.iter()
+                        .filter(|c| (c.offset as usize) < bytes.len())
+                        .map(|c| (c.offset as usize, c.resume)),
+                );
+                let mut joined = Vec::new();
+                for (i, &(start, from)) in starts.iter().enumerate() {
+                    let end = starts.get(i + 1).map_or(bytes.len(), |next| next.0);
+                    let last = end == bytes.len();
+                    joined.extend(pieces_of(|on| {
+                        split_document_piece(&mut &bytes[start..end], from, last, 1 << 20, on)
+                            .unwrap()
+                    }));
+                }
+                assert_eq!(joined, whole, "{document:?} in pieces of {every} bytes");
+            }
+        }
+    }
+
+    /// The run of plain text is found as a byte-by-byte search finds it, at every length and
+    /// position of the first quote, backslash or line break.
+    #[test]
+    fn text_runs_end_at_the_first_special_byte() {
+        for len in 0..80 {
+            for special in [None, Some(b'"'), Some(b'\\'), Some(b'\n')] {
+                for at in 0..len.max(1) {
+                    let mut bytes: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+                    if let Some(b) = special
+                        && at < len
+                    {
+                        bytes[at] = b;
+                        if at + 1 < len {
+                            bytes[at + 1] = b'"';
+                        }
+                    }
+                    let expected = bytes
+                        .iter()
+                        .position(|&b| matches!(b, b'"' | b'\\' | b'\n'))
+                        .unwrap_or(len);
+                    assert_eq!(text_run(&bytes), expected, "{bytes:?}");
+                }
+            }
+        }
     }
 
     #[test]
