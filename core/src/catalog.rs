@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Deserialize;
 
@@ -58,9 +59,9 @@ pub struct CodeEntry {
     #[serde(default)]
     pub cause: String,
     pub meaning: String,
-    pub action: String,
+    pub action: Arc<str>,
     #[serde(default)]
-    pub source: String,
+    pub source: Arc<str>,
     #[serde(default)]
     pub result_category: String,
     #[serde(default)]
@@ -290,9 +291,9 @@ pub struct UfdEntry {
     #[serde(default)]
     pub cause: String,
     pub meaning: String,
-    pub action: String,
+    pub action: Arc<str>,
     #[serde(default)]
-    pub source: String,
+    pub source: Arc<str>,
 }
 
 impl UfdEntry {

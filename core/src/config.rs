@@ -473,16 +473,16 @@ impl Setup {
     /// the report order right.
     pub fn apply_overrides(&self, analysis: &mut Analysis) {
         let before = analysis.findings.len();
-        analysis
-            .findings
-            .retain_mut(|f: &mut Finding| match self.finding_overrides.get(&f.id) {
+        analysis.findings.retain_mut(|f: &mut Finding| {
+            match self.finding_overrides.get(f.id.as_str()) {
                 None => true,
                 Some(None) => false,
                 Some(Some(sev)) => {
                     f.severity = *sev;
                     true
                 }
-            });
+            }
+        });
         analysis.summary.suppressed += (before - analysis.findings.len()) as u64;
         sort_findings(&mut analysis.findings);
         analysis.summary.findings.clear();

@@ -185,9 +185,9 @@ pub fn problems(findings: &[Finding], health: &[HealthLine]) -> Vec<Problem> {
             continue;
         }
         let key = if f.id == SECRET_KIND {
-            (f.id.clone(), String::new())
+            (f.id.to_string(), String::new())
         } else {
-            (f.id.clone(), f.code.clone().unwrap_or_default())
+            (f.id.to_string(), f.code.clone().unwrap_or_default())
         };
         let g = *group_of_root.entry(key).or_insert_with(|| {
             members.push(Vec::new());
@@ -247,7 +247,7 @@ fn build(findings: &[Finding], mut list: Vec<usize>, health: &[HealthLine]) -> P
     for &i in &list {
         let f = &findings[i];
         severity = severity.max(f.severity);
-        *kinds.entry(f.id.clone()).or_default() += 1;
+        *kinds.entry(f.id.to_string()).or_default() += 1;
         affected.occurrences += f.occurrences.count.max(1);
         for (k, v) in &f.ids {
             ids.entry(*k).or_default().insert(v.to_ascii_lowercase());
@@ -331,10 +331,10 @@ fn build(findings: &[Finding], mut list: Vec<usize>, health: &[HealthLine]) -> P
                 .map(|(_, v)| v.as_str())
                 .unwrap_or_default()
         ),
-        kind: lead.id.clone(),
+        kind: lead.id.to_string(),
         severity,
         title,
-        action: lead.action.clone(),
+        action: lead.action.to_string(),
         findings: list,
         kinds,
         affected,
@@ -352,7 +352,7 @@ mod tests {
     use crate::record::{FileId, Origin};
 
     fn finding(id: &str, severity: Severity, code: &str, ids: &[(IdKind, &str)]) -> Finding {
-        let mut f = Finding::new(id, severity, format!("{id} {code}")).code(code);
+        let mut f = Finding::new(id.to_owned(), severity, format!("{id} {code}")).code(code);
         for (k, v) in ids {
             f = f.id_value(*k, Some(*v));
         }

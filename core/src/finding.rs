@@ -2,6 +2,7 @@
 
 use std::cmp::{Ordering, Reverse};
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -277,23 +278,156 @@ impl Serialize for Ids {
     }
 }
 
+/// Text many findings carry alike (an action, a documentation link, a source: a literal or a
+/// catalog row's): cloning it copies a pointer, so a hundred thousand findings of one code
+/// share one copy of each.
+#[derive(Debug, Clone)]
+pub enum SharedText {
+    Static(&'static str),
+    Shared(Arc<str>),
+}
+
+impl SharedText {
+    pub fn as_str(&self) -> &str {
+        match self {
+            SharedText::Static(s) => s,
+            SharedText::Shared(s) => s,
+        }
+    }
+
+    /// Applies `edit` to a copy of the text and keeps the copy only when it changed, so the
+    /// text stays shared where nothing changes (redaction, escaping).
+    pub fn edit(&mut self, edit: impl Fn(&mut String)) {
+        let mut text = self.as_str().to_owned();
+        edit(&mut text);
+        if text != self.as_str() {
+            *self = SharedText::from(text);
+        }
+    }
+}
+
+impl Default for SharedText {
+    fn default() -> Self {
+        SharedText::Static("")
+    }
+}
+
+impl std::ops::Deref for SharedText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for SharedText {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for SharedText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq for SharedText {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for SharedText {}
+
+impl PartialEq<str> for SharedText {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<String> for SharedText {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialOrd for SharedText {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for SharedText {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for SharedText {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+
+impl PartialEq<&str> for SharedText {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl From<&'static str> for SharedText {
+    fn from(s: &'static str) -> Self {
+        SharedText::Static(s)
+    }
+}
+
+impl From<String> for SharedText {
+    fn from(s: String) -> Self {
+        SharedText::Shared(s.into())
+    }
+}
+
+impl From<&String> for SharedText {
+    fn from(s: &String) -> Self {
+        SharedText::Shared(s.as_str().into())
+    }
+}
+
+impl From<Arc<str>> for SharedText {
+    fn from(s: Arc<str>) -> Self {
+        SharedText::Shared(s)
+    }
+}
+
+impl From<&Arc<str>> for SharedText {
+    fn from(s: &Arc<str>) -> Self {
+        SharedText::Shared(s.clone())
+    }
+}
+
+impl Serialize for SharedText {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// A finding as every output format shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
     /// Stable identifier: `<analyzer>/<check>` or a rule ID.
-    pub id: String,
+    pub id: SharedText,
     pub severity: Severity,
     pub title: String,
     /// What happened, with the concrete values.
     pub message: String,
     /// The one next step.
-    pub action: String,
+    pub action: SharedText,
     /// The code the finding decodes (`410/3112`, `4007`), if any.
     pub code: Option<String>,
     /// Documentation link for the user.
-    pub docs: Option<String>,
+    pub docs: Option<SharedText>,
     /// Where the knowledge behind the finding comes from (a document reference).
-    pub source: Option<String>,
+    pub source: Option<SharedText>,
     pub ids: Ids,
     pub occurrences: Occurrences,
     /// The findings this one explains (a pattern and the cases it accounts for): reports put
@@ -335,13 +469,13 @@ impl Explains {
 
 impl Finding {
     /// A finding with one piece of evidence.
-    pub fn new(id: impl Into<String>, severity: Severity, title: impl Into<String>) -> Finding {
+    pub fn new(id: impl Into<SharedText>, severity: Severity, title: impl Into<String>) -> Finding {
         Finding {
             id: id.into(),
             severity,
             title: title.into(),
             message: String::new(),
-            action: String::new(),
+            action: SharedText::default(),
             code: None,
             docs: None,
             source: None,
@@ -375,7 +509,7 @@ impl Finding {
         self
     }
 
-    pub fn action(mut self, action: impl Into<String>) -> Self {
+    pub fn action(mut self, action: impl Into<SharedText>) -> Self {
         self.action = action.into();
         self
     }
@@ -385,12 +519,12 @@ impl Finding {
         self
     }
 
-    pub fn docs(mut self, docs: impl Into<String>) -> Self {
+    pub fn docs(mut self, docs: impl Into<SharedText>) -> Self {
         self.docs = Some(docs.into());
         self
     }
 
-    pub fn source(mut self, source: impl Into<String>) -> Self {
+    pub fn source(mut self, source: impl Into<SharedText>) -> Self {
         self.source = Some(source.into());
         self
     }

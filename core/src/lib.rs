@@ -30,7 +30,7 @@ pub use analyzer::{
     Analysis, Analyzer, AnalyzerInfo, Context, EntityAnalysis, EntityPass, FindingKind, Output,
     Pass,
 };
-pub use finding::{Evidence, Explains, Finding, IdKind, Occurrences, Severity};
+pub use finding::{Evidence, Explains, Finding, IdKind, Occurrences, Severity, SharedText};
 pub use record::{Family, FileId, Format, Origin, Record};
 pub use table::{Column, Table, TableKind};
 pub use value::Value;

@@ -13,7 +13,9 @@ use acs_triage_core::analyzer::{Analysis, Context, EntityAnalysis, EntityPass, k
 use acs_triage_core::catalog::{CodeEntry, CodeTable, Judgement};
 use acs_triage_core::health::{HealthLine, Unit};
 use acs_triage_core::text::{group_digits, percent, plural};
-use acs_triage_core::{Evidence, Family, Format, IdKind, Occurrences, Record, Severity};
+use acs_triage_core::{
+    Evidence, Family, Format, IdKind, Occurrences, Record, Severity, SharedText,
+};
 use std::collections::BTreeMap;
 
 use crate::calls::code_label;
@@ -339,12 +341,14 @@ impl EntityAnalysis for Automation {
         let (meaning, action, source) = match decoded {
             Some(d) => (
                 d.entry.meaning.clone(),
-                d.entry.action.clone(),
-                Some(d.entry.source.clone()),
+                SharedText::from(&d.entry.action),
+                Some(SharedText::from(&d.entry.source)),
             ),
             None => (
                 "This result is in no published Call Automation table.".to_owned(),
-                "Read the result message; if the service keeps returning it, open an Azure support request with the call connection and server call IDs.".to_owned(),
+                SharedText::from(
+                    "Read the result message; if the service keeps returning it, open an Azure support request with the call connection and server call IDs.",
+                ),
                 None,
             ),
         };
@@ -363,7 +367,11 @@ impl EntityAnalysis for Automation {
         // What the network answered is the diagnosis; the result code only carries it (the
         // code's own row only says to look at these details).
         let (meaning, action, source) = match answer {
-            Some(a) => (a.meaning.clone(), a.action.clone(), Some(a.source.clone())),
+            Some(a) => (
+                a.meaning.clone(),
+                SharedText::from(&a.action),
+                Some(SharedText::from(&a.source)),
+            ),
             None => (meaning, action, source),
         };
         let leg_text = if leg.is_empty() {

@@ -11,7 +11,7 @@ use acs_triage_core::analyzer::keep_min;
 use acs_triage_core::analyzer::{Context, Output};
 use acs_triage_core::catalog::{CodeEntry, Judgement, MatchKind, UfdEntry};
 use acs_triage_core::record::embedded_object;
-use acs_triage_core::{Evidence, IdKind, Occurrences, Record, Severity};
+use acs_triage_core::{Evidence, IdKind, Occurrences, Record, Severity, SharedText};
 use chrono::{DateTime, Utc};
 
 use crate::calls::{Source, code_label};
@@ -434,9 +434,13 @@ pub fn findings(ctx: &Context, call_id: &str, detail: &crate::calls::Detail, out
             (None, None) => format!("No catalog row explains {label}.{said_text}"),
         };
         let action = match entry {
-            Some(e) => e.action.clone(),
-            None if said.is_some() => "Act on what the log says; if it is not clear, open an Azure support request with the call and participant IDs and this log line.".to_owned(),
-            None => "Read the client log around this time for the SDK's error message.".to_owned(),
+            Some(e) => SharedText::from(&e.action),
+            None if said.is_some() => SharedText::from(
+                "Act on what the log says; if it is not clear, open an Azure support request with the call and participant IDs and this log line.",
+            ),
+            None => SharedText::from(
+                "Read the client log around this time for the SDK's error message.",
+            ),
         };
         let times = if occ.count > 1 {
             format!(" ({} times)", occ.count)

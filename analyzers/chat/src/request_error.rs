@@ -8,7 +8,7 @@
 use acs_triage_core::Output;
 use acs_triage_core::analyzer::{Context, EntityAnalysis, keep_min};
 use acs_triage_core::catalog::CodeTable;
-use acs_triage_core::{Evidence, IdKind, Occurrences, Record, Severity};
+use acs_triage_core::{Evidence, IdKind, Occurrences, Record, Severity, SharedText};
 
 use crate::requests;
 use crate::{CHAT_ERRORS, REQUEST_ERROR};
@@ -88,8 +88,8 @@ impl EntityAnalysis for RequestErrors {
                 Some(s) => (
                     s,
                     d.entry.meaning.clone(),
-                    d.entry.action.clone(),
-                    Some(d.entry.source.clone()),
+                    SharedText::from(&d.entry.action),
+                    Some(SharedText::from(&d.entry.source)),
                 ),
                 None => return,
             },
@@ -100,7 +100,9 @@ impl EntityAnalysis for RequestErrors {
                     Severity::Warning
                 },
                 format!("The chat service answered HTTP {status}."),
-                "Read the error body of the response for the reason; if the service keeps failing, open an Azure support request with the MS-CV.".to_owned(),
+                SharedText::from(
+                    "Read the error body of the response for the reason; if the service keeps failing, open an Azure support request with the MS-CV.",
+                ),
                 None,
             ),
         };

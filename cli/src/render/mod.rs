@@ -429,7 +429,7 @@ impl Report {
         self.findings.par_iter_mut().for_each(|f| {
             r(&mut f.title);
             r(&mut f.message);
-            r(&mut f.action);
+            f.action.edit(&r);
             for v in f.ids.values_mut() {
                 r(v);
             }

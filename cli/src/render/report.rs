@@ -9,7 +9,7 @@ use acs_triage_core::engine::Summary;
 use acs_triage_core::health::{HealthLine, Unit};
 use acs_triage_core::ingest::FileReport;
 use acs_triage_core::time::format_timestamp;
-use acs_triage_core::{Evidence, Finding, IdKind, Table};
+use acs_triage_core::{Evidence, Finding, IdKind, SharedText, Table};
 use serde::Serialize;
 
 /// The tool's name and version, as every output states them.
@@ -42,17 +42,17 @@ pub struct EvidenceOut {
 /// A finding as serialized.
 #[derive(Debug, Clone, Serialize)]
 pub struct FindingOut {
-    pub id: String,
+    pub id: SharedText,
     pub severity: acs_triage_core::Severity,
     pub title: String,
     pub message: String,
-    pub action: String,
+    pub action: SharedText,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub docs: Option<String>,
+    pub docs: Option<SharedText>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
+    pub source: Option<SharedText>,
     pub ids: acs_triage_core::finding::Ids,
     pub count: u64,
     #[serde(skip_serializing_if = "Option::is_none")]

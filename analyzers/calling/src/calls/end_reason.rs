@@ -2,6 +2,7 @@
 //! seen before it.
 
 use super::*;
+use acs_triage_core::SharedText;
 
 /// A client log line without IDs that reports the same reason as a participant of the same call is
 /// that participant's own view: one finding, both pieces of evidence.
@@ -69,14 +70,17 @@ pub(super) fn end_finding(
         .unwrap_or_default();
     let unknown_subcode = sub.is_some_and(|s| s != 0);
     let (severity, title, meaning, action, source) = match decoded {
-        Some(dec) if dec.matched == MatchKind::Exact || (dec.matched == MatchKind::CodeOnly && !unknown_subcode) => {
+        Some(dec)
+            if dec.matched == MatchKind::Exact
+                || (dec.matched == MatchKind::CodeOnly && !unknown_subcode) =>
+        {
             let severity = dec.entry.severity.severity()?;
             (
                 severity,
                 format!("Call ended with {label}: {}", cause_title(&dec.entry.cause)),
                 dec.entry.meaning.clone(),
-                dec.entry.action.clone(),
-                Some(dec.entry.source.clone()),
+                SharedText::from(&dec.entry.action),
+                Some(SharedText::from(&dec.entry.source)),
             )
         }
         // The code is known, the subcode is not: what the code means in general is context,
@@ -90,20 +94,24 @@ pub(super) fn end_finding(
                 lower_first(&dec.entry.meaning)
             ),
             if d.said.is_some() {
-                "Act on what the log says; if it is not clear, open an Azure support request with the call and participant IDs and this log line.".to_owned()
+                SharedText::from(
+                    "Act on what the log says; if it is not clear, open an Azure support request with the call and participant IDs and this log line.",
+                )
             } else {
-                format!(
+                SharedText::from(format!(
                     "Look the subcode up in the ACS troubleshooting codes before acting; for code {code} in general: {}",
                     lower_first(&dec.entry.action)
-                )
+                ))
             },
-            Some(dec.entry.source.clone()),
+            Some(SharedText::from(&dec.entry.source)),
         ),
         _ => (
             Severity::Warning,
             format!("Call ended with unknown end reason {label}"),
             format!("This code is in no published table.{said}"),
-            "Search the ACS troubleshooting codes for it; if it keeps occurring, open an Azure support request with the call and participant IDs.".to_owned(),
+            SharedText::from(
+                "Search the ACS troubleshooting codes for it; if it keeps occurring, open an Azure support request with the call and participant IDs.",
+            ),
             None,
         ),
     };

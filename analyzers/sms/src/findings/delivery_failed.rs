@@ -1,5 +1,6 @@
 //! `sms/delivery-failed` and `sms/carrier-no-report`: what the delivery report of a message says, decoded.
 
+use acs_triage_core::finding::SharedText;
 use acs_triage_core::{Finding, Severity};
 
 use super::{DOCS, describe, with_ids};
@@ -28,14 +29,15 @@ pub fn finding(members: &[&Outcome<'_>]) -> Finding {
         Some(d) => (
             d.entry.severity.severity().unwrap_or(Severity::Warning),
             d.entry.meaning.clone(),
-            d.entry.action.clone(),
-            Some(d.entry.source.clone()),
+            SharedText::from(&d.entry.action),
+            Some(SharedText::from(&d.entry.source)),
         ),
         None => (
             Severity::Error,
             format!("The report says \"{details}\", which is in no published status table."),
-            "Open an Azure support request with the message ID and the time of the send."
-                .to_owned(),
+            SharedText::from(
+                "Open an Azure support request with the message ID and the time of the send.",
+            ),
             None,
         ),
     };

@@ -2,6 +2,7 @@
 
 use acs_triage_core::analyzer::Context;
 use acs_triage_core::catalog::CodeTable;
+use acs_triage_core::finding::SharedText;
 use acs_triage_core::redact::mask_phone;
 use acs_triage_core::{Finding, IdKind, Severity};
 
@@ -19,10 +20,16 @@ pub fn finding(ctx: &Context, message_id: Option<&str>, r: &Refusal) -> Finding 
         _ => Severity::Error,
     };
     let (meaning, action, source) = match entry {
-        Some(e) => (e.meaning.clone(), e.action.clone(), Some(e.source.clone())),
+        Some(e) => (
+            e.meaning.clone(),
+            SharedText::from(&e.action),
+            Some(SharedText::from(&e.source)),
+        ),
         None => (
             format!("The service refused this send with HTTP {}.", r.status),
-            "Read the error message of the send response and correct the request.".to_owned(),
+            SharedText::from(
+                "Read the error message of the send response and correct the request.",
+            ),
             None,
         ),
     };
