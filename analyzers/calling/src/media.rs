@@ -12,6 +12,7 @@ use acs_triage_core::analyzer::{Analysis, Context, EntityAnalysis, EntityPass, H
 use acs_triage_core::record::Bag;
 use acs_triage_core::table::{Column, Table, TableKind};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::settings::{MediaThreshold, MediaThresholds, PoorWhen, StreamKind};
 use acs_triage_core::health::{HealthLine, Unit};
@@ -58,7 +59,7 @@ const BUCKETS: usize = 11;
 /// Counts of stream measurements per bucket, for each threshold (fixed memory, whatever the
 /// number of streams): the quality table and the health overview.
 struct Histograms {
-    thresholds: Vec<(String, MediaThreshold)>,
+    thresholds: Vec<(Arc<str>, MediaThreshold)>,
     counts: Vec<[u64; BUCKETS]>,
     /// Measurements past each threshold (the health overview).
     poor: Vec<u64>,
@@ -68,10 +69,10 @@ struct Histograms {
 
 impl Histograms {
     fn new(media: &BTreeMap<String, MediaThreshold>) -> Histograms {
-        let thresholds: Vec<(String, MediaThreshold)> = media
+        let thresholds: Vec<(Arc<str>, MediaThreshold)> = media
             .iter()
             .filter(|(_, t)| t.value > 0.0)
-            .map(|(id, t)| (id.clone(), t.clone()))
+            .map(|(id, t)| (Arc::from(id.as_str()), t.clone()))
             .collect();
         Histograms {
             counts: vec![[0; BUCKETS]; thresholds.len()],
@@ -170,8 +171,8 @@ impl Histograms {
                     trim_number(width * (i + 1) as f64)
                 };
                 table.push(vec![
-                    t.label.clone(),
-                    t.unit.clone(),
+                    t.label.to_string(),
+                    t.unit.to_string(),
                     poor.to_owned(),
                     trim_number(t.value),
                     trim_number(width * i as f64),
@@ -263,14 +264,16 @@ fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
 /// One threshold a stream failed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Violation {
-    pub threshold: String,
-    pub label: String,
+    /// The threshold's ID, label, unit and action are shared with the thresholds in force: a
+    /// kept stream holds pointers, not copies.
+    pub threshold: Arc<str>,
+    pub label: Arc<str>,
     pub value: f64,
     pub limit: f64,
-    pub unit: String,
+    pub unit: Arc<str>,
     pub poor_when: PoorWhen,
     pub rank: u32,
-    pub action: String,
+    pub action: Arc<str>,
 }
 
 impl Violation {
@@ -312,16 +315,16 @@ fn trim_number(v: f64) -> String {
 /// every stream record, so it makes one pass over the record's fields, and a field is only
 /// compared with the few thresholds whose field name is as long as its own.
 pub struct StreamJudge {
-    thresholds: Vec<(String, MediaThreshold)>,
+    thresholds: Vec<(Arc<str>, MediaThreshold)>,
     /// `by_length[n]`: indexes into `thresholds` of those whose field name is `n` bytes long.
     by_length: Vec<Vec<usize>>,
 }
 
 impl StreamJudge {
     pub fn new(media: &BTreeMap<String, MediaThreshold>) -> StreamJudge {
-        let thresholds: Vec<(String, MediaThreshold)> = media
+        let thresholds: Vec<(Arc<str>, MediaThreshold)> = media
             .iter()
-            .map(|(id, t)| (id.clone(), t.clone()))
+            .map(|(id, t)| (Arc::from(id.as_str()), t.clone()))
             .collect();
         let longest = thresholds.iter().map(|(_, t)| t.field.len()).max();
         let mut by_length = vec![Vec::new(); longest.map_or(0, |n| n + 1)];
@@ -525,7 +528,10 @@ impl EntityAnalysis for Streams {
             return;
         }
         let (call, _, _) = key;
-        let no_media = state.violations.iter().any(|v| v.threshold == "no_packets");
+        let no_media = state
+            .violations
+            .iter()
+            .any(|v| &*v.threshold == "no_packets");
         let media = if state.media.is_empty() {
             "media".to_owned()
         } else {
@@ -565,7 +571,7 @@ impl EntityAnalysis for Streams {
             id.finding().severity(severity).title(title)
                 .message(message)
                 .action(action)
-                .source(state.violations.iter().map(|v| v.threshold.clone()).collect::<Vec<_>>().join(", ") + " in rules/thresholds/media.toml")
+                .source(state.violations.iter().map(|v| &*v.threshold).collect::<Vec<_>>().join(", ") + " in rules/thresholds/media.toml")
                 .docs("https://learn.microsoft.com/azure/communication-services/concepts/analytics/logs/call-diagnostics-log-schema")
                 .id_value(IdKind::CallId, (!call.is_empty()).then_some(&call))
                 .id_value(IdKind::ParticipantId, state.party.participant_id.as_deref())

@@ -2,6 +2,7 @@
 //! and `calls` (`rules/thresholds/calls.toml`).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Deserialize;
 
@@ -38,14 +39,15 @@ pub struct MediaThreshold {
     /// Lower = more important (its action is the one given when several thresholds fail).
     pub rank: u32,
     pub field: String,
-    pub label: String,
-    pub unit: String,
+    /// Shared by every violation and finding of this threshold (as are `unit` and `action`).
+    pub label: Arc<str>,
+    pub unit: Arc<str>,
     pub poor_when: PoorWhen,
     pub value: f64,
     pub streams: StreamKind,
     pub source: String,
     /// The next step when a stream is poor by this measure.
-    pub action: String,
+    pub action: Arc<str>,
 }
 
 impl MediaThreshold {
