@@ -385,6 +385,9 @@ impl Scanner {
             b'{' | b'[' => {
                 if self.at.depth == 0 {
                     self.at.index = 0;
+                    // Nothing said of a key in an earlier (broken) value carries over.
+                    self.key_done = false;
+                    self.wrapper_key = None;
                     if b == b'[' {
                         self.at.top = Top::Array;
                         self.at.unit_depth = Some(1);
@@ -760,6 +763,7 @@ mod tests {
             "{\"a\": {\"records\": 1}, \"value\": 2}\n{\"b\": \"}\"}\n",
             "\"a\" \"b\",\"c\": 1 \"d\"\n:\n",
             "[{\"a\":1}]\u{feff}[{\"b\":2}]\n\u{feff}{\"c\":3}",
+            "{\"records\"}\n{:[{\"b\":1}]}\n{\"records\":}\n{\"x\":[{\"c\":2}]}",
         ];
         for document in documents {
             let bytes = document.as_bytes();
