@@ -870,8 +870,8 @@ fn format_name(mut formats: Vec<(Format, u64)>, shape: Shape) -> Option<String> 
     }
 }
 
-/// Reads one piece of a plain JSON-lines file or JSON document ([`pieces`]); the engine joins the reports of a
-/// file's pieces with [`FileReport::absorb_piece`].
+/// Reads one piece of a plain JSON-lines file or JSON document ([`pieces`]); the engine joins
+/// the reports of a file's pieces with [`FileReport::absorb_piece`].
 pub fn ingest_piece(
     input: &crate::walk::InputFile,
     piece: pieces::Piece,

@@ -23,12 +23,7 @@ pub fn read(reader: &mut dyn BufRead, first_line: u64, limits: &Limits, out: &mu
         first_line,
         Container::Document,
         limits.max_line_bytes,
-        &mut |piece| {
-            if let Piece::Unit(unit) = &piece {
-                out.scan_secrets(unit.bytes, unit.line);
-            }
-            handle_piece(piece, limits, out, &mut empty_arrays)
-        },
+        &mut |piece| scan_and_handle(piece, limits, out, &mut empty_arrays),
     );
     if let Err(e) = result {
         out.read_error(None, &e);
@@ -49,10 +44,7 @@ pub fn read_piece(
 ) {
     let mut empty_arrays = Vec::new();
     let result = split_document_piece(reader, from, last, limits.max_line_bytes, &mut |piece| {
-        if let Piece::Unit(unit) = &piece {
-            out.scan_secrets(unit.bytes, unit.line);
-        }
-        handle_piece(piece, limits, out, &mut empty_arrays)
+        scan_and_handle(piece, limits, out, &mut empty_arrays)
     });
     if let Err(e) = result {
         out.read_error(None, &e);
@@ -60,6 +52,19 @@ pub fn read_piece(
     if !out.defer_empty_arrays(&empty_arrays) {
         report_empty_arrays(&empty_arrays, out.records(), out);
     }
+}
+
+/// Looks for secrets in a record of the document, then reads it (or says what went wrong).
+fn scan_and_handle(
+    piece: Piece<'_>,
+    limits: &Limits,
+    out: &mut Collector<'_>,
+    empty_arrays: &mut Vec<u64>,
+) {
+    if let Piece::Unit(unit) = &piece {
+        out.scan_secrets(unit.bytes, unit.line);
+    }
+    handle_piece(piece, limits, out, empty_arrays)
 }
 
 /// Empty arrays hold no record: a whole document that is one is an export of zero rows (a note),
