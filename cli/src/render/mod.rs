@@ -435,12 +435,7 @@ impl Report {
             }
             for e in &mut f.evidence {
                 r(&mut e.excerpt);
-                // Shared by the file's evidence: changed only where the text changes.
-                let mut file = e.file.to_string();
-                r(&mut file);
-                if *file != *e.file {
-                    e.file = file.into();
-                }
+                e.file.edit(&r);
             }
         });
         for i in &mut self.inputs {

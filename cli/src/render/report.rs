@@ -29,7 +29,7 @@ pub const TOOL: ToolInfo = ToolInfo {
 pub struct EvidenceOut {
     /// The file's display path, shared by every evidence from the file (a large report has
     /// hundreds of thousands of them).
-    pub file: std::sync::Arc<str>,
+    pub file: SharedText,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -174,8 +174,7 @@ fn evidence_out(paths: &[std::sync::Arc<str>], e: Evidence) -> EvidenceOut {
     EvidenceOut {
         file: paths
             .get(e.origin.file.0 as usize)
-            .cloned()
-            .unwrap_or_else(|| "?".into()),
+            .map_or(SharedText::Static("?"), SharedText::from),
         line: (e.origin.line > 0).then_some(e.origin.line),
         index: e.origin.index,
         time: e.time.as_ref().map(format_timestamp),

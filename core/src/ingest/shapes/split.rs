@@ -161,6 +161,16 @@ impl Scanner {
             }
     }
 
+    /// The line a problem is reported at: where the record being read starts, else where the
+    /// scanner is.
+    fn problem_line(&self) -> u64 {
+        if self.collecting {
+            self.unit_line
+        } else {
+            self.at.line
+        }
+    }
+
     fn start_unit(&mut self, line: u64) {
         self.collecting = true;
         self.oversized = false;
@@ -233,13 +243,8 @@ impl Scanner {
     /// is broken. It is rejected, and scanning resumes at the next line that starts a value, so
     /// one damaged record costs one record.
     fn break_unit(&mut self, on: &mut dyn FnMut(Piece<'_>)) {
-        let line = if self.collecting {
-            self.unit_line
-        } else {
-            self.at.line
-        };
         on(Piece::Broken(SplitError {
-            line,
+            line: self.problem_line(),
             message: format!(
                 "broken record: a text value is still open at the end of line {}; skipped to the next record",
                 self.at.line
@@ -511,13 +516,8 @@ impl Scanner {
     /// At the end of the document: a value still open is a truncated record.
     fn finish(&mut self, on: &mut dyn FnMut(Piece<'_>)) {
         if self.at.depth > 0 || self.in_string {
-            let line = if self.collecting {
-                self.unit_line
-            } else {
-                self.at.line
-            };
             on(Piece::Broken(SplitError {
-                line,
+                line: self.problem_line(),
                 message:
                     "the file ends inside a JSON value (truncated?); the unfinished record is lost"
                         .to_owned(),
