@@ -196,6 +196,9 @@ pub struct PieceTail {
     pub last_rejected: Option<(Option<u64>, Option<u64>)>,
     /// Remarks, in order; `true` for one said once per file however often it applies.
     pub notes: Vec<(String, bool)>,
+    /// Where the piece being read ends when more of the file follows it: a read failure loses
+    /// the bytes up to there, not the rest of the file (the pieces after it are read).
+    pub ends_at: Option<u64>,
 }
 
 /// JSON records of a file that no analyzer reads (no known category, table, event type or
@@ -330,6 +333,7 @@ impl FileReport {
             }
             mine.empty_arrays.extend(theirs.empty_arrays);
             mine.last_rejected = theirs.last_rejected.or(mine.last_rejected);
+            mine.ends_at = theirs.ends_at;
             for (note, once) in theirs.notes {
                 if !(once && mine.notes.iter().any(|(n, o)| *o && *n == note)) {
                     mine.notes.push((note, once));
@@ -492,13 +496,16 @@ impl<'s> Collector<'s> {
         self.issue(line, message);
     }
 
-    /// Records a read failure (I/O error, corrupt compression): the rest of the file is lost and
-    /// that loss counts as one rejection.
+    /// Records a read failure (I/O error, corrupt compression): the rest of the file (or of the
+    /// piece being read) is lost and that loss counts as one rejection.
     pub fn read_error(&mut self, line: Option<u64>, error: &io::Error) {
-        self.reject(
-            line,
-            format!("read failed, the rest of the file is lost: {error}"),
-        );
+        let lost = match self.report.piece_tail.as_ref().and_then(|t| t.ends_at) {
+            Some(end) => {
+                format!("the bytes from here to byte {end} are lost (the file after them is read)")
+            }
+            None => "the rest of the file is lost".to_owned(),
+        };
+        self.reject(line, format!("read failed, {lost}: {error}"));
     }
 
     /// Looks for live secrets in a piece of the input that starts at `line`.
@@ -880,7 +887,10 @@ pub fn ingest_piece(
 ) -> FileReport {
     let mut report = FileReport::new(input.display.clone());
     report.bytes = piece.len();
-    report.piece_tail = Some(PieceTail::default());
+    report.piece_tail = Some(PieceTail {
+        ends_at: (!piece.last).then_some(piece.end),
+        ..PieceTail::default()
+    });
     let opened = std::fs::File::open(&input.path).and_then(|mut f| {
         use std::io::Seek;
         f.seek(std::io::SeekFrom::Start(piece.start))?;
@@ -910,4 +920,75 @@ pub fn ingest_piece(
     };
     report.piece_formats = formats;
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Bytes that end in a read failure after `good`.
+    struct FailsAfter<'a>(&'a [u8]);
+
+    impl Read for FailsAfter<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(io::Error::other("device went away"));
+            }
+            let n = buf.len().min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    /// The report of one good line and then a read failure, as a whole file or as a piece.
+    fn read_failure(piece_tail: Option<PieceTail>) -> (FileReport, u64) {
+        let limits = Limits::default();
+        let setup = ReadSetup {
+            file: FileId(0),
+            classifier: Classifier::bundled(),
+            limits: &limits,
+            dedup: None,
+        };
+        let mut report = FileReport::new("PT1H.json".to_owned());
+        report.piece_tail = piece_tail;
+        let line = b"{\"category\":\"CallSummary\",\"properties\":{\"callId\":\"a\"}}\n";
+        let mut reader = BufReader::new(FailsAfter(line));
+        let mut records = 0;
+        read_shape(
+            &mut reader,
+            Shape::JsonLines,
+            1,
+            setup,
+            &mut report,
+            &mut |_| records += 1,
+        );
+        (report, records)
+    }
+
+    #[test]
+    fn a_read_failure_says_what_is_lost() {
+        let (whole, records) = read_failure(None);
+        assert_eq!(records, 1);
+        assert_eq!(whole.rejected, 1);
+        assert_eq!(
+            whole.errors[0].message,
+            "read failed, the rest of the file is lost: device went away"
+        );
+        // A piece that other pieces follow loses only the bytes up to its end.
+        let (piece, _) = read_failure(Some(PieceTail {
+            ends_at: Some(4096),
+            ..PieceTail::default()
+        }));
+        assert_eq!(
+            piece.errors[0].message,
+            "read failed, the bytes from here to byte 4096 are lost (the file after them is read): device went away"
+        );
+        let (last, _) = read_failure(Some(PieceTail::default()));
+        assert!(
+            last.errors[0]
+                .message
+                .contains("the rest of the file is lost")
+        );
+    }
 }
