@@ -182,13 +182,18 @@ impl Occurrences {
         }
     }
 
-    fn keep(&mut self, evidence: Evidence) {
+    /// Keeps the evidence if it is among the first [`MAX_EVIDENCE`]. Most findings have one
+    /// piece of evidence and a large run keeps hundreds of thousands of them, so the list grows
+    /// as [`crate::reserve_snug`] says and the excerpt holds no spare room.
+    fn keep(&mut self, mut evidence: Evidence) {
         if self.evidence.len() == MAX_EVIDENCE
             && self.evidence.last().is_some_and(|worst| *worst <= evidence)
         {
             return;
         }
+        evidence.excerpt.shrink_to_fit();
         let at = self.evidence.partition_point(|e| *e <= evidence);
+        crate::reserve_snug(&mut self.evidence);
         self.evidence.insert(at, evidence);
         self.evidence.truncate(MAX_EVIDENCE);
     }
@@ -215,6 +220,7 @@ impl Ids {
         match self.0.binary_search_by(|(k, _)| k.cmp(&kind)) {
             Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
             Err(i) => {
+                crate::reserve_snug(&mut self.0);
                 self.0.insert(i, (kind, value));
                 None
             }
@@ -495,6 +501,7 @@ impl Finding {
     /// say which code or which stream).
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.title = title.into();
+        self.title.shrink_to_fit();
         self
     }
 
@@ -504,8 +511,11 @@ impl Finding {
         self
     }
 
+    /// What happened. Kept without spare room: a message is usually built with `format!`,
+    /// which leaves up to half its buffer unused, and a large run keeps one per finding.
     pub fn message(mut self, message: impl Into<String>) -> Self {
         self.message = message.into();
+        self.message.shrink_to_fit();
         self
     }
 

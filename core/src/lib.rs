@@ -45,6 +45,22 @@ pub type FastMap<K, V> = rustc_hash::FxHashMap<K, V>;
 /// See [`FastMap`].
 pub type FastSet<T> = rustc_hash::FxHashSet<T>;
 
+/// Makes room for one more item in a list that usually stays short (a call's participants, a
+/// finding's evidence or IDs): its first four items are given room one at a time, where a plain
+/// push reserves room for four at once. Hundreds of thousands of such lists live until the end
+/// of a large run.
+pub fn reserve_snug<T>(list: &mut Vec<T>) {
+    if list.len() == list.capacity() && list.len() < 4 {
+        list.reserve_exact(1);
+    }
+}
+
+/// Pushes onto a list that usually stays short (see [`reserve_snug`]).
+pub fn push_snug<T>(list: &mut Vec<T>, item: T) {
+    reserve_snug(list);
+    list.push(item);
+}
+
 /// Every data file built into the binary, by its path in the repository: what a run judged by
 /// (support bundles list them with their hashes).
 pub fn bundled_data() -> Vec<(String, &'static str)> {

@@ -158,7 +158,7 @@ impl Analysis for CallsPass {
         if source != Source::Summary {
             keep_min(&mut state.first_other, Some(FirstSeen::of(record, source)));
             if (pkey, ekey) != (0, 0) && !state.others.contains(&(pkey, ekey)) {
-                state.others.push((pkey, ekey));
+                acs_triage_core::push_snug(&mut state.others, (pkey, ekey));
             }
         }
         if matches!(source, Source::CallAutomation | Source::EventGrid)
@@ -281,7 +281,7 @@ impl Analysis for CallsPass {
             keep_min(&mut mine.first_other, theirs.first_other);
             for k in theirs.others {
                 if !mine.others.contains(&k) {
-                    mine.others.push(k);
+                    acs_triage_core::push_snug(&mut mine.others, k);
                 }
             }
 

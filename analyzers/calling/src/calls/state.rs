@@ -331,7 +331,7 @@ impl Who {
 /// label is the smallest seen (so the result does not depend on the order of sightings).
 pub(crate) fn merge_span(spans: &mut Vec<Span>, span: Span) {
     let Some(mine) = spans.iter_mut().find(|s| s.key == span.key) else {
-        spans.push(span);
+        acs_triage_core::push_snug(spans, span);
         return;
     };
     mine.start_ms = mine.start_ms.min(span.start_ms);
@@ -345,7 +345,7 @@ pub(crate) fn merge_span(spans: &mut Vec<Span>, span: Span) {
 /// reason at the same version keeps the one with the earliest evidence (order-independent).
 pub(crate) fn merge_part(parts: &mut Vec<Part>, part: Part) {
     let Some(mine) = parts.iter_mut().find(|p| p.key == part.key) else {
-        parts.push(part);
+        acs_triage_core::push_snug(parts, part);
         return;
     };
     let same_reason = mine.end.code == part.end.code && mine.end.subcode == part.end.subcode;
