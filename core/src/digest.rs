@@ -249,8 +249,10 @@ fn build(findings: &[Finding], mut list: Vec<usize>, health: &[HealthLine]) -> P
         severity = severity.max(f.severity);
         *kinds.entry(f.id.to_string()).or_default() += 1;
         affected.occurrences += f.occurrences.count.max(1);
-        for (k, v) in &f.ids {
-            ids.entry(*k).or_default().insert(v.to_ascii_lowercase());
+        for (k, v) in f.ids.iter() {
+            ids.entry(k)
+                .or_default()
+                .insert(v.text().to_ascii_lowercase());
         }
         for e in &f.occurrences.evidence {
             files.insert(e.origin.file.0);
@@ -299,8 +301,8 @@ fn build(findings: &[Finding], mut list: Vec<usize>, health: &[HealthLine]) -> P
     ] {
         for &i in &list {
             if let Some(v) = findings[i].ids.get(&kind) {
-                if !examples.iter().any(|(k, x)| *k == kind && x == v) {
-                    examples.push((kind, v.clone()));
+                if !examples.iter().any(|(k, x)| *k == kind && *x == v) {
+                    examples.push((kind, v.into_owned()));
                 }
                 if examples.len() == 3 {
                     break 'outer;

@@ -1,5 +1,6 @@
 //! Findings: what went wrong, why, what to do, which IDs, and the evidence.
 
+use std::borrow::Cow;
 use std::cmp::{Ordering, Reverse};
 use std::fmt;
 use std::sync::Arc;
@@ -208,39 +209,119 @@ impl Occurrences {
     }
 }
 
+/// One ID's value. A UUID written as the services write it (lowercase, hyphenated) is held in
+/// its 16 bytes, anything else as its text; either way it reads back exactly as the log wrote
+/// it. Most IDs findings name are such UUIDs, and a large run keeps hundreds of thousands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdValue {
+    Uuid([u64; 2]),
+    Text(Box<str>),
+}
+
+impl IdValue {
+    pub fn new(text: &str) -> IdValue {
+        // Only the lowercase hyphenated form packs: the text must come back as written.
+        if text.len() == 36
+            && !text.bytes().any(|b| b.is_ascii_uppercase())
+            && let Ok(uuid) = uuid::Uuid::try_parse(text)
+        {
+            let v = uuid.as_u128();
+            return IdValue::Uuid([(v >> 64) as u64, v as u64]);
+        }
+        IdValue::Text(text.into())
+    }
+
+    /// The ID as the log wrote it.
+    pub fn text(&self) -> Cow<'_, str> {
+        match self {
+            IdValue::Uuid(_) => Cow::Owned(self.with_text(str::to_owned)),
+            IdValue::Text(t) => Cow::Borrowed(t),
+        }
+    }
+
+    /// Calls `f` with the text, without allocating for a packed UUID.
+    fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        match self {
+            IdValue::Uuid([hi, lo]) => {
+                let v = (u128::from(*hi) << 64) | u128::from(*lo);
+                let mut buf = uuid::Uuid::encode_buffer();
+                f(uuid::Uuid::from_u128(v).hyphenated().encode_lower(&mut buf))
+            }
+            IdValue::Text(t) => f(t),
+        }
+    }
+}
+
+/// Ordered by text, as the IDs were before they were packed.
+impl Ord for IdValue {
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self, other) {
+            // Lowercase hexadecimal in fixed places sorts as the number does.
+            (IdValue::Uuid(a), IdValue::Uuid(b)) => a.cmp(b),
+            _ => self.with_text(|a| other.with_text(|b| a.cmp(b))),
+        }
+    }
+}
+
+impl PartialOrd for IdValue {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl std::fmt::Display for IdValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.with_text(|t| f.write_str(t))
+    }
+}
+
+impl Serialize for IdValue {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.with_text(|t| serializer.serialize_str(t))
+    }
+}
+
 /// The IDs a finding names, at most one per kind, in kind order (the order reports list them).
 /// A short sorted list: a finding names two to four IDs, where a map node would take ten times
 /// the room (a large run keeps hundreds of thousands of findings).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Ids(Vec<(IdKind, String)>);
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Ids(Vec<(IdKind, IdValue)>);
 
 impl Ids {
-    /// Sets the ID of `kind`; returns the one it replaces.
-    pub fn insert(&mut self, kind: IdKind, value: String) -> Option<String> {
+    /// Sets the ID of `kind`, replacing any it had.
+    pub fn insert(&mut self, kind: IdKind, value: &str) {
+        let value = IdValue::new(value);
         match self.0.binary_search_by(|(k, _)| k.cmp(&kind)) {
-            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+            Ok(i) => self.0[i].1 = value,
             Err(i) => {
                 crate::reserve_snug(&mut self.0);
                 self.0.insert(i, (kind, value));
-                None
             }
         }
     }
 
-    pub fn get(&self, kind: &IdKind) -> Option<&String> {
+    /// The ID of `kind`, as the log wrote it.
+    pub fn get(&self, kind: &IdKind) -> Option<Cow<'_, str>> {
         self.0
             .binary_search_by(|(k, _)| k.cmp(kind))
             .ok()
-            .map(|i| &self.0[i].1)
+            .map(|i| self.0[i].1.text())
     }
 
     /// The IDs in kind order.
-    pub fn iter(&self) -> impl Iterator<Item = (&IdKind, &String)> {
-        self.0.iter().map(|(k, v)| (k, v))
+    pub fn iter(&self) -> impl Iterator<Item = (IdKind, &IdValue)> {
+        self.0.iter().map(|(k, v)| (*k, v))
     }
 
-    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut String> {
-        self.0.iter_mut().map(|(_, v)| v)
+    /// Rewrites every ID's text (redaction).
+    pub fn edit_values(&mut self, edit: impl Fn(&mut String)) {
+        for (_, value) in &mut self.0 {
+            let mut text = value.text().into_owned();
+            edit(&mut text);
+            if *text != *value.text() {
+                *value = IdValue::new(&text);
+            }
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -249,31 +330,6 @@ impl Ids {
 
     pub fn len(&self) -> usize {
         self.0.len()
-    }
-
-    /// The IDs in kind order, as (kind, value) pairs.
-    pub fn as_slice(&self) -> &[(IdKind, String)] {
-        &self.0
-    }
-}
-
-impl<'a> IntoIterator for &'a Ids {
-    type Item = (&'a IdKind, &'a String);
-    type IntoIter = std::iter::Map<
-        std::slice::Iter<'a, (IdKind, String)>,
-        fn(&'a (IdKind, String)) -> (&'a IdKind, &'a String),
-    >;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.iter().map(|(k, v)| (k, v))
-    }
-}
-
-impl std::ops::Index<&IdKind> for Ids {
-    type Output = String;
-
-    fn index(&self, kind: &IdKind) -> &String {
-        self.get(kind).expect("no ID of this kind")
     }
 }
 
@@ -544,7 +600,7 @@ impl Finding {
         if let Some(v) = value {
             let v = v.as_ref().trim();
             if !v.is_empty() {
-                self.ids.insert(kind, v.to_owned());
+                self.ids.insert(kind, v);
             }
         }
         self
@@ -565,7 +621,7 @@ impl Finding {
         (
             Reverse(self.severity),
             self.id.as_str(),
-            self.ids.as_slice(),
+            &self.ids,
             self.occurrences.evidence.first().map(Evidence::order_key),
             self.message.as_str(),
         )
@@ -629,5 +685,55 @@ mod tests {
         assert!(Severity::Error > Severity::Warning);
         assert_eq!(Severity::parse("WARN"), Some(Severity::Warning));
         assert_eq!(Severity::parse("fatal"), None);
+    }
+
+    /// IDs read back exactly as written; only lowercase hyphenated UUIDs are packed, and
+    /// packed or not they sort as their text does.
+    #[test]
+    fn ids_read_back_as_written_and_sort_as_text() {
+        let texts = [
+            "0731a35e-7a71-4861-8b81-5defca0d14b5",
+            "0731A35E-7A71-4861-8B81-5DEFCA0D14B5",
+            "ffffffff-ffff-ffff-ffff-ffffffffffff",
+            "00000000-0000-0000-0000-000000000000",
+            "0731a35e-7a71-4861-8b81-5defca0d14b",
+            "0731a35e7a7148618b815defca0d14b5abcd",
+            "{0731a35e-7a71-4861-8b81-5defca0d14}",
+            "8:acs:6f2a1c3e-0000-4000-8000-00000000ab01_5a87fd0d",
+            "1",
+            "",
+            "z",
+        ];
+        for t in texts {
+            let v = IdValue::new(t);
+            assert_eq!(v.text(), t);
+            assert_eq!(v.to_string(), t);
+            let packed = matches!(v, IdValue::Uuid(_));
+            assert_eq!(
+                packed,
+                t == texts[0] || t == texts[2] || t == texts[3],
+                "{t}"
+            );
+        }
+        for a in texts {
+            for b in texts {
+                assert_eq!(
+                    IdValue::new(a).cmp(&IdValue::new(b)),
+                    a.cmp(b),
+                    "{a} vs {b}"
+                );
+            }
+        }
+        let mut ids = Ids::default();
+        ids.insert(IdKind::UserId, "8:acs:x");
+        ids.insert(IdKind::CallId, texts[0]);
+        assert_eq!(ids.get(&IdKind::CallId).as_deref(), Some(texts[0]));
+        ids.edit_values(|t| *t = t.to_uppercase());
+        assert_eq!(ids.get(&IdKind::CallId).as_deref(), Some(texts[1]));
+        assert_eq!(ids.get(&IdKind::UserId).as_deref(), Some("8:ACS:X"));
+        assert_eq!(
+            serde_json::to_string(&ids).unwrap(),
+            format!("{{\"callId\":\"{}\",\"userId\":\"8:ACS:X\"}}", texts[1])
+        );
     }
 }

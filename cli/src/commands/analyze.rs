@@ -378,9 +378,9 @@ fn story(
         .iter()
         .filter(|f| {
             f.ids.iter().any(|(k, v)| match k {
-                IdKind::CallId => v.eq_ignore_ascii_case(call_id),
-                IdKind::ServerCallId => linked("serverCallId", v),
-                IdKind::CallConnectionId => linked("callConnectionId", v),
+                IdKind::CallId => v.text().eq_ignore_ascii_case(call_id),
+                IdKind::ServerCallId => linked("serverCallId", &v.text()),
+                IdKind::CallConnectionId => linked("callConnectionId", &v.text()),
                 _ => false,
             })
         })

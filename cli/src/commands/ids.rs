@@ -74,7 +74,7 @@ pub fn named_by_failures(findings: &[acs_triage_core::Finding]) -> BTreeSet<Stri
                 named.insert(if kind == IdKind::CallId {
                     v.to_ascii_lowercase()
                 } else {
-                    v.clone()
+                    v.into_owned()
                 });
             }
         }

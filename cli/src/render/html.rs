@@ -557,8 +557,8 @@ fn finding(f: &FindingOut, open: bool) -> Markup {
             }
             @if !f.ids.is_empty() {
                 table {
-                    @for (kind, value) in &f.ids {
-                        tr { th { (kind.label()) } td class="mono" { (value) } }
+                    @for (kind, value) in f.ids.iter() {
+                        tr { th { (kind.label()) } td class="mono" { (value.text()) } }
                     }
                 }
             }

@@ -203,8 +203,8 @@ pub fn render_finding(f: &FindingOut, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
         writeln!(out, "| ID | value |")?;
         writeln!(out, "|---|---|")?;
-        for (kind, value) in &f.ids {
-            writeln!(out, "| {} | {} |", kind.label(), code(value))?;
+        for (kind, value) in f.ids.iter() {
+            writeln!(out, "| {} | {} |", kind.label(), code(&value.text()))?;
         }
     }
     if !f.evidence.is_empty() {

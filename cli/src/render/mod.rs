@@ -430,9 +430,7 @@ impl Report {
             r(&mut f.title);
             r(&mut f.message);
             f.action.edit(&r);
-            for v in f.ids.values_mut() {
-                r(v);
-            }
+            f.ids.edit_values(&r);
             for e in &mut f.evidence {
                 r(&mut e.excerpt);
                 e.file.edit(&r);

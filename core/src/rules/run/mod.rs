@@ -207,7 +207,7 @@ action = "Back off."
             findings[0].message,
             "3 from u1 between 2026-11-20T10:00:00.000Z and 2026-11-20T10:00:40.000Z"
         );
-        assert_eq!(findings[0].ids[&IdKind::UserId], "u1");
+        assert_eq!(findings[0].ids.get(&IdKind::UserId).as_deref(), Some("u1"));
     }
 
     const ABSENCE: &str = r#"
@@ -257,7 +257,10 @@ within = "10m"
                 .message
                 .starts_with("m2 sent at 2026-11-20T10:00:00.000Z")
         );
-        assert_eq!(main[0].ids[&IdKind::SmsMessageId], "m2");
+        assert_eq!(
+            main[0].ids.get(&IdKind::SmsMessageId).as_deref(),
+            Some("m2")
+        );
         assert!(
             main[1].message.starts_with("m3"),
             "the late report is outside the window"
