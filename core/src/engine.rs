@@ -781,7 +781,10 @@ pub fn run(
             })
             .collect()
     });
+    // Room for every finding at once: they are most of what a large run holds at the end.
     let mut output = Output::default();
+    let total = finished.iter().chain([&closed]).map(|o| o.findings.len());
+    output.findings.reserve_exact(total.sum());
     for out in finished {
         output.extend(out);
     }
