@@ -401,8 +401,10 @@ struct Batch {
 
 /// Orders the files by the hour they start with (a storage-export blob's from its path, another
 /// plain file's from the times at its ends, see [`crate::partition`]; files without one first)
-/// and cuts them into batches of `close_after / 2` hours: after each batch, everything older
-/// than `close_after` before the end of its hours is judged. A group's files in one batch form
+/// and cuts them into batches of whole hours, each ending once it holds `batch_bytes` (`sizes`:
+/// each file's) or spans `close_after / 2`: after each batch, everything older than
+/// `close_after` before the end of its hours is judged. The result is the same however the hours
+/// are batched; the batch size only trades time between judgements against memory. A group's files in one batch form
 /// one part, read in hour order then group order; the members of one `.tar.gz` (`streams`) are
 /// read in one pass, so they stay together at their earliest hour (or first, if one has none).
 fn batches(
@@ -410,6 +412,8 @@ fn batches(
     groups: &[Vec<usize>],
     streams: &[Vec<usize>],
     pieces: &[Option<Vec<Piece>>],
+    sizes: &[u64],
+    batch_bytes: u64,
     limits: &Limits,
 ) -> Vec<Batch> {
     const HOUR: i64 = 3600;
@@ -439,6 +443,9 @@ fn batches(
     // The hour the current batch starts at (`None`: the batch of files without one).
     let mut start: Option<Option<i64>> = None;
     let mut parts: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    // Bytes in the batch being gathered, and the hour of its latest file.
+    let mut gathered: u64 = 0;
+    let mut latest: Option<i64> = None;
     let flush = |batches: &mut Vec<Batch>,
                  parts: &mut std::collections::BTreeMap<usize, Vec<usize>>| {
         if let Some(batch) = batches.last_mut() {
@@ -466,18 +473,23 @@ fn batches(
     for (hour, group, _, file) in keyed {
         let same = match (start, hour) {
             (Some(None), None) => true,
-            (Some(Some(first)), Some(h)) => h < first + span,
+            (Some(Some(first)), Some(h)) => {
+                h < first + span && (latest == Some(h) || gathered < batch_bytes)
+            }
             _ => false,
         };
         if !same {
             flush(&mut batches, &mut parts);
             start = Some(hour);
+            gathered = 0;
             batches.push(Batch {
                 parts: Vec::new(),
                 horizon: None,
             });
         }
         parts.entry(group).or_default().push(file);
+        gathered += sizes[file];
+        latest = hour;
         if let (Some(h), Some(batch)) = (hour, batches.last_mut()) {
             // Files come in hour order: this one's hour is the batch's latest.
             batch.horizon = Some(Horizon {
@@ -722,7 +734,18 @@ pub fn run(
             })
             .collect()
     });
-    let batches = batches(&hours, &groups, &streams, &pieces, &options.limits);
+    let sizes: Vec<u64> = walked.files.iter().map(InputFile::size).collect();
+    let batch_bytes =
+        (options.limits.batch_bytes).saturating_mul(pool.current_num_threads() as u64);
+    let batches = batches(
+        &hours,
+        &groups,
+        &streams,
+        &pieces,
+        &sizes,
+        batch_bytes,
+        &options.limits,
+    );
     let single = pool.current_num_threads() == 1;
     let read_batch = |batch: &Batch| {
         // One thread reads every group into one worker, in order: with `order_seed`, that is

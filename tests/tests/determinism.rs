@@ -398,3 +398,106 @@ fn assert_pieces_report_as_whole(bytes: &[u8]) {
         }
     }
 }
+
+/// Thirty hours of storage exports: calls of two participants each, a few ending badly, some
+/// whose records reach the next hour's blob, and poor streams.
+fn hourly_exports(dir: &Path) {
+    const RESOURCE: &str = "/SUBSCRIPTIONS/6F2A1C3E-0000-4000-8000-00000000AB01/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/ACS";
+    let blob = |category: &str, hour: u32| {
+        dir.join(format!(
+            "insights-logs-{}/resourceId={RESOURCE}/y=2026/m=11/d={:02}/h={:02}/m=00/PT1H.json",
+            category.to_ascii_lowercase(),
+            1 + hour / 24,
+            hour % 24
+        ))
+    };
+    let mut files: std::collections::BTreeMap<std::path::PathBuf, String> = Default::default();
+    for hour in 0..30u32 {
+        for n in 0..8u32 {
+            let call = format!("{hour:08x}-0000-4000-8000-{n:012x}");
+            let time = format!(
+                "2026-11-{:02}T{:02}:{:02}:00Z",
+                1 + hour / 24,
+                hour % 24,
+                10 + n
+            );
+            // Every third call's summary lands in the next hour's blob, as late rows do.
+            let summary_hour = if n % 3 == 0 { hour + 1 } else { hour };
+            for p in 0..2u32 {
+                let (reason, sub) = match (n, p) {
+                    (1, 0) => (410, 3112),
+                    (4, 1) if hour % 2 == 0 => (500, 4521),
+                    _ => (0, 0),
+                };
+                files.entry(blob("CallSummary", summary_hour)).or_default().push_str(&format!(
+                    r#"{{"time":"{time}","resourceId":"{RESOURCE}","correlationId":"{call}","operationName":"CallSummary","category":"CallSummary","properties":{{"identifier":"acs:user-{p}-{}","participantId":"{call}-p{p}","endpointId":"{call}-e{p}","endpointType":"VoIP","participantEndReason":"{reason}","participantEndSubCode":{sub},"sdkVersion":"1.2{p}.0","osVersion":"Windows 10"}}}}
+"#,
+                    n % 5
+                ));
+            }
+            let loss = if n == 6 { "0.25" } else { "0.01" };
+            files.entry(blob("CallDiagnostics", hour)).or_default().push_str(&format!(
+                r#"{{"time":"{time}","resourceId":"{RESOURCE}","correlationId":"{call}","operationName":"CallDiagnostics","category":"CallDiagnostics","properties":{{"participantId":"{call}-p0","endpointId":"{call}-e0","mediaType":"Audio","streamId":"1","endpointType":"VoIP","transportType":"UDP","packetLossRateAvg":"{loss}","roundTripTimeAvg":"80"}}}}
+"#
+            ));
+        }
+    }
+    for (path, text) in files {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+/// Hours are read in batches of `[ingest] batch_bytes` per thread and judged between batches;
+/// however they are batched (one hour at a time, a few, or `close_after / 2` of them), with a
+/// closing window short enough that calls are judged while later hours are still being read,
+/// the report is the same.
+#[test]
+fn hours_batched_any_way_report_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    hourly_exports(&logs);
+    let report_with = |batch_bytes: u64, threads: &str| {
+        let config = dir.path().join(format!("batch-{batch_bytes}.toml"));
+        std::fs::write(
+            &config,
+            format!("[ingest]\nclose_after = \"4h\"\nbatch_bytes = {batch_bytes}\n"),
+        )
+        .unwrap();
+        let out = run(&[
+            "analyze",
+            "--format",
+            "json",
+            "--threads",
+            threads,
+            "--config",
+            config.to_str().unwrap(),
+            logs.to_str().unwrap(),
+        ]);
+        assert!(out.stderr.is_empty(), "{}", out.stderr);
+        out.stdout
+    };
+    let baseline = report_with(u64::MAX, "1");
+    let doc: serde_json::Value = serde_json::from_str(&baseline).unwrap();
+    let kinds: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    for kind in ["calling/end-reason", "calling/poor-stream"] {
+        assert!(kinds.contains(&kind), "no {kind} in {kinds:?}");
+    }
+    assert_eq!(doc["summary"]["records"], 30 * 8 * 3);
+    for batch_bytes in [0, 1, 4096, 16 << 20] {
+        for threads in ["1", "2"] {
+            let other = report_with(batch_bytes, threads);
+            if other != baseline {
+                panic!(
+                    "batch_bytes {batch_bytes}, {threads} threads: {}",
+                    first_difference(&baseline, "one batch per close_after / 2", &other)
+                );
+            }
+        }
+    }
+}

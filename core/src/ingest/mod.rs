@@ -61,6 +61,11 @@ pub struct Limits {
     /// A plain JSON-lines file larger than this is read in pieces of about this many bytes, by
     /// several threads at once (see [`pieces`]); 0 reads every file whole.
     pub split_bytes: u64,
+    /// Hours are read in batches of about this many bytes per reading thread (whole hours, at
+    /// most `close_after / 2`), judging what can no longer change after each: enough to keep
+    /// every thread busy, little enough that what the threads hold between two judgements (and
+    /// the memory the allocator gives back and takes again) stays small. 0: one hour per batch.
+    pub batch_bytes: u64,
 }
 
 /// A length of time written as the rule language writes durations (`12h`, `90m`, `2d`).
@@ -111,6 +116,7 @@ impl Default for Limits {
             close_after: Span::hours(12),
             watch_late: Span::hours(48),
             split_bytes: 32 * 1024 * 1024,
+            batch_bytes: 16 * 1024 * 1024,
         }
     }
 }
