@@ -114,7 +114,10 @@ impl Context {
 /// What analyzers hand back when they finish: findings, and the tables asked for.
 #[derive(Debug, Default)]
 pub struct Output {
-    pub findings: Vec<Finding>,
+    /// Boxed: a large run holds a hundred thousand findings or more until its report is
+    /// written, and joining, sorting and filtering them moves pointers rather than 280-byte
+    /// findings, so no step needs room for two copies of the list.
+    pub findings: Vec<Box<Finding>>,
     pub tables: Vec<Table>,
     /// What the analyzer saw in all, healthy or not (the report's health overview, and the
     /// totals problems are measured against).
@@ -126,18 +129,7 @@ pub struct Output {
 
 impl Output {
     pub fn push(&mut self, finding: Finding) {
-        self.make_room(1);
-        self.findings.push(finding);
-    }
-
-    /// Grows the findings by a quarter when they are full, not twice over: a large run holds
-    /// hundreds of thousands of findings here, and doubling would leave up to half that room
-    /// unused (copying a quarter more each time costs a few milliseconds in all).
-    fn make_room(&mut self, more: usize) {
-        let (len, room) = (self.findings.len(), self.findings.capacity());
-        if len + more > room {
-            self.findings.reserve_exact(more.max(len / 4).max(16));
-        }
+        self.findings.push(Box::new(finding));
     }
 
     pub fn health(&mut self, line: crate::health::HealthLine) {
@@ -157,7 +149,6 @@ impl Output {
 
     /// Takes in another output (what was judged early, at the end of a run).
     pub fn extend(&mut self, other: Output) {
-        self.make_room(other.findings.len());
         self.findings.extend(other.findings);
         self.tables.extend(other.tables);
         self.health.extend(other.health);

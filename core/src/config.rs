@@ -473,7 +473,7 @@ impl Setup {
     /// the report order right.
     pub fn apply_overrides(&self, analysis: &mut Analysis) {
         let before = analysis.findings.len();
-        analysis.findings.retain_mut(|f: &mut Finding| {
+        analysis.findings.retain_mut(|f: &mut Box<Finding>| {
             match self.finding_overrides.get(f.id.as_str()) {
                 None => true,
                 Some(None) => false,

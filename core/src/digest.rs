@@ -130,7 +130,7 @@ pub struct Problem {
 /// Which finding (if any) explains each finding: the first in report order whose
 /// [`Explains`](crate::finding::Explains) cover it, followed up to the pattern that is not
 /// itself explained.
-fn explained_by(findings: &[Finding]) -> Vec<Option<usize>> {
+fn explained_by(findings: &[Box<Finding>]) -> Vec<Option<usize>> {
     let explainers: Vec<usize> = (0..findings.len())
         .filter(|&i| !findings[i].explains.is_empty())
         .collect();
@@ -173,7 +173,7 @@ fn unit_of(kind: &str) -> Option<Unit> {
 }
 
 /// Groups findings (in report order) into problems, ranked by impact.
-pub fn problems(findings: &[Finding], health: &[HealthLine]) -> Vec<Problem> {
+pub fn problems(findings: &[Box<Finding>], health: &[HealthLine]) -> Vec<Problem> {
     let explained = explained_by(findings);
     // Findings that no pattern explains are grouped by kind and code (patterns too, each with
     // what it explains: twenty identities failing the same way are one problem). Secrets are
@@ -227,7 +227,7 @@ fn rank(p: &Problem) -> impl Ord + '_ {
     )
 }
 
-fn build(findings: &[Finding], mut list: Vec<usize>, health: &[HealthLine]) -> Problem {
+fn build(findings: &[Box<Finding>], mut list: Vec<usize>, health: &[HealthLine]) -> Problem {
     // The lead: a pattern first, then the most severe, then report order.
     list.sort_by_key(|&i| {
         let f = &findings[i];
@@ -353,6 +353,12 @@ mod tests {
     use crate::finding::{Evidence, Explains};
     use crate::record::{FileId, Origin};
 
+    /// Findings as a run hands them over ([`crate::Output::findings`] are boxed).
+    #[allow(clippy::vec_box)]
+    fn boxed(findings: Vec<Finding>) -> Vec<Box<Finding>> {
+        findings.into_iter().map(Box::new).collect()
+    }
+
     fn finding(id: &str, severity: Severity, code: &str, ids: &[(IdKind, &str)]) -> Finding {
         let mut f = Finding::new(id.to_owned(), severity, format!("{id} {code}")).code(code);
         for (k, v) in ids {
@@ -411,7 +417,7 @@ mod tests {
             window: None,
         });
         findings.push(pattern);
-        let problems = problems(&findings, &[]);
+        let problems = problems(&boxed(findings), &[]);
         let shape: Vec<(&str, Vec<usize>)> = problems
             .iter()
             .map(|p| (p.kind.as_str(), p.findings.clone()))
@@ -452,7 +458,7 @@ mod tests {
             ),
         ];
         let health = vec![HealthLine::new(0, "Calls", "1,150 calls").total(Unit::Calls, 1150)];
-        let p = &problems(&findings, &health)[0];
+        let p = &problems(&boxed(findings), &health)[0];
         assert_eq!(
             p.share.as_ref().unwrap().describe(),
             "2 of 1,150 calls, 0.17 %"

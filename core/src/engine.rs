@@ -118,7 +118,8 @@ fn is_zero(n: &u64) -> bool {
 pub struct Analysis {
     /// Every input, in walk order, including skipped and unrecognized ones.
     pub files: Vec<FileReport>,
-    pub findings: Vec<Finding>,
+    /// Boxed, as [`Output::findings`] are.
+    pub findings: Vec<Box<Finding>>,
     /// Tables the user asked for, by ID.
     pub tables: Vec<Table>,
     pub summary: Summary,
@@ -804,10 +805,7 @@ pub fn run(
             })
             .collect()
     });
-    // Room for every finding at once: they are most of what a large run holds at the end.
     let mut output = Output::default();
-    let total = finished.iter().chain([&closed]).map(|o| o.findings.len());
-    output.findings.reserve_exact(total.sum());
     for out in finished {
         output.extend(out);
     }

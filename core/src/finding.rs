@@ -629,7 +629,7 @@ impl Finding {
 }
 
 /// Sorts findings into report order.
-pub fn sort_findings(findings: &mut [Finding]) {
+pub fn sort_findings(findings: &mut [Box<Finding>]) {
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 }
 

@@ -384,7 +384,7 @@ fn story(
                 _ => false,
             })
         })
-        .map(|f| render::finding_out(&paths, f.clone()))
+        .map(|f| render::finding_out(&paths, (**f).clone()))
         .collect();
     let written = match args.format {
         OutputFormat::Human => {

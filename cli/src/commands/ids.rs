@@ -66,7 +66,7 @@ pub struct IdsArgs {
 
 /// The calls, SMS messages and chat threads that warnings and errors name (call IDs in lower
 /// case, as [`IdFilter::only`] compares them).
-pub fn named_by_failures(findings: &[acs_triage_core::Finding]) -> BTreeSet<String> {
+pub fn named_by_failures(findings: &[Box<acs_triage_core::Finding>]) -> BTreeSet<String> {
     let mut named = BTreeSet::new();
     for f in findings.iter().filter(|f| f.severity >= Severity::Warning) {
         for kind in [IdKind::CallId, IdKind::SmsMessageId, IdKind::ChatThreadId] {

@@ -479,7 +479,7 @@ impl Report {
             health,
             findings: findings
                 .into_iter()
-                .map(|f| finding_out(&paths, f))
+                .map(|f| finding_out(&paths, *f))
                 .collect(),
             tables,
             asked_tables: Vec::new(),

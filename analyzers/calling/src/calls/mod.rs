@@ -320,7 +320,7 @@ impl Analysis for CallsPass {
                 continue;
             };
             self.judged.insert(horizon, key_hash(&key));
-            self.tally.account(key, call);
+            self.tally.account(key, *call);
         }
     }
 
@@ -332,8 +332,10 @@ impl Analysis for CallsPass {
 
     fn finish(mut self, ctx: &Context, out: &mut Output) {
         out.late("calls", self.late);
-        let mut calls: Vec<(CallKey, CallState)> =
-            std::mem::take(&mut self.calls).into_iter().collect();
+        let mut calls: Vec<(CallKey, CallState)> = std::mem::take(&mut self.calls)
+            .into_iter()
+            .map(|(key, call)| (key, *call))
+            .collect();
         calls.sort_by(|a, b| a.0.cmp(&b.0));
         for (key, call) in calls {
             self.tally.account(key, call);

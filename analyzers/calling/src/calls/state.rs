@@ -278,7 +278,10 @@ impl CallState {
 /// (few distinct values).
 #[derive(Default)]
 pub struct CallsPass {
-    pub(crate) calls: FastMap<CallKey, CallState>,
+    /// Boxed: the open calls are a window sliding through the hours, and a table that calls keep
+    /// entering and leaving is rebuilt at twice the size now and then; with the state out of
+    /// line a slot is 32 bytes, not 152.
+    pub(crate) calls: FastMap<CallKey, Box<CallState>>,
     pub(crate) tally: super::tally::Tally,
     /// Keys of the calls judged early, to notice records that come for them afterwards.
     pub(crate) judged: acs_triage_core::analyzer::Judged,

@@ -96,7 +96,7 @@ pub(super) fn absence_findings(
             .occurrences(all_missing),
         );
     } else {
-        out.findings.extend(per_key);
+        out.findings.extend(per_key.into_iter().map(Box::new));
     }
     if undecided.count > 0 {
         let n = undecided.count;

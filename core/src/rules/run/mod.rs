@@ -156,7 +156,8 @@ mod unit_tests {
         load_rule_file("t.toml", text, &Vocabulary::bundled()).unwrap()
     }
 
-    fn run(rules: Vec<Rule>, records: &[&str]) -> Vec<Finding> {
+    #[allow(clippy::vec_box)] // as `Output` holds them
+    fn run(rules: Vec<Rule>, records: &[&str]) -> Vec<Box<Finding>> {
         let mut pass = RulesPass::new(Arc::new(RuleSet::new(rules)));
         let c = ctx();
         for (i, json) in records.iter().enumerate() {
@@ -250,7 +251,7 @@ within = "10m"
         ];
         let refs: Vec<&str> = recs.iter().map(String::as_str).collect();
         let findings = run(rules(ABSENCE), &refs);
-        let main: Vec<&Finding> = findings.iter().filter(|f| f.id == "no-report").collect();
+        let main: Vec<&Box<Finding>> = findings.iter().filter(|f| f.id == "no-report").collect();
         assert_eq!(main.len(), 2, "{findings:#?}");
         assert!(
             main[0]

@@ -83,7 +83,12 @@ fn run_test(rule: &Rule, test: &RuleTest, ctx: &Context) -> TestOutcome {
             }
             let mut output = Output::default();
             Box::new(pass).finish(ctx, &mut output);
-            let found: Vec<&Finding> = output.findings.iter().filter(|f| f.id == rule.id).collect();
+            let found: Vec<&Finding> = output
+                .findings
+                .iter()
+                .map(|f| &**f)
+                .filter(|f| f.id == rule.id)
+                .collect();
             let want = test.expect == Expect::Finding;
             let detail = if found.is_empty() == want {
                 format!(
