@@ -374,11 +374,7 @@ fn sms_bars(report: &Report) -> Option<String> {
 fn findings_over_time(report: &Report) -> Option<String> {
     let mut bins: BTreeMap<DateTime<Utc>, [u64; 3]> = BTreeMap::new();
     for f in &report.findings {
-        let Some(t) = f
-            .first_seen
-            .as_deref()
-            .and_then(acs_triage_core::time::parse_timestamp)
-        else {
+        let Some(super::report::Stamp(t)) = f.first_seen else {
             continue;
         };
         let hour = t

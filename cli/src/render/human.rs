@@ -249,11 +249,7 @@ pub fn render_finding(f: &FindingOut, indent: usize, out: &mut dyn Write) -> io:
         writeln!(out, "{body}{DIM}ids:{DIM:#} {}", ids.join(" "))?;
     }
     for e in &f.evidence {
-        let time = e
-            .time
-            .as_deref()
-            .map(|t| format!(" {t}"))
-            .unwrap_or_default();
+        let time = e.time.map(|t| format!(" {t}")).unwrap_or_default();
         writeln!(
             out,
             "{body}{DIM}at {}{time}{DIM:#}  {}",

@@ -211,11 +211,7 @@ pub fn render_finding(f: &FindingOut, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
         writeln!(out, "Evidence:")?;
         for e in &f.evidence {
-            let time = e
-                .time
-                .as_deref()
-                .map(|t| format!(" {t}"))
-                .unwrap_or_default();
+            let time = e.time.map(|t| format!(" {t}")).unwrap_or_default();
             writeln!(
                 out,
                 "- {}{time}: {}",

@@ -35,8 +35,25 @@ pub struct EvidenceOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub time: Option<String>,
+    pub time: Option<Stamp>,
     pub excerpt: String,
+}
+
+/// A time as reports write it (`2026-11-20T15:12:40.512Z`), written out only when the report
+/// is: a large report holds a few hundred thousand of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Stamp(pub chrono::DateTime<chrono::Utc>);
+
+impl std::fmt::Display for Stamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&format_timestamp(&self.0))
+    }
+}
+
+impl Serialize for Stamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&format_timestamp(&self.0))
+    }
 }
 
 /// A finding as serialized.
@@ -56,9 +73,9 @@ pub struct FindingOut {
     pub ids: acs_triage_core::finding::Ids,
     pub count: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub first_seen: Option<String>,
+    pub first_seen: Option<Stamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_seen: Option<String>,
+    pub last_seen: Option<Stamp>,
     pub evidence: Vec<EvidenceOut>,
 }
 
@@ -177,7 +194,7 @@ fn evidence_out(paths: &[std::sync::Arc<str>], e: Evidence) -> EvidenceOut {
             .map_or(SharedText::Static("?"), SharedText::from),
         line: (e.origin.line > 0).then_some(e.origin.line),
         index: e.origin.index,
-        time: e.time.as_ref().map(format_timestamp),
+        time: e.time.map(Stamp),
         excerpt: e.excerpt,
     }
 }
@@ -186,8 +203,8 @@ fn evidence_out(paths: &[std::sync::Arc<str>], e: Evidence) -> EvidenceOut {
 pub fn finding_out(paths: &[std::sync::Arc<str>], f: Finding) -> FindingOut {
     FindingOut {
         count: f.occurrences.count.max(1),
-        first_seen: f.occurrences.first.as_ref().map(format_timestamp),
-        last_seen: f.occurrences.last.as_ref().map(format_timestamp),
+        first_seen: f.occurrences.first.map(Stamp),
+        last_seen: f.occurrences.last.map(Stamp),
         evidence: f
             .occurrences
             .evidence
