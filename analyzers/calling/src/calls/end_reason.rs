@@ -38,7 +38,10 @@ pub(super) fn end_finding(
     context: String,
 ) -> Option<Finding> {
     let (code, sub) = (part.end.code(), part.end.sub());
-    let label = d.raw_label.clone().unwrap_or_else(|| code_label(code, sub));
+    let label = d
+        .raw_label
+        .as_deref()
+        .map_or_else(|| code_label(code, sub), str::to_owned);
     let who = match (&d.participant_id, &d.endpoint_id) {
         (Some(p), _) => format!("Participant {p}"),
         (None, Some(e)) => format!("Endpoint {e}"),

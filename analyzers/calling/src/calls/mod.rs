@@ -221,19 +221,19 @@ impl Analysis for CallsPass {
         let detail = (judgement != Judgement::Normal).then(|| {
             let mut d = EndDetail {
                 raw_label: (code == UNREADABLE || subcode == Some(UNREADABLE))
-                    .then(|| raw_end_label(record, source)),
-                participant_id: participant.as_ref().map(|c| c.to_string()),
-                endpoint_id: endpoint.as_ref().map(|c| c.to_string()),
-                identity: identity.as_ref().map(|c| c.to_string()),
-                endpoint_type: record.text("endpointType").map(|c| c.into_owned()),
-                sdk: record.text("sdkVersion").map(|c| c.into_owned()),
-                os: record.text("osVersion").map(|c| c.into_owned()),
+                    .then(|| raw_end_label(record, source).into()),
+                participant_id: participant.as_deref().map(Box::from),
+                endpoint_id: endpoint.as_deref().map(Box::from),
+                identity: identity.as_deref().map(Box::from),
+                endpoint_type: record.text("endpointType").as_deref().map(Box::from),
+                sdk: record.text("sdkVersion").as_deref().map(Box::from),
+                os: record.text("osVersion").as_deref().map(Box::from),
                 ended_at: ended_at(record),
-                said: end_reason::log_says(record),
+                said: end_reason::log_says(record).map(String::into_boxed_str),
                 pstn_call_type: record
                     .text("PstnParticipantCallType")
                     .filter(|t| !t.trim().is_empty())
-                    .map(|t| t.trim().to_owned()),
+                    .map(|t| t.trim().into()),
                 occurrences: Occurrences::default(),
             };
             d.occurrences.add(Evidence::from_record(record, END_FIELDS));
@@ -320,7 +320,7 @@ impl Analysis for CallsPass {
                 continue;
             };
             self.judged.insert(horizon, key_hash(&key));
-            self.tally.account(key, *call);
+            self.tally.account(key, call);
         }
     }
 
@@ -332,10 +332,8 @@ impl Analysis for CallsPass {
 
     fn finish(mut self, ctx: &Context, out: &mut Output) {
         out.late("calls", self.late);
-        let mut calls: Vec<(CallKey, CallState)> = std::mem::take(&mut self.calls)
-            .into_iter()
-            .map(|(key, call)| (key, *call))
-            .collect();
+        let mut calls: Vec<(CallKey, Box<CallState>)> =
+            std::mem::take(&mut self.calls).into_iter().collect();
         calls.sort_by(|a, b| a.0.cmp(&b.0));
         for (key, call) in calls {
             self.tally.account(key, call);

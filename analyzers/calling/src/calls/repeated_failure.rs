@@ -42,7 +42,7 @@ pub(super) fn repeated_finding(
         ids: stats
             .text
             .iter()
-            .map(|t| (IdKind::UserId, t.clone()))
+            .map(|t| (IdKind::UserId, t.to_string()))
             .collect(),
         window: None,
     })

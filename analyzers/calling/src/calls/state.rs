@@ -155,22 +155,24 @@ impl End {
     }
 }
 
+/// Texts are boxed (`Box<str>`, 16 bytes, no spare room): a large run keeps one of these for
+/// every participant that ended badly until its end.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct EndDetail {
     /// `code/subcode` as the log wrote it, when a part is no readable number.
-    pub(crate) raw_label: Option<String>,
-    pub(crate) participant_id: Option<String>,
-    pub(crate) endpoint_id: Option<String>,
-    pub(crate) identity: Option<String>,
-    pub(crate) endpoint_type: Option<String>,
-    pub(crate) sdk: Option<String>,
-    pub(crate) os: Option<String>,
+    pub(crate) raw_label: Option<Box<str>>,
+    pub(crate) participant_id: Option<Box<str>>,
+    pub(crate) endpoint_id: Option<Box<str>>,
+    pub(crate) identity: Option<Box<str>>,
+    pub(crate) endpoint_type: Option<Box<str>>,
+    pub(crate) sdk: Option<Box<str>>,
+    pub(crate) os: Option<Box<str>>,
     pub(crate) ended_at: Option<DateTime<Utc>>,
     /// What the log itself says of the ending (the SDK's phrase and result categories), quoted
     /// when the catalog has no row for the code.
-    pub(crate) said: Option<String>,
+    pub(crate) said: Option<Box<str>>,
     /// `PstnParticipantCallType` of the row (its values are not published; quoted as written).
-    pub(crate) pstn_call_type: Option<String>,
+    pub(crate) pstn_call_type: Option<Box<str>>,
     pub(crate) occurrences: Occurrences,
 }
 

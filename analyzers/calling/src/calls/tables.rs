@@ -64,7 +64,7 @@ pub(super) fn end_reasons_table(
 }
 
 /// Who was in each badly ended call and when, for the calls whose failures came first.
-pub(super) fn timeline_table(calls: &[(CallKey, CallState)]) -> Table {
+pub(super) fn timeline_table(calls: &[(CallKey, Box<CallState>)]) -> Table {
     let mut table = TIMELINE.table();
     let mut failing: Vec<(i64, &CallKey, &CallState)> = calls
         .iter()
@@ -81,7 +81,7 @@ pub(super) fn timeline_table(calls: &[(CallKey, CallState)]) -> Table {
                 .map(|s| s.start_ms)
                 .min()
                 .unwrap_or(i64::MAX);
-            (first, k, c)
+            (first, k, &**c)
         })
         .collect();
     failing.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));

@@ -14,7 +14,7 @@ pub(super) struct IdentityStats {
     pub(super) calls: u32,
     /// (code, subcode) → calls ending that way.
     pub(super) failures: BTreeMap<(i64, Option<i64>), u32>,
-    pub(super) text: Option<String>,
+    pub(super) text: Option<Box<str>>,
 }
 
 /// Counts over every call accounted, and the calls findings come from.
@@ -40,7 +40,8 @@ pub(crate) struct Tally {
     /// Participants per end reason (the `calling/end-reasons` table).
     end_reasons: BTreeMap<(i64, Option<i64>), (Judgement, u64)>,
     /// Calls a finding will come from.
-    kept: Vec<(CallKey, CallState)>,
+    /// Boxed as the open calls are: a kept call moves as a pointer, not 152 bytes.
+    kept: Vec<(CallKey, Box<CallState>)>,
     /// Some records are rows a KQL query returned (`acs_triage_core::kql`): only problem rows
     /// came back, so what is missing says nothing about the logs.
     pub(crate) from_query_results: bool,
@@ -49,7 +50,7 @@ pub(crate) struct Tally {
 impl Tally {
     /// Counts one call whose records are all read, and keeps it if a finding will come from it
     /// (returns whether it did).
-    pub(crate) fn account(&mut self, key: CallKey, mut call: CallState) -> bool {
+    pub(crate) fn account(&mut self, key: CallKey, mut call: Box<CallState>) -> bool {
         // Participants in key order (keys are unique in a call), not in the order first seen.
         call.parts.sort_by_key(|p| p.key);
         if key != CallKey::Text("".into()) {
@@ -211,7 +212,7 @@ impl Tally {
         let mut service_side_calls: Vec<u64> = Vec::new();
         let mut kept = std::mem::take(&mut self.kept).into_iter();
         loop {
-            let slice: Vec<(CallKey, CallState)> = kept.by_ref().take(JUDGE_SLICE).collect();
+            let slice: Vec<(CallKey, Box<CallState>)> = kept.by_ref().take(JUDGE_SLICE).collect();
             if slice.is_empty() {
                 break;
             }
@@ -329,7 +330,7 @@ fn judge_call(
     identities: &FastMap<u64, IdentityStats>,
     any_summary: bool,
     call_key: &CallKey,
-    mut call: CallState,
+    mut call: Box<CallState>,
     out: &mut Output,
 ) -> bool {
     let call_id = call_key.text();
