@@ -404,10 +404,11 @@ struct Batch {
 /// plain file's from the times at its ends, see [`crate::partition`]; files without one first)
 /// and cuts them into batches of whole hours, each ending once it holds `batch_bytes` (`sizes`:
 /// each file's) or spans `close_after / 2`: after each batch, everything older than
-/// `close_after` before the end of its hours is judged. The result is the same however the hours
-/// are batched; the batch size only trades time between judgements against memory. A group's files in one batch form
-/// one part, read in hour order then group order; the members of one `.tar.gz` (`streams`) are
-/// read in one pass, so they stay together at their earliest hour (or first, if one has none).
+/// `close_after` before the end of its hours is judged. The result is the same however the
+/// hours are batched; the batch size only trades time between judgements against memory. A
+/// group's files in one batch form one part, read in hour order then group order; the members
+/// of one `.tar.gz` (`streams`) are read in one pass, so they stay together at their earliest
+/// hour (or first, if one has none).
 fn batches(
     hours: &[Option<i64>],
     groups: &[Vec<usize>],
@@ -736,8 +737,11 @@ pub fn run(
             .collect()
     });
     let sizes: Vec<u64> = walked.files.iter().map(InputFile::size).collect();
-    let batch_bytes =
-        (options.limits.batch_bytes).saturating_mul(pool.current_num_threads() as u64);
+    // Per thread, so that every thread has work between two judgements on a larger machine.
+    let batch_bytes = options
+        .limits
+        .batch_bytes
+        .saturating_mul(pool.current_num_threads() as u64);
     let batches = batches(
         &hours,
         &groups,

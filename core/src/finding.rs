@@ -212,8 +212,13 @@ impl Occurrences {
 /// One ID's value. A UUID written as the services write it (lowercase, hyphenated) is held in
 /// its 16 bytes, anything else as its text; either way it reads back exactly as the log wrote
 /// it. Most IDs findings name are such UUIDs, and a large run keeps hundreds of thousands.
+/// Built only by [`IdValue::new`], so a packable ID is always packed and equal texts are equal
+/// values.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IdValue {
+pub struct IdValue(Packed);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Packed {
     Uuid([u64; 2]),
     Text(Box<str>),
 }
@@ -226,28 +231,28 @@ impl IdValue {
             && let Ok(uuid) = uuid::Uuid::try_parse(text)
         {
             let v = uuid.as_u128();
-            return IdValue::Uuid([(v >> 64) as u64, v as u64]);
+            return IdValue(Packed::Uuid([(v >> 64) as u64, v as u64]));
         }
-        IdValue::Text(text.into())
+        IdValue(Packed::Text(text.into()))
     }
 
     /// The ID as the log wrote it.
     pub fn text(&self) -> Cow<'_, str> {
-        match self {
-            IdValue::Uuid(_) => Cow::Owned(self.with_text(str::to_owned)),
-            IdValue::Text(t) => Cow::Borrowed(t),
+        match &self.0 {
+            Packed::Uuid(_) => Cow::Owned(self.with_text(str::to_owned)),
+            Packed::Text(t) => Cow::Borrowed(t),
         }
     }
 
     /// Calls `f` with the text, without allocating for a packed UUID.
     fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> R {
-        match self {
-            IdValue::Uuid([hi, lo]) => {
+        match &self.0 {
+            Packed::Uuid([hi, lo]) => {
                 let v = (u128::from(*hi) << 64) | u128::from(*lo);
                 let mut buf = uuid::Uuid::encode_buffer();
                 f(uuid::Uuid::from_u128(v).hyphenated().encode_lower(&mut buf))
             }
-            IdValue::Text(t) => f(t),
+            Packed::Text(t) => f(t),
         }
     }
 }
@@ -255,9 +260,9 @@ impl IdValue {
 /// Ordered by text, as the IDs were before they were packed.
 impl Ord for IdValue {
     fn cmp(&self, other: &Self) -> Ordering {
-        match (self, other) {
+        match (&self.0, &other.0) {
             // Lowercase hexadecimal in fixed places sorts as the number does.
-            (IdValue::Uuid(a), IdValue::Uuid(b)) => a.cmp(b),
+            (Packed::Uuid(a), Packed::Uuid(b)) => a.cmp(b),
             _ => self.with_text(|a| other.with_text(|b| a.cmp(b))),
         }
     }
@@ -708,7 +713,7 @@ mod tests {
             let v = IdValue::new(t);
             assert_eq!(v.text(), t);
             assert_eq!(v.to_string(), t);
-            let packed = matches!(v, IdValue::Uuid(_));
+            let packed = matches!(v.0, Packed::Uuid(_));
             assert_eq!(
                 packed,
                 t == texts[0] || t == texts[2] || t == texts[3],
