@@ -524,6 +524,8 @@ impl<A: EntityAnalysis> Analysis for EntityPass<A> {
 
     fn finish(self, ctx: &Context, out: &mut Output) {
         out.late(A::NOUN, self.late);
+        // No record comes after `finish`: the keys watched for late records can go first.
+        drop(self.judged);
         let mut entities: Vec<_> = self.entities.into_iter().collect();
         entities.sort_by(|a, b| a.0.cmp(&b.0));
         for (key, (state, _)) in entities {

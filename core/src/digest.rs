@@ -321,7 +321,7 @@ fn build(findings: &[Box<Finding>], mut list: Vec<usize>, health: &[HealthLine])
     let title = if list.len() > 1 && (lead.explains.is_empty() || patterns > 1) {
         format!("{} ({})", lead.title, affected.describe())
     } else {
-        lead.title.clone()
+        lead.title.to_string()
     };
     Problem {
         key: format!(

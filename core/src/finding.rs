@@ -484,7 +484,8 @@ pub struct Finding {
     /// Stable identifier: `<analyzer>/<check>` or a rule ID.
     pub id: SharedText,
     pub severity: Severity,
-    pub title: String,
+    /// Shared with every finding of the same title (see [`shared_title`]).
+    pub title: SharedText,
     /// What happened, with the concrete values.
     pub message: String,
     /// The one next step.
@@ -536,11 +537,15 @@ impl Explains {
 
 impl Finding {
     /// A finding with one piece of evidence.
-    pub fn new(id: impl Into<SharedText>, severity: Severity, title: impl Into<String>) -> Finding {
+    pub fn new(
+        id: impl Into<SharedText>,
+        severity: Severity,
+        title: impl Into<SharedText>,
+    ) -> Finding {
         Finding {
             id: id.into(),
             severity,
-            title: title.into(),
+            title: shared_title(title.into()),
             message: String::new(),
             action: SharedText::default(),
             code: None,
@@ -560,9 +565,8 @@ impl Finding {
 
     /// A title of its own (the kind's title says what kind of finding it is; this one can
     /// say which code or which stream).
-    pub fn title(mut self, title: impl Into<String>) -> Self {
-        self.title = title.into();
-        self.title.shrink_to_fit();
+    pub fn title(mut self, title: impl Into<SharedText>) -> Self {
+        self.title = shared_title(title.into());
         self
     }
 
@@ -631,6 +635,29 @@ impl Finding {
             self.message.as_str(),
         )
     }
+}
+
+/// Distinct titles shared at most: titles depend on a finding's kind and code (`Call ended with
+/// 410/3112: media path blocked`, `Poor video stream`), so there are few; a rule whose title
+/// names each record's values could make many, which are then kept apart.
+const SHARED_TITLES: usize = 4096;
+
+/// The one copy of a title every finding with that title points to: a large run has tens of
+/// thousands of findings under a handful of titles.
+fn shared_title(title: SharedText) -> SharedText {
+    static TITLES: std::sync::LazyLock<std::sync::Mutex<crate::FastSet<Arc<str>>>> =
+        std::sync::LazyLock::new(Default::default);
+    let SharedText::Shared(text) = title else {
+        return title;
+    };
+    let mut titles = TITLES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(known) = titles.get(&*text) {
+        return SharedText::Shared(known.clone());
+    }
+    if titles.len() < SHARED_TITLES {
+        titles.insert(text.clone());
+    }
+    SharedText::Shared(text)
 }
 
 /// Sorts findings into report order.
@@ -740,5 +767,20 @@ mod tests {
             serde_json::to_string(&ids).unwrap(),
             format!("{{\"callId\":\"{}\",\"userId\":\"8:ACS:X\"}}", texts[1])
         );
+    }
+
+    /// Findings built with equal titles point to one copy of the text.
+    #[test]
+    fn findings_of_one_title_share_it() {
+        let title = || format!("Shared title test {}", 410);
+        let a = Finding::new("t/a", Severity::Error, title());
+        let b = Finding::new("t/a", Severity::Error, "kind title").title(title());
+        match (&a.title, &b.title) {
+            (SharedText::Shared(x), SharedText::Shared(y)) => assert!(Arc::ptr_eq(x, y)),
+            other => panic!("not shared: {other:?}"),
+        }
+        assert_eq!(b.title.as_str(), "Shared title test 410");
+        let c = Finding::new("t/a", Severity::Error, "a literal");
+        assert!(matches!(c.title, SharedText::Static("a literal")));
     }
 }

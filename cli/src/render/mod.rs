@@ -427,7 +427,7 @@ impl Report {
             r(&mut h.text);
         }
         self.findings.par_iter_mut().for_each(|f| {
-            r(&mut f.title);
+            f.title.edit(&r);
             r(&mut f.message);
             f.action.edit(&r);
             f.ids.edit_values(&r);

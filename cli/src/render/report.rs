@@ -61,7 +61,7 @@ impl Serialize for Stamp {
 pub struct FindingOut {
     pub id: SharedText,
     pub severity: acs_triage_core::Severity,
-    pub title: String,
+    pub title: SharedText,
     pub message: String,
     pub action: SharedText,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -332,6 +332,9 @@ impl Analysis for CallsPass {
 
     fn finish(mut self, ctx: &Context, out: &mut Output) {
         out.late("calls", self.late);
+        // No record comes after `finish`: the keys watched for late records can go before the
+        // findings are built.
+        drop(std::mem::take(&mut self.judged));
         let mut calls: Vec<(CallKey, Box<CallState>)> =
             std::mem::take(&mut self.calls).into_iter().collect();
         calls.sort_by(|a, b| a.0.cmp(&b.0));
