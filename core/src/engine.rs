@@ -535,11 +535,9 @@ pub fn run(
         .collect();
     let fingerprints = Fingerprints::new(classifier);
     let bytes_done = AtomicU64::new(0);
-    let bytes_total: u64 = if progress.is_some() {
-        walked.files.iter().map(InputFile::size).sum()
-    } else {
-        0
-    };
+    // Each input's size, looked up once: the progress bar, the pieces and the batches use it.
+    let sizes: Vec<u64> = walked.files.iter().map(InputFile::size).collect();
+    let bytes_total: u64 = sizes.iter().sum();
 
     let streams = stream_archives(&walked.files);
     let surveys: Vec<Survey> = pool.install(|| {
@@ -730,13 +728,12 @@ pub fn run(
             .map(|(i, f)| {
                 (alone.contains(&i) && f.member.is_none())
                     .then(|| {
-                        crate::ingest::pieces::pieces(&f.path, f.size(), options.limits.split_bytes)
+                        crate::ingest::pieces::pieces(&f.path, sizes[i], options.limits.split_bytes)
                     })
                     .flatten()
             })
             .collect()
     });
-    let sizes: Vec<u64> = walked.files.iter().map(InputFile::size).collect();
     // Per thread, so that every thread has work between two judgements on a larger machine.
     let batch_bytes = options
         .limits
@@ -841,7 +838,7 @@ pub fn run(
         .into_iter()
         .map(|(i, mut report)| {
             if let Some(first) = pieces[i].as_ref().and_then(|p| p.first()) {
-                report.bytes = walked.files[i].size();
+                report.bytes = sizes[i];
                 report.close_pieces(first.shape(), options.limits.max_issues_per_file);
             }
             report

@@ -321,9 +321,10 @@ impl Ids {
     /// Rewrites every ID's text (redaction).
     pub fn edit_values(&mut self, edit: impl Fn(&mut String)) {
         for (_, value) in &mut self.0 {
-            let mut text = value.text().into_owned();
+            let before = value.text();
+            let mut text = before.clone().into_owned();
             edit(&mut text);
-            if *text != *value.text() {
+            if text != before {
                 *value = IdValue::new(&text);
             }
         }
@@ -354,7 +355,32 @@ pub enum SharedText {
     Shared(Arc<str>),
 }
 
+/// Distinct texts [`SharedText::interned`] shares at most: titles and sources depend on a
+/// finding's kind and code (`Call ended with 410/3112: media path blocked`, `Poor video
+/// stream`), so there are few; a rule whose title names each record's values could make many,
+/// which are then kept apart.
+const INTERNED_TEXTS: usize = 4096;
+
 impl SharedText {
+    /// The one copy of a text every finding with that text points to (a large run has tens of
+    /// thousands of findings under a handful of titles); a literal stays as it is.
+    pub fn interned(text: impl Into<SharedText>) -> SharedText {
+        static TEXTS: std::sync::LazyLock<std::sync::Mutex<crate::FastSet<Arc<str>>>> =
+            std::sync::LazyLock::new(Default::default);
+        let text = match text.into() {
+            SharedText::Shared(text) => text,
+            literal => return literal,
+        };
+        let mut texts = TEXTS.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(known) = texts.get(&*text) {
+            return SharedText::Shared(known.clone());
+        }
+        if texts.len() < INTERNED_TEXTS {
+            texts.insert(text.clone());
+        }
+        SharedText::Shared(text)
+    }
+
     pub fn as_str(&self) -> &str {
         match self {
             SharedText::Static(s) => s,
@@ -484,7 +510,7 @@ pub struct Finding {
     /// Stable identifier: `<analyzer>/<check>` or a rule ID.
     pub id: SharedText,
     pub severity: Severity,
-    /// Shared with every finding of the same title (see [`shared_title`]).
+    /// Shared with every finding of the same title (see [`SharedText::interned`]).
     pub title: SharedText,
     /// What happened, with the concrete values.
     pub message: String,
@@ -545,7 +571,7 @@ impl Finding {
         Finding {
             id: id.into(),
             severity,
-            title: shared_title(title.into()),
+            title: SharedText::interned(title),
             message: String::new(),
             action: SharedText::default(),
             code: None,
@@ -566,7 +592,7 @@ impl Finding {
     /// A title of its own (the kind's title says what kind of finding it is; this one can
     /// say which code or which stream).
     pub fn title(mut self, title: impl Into<SharedText>) -> Self {
-        self.title = shared_title(title.into());
+        self.title = SharedText::interned(title);
         self
     }
 
@@ -635,29 +661,6 @@ impl Finding {
             self.message.as_str(),
         )
     }
-}
-
-/// Distinct titles shared at most: titles depend on a finding's kind and code (`Call ended with
-/// 410/3112: media path blocked`, `Poor video stream`), so there are few; a rule whose title
-/// names each record's values could make many, which are then kept apart.
-const SHARED_TITLES: usize = 4096;
-
-/// The one copy of a title every finding with that title points to: a large run has tens of
-/// thousands of findings under a handful of titles.
-fn shared_title(title: SharedText) -> SharedText {
-    static TITLES: std::sync::LazyLock<std::sync::Mutex<crate::FastSet<Arc<str>>>> =
-        std::sync::LazyLock::new(Default::default);
-    let SharedText::Shared(text) = title else {
-        return title;
-    };
-    let mut titles = TITLES.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(known) = titles.get(&*text) {
-        return SharedText::Shared(known.clone());
-    }
-    if titles.len() < SHARED_TITLES {
-        titles.insert(text.clone());
-    }
-    SharedText::Shared(text)
 }
 
 /// Sorts findings into report order.

@@ -343,6 +343,22 @@ fn a_document_read_in_pieces_reports_what_reading_it_whole_does() {
     assert_pieces_report_as_whole(&document);
 }
 
+/// The JSON report on `logs` with the configuration file `config`.
+fn report_with_config(logs: &Path, config: &Path, threads: &str) -> String {
+    let out = run(&[
+        "analyze",
+        "--format",
+        "json",
+        "--threads",
+        threads,
+        "--config",
+        config.to_str().unwrap(),
+        logs.to_str().unwrap(),
+    ]);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+    out.stdout
+}
+
 /// Reads `bytes` as one file whole and in pieces of 700 bytes with one and two threads, and
 /// checks the reports are the same (and that the file holds what the comparison needs).
 fn assert_pieces_report_as_whole(bytes: &[u8]) {
@@ -358,20 +374,7 @@ fn assert_pieces_report_as_whole(bytes: &[u8]) {
     };
     let whole = config("whole.toml", 0);
     let pieces = config("pieces.toml", 700);
-    let read = |config: &Path, threads: &str| {
-        let out = run(&[
-            "analyze",
-            "--format",
-            "json",
-            "--threads",
-            threads,
-            "--config",
-            config.to_str().unwrap(),
-            logs.to_str().unwrap(),
-        ]);
-        assert!(out.stderr.is_empty(), "{}", out.stderr);
-        out.stdout
-    };
+    let read = |config: &Path, threads: &str| report_with_config(&logs, config, threads);
     let baseline = read(&whole, "1");
     let doc: serde_json::Value = serde_json::from_str(&baseline).unwrap();
     let input = &doc["inputs"][0];
@@ -464,18 +467,7 @@ fn hours_batched_any_way_report_alike() {
             format!("[ingest]\nclose_after = \"4h\"\nbatch_bytes = {batch_bytes}\n"),
         )
         .unwrap();
-        let out = run(&[
-            "analyze",
-            "--format",
-            "json",
-            "--threads",
-            threads,
-            "--config",
-            config.to_str().unwrap(),
-            logs.to_str().unwrap(),
-        ]);
-        assert!(out.stderr.is_empty(), "{}", out.stderr);
-        out.stdout
+        report_with_config(&logs, &config, threads)
     };
     let baseline = report_with(u64::MAX, "1");
     let doc: serde_json::Value = serde_json::from_str(&baseline).unwrap();

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use crate::settings::{MediaThreshold, MediaThresholds, PoorWhen, StreamKind};
 use acs_triage_core::health::{HealthLine, Unit};
 use acs_triage_core::text::{percent, plural};
-use acs_triage_core::{Evidence, IdKind, Occurrences, Record, Severity};
+use acs_triage_core::{Evidence, IdKind, Occurrences, Record, Severity, SharedText};
 
 const EVIDENCE_FIELDS: &[&str] = &[
     "mediaType",
@@ -197,7 +197,6 @@ impl Analysis for MediaPass {
         MediaPass {
             streams: EntityPass::new(Streams {
                 judge: StreamJudge::new(thresholds),
-                sources: Default::default(),
             }),
             histograms: Histograms::new(thresholds),
         }
@@ -446,26 +445,20 @@ type Key = (String, String, String);
 /// The per-stream analysis behind [`MediaQuality`].
 pub struct Streams {
     judge: StreamJudge,
-    /// The sources findings name (the thresholds a stream failed), one copy of each
-    /// combination however many streams fail it.
-    sources: std::sync::Mutex<std::collections::HashMap<String, Arc<str>>>,
 }
 
 impl Streams {
     /// `packet_loss, jitter in rules/thresholds/media.toml`, shared with every finding that
     /// names the same thresholds.
-    fn source(&self, violations: &[Violation]) -> Arc<str> {
-        let text = violations
-            .iter()
-            .map(|v| &*v.threshold)
-            .collect::<Vec<_>>()
-            .join(", ")
-            + " in rules/thresholds/media.toml";
-        let mut sources = self.sources.lock().unwrap_or_else(|e| e.into_inner());
-        sources
-            .entry(text)
-            .or_insert_with_key(|text| Arc::from(text.as_str()))
-            .clone()
+    fn source(violations: &[Violation]) -> SharedText {
+        SharedText::interned(
+            violations
+                .iter()
+                .map(|v| &*v.threshold)
+                .collect::<Vec<_>>()
+                .join(", ")
+                + " in rules/thresholds/media.toml",
+        )
     }
 }
 
@@ -478,7 +471,6 @@ impl EntityAnalysis for Streams {
     fn new(ctx: &Context) -> Self {
         Streams {
             judge: StreamJudge::new(&ctx.settings.get::<MediaThresholds>().0),
-            sources: Default::default(),
         }
     }
 
@@ -594,7 +586,7 @@ impl EntityAnalysis for Streams {
             id.finding().severity(severity).title(title)
                 .message(message)
                 .action(action)
-                .source(self.source(&state.violations))
+                .source(Self::source(&state.violations))
                 .docs("https://learn.microsoft.com/azure/communication-services/concepts/analytics/logs/call-diagnostics-log-schema")
                 .id_value(IdKind::CallId, (!call.is_empty()).then_some(&call))
                 .id_value(IdKind::ParticipantId, state.party.participant_id.as_deref())
