@@ -187,7 +187,10 @@ pub fn problems(findings: &[Box<Finding>], health: &[HealthLine]) -> Vec<Problem
         let key = if f.id == SECRET_KIND {
             (f.id.to_string(), String::new())
         } else {
-            (f.id.to_string(), f.code.clone().unwrap_or_default())
+            (
+                f.id.to_string(),
+                f.code.as_deref().unwrap_or_default().to_owned(),
+            )
         };
         let g = *group_of_root.entry(key).or_insert_with(|| {
             members.push(Vec::new());
@@ -371,7 +374,7 @@ mod tests {
                 index: None,
             },
             time: None,
-            excerpt: String::new(),
+            excerpt: Box::default(),
         })
     }
 

@@ -417,7 +417,7 @@ impl Analysis for SecretsPass {
                             index: None,
                         },
                         time: None,
-                        excerpt: format!("{} (value not shown)", pattern.label),
+                        excerpt: format!("{} (value not shown)", pattern.label).into(),
                     });
                 }
                 let shown: Vec<String> = lines.iter().take(10).map(u64::to_string).collect();

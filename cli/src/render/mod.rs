@@ -428,11 +428,11 @@ impl Report {
         }
         self.findings.par_iter_mut().for_each(|f| {
             f.title.edit(&r);
-            r(&mut f.message);
+            edit_boxed(&mut f.message, &r);
             f.action.edit(&r);
             f.ids.edit_values(&r);
             for e in &mut f.evidence {
-                r(&mut e.excerpt);
+                edit_boxed(&mut e.excerpt, &r);
                 e.file.edit(&r);
             }
         });
@@ -486,4 +486,11 @@ impl Report {
             detail: Detail::default(),
         }
     }
+}
+
+/// Applies `edit` to a boxed text (findings keep their texts boxed to stay small).
+fn edit_boxed(text: &mut Box<str>, edit: &impl Fn(&mut String)) {
+    let mut owned = std::mem::take(text).into_string();
+    edit(&mut owned);
+    *text = owned.into_boxed_str();
 }

@@ -36,7 +36,7 @@ pub struct EvidenceOut {
     pub index: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time: Option<Stamp>,
-    pub excerpt: String,
+    pub excerpt: Box<str>,
 }
 
 /// A time as reports write it (`2026-11-20T15:12:40.512Z`), written out only when the report
@@ -62,10 +62,10 @@ pub struct FindingOut {
     pub id: SharedText,
     pub severity: acs_triage_core::Severity,
     pub title: SharedText,
-    pub message: String,
+    pub message: Box<str>,
     pub action: SharedText,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
+    pub code: Option<Box<str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub docs: Option<SharedText>,
     #[serde(skip_serializing_if = "Option::is_none")]

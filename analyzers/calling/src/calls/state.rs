@@ -245,8 +245,8 @@ impl FirstSeen {
                 .then(|| DateTime::from_timestamp_millis(self.time_ms))
                 .flatten(),
             excerpt: match source {
-                Source::WebSdk => "web SDK log".to_owned(),
-                other => other.label().to_owned(),
+                Source::WebSdk => "web SDK log".into(),
+                other => other.label().into(),
             },
         }
     }

@@ -173,7 +173,7 @@ pub(crate) fn send_evidence(o: &Outcome<'_>) -> Option<Evidence> {
     o.message.send.map(|send| Evidence {
         origin: send.origin,
         time: send.at,
-        excerpt: format!("messageId={} status={}", o.id, send.status),
+        excerpt: format!("messageId={} status={}", o.id, send.status).into(),
     })
 }
 

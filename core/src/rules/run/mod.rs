@@ -205,7 +205,7 @@ action = "Back off."
         let findings = run(rules(BURST), &refs);
         assert_eq!(findings.len(), 1, "{findings:#?}");
         assert_eq!(
-            findings[0].message,
+            &*findings[0].message,
             "3 from u1 between 2026-11-20T10:00:00.000Z and 2026-11-20T10:00:40.000Z"
         );
         assert_eq!(findings[0].ids.get(&IdKind::UserId).as_deref(), Some("u1"));
@@ -318,7 +318,7 @@ action = "Refresh the token."
         let findings = run(rules(text), &recs);
         assert_eq!(findings.len(), 1);
         assert_eq!(
-            findings[0].message,
+            &*findings[0].message,
             "2 requests by u1 (ListChatMessages) refused"
         );
     }
