@@ -209,50 +209,103 @@ impl Occurrences {
 }
 
 /// One ID's value. A UUID written as the services write it (lowercase, hyphenated) is held in
-/// its 16 bytes, anything else as its text; either way it reads back exactly as the log wrote
-/// it. Most IDs findings name are such UUIDs, and a large run keeps hundreds of thousands.
-/// Built only by [`IdValue::new`], so a packable ID is always packed and equal texts are equal
-/// values.
+/// its 16 bytes, and a Communication Services identity (`8:acs:<resource>_<user>` or
+/// `acs:<resource>_<user>`, two such UUIDs) in 32 beside the list; anything else as its text.
+/// Either way it reads back exactly as the log wrote it. Most IDs findings name are of these
+/// forms, and a large run keeps hundreds of thousands. Built only by [`IdValue::new`], so a
+/// packable ID is always packed and equal texts are equal values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdValue(Packed);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Packed {
     Uuid([u64; 2]),
+    /// An identity: the resource's and the user's UUIDs, and which prefix it was written with.
+    Identity(Box<[[u64; 2]; 2]>, IdentityPrefix),
     Text(Box<str>),
+}
+
+/// How an identity was written: `8:acs:` (chat, the SDKs) or `acs:` (CallSummary).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum IdentityPrefix {
+    // In text order: '8' sorts before 'a'.
+    Typed,
+    Bare,
+}
+
+impl IdentityPrefix {
+    fn text(self) -> &'static str {
+        match self {
+            IdentityPrefix::Typed => "8:acs:",
+            IdentityPrefix::Bare => "acs:",
+        }
+    }
+}
+
+/// A UUID in lowercase hyphenated form (the only form that packs: the text must come back as
+/// written), as two halves.
+fn packed_uuid(text: &str) -> Option<[u64; 2]> {
+    if text.len() != 36 || text.bytes().any(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    let v = uuid::Uuid::try_parse(text).ok()?.as_u128();
+    Some([(v >> 64) as u64, v as u64])
+}
+
+/// Writes a packed UUID into `buf` (36 bytes) in lowercase hyphenated form.
+fn write_uuid(half: &[u64; 2], buf: &mut [u8]) {
+    let v = (u128::from(half[0]) << 64) | u128::from(half[1]);
+    uuid::Uuid::from_u128(v).hyphenated().encode_lower(buf);
 }
 
 impl IdValue {
     pub fn new(text: &str) -> IdValue {
-        // Only the lowercase hyphenated form packs: the text must come back as written.
-        if text.len() == 36
-            && !text.bytes().any(|b| b.is_ascii_uppercase())
-            && let Ok(uuid) = uuid::Uuid::try_parse(text)
-        {
-            let v = uuid.as_u128();
-            return IdValue(Packed::Uuid([(v >> 64) as u64, v as u64]));
+        if let Some(uuid) = packed_uuid(text) {
+            return IdValue(Packed::Uuid(uuid));
         }
-        IdValue(Packed::Text(text.into()))
+        let identity = [IdentityPrefix::Typed, IdentityPrefix::Bare]
+            .into_iter()
+            .find_map(|prefix| {
+                let rest = text.strip_prefix(prefix.text())?;
+                let (resource, user) = rest.split_once('_')?;
+                Some(Packed::Identity(
+                    Box::new([packed_uuid(resource)?, packed_uuid(user)?]),
+                    prefix,
+                ))
+            });
+        IdValue(identity.unwrap_or_else(|| Packed::Text(text.into())))
     }
 
     /// The ID as the log wrote it.
     pub fn text(&self) -> Cow<'_, str> {
         match &self.0 {
-            Packed::Uuid(_) => Cow::Owned(self.with_text(str::to_owned)),
             Packed::Text(t) => Cow::Borrowed(t),
+            _ => Cow::Owned(self.with_text(str::to_owned)),
         }
     }
 
-    /// Calls `f` with the text, without allocating for a packed UUID.
+    /// Calls `f` with the text, without allocating for a packed value.
     fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> R {
-        match &self.0 {
-            Packed::Uuid([hi, lo]) => {
-                let v = (u128::from(*hi) << 64) | u128::from(*lo);
-                let mut buf = uuid::Uuid::encode_buffer();
-                f(uuid::Uuid::from_u128(v).hyphenated().encode_lower(&mut buf))
+        // "8:acs:" + UUID + "_" + UUID, the longest packed text.
+        let mut buf = [0u8; 79];
+        let len = match &self.0 {
+            Packed::Text(t) => return f(t),
+            Packed::Uuid(uuid) => {
+                write_uuid(uuid, &mut buf[..36]);
+                36
             }
-            Packed::Text(t) => f(t),
-        }
+            Packed::Identity(uuids, prefix) => {
+                let prefix = prefix.text();
+                let at = prefix.len();
+                buf[..at].copy_from_slice(prefix.as_bytes());
+                write_uuid(&uuids[0], &mut buf[at..at + 36]);
+                buf[at + 36] = b'_';
+                write_uuid(&uuids[1], &mut buf[at + 37..at + 73]);
+                at + 73
+            }
+        };
+        // Only ASCII was written.
+        f(std::str::from_utf8(&buf[..len]).unwrap_or_default())
     }
 }
 
@@ -262,6 +315,8 @@ impl Ord for IdValue {
         match (&self.0, &other.0) {
             // Lowercase hexadecimal in fixed places sorts as the number does.
             (Packed::Uuid(a), Packed::Uuid(b)) => a.cmp(b),
+            // The prefixes sort as their texts do, and the UUIDs after them have fixed widths.
+            (Packed::Identity(a, pa), Packed::Identity(b, pb)) => (pa, a).cmp(&(pb, b)),
             _ => self.with_text(|a| other.with_text(|b| a.cmp(b))),
         }
     }
@@ -737,6 +792,12 @@ mod tests {
             "0731a35e7a7148618b815defca0d14b5abcd",
             "{0731a35e-7a71-4861-8b81-5defca0d14}",
             "8:acs:6f2a1c3e-0000-4000-8000-00000000ab01_5a87fd0d",
+            "8:acs:6f2a1c3e-0000-4000-8000-00000000ab01_5a87fd0d-a78c-4e77-8670-aae1580afe95",
+            "acs:6f2a1c3e-0000-4000-8000-00000000ab01_5a87fd0d-a78c-4e77-8670-aae1580afe95",
+            "acs:6f2a1c3e-0000-4000-8000-00000000ab01_00000000-0000-0000-0000-000000000000",
+            "acs:6f2a1c3e-0000-4000-8000-00000000ab01_5A87FD0D-A78C-4E77-8670-AAE1580AFE95",
+            "8:acs:6f2a1c3e-0000-4000-8000-00000000ab01_5a87fd0d-a78c-4e77-8670-aae1580afe95 ",
+            "8:spool:6f2a1c3e-0000-4000-8000-00000000ab01_5a87fd0d-a78c-4e77-8670-aae1580afe95",
             "1",
             "",
             "z",
@@ -745,12 +806,17 @@ mod tests {
             let v = IdValue::new(t);
             assert_eq!(v.text(), t);
             assert_eq!(v.to_string(), t);
-            let packed = matches!(v.0, Packed::Uuid(_));
-            assert_eq!(
-                packed,
-                t == texts[0] || t == texts[2] || t == texts[3],
-                "{t}"
-            );
+            let packed = match v.0 {
+                Packed::Uuid(_) => "uuid",
+                Packed::Identity(..) => "identity",
+                Packed::Text(_) => "text",
+            };
+            let expected = match t {
+                _ if t == texts[0] || t == texts[2] || t == texts[3] => "uuid",
+                _ if t == texts[8] || t == texts[9] || t == texts[10] => "identity",
+                _ => "text",
+            };
+            assert_eq!(packed, expected, "{t}");
         }
         for a in texts {
             for b in texts {
