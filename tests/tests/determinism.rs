@@ -345,7 +345,12 @@ fn a_document_read_in_pieces_reports_what_reading_it_whole_does() {
 
 /// The JSON report on `logs` with the configuration file `config`.
 fn report_with_config(logs: &Path, config: &Path, threads: &str) -> String {
-    let out = run(&[
+    report_with_config_and(logs, config, threads, &[])
+}
+
+/// [`report_with_config`] with more arguments.
+fn report_with_config_and(logs: &Path, config: &Path, threads: &str, more: &[&str]) -> String {
+    let mut args = vec![
         "analyze",
         "--format",
         "json",
@@ -354,7 +359,9 @@ fn report_with_config(logs: &Path, config: &Path, threads: &str) -> String {
         "--config",
         config.to_str().unwrap(),
         logs.to_str().unwrap(),
-    ]);
+    ];
+    args.extend_from_slice(more);
+    let out = run(&args);
     assert!(out.stderr.is_empty(), "{}", out.stderr);
     out.stdout
 }
@@ -433,9 +440,10 @@ fn hourly_exports(dir: &Path) {
                     _ => (0, 0),
                 };
                 files.entry(blob("CallSummary", summary_hour)).or_default().push_str(&format!(
-                    r#"{{"time":"{time}","resourceId":"{RESOURCE}","correlationId":"{call}","operationName":"CallSummary","category":"CallSummary","properties":{{"identifier":"acs:user-{p}-{}","participantId":"{call}-p{p}","endpointId":"{call}-e{p}","endpointType":"VoIP","participantEndReason":"{reason}","participantEndSubCode":{sub},"sdkVersion":"1.2{p}.0","osVersion":"Windows 10"}}}}
+                    r#"{{"time":"{time}","resourceId":"{RESOURCE}","correlationId":"{call}","operationName":"CallSummary","category":"CallSummary","properties":{{"identifier":"acs:user-{p}-{}","participantId":"{call}-p{p}","endpointId":"{call}-e{p}","endpointType":"VoIP","participantEndReason":"{reason}","participantEndSubCode":{sub},"participantStartTime":"{time}","participantDuration":{},"sdkVersion":"1.2{p}.0","osVersion":"Windows 10"}}}}
 "#,
-                    n % 5
+                    n % 5,
+                    30 + p
                 ));
             }
             let loss = if n == 6 { "0.25" } else { "0.01" };
@@ -454,7 +462,8 @@ fn hourly_exports(dir: &Path) {
 /// Hours are read in batches of `[ingest] batch_bytes` per thread and judged between batches;
 /// however they are batched (one hour at a time, a few, or `close_after / 2` of them), with a
 /// closing window short enough that calls are judged while later hours are still being read,
-/// the report is the same.
+/// the report is the same. So is the timeline table, which keeps only the first twenty failed
+/// calls' rows as calls are judged.
 #[test]
 fn hours_batched_any_way_report_alike() {
     let dir = tempfile::tempdir().unwrap();
@@ -467,7 +476,7 @@ fn hours_batched_any_way_report_alike() {
             format!("[ingest]\nclose_after = \"4h\"\nbatch_bytes = {batch_bytes}\n"),
         )
         .unwrap();
-        report_with_config(&logs, &config, threads)
+        report_with_config_and(&logs, &config, threads, &["--table", "calling/timeline"])
     };
     let baseline = report_with(u64::MAX, "1");
     let doc: serde_json::Value = serde_json::from_str(&baseline).unwrap();
@@ -481,6 +490,31 @@ fn hours_batched_any_way_report_alike() {
         assert!(kinds.contains(&kind), "no {kind} in {kinds:?}");
     }
     assert_eq!(doc["summary"]["records"], 30 * 8 * 3);
+    // The failed calls are call 1 of every hour and call 4 of the even hours; the timeline
+    // shows the first twenty of them, in order.
+    let mut failed: Vec<(u32, u32)> = (0..30u32)
+        .flat_map(|hour| [(hour, 1), (hour, 4)])
+        .filter(|&(hour, n)| n == 1 || hour % 2 == 0)
+        .collect();
+    failed.truncate(20);
+    let expected: Vec<String> = failed
+        .iter()
+        .map(|(hour, n)| format!("{hour:08x}-0000-4000-8000-{n:012x}"))
+        .collect();
+    let timeline = doc["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "calling/timeline")
+        .expect("a timeline table");
+    let mut shown: Vec<String> = Vec::new();
+    for row in timeline["rows"].as_array().unwrap() {
+        let call = row[0].as_str().unwrap().to_owned();
+        if shown.last() != Some(&call) {
+            shown.push(call);
+        }
+    }
+    assert_eq!(shown, expected);
     for batch_bytes in [0, 1, 4096, 16 << 20] {
         for threads in ["1", "2"] {
             let other = report_with(batch_bytes, threads);

@@ -63,59 +63,170 @@ pub(super) fn end_reasons_table(
     table
 }
 
-/// Who was in each badly ended call and when, for the calls whose failures came first.
-pub(super) fn timeline_table(calls: &[(CallKey, Box<CallState>)]) -> Table {
-    let mut table = TIMELINE.table();
-    let mut failing: Vec<(i64, &CallKey, &CallState)> = calls
-        .iter()
-        .filter(|(_, c)| {
-            c.parts
-                .iter()
-                .any(|p| p.end.judgement >= Judgement::Warning)
-        })
-        .map(|(k, c)| {
-            let first = c
+/// The timeline rows of the calls whose failures came first, ordered by (first join, call),
+/// at most [`TIMELINE_CALLS`]: each call's rows are made when it is accounted and kept only
+/// while it is among the first, so a large run does not hold every failed call's spans to the
+/// end to show twenty of them. The first of two sets joined are the first of each, joined.
+#[derive(Default)]
+pub(crate) struct Timeline(BTreeMap<(i64, CallKey), Vec<Vec<String>>>);
+
+impl Timeline {
+    /// Notes a call whose records are all read: its rows if it ended badly and is among the
+    /// first.
+    pub(crate) fn note(&mut self, key: &CallKey, call: &CallState) {
+        if call.spans.is_empty()
+            || !call
                 .parts
                 .iter()
-                .filter_map(|p| c.spans.iter().find(|s| s.key == p.key))
-                .map(|s| s.start_ms)
-                .min()
-                .unwrap_or(i64::MAX);
-            (first, k, &**c)
-        })
-        .collect();
-    failing.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
+                .any(|p| p.end.judgement >= Judgement::Warning)
+        {
+            return;
+        }
+        let first = call
+            .parts
+            .iter()
+            .filter_map(|p| call.spans.iter().find(|s| s.key == p.key))
+            .map(|s| s.start_ms)
+            .min()
+            .unwrap_or(i64::MAX);
+        if self.0.len() == TIMELINE_CALLS
+            && self
+                .0
+                .last_key_value()
+                .is_some_and(|(last, _)| (first, key) >= (last.0, &last.1))
+        {
+            return;
+        }
+        self.0
+            .insert((first, key.clone()), timeline_rows(key, call));
+        self.trim();
+    }
+
+    pub(crate) fn merge(&mut self, other: Timeline) {
+        self.0.extend(other.0);
+        self.trim();
+    }
+
+    fn trim(&mut self) {
+        while self.0.len() > TIMELINE_CALLS {
+            self.0.pop_last();
+        }
+    }
+
+    /// Who was in each badly ended call and when, for the calls whose failures came first.
+    pub(crate) fn table(self) -> Table {
+        let mut table = TIMELINE.table();
+        for row in self.0.into_values().flatten() {
+            table.push(row);
+        }
+        table
+    }
+}
+
+/// One call's timeline rows: each CallSummary participant with a span, in order of joining.
+fn timeline_rows(key: &CallKey, call: &CallState) -> Vec<Vec<String>> {
     let time = |ms: i64| {
         DateTime::from_timestamp_millis(ms)
             .map(|t| t.format("%Y-%m-%d %H:%M:%S%.3f").to_string())
             .unwrap_or_default()
     };
-    for (_, key, call) in failing.into_iter().take(TIMELINE_CALLS) {
-        let call_id = key.text();
-        let mut rows: Vec<(i64, Vec<String>)> = Vec::new();
-        for p in call.parts.iter().filter(|p| p.from_summary) {
-            let Some(span) = call.spans.iter().find(|s| s.key == p.key) else {
-                continue;
-            };
-            let reason = p.end.sub().map_or(p.end.code().to_string(), |s| {
-                format!("{}/{s}", p.end.code())
-            });
-            rows.push((
-                span.start_ms,
-                vec![
-                    call_id.clone(),
-                    span.who.label(),
-                    time(span.start_ms),
-                    time(span.end_ms),
-                    reason,
-                    p.end.judgement.name().to_owned(),
-                ],
-            ));
-        }
-        rows.sort();
-        for (_, row) in rows {
-            table.push(row);
-        }
+    let call_id = key.text();
+    let mut rows: Vec<(i64, Vec<String>)> = Vec::new();
+    for p in call.parts.iter().filter(|p| p.from_summary) {
+        let Some(span) = call.spans.iter().find(|s| s.key == p.key) else {
+            continue;
+        };
+        let reason = p.end.sub().map_or(p.end.code().to_string(), |s| {
+            format!("{}/{s}", p.end.code())
+        });
+        rows.push((
+            span.start_ms,
+            vec![
+                call_id.clone(),
+                span.who.label(),
+                time(span.start_ms),
+                time(span.end_ms),
+                reason,
+                p.end.judgement.name().to_owned(),
+            ],
+        ));
     }
-    table
+    rows.sort();
+    rows.into_iter().map(|(_, row)| row).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A call whose one participant joined at `start_ms` and ended as `judgement` says.
+    fn call(start_ms: i64, judgement: Judgement) -> CallState {
+        let mut call = CallState::default();
+        call.parts.push(Part {
+            key: 1,
+            alt: 0,
+            identity: 0,
+            sdk: 0,
+            os: 0,
+            app: 0,
+            endpoint: 0,
+            from_summary: true,
+            redacted_versions: false,
+            end: End {
+                code: 500,
+                subcode: 0,
+                version: 0,
+                judgement,
+                detail: None,
+            },
+        });
+        call.spans.push(Span {
+            key: 1,
+            start_ms,
+            end_ms: start_ms + 1_000,
+            who: Who::Unnamed,
+        });
+        call
+    }
+
+    fn shown(timeline: Timeline) -> Vec<String> {
+        let mut calls: Vec<String> = timeline
+            .table()
+            .rows
+            .into_iter()
+            .map(|r| r[0].clone())
+            .collect();
+        calls.dedup();
+        calls
+    }
+
+    /// However the failed calls come (out of order, split between workers whose sets are then
+    /// joined), the table holds the first twenty by join time and call ID, and nothing else.
+    #[test]
+    fn timeline_holds_the_first_failed_calls_however_they_come() {
+        let id = |n: i64| format!("call-{n:03}");
+        // 60 failed calls noted in a scrambled order over three sets; healthy calls between.
+        let mut sets = [
+            Timeline::default(),
+            Timeline::default(),
+            Timeline::default(),
+        ];
+        for i in 0..60i64 {
+            let n = (i * 37) % 60;
+            let set = &mut sets[(n % 3) as usize];
+            set.note(&CallKey::exact(&id(n)), &call(n * 1_000, Judgement::Error));
+            set.note(
+                &CallKey::exact(&format!("ok-{n}")),
+                &call(0, Judgement::Normal),
+            );
+        }
+        // Two calls joining at the same time are ordered by ID.
+        sets[2].note(&CallKey::exact("call-000a"), &call(0, Judgement::Warning));
+        let [mut all, b, c] = sets;
+        all.merge(c);
+        all.merge(b);
+        let mut expected: Vec<String> = vec![id(0), "call-000a".to_owned()];
+        expected.extend((1..19).map(id));
+        assert_eq!(shown(all), expected);
+    }
 }

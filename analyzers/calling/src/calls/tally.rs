@@ -39,9 +39,11 @@ pub(crate) struct Tally {
     redacted_parts: u32,
     /// Participants per end reason (the `calling/end-reasons` table).
     end_reasons: BTreeMap<(i64, Option<i64>), (Judgement, u64)>,
-    /// Calls a finding will come from.
+    /// Calls a finding will come from, without their spans (the timeline has what it shows).
     /// Boxed as the open calls are: a kept call moves as a pointer, not 152 bytes.
     kept: Vec<(CallKey, Box<CallState>)>,
+    /// The timeline table's rows, of the calls whose failures came first.
+    timeline: Timeline,
     /// Some records are rows a KQL query returned (`acs_triage_core::kql`): only problem rows
     /// came back, so what is missing says nothing about the logs.
     pub(crate) from_query_results: bool,
@@ -137,6 +139,8 @@ impl Tally {
         }
         let keep = findings_may_come(&key, &call);
         if keep {
+            self.timeline.note(&key, &call);
+            call.spans = Vec::new();
             self.kept.push((key, call));
         }
         keep
@@ -179,6 +183,7 @@ impl Tally {
             self.end_reasons.entry(k).or_insert((j, 0)).1 += n;
         }
         self.kept.extend(other.kept);
+        self.timeline.merge(other.timeline);
     }
 
     /// The findings, once every call is accounted.
@@ -194,7 +199,7 @@ impl Tally {
             out.table(end_reasons_table(ctx, &self.end_reasons));
         }
         if timeline {
-            out.table(timeline_table(&self.kept));
+            out.table(std::mem::take(&mut self.timeline).table());
         }
         for (id, stats) in self.identities.iter_mut() {
             stats.calls = self.call_counts.get(id).copied().unwrap_or(1);
