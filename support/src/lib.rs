@@ -6,6 +6,7 @@
 //! which core must not.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -13,6 +14,7 @@ use serde::Serialize;
 use acs_triage_core::analyzer::{
     Analyzer, AnalyzerInfo, Context, Output, Pass, downcast_pass, min_present,
 };
+use acs_triage_core::finding::IdValue;
 use acs_triage_core::record::{FileId, Record};
 
 /// Which records to gather from.
@@ -73,8 +75,9 @@ pub struct Seen {
     pub first: Option<DateTime<Utc>>,
     #[serde(serialize_with = "acs_triage_core::time::serialize_opt")]
     pub last: Option<DateTime<Utc>>,
-    /// Paths of the files that mention it.
-    pub files: BTreeSet<String>,
+    /// Paths of the files that mention it, shared by every entity from the file (a bundle of a
+    /// large run names over 100,000 calls, each seen in two or three files).
+    pub files: BTreeSet<Arc<str>>,
     #[serde(skip)]
     file_ids: BTreeSet<FileId>,
 }
@@ -97,24 +100,25 @@ impl Seen {
         self.file_ids.extend(other.file_ids);
     }
 
-    fn resolve(&mut self, paths: &[String]) {
+    fn resolve(&mut self, paths: &[Arc<str>]) {
         self.files = self
             .file_ids
             .iter()
-            .filter_map(|f| paths.get(f.0 as usize).cloned())
+            .filter_map(|f| paths.get(f.0 as usize).map(Arc::clone))
             .collect();
     }
 }
 
-/// One participant (or endpoint, in P2P calls) of a call.
+/// One participant (or endpoint, in P2P calls) of a call. The IDs are held packed where they
+/// can be ([`IdValue`]: a UUID in 16 bytes, an identity in 32), and read and sort as written.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct ParticipantIds {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub participant_id: Option<String>,
+    pub participant_id: Option<IdValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub endpoint_id: Option<String>,
+    pub endpoint_id: Option<IdValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
+    pub user: Option<IdValue>,
     /// `code/subcode` as the logs give it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_reason: Option<String>,
@@ -140,9 +144,11 @@ pub struct CallIds {
     pub ended: Option<DateTime<Utc>>,
     pub participants: Vec<ParticipantIds>,
     /// Every participant sighting, folded into `participants` once all are in (folding as
-    /// they come would depend on the order they came in).
+    /// they come would depend on the order they came in). Sorted and without repeats: a set,
+    /// but a list with no room to spare, as a call has a handful (a set's first node has room
+    /// for eleven).
     #[serde(skip)]
-    sightings: BTreeSet<ParticipantIds>,
+    sightings: Vec<ParticipantIds>,
     #[serde(flatten)]
     pub seen: Seen,
 }
@@ -237,12 +243,13 @@ impl IdCollector {
 
     /// The IDs gathered by the run, with file IDs resolved to `paths`.
     pub fn take(&self, paths: &[String]) -> SupportIds {
+        let paths: Vec<Arc<str>> = paths.iter().map(|p| Arc::from(p.as_str())).collect();
         let gathered = match self.result.lock() {
             Ok(mut g) => g.take(),
             Err(poisoned) => poisoned.into_inner().take(),
         }
         .unwrap_or_default();
-        gathered.into_ids(paths)
+        gathered.into_ids(&paths)
     }
 }
 
@@ -283,7 +290,9 @@ impl Gathered {
             }
             mine.server_call_ids.extend(c.server_call_ids);
             mine.call_connection_ids.extend(c.call_connection_ids);
-            mine.sightings.extend(c.sightings);
+            for p in c.sightings {
+                add_sighting(&mut mine.sightings, p);
+            }
             mine.seen.merge(c.seen);
             mine.started = min_present(mine.started, c.started);
             mine.ended = mine.ended.max(c.ended);
@@ -308,7 +317,7 @@ impl Gathered {
         self.resources.extend(other.resources);
     }
 
-    fn into_ids(self, paths: &[String]) -> SupportIds {
+    fn into_ids(self, paths: &[Arc<str>]) -> SupportIds {
         let mut ids = SupportIds {
             calls: self.calls.into_values().collect(),
             sms_messages: self.messages.into_values().collect(),
@@ -318,8 +327,7 @@ impl Gathered {
         for c in &mut ids.calls {
             c.seen.resolve(paths);
             // Sightings with both IDs first, so the ones naming only one fold into them.
-            let mut sightings: Vec<ParticipantIds> =
-                std::mem::take(&mut c.sightings).into_iter().collect();
+            let mut sightings = std::mem::take(&mut c.sightings);
             sightings.sort_by_key(|p| (p.participant_id.is_none(), p.endpoint_id.is_none()));
             for p in sightings {
                 add_participant(&mut c.participants, p);
@@ -338,6 +346,14 @@ impl Gathered {
             t.seen.resolve(paths);
         }
         ids
+    }
+}
+
+/// Adds a sighting unless it is there already, keeping the list sorted.
+fn add_sighting(list: &mut Vec<ParticipantIds>, p: ParticipantIds) {
+    if let Err(at) = list.binary_search(&p) {
+        acs_triage_core::reserve_snug(list);
+        list.insert(at, p);
     }
 }
 
@@ -373,6 +389,13 @@ fn owned(v: Option<std::borrow::Cow<'_, str>>) -> Option<String> {
     v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
+/// An ID as [`owned`] takes it, packed.
+fn id_value(v: Option<std::borrow::Cow<'_, str>>) -> Option<IdValue> {
+    let v = v?;
+    let v = v.trim();
+    (!v.is_empty()).then(|| IdValue::new(v))
+}
+
 impl IdsPass {
     fn call(&mut self, record: &Record<'_>, call_id: String) {
         if !self.filter.admits(EntityKind::Call, &call_id) {
@@ -397,9 +420,9 @@ impl IdsPass {
             entry.call_connection_ids.insert(id);
         }
         let participant = ParticipantIds {
-            participant_id: owned(record.participant_id()),
-            endpoint_id: owned(record.endpoint_id()),
-            user: owned(record.text("identifier")),
+            participant_id: id_value(record.participant_id()),
+            endpoint_id: id_value(record.endpoint_id()),
+            user: id_value(record.text("identifier")),
             end_reason: record
                 .int("participantEndReason")
                 .or_else(|| record.int("code"))
@@ -414,7 +437,7 @@ impl IdsPass {
                 }),
         };
         if participant.participant_id.is_some() || participant.endpoint_id.is_some() {
-            entry.sightings.insert(participant);
+            add_sighting(&mut entry.sightings, participant);
         }
     }
 
