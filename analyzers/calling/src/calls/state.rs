@@ -266,7 +266,8 @@ pub(crate) struct CallState {
     pub(crate) others: Vec<(u64, u64)>,
     pub(crate) detail: Option<Box<Detail>>,
     /// When each participant was in the call (by participant key), kept only when the
-    /// timeline table is wanted. They go with the call: let go with it, or kept with it.
+    /// timeline table is wanted, and only while the call is open: once it is judged the
+    /// timeline keeps its rows if it is among the first failed calls (`tables::Timeline`).
     pub(crate) spans: Vec<Span>,
 }
 
