@@ -75,11 +75,12 @@ pub struct Seen {
     pub first: Option<DateTime<Utc>>,
     #[serde(serialize_with = "acs_triage_core::time::serialize_opt")]
     pub last: Option<DateTime<Utc>>,
-    /// Paths of the files that mention it, shared by every entity from the file (a bundle of a
-    /// large run names over 100,000 calls, each seen in two or three files).
-    pub files: BTreeSet<Arc<str>>,
+    /// Paths of the files that mention it, in order, shared by every entity from the file (a
+    /// bundle of a large run names over 100,000 calls, each seen in two or three files).
+    pub files: Vec<Arc<str>>,
+    /// The files, sorted, until they are resolved to paths.
     #[serde(skip)]
-    file_ids: BTreeSet<FileId>,
+    file_ids: Vec<FileId>,
 }
 
 impl Seen {
@@ -88,7 +89,7 @@ impl Seen {
             self.first = Some(self.first.map_or(t, |f| f.min(t)));
             self.last = Some(self.last.map_or(t, |l| l.max(t)));
         }
-        self.file_ids.insert(record.origin.file);
+        insert_sorted(&mut self.file_ids, record.origin.file);
     }
 
     fn merge(&mut self, other: Seen) {
@@ -97,15 +98,18 @@ impl Seen {
             (a, b) => a.or(b),
         };
         self.last = self.last.max(other.last);
-        self.file_ids.extend(other.file_ids);
+        for file in other.file_ids {
+            insert_sorted(&mut self.file_ids, file);
+        }
     }
 
     fn resolve(&mut self, paths: &[Arc<str>]) {
-        self.files = self
-            .file_ids
+        self.files = std::mem::take(&mut self.file_ids)
             .iter()
             .filter_map(|f| paths.get(f.0 as usize).map(Arc::clone))
             .collect();
+        self.files.sort();
+        self.files.dedup();
     }
 }
 
@@ -229,14 +233,14 @@ impl SupportIds {
 
 /// Gathers support IDs; hand it to the engine like an analyzer, then [`IdCollector::take`].
 pub struct IdCollector {
-    filter: IdFilter,
-    result: std::sync::Arc<std::sync::Mutex<Option<Gathered>>>,
+    filter: Arc<IdFilter>,
+    result: Arc<std::sync::Mutex<Option<Gathered>>>,
 }
 
 impl IdCollector {
     pub fn new(filter: IdFilter) -> IdCollector {
         IdCollector {
-            filter,
+            filter: Arc::new(filter),
             result: Default::default(),
         }
     }
@@ -266,7 +270,7 @@ impl Analyzer for IdCollector {
 
     fn start(&self, _ctx: &Context) -> Box<dyn Pass> {
         Box::new(IdsPass {
-            filter: self.filter.clone(),
+            filter: Arc::clone(&self.filter),
             gathered: Gathered::default(),
             result: self.result.clone(),
         })
@@ -327,14 +331,7 @@ impl Gathered {
         for c in &mut ids.calls {
             c.seen.resolve(paths);
             // Sightings with both IDs first, so the ones naming only one fold into them.
-            let mut sightings = std::mem::take(&mut c.sightings);
-            sightings.sort_by_key(|p| (p.participant_id.is_none(), p.endpoint_id.is_none()));
-            for p in sightings {
-                add_participant(&mut c.participants, p);
-            }
-            c.participants.sort_by(|a, b| {
-                (&a.participant_id, &a.endpoint_id).cmp(&(&b.participant_id, &b.endpoint_id))
-            });
+            c.participants = fold_sightings(std::mem::take(&mut c.sightings));
         }
         for t in &mut ids.chat_threads {
             t.keep_earliest_failures(FAILED_LISTED);
@@ -349,11 +346,54 @@ impl Gathered {
     }
 }
 
-/// Adds a sighting unless it is there already, keeping the list sorted.
-fn add_sighting(list: &mut Vec<ParticipantIds>, p: ParticipantIds) {
-    if let Err(at) = list.binary_search(&p) {
+/// Adds `item` to a sorted list unless it is there already: a set of a few items, without the
+/// room a set's first node has for eleven.
+fn insert_sorted<T: Ord>(list: &mut Vec<T>, item: T) {
+    if let Err(at) = list.binary_search(&item) {
         acs_triage_core::reserve_snug(list);
-        list.insert(at, p);
+        list.insert(at, item);
+    }
+}
+
+/// The participants of a call from its sightings (sorted, without repeats).
+fn fold_sightings(mut sightings: Vec<ParticipantIds>) -> Vec<ParticipantIds> {
+    // Sightings with both IDs first, so the ones naming only one fold into them.
+    sightings.sort_by_key(|p| (p.participant_id.is_none(), p.endpoint_id.is_none()));
+    let mut participants = Vec::new();
+    for p in sightings {
+        add_participant(&mut participants, p);
+    }
+    participants.sort_by(|a, b| {
+        (&a.participant_id, &a.endpoint_id).cmp(&(&b.participant_id, &b.endpoint_id))
+    });
+    participants
+}
+
+/// Adds a sighting to a call's sorted list, unless one there covers it (see
+/// [`ParticipantIds::covers`]); those it covers leave. A stream record names a participant
+/// that its CallSummary row names with more, and folding it in would change nothing: the list
+/// keeps about half the sightings, and which are kept never depends on the order they came in.
+fn add_sighting(list: &mut Vec<ParticipantIds>, p: ParticipantIds) {
+    if list.iter().any(|q| q.covers(&p)) {
+        return;
+    }
+    list.retain(|q| !p.covers(q));
+    insert_sorted(list, p);
+}
+
+impl ParticipantIds {
+    /// True when folding `other` into the participant this sighting makes would change
+    /// nothing, wherever it comes in the fold: the same participant ID (the fold joins
+    /// sightings by it), and each other value missing from `other` or the same.
+    fn covers(&self, other: &ParticipantIds) -> bool {
+        fn covers<T: PartialEq>(mine: &Option<T>, theirs: &Option<T>) -> bool {
+            theirs.is_none() || mine == theirs
+        }
+        self.participant_id.is_some()
+            && self.participant_id == other.participant_id
+            && covers(&self.endpoint_id, &other.endpoint_id)
+            && covers(&self.user, &other.user)
+            && covers(&self.end_reason, &other.end_reason)
     }
 }
 
@@ -380,9 +420,10 @@ fn add_participant(list: &mut Vec<ParticipantIds>, p: ParticipantIds) {
 }
 
 struct IdsPass {
-    filter: IdFilter,
+    /// Shared by every worker's pass: `only` can name over 100,000 entities.
+    filter: Arc<IdFilter>,
     gathered: Gathered,
-    result: std::sync::Arc<std::sync::Mutex<Option<Gathered>>>,
+    result: Arc<std::sync::Mutex<Option<Gathered>>>,
 }
 
 fn owned(v: Option<std::borrow::Cow<'_, str>>) -> Option<String> {
@@ -576,4 +617,72 @@ fn thread_from_uri(uri: &str) -> Option<String> {
         .replace("%3a", ":")
         .replace("%40", "@");
     (!decoded.is_empty()).then_some(decoded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sighting(
+        p: Option<&str>,
+        e: Option<&str>,
+        user: Option<&str>,
+        end: Option<&str>,
+    ) -> ParticipantIds {
+        ParticipantIds {
+            participant_id: p.map(IdValue::new),
+            endpoint_id: e.map(IdValue::new),
+            user: user.map(IdValue::new),
+            end_reason: end.map(str::to_owned),
+        }
+    }
+
+    /// Dropping the sightings another covers gives the participants that folding every
+    /// sighting gives, whatever order they come in: the same participant seen by CallSummary
+    /// and stream records, a participant seen with two endpoints, endpoint-only and
+    /// participant-only records, and two participants sharing an endpoint.
+    #[test]
+    fn covered_sightings_fold_to_the_same_participants() {
+        let all = [
+            sighting(Some("p1"), Some("e1"), Some("acs:u1"), Some("0/0")),
+            sighting(Some("p1"), Some("e1"), None, None),
+            sighting(Some("p1"), None, None, None),
+            sighting(Some("p1"), Some("e0"), None, None),
+            sighting(None, Some("e1"), None, None),
+            sighting(Some("p2"), Some("e2"), None, Some("410/3112")),
+            sighting(Some("p2"), Some("e2"), Some("acs:u2"), None),
+            sighting(Some("p3"), Some("e2"), None, None),
+            sighting(None, Some("e3"), None, None),
+            sighting(None, Some("e3"), Some("acs:u3"), None),
+        ];
+        let mut every: Vec<ParticipantIds> = all.to_vec();
+        every.sort();
+        let expected = fold_sightings(every);
+        // p1 (with e0, the smaller of its endpoints), p2, p3, and the endpoint-only sightings
+        // of e1 (p1's other endpoint) and e3.
+        assert_eq!(expected.len(), 5, "{expected:#?}");
+        // Every rotation and its reverse, split between two lists that are then joined.
+        for start in 0..all.len() {
+            for reverse in [false, true] {
+                let mut order: Vec<&ParticipantIds> =
+                    all.iter().cycle().skip(start).take(all.len()).collect();
+                if reverse {
+                    order.reverse();
+                }
+                let (mut one, mut two) = (Vec::new(), Vec::new());
+                for (i, p) in order.into_iter().enumerate() {
+                    add_sighting(if i % 2 == 0 { &mut one } else { &mut two }, p.clone());
+                }
+                for p in two {
+                    add_sighting(&mut one, p);
+                }
+                assert!(one.len() < all.len());
+                assert_eq!(
+                    fold_sightings(one),
+                    expected,
+                    "from {start}, reversed {reverse}"
+                );
+            }
+        }
+    }
 }
