@@ -147,10 +147,10 @@ pub struct CallIds {
     )]
     pub ended: Option<DateTime<Utc>>,
     pub participants: Vec<ParticipantIds>,
-    /// Every participant sighting, folded into `participants` once all are in (folding as
-    /// they come would depend on the order they came in). Sorted and without repeats: a set,
-    /// but a list with no room to spare, as a call has a handful (a set's first node has room
-    /// for eleven).
+    /// The participant sightings that add something (see [`add_sighting`]), folded into
+    /// `participants` once all are in (folding as they come would depend on the order they
+    /// came in). Sorted and without repeats: a set, but a list with no room to spare, as a call
+    /// has a handful (a set's first node has room for eleven).
     #[serde(skip)]
     sightings: Vec<ParticipantIds>,
     #[serde(flatten)]
@@ -330,7 +330,6 @@ impl Gathered {
         };
         for c in &mut ids.calls {
             c.seen.resolve(paths);
-            // Sightings with both IDs first, so the ones naming only one fold into them.
             c.participants = fold_sightings(std::mem::take(&mut c.sightings));
         }
         for t in &mut ids.chat_threads {
