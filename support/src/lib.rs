@@ -373,10 +373,24 @@ fn fold_sightings(mut sightings: Vec<ParticipantIds>) -> Vec<ParticipantIds> {
 /// that its CallSummary row names with more, and folding it in would change nothing: the list
 /// keeps about half the sightings, and which are kept never depends on the order they came in.
 fn add_sighting(list: &mut Vec<ParticipantIds>, p: ParticipantIds) {
-    if list.iter().any(|q| q.covers(&p)) {
-        return;
+    // Only sightings of the same participant ID cover each other, and the list is sorted by
+    // it first: look at those alone (a call in odd input may name thousands of participants).
+    if p.participant_id.is_some() {
+        let start = list.partition_point(|q| q.participant_id < p.participant_id);
+        let mut end = list.partition_point(|q| q.participant_id <= p.participant_id);
+        if list[start..end].iter().any(|q| q.covers(&p)) {
+            return;
+        }
+        let mut i = start;
+        while i < end {
+            if p.covers(&list[i]) {
+                list.remove(i);
+                end -= 1;
+            } else {
+                i += 1;
+            }
+        }
     }
-    list.retain(|q| !p.covers(q));
     insert_sorted(list, p);
 }
 

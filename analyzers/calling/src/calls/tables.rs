@@ -67,8 +67,15 @@ pub(super) fn end_reasons_table(
 /// at most [`TIMELINE_CALLS`]: each call's rows are made when it is accounted and kept only
 /// while it is among the first, so a large run does not hold every failed call's spans to the
 /// end to show twenty of them. The first of two sets joined are the first of each, joined.
+/// A call accounted twice (records came for it after it was judged) shows twice, in the
+/// order it was accounted, as each state of it is a call the table counts.
 #[derive(Default)]
-pub(crate) struct Timeline(BTreeMap<(i64, CallKey), Vec<Vec<String>>>);
+pub(crate) struct Timeline {
+    /// Each state's rows, by (first join, call).
+    calls: BTreeMap<(i64, CallKey), Vec<Vec<Vec<String>>>>,
+    /// States held, at most [`TIMELINE_CALLS`].
+    held: usize,
+}
 
 impl Timeline {
     /// Notes a call whose records are all read: its rows if it ended badly and is among the
@@ -89,34 +96,49 @@ impl Timeline {
             .map(|s| s.start_ms)
             .min()
             .unwrap_or(i64::MAX);
-        if self.0.len() == TIMELINE_CALLS
+        // Full, and it would come last (after the states of its own call already held).
+        if self.held == TIMELINE_CALLS
             && self
-                .0
+                .calls
                 .last_key_value()
                 .is_some_and(|(last, _)| (first, key) >= (last.0, &last.1))
         {
             return;
         }
-        self.0
-            .insert((first, key.clone()), timeline_rows(key, call));
+        self.calls
+            .entry((first, key.clone()))
+            .or_default()
+            .push(timeline_rows(key, call));
+        self.held += 1;
         self.trim();
     }
 
+    /// Joins another set; states of one call keep this set's first.
     pub(crate) fn merge(&mut self, other: Timeline) {
-        self.0.extend(other.0);
+        for (key, states) in other.calls {
+            self.held += states.len();
+            self.calls.entry(key).or_default().extend(states);
+        }
         self.trim();
     }
 
     fn trim(&mut self) {
-        while self.0.len() > TIMELINE_CALLS {
-            self.0.pop_last();
+        while self.held > TIMELINE_CALLS {
+            let Some(mut last) = self.calls.last_entry() else {
+                break;
+            };
+            last.get_mut().pop();
+            if last.get().is_empty() {
+                last.remove();
+            }
+            self.held -= 1;
         }
     }
 
     /// Who was in each badly ended call and when, for the calls whose failures came first.
     pub(crate) fn table(self) -> Table {
         let mut table = TIMELINE.table();
-        for row in self.0.into_values().flatten() {
+        for row in self.calls.into_values().flatten().flatten() {
             table.push(row);
         }
         table
@@ -189,15 +211,14 @@ mod tests {
         call
     }
 
+    /// The calls of the table's rows (one row per call here: each has one participant).
     fn shown(timeline: Timeline) -> Vec<String> {
-        let mut calls: Vec<String> = timeline
+        timeline
             .table()
             .rows
             .into_iter()
             .map(|r| r[0].clone())
-            .collect();
-        calls.dedup();
-        calls
+            .collect()
     }
 
     /// However the failed calls come (out of order, split between workers whose sets are then
@@ -222,11 +243,15 @@ mod tests {
         }
         // Two calls joining at the same time are ordered by ID.
         sets[2].note(&CallKey::exact("call-000a"), &call(0, Judgement::Warning));
+        // A call accounted twice (a record came after it was judged) shows twice.
+        sets[1].note(&CallKey::exact(&id(5)), &call(5_000, Judgement::Error));
         let [mut all, b, c] = sets;
         all.merge(c);
         all.merge(b);
         let mut expected: Vec<String> = vec![id(0), "call-000a".to_owned()];
-        expected.extend((1..19).map(id));
+        expected.extend((1..=5).map(id));
+        expected.push(id(5));
+        expected.extend((6..18).map(id));
         assert_eq!(shown(all), expected);
     }
 }
