@@ -343,13 +343,8 @@ fn a_document_read_in_pieces_reports_what_reading_it_whole_does() {
     assert_pieces_report_as_whole(&document);
 }
 
-/// The JSON report on `logs` with the configuration file `config`.
-fn report_with_config(logs: &Path, config: &Path, threads: &str) -> String {
-    report_with_config_and(logs, config, threads, &[])
-}
-
-/// [`report_with_config`] with more arguments.
-fn report_with_config_and(logs: &Path, config: &Path, threads: &str, more: &[&str]) -> String {
+/// The JSON report on `logs` with the configuration file `config`, and `more` arguments.
+fn report_with_config(logs: &Path, config: &Path, threads: &str, more: &[&str]) -> String {
     let mut args = vec![
         "analyze",
         "--format",
@@ -381,7 +376,7 @@ fn assert_pieces_report_as_whole(bytes: &[u8]) {
     };
     let whole = config("whole.toml", 0);
     let pieces = config("pieces.toml", 700);
-    let read = |config: &Path, threads: &str| report_with_config(&logs, config, threads);
+    let read = |config: &Path, threads: &str| report_with_config(&logs, config, threads, &[]);
     let baseline = read(&whole, "1");
     let doc: serde_json::Value = serde_json::from_str(&baseline).unwrap();
     let input = &doc["inputs"][0];
@@ -476,7 +471,7 @@ fn hours_batched_any_way_report_alike() {
             format!("[ingest]\nclose_after = \"4h\"\nbatch_bytes = {batch_bytes}\n"),
         )
         .unwrap();
-        report_with_config_and(&logs, &config, threads, &["--table", "calling/timeline"])
+        report_with_config(&logs, &config, threads, &["--table", "calling/timeline"])
     };
     let baseline = report_with(u64::MAX, "1");
     let doc: serde_json::Value = serde_json::from_str(&baseline).unwrap();
