@@ -109,9 +109,17 @@ fn mask_if_phone(text: &str) -> String {
 
 /// Redacts one piece of text.
 pub fn redact(text: &str) -> Cow<'_, str> {
-    let secrets = Secrets::bundled();
+    redact_parts(text, true)
+}
+
+/// [`redact`], which looks for secrets only when `secrets` says a needle may be there.
+fn redact_parts(text: &str, secrets: bool) -> Cow<'_, str> {
     let mut out: Cow<'_, str> = Cow::Borrowed(text);
-    let hits = secrets.find(&out);
+    let hits = if secrets {
+        Secrets::bundled().find(&out)
+    } else {
+        Vec::new()
+    };
     if !hits.is_empty() {
         let mut s = String::with_capacity(text.len());
         let mut last = 0;
@@ -185,20 +193,78 @@ pub fn safe_prefix(text: &str, max_chars: usize) -> (&str, bool) {
     (&text[..cut], true)
 }
 
-/// Redacts text made of whole lines, line by line (as [`RedactingWriter`] does).
+/// Redacts text made of whole lines, line by line (as [`RedactingWriter`] does), but looks
+/// only at the lines [`may_change`] points to: calling [`redact`] on every line of a large
+/// report cost more than finding the few lines it could change in one pass over the whole text.
 fn redact_lines(text: &str) -> Cow<'_, str> {
-    let mut out = String::new();
-    let mut changed = false;
+    let (needles, others) = may_change(text);
+    let (mut needles, mut others) = (needles.iter().peekable(), others.iter().peekable());
+    // Set once a line changed: the text so far, then every line after it.
+    let mut out: Option<String> = None;
+    let mut start = 0;
     for line in text.split_inclusive('\n') {
-        let r = redact(line);
-        changed |= matches!(r, Cow::Owned(_));
-        out.push_str(&r);
+        let end = start + line.len();
+        let needle = needles.next_if(|&&at| at < end).is_some();
+        let other = others.next_if(|&&at| at < end).is_some();
+        while needles.next_if(|&&at| at < end).is_some() {}
+        while others.next_if(|&&at| at < end).is_some() {}
+        let redacted = if needle || other {
+            redact_parts(line, needle)
+        } else {
+            Cow::Borrowed(line)
+        };
+        match (&mut out, redacted) {
+            (Some(out), line) => out.push_str(&line),
+            (None, Cow::Owned(line)) => {
+                let mut changed = String::with_capacity(text.len() + line.len());
+                changed.push_str(&text[..start]);
+                changed.push_str(&line);
+                out = Some(changed);
+            }
+            (None, Cow::Borrowed(_)) => {}
+        }
+        start = end;
     }
-    if changed {
-        Cow::Owned(out)
-    } else {
-        Cow::Borrowed(text)
+    out.map_or(Cow::Borrowed(text), Cow::Owned)
+}
+
+/// Byte offsets in `text`, in order, such that [`redact`] leaves every line without one as it
+/// is: where a secret's needle starts, and where a phone number may be. Each phone step of
+/// `redact` first needs one of these: a `+` (E.164 numbers); `00` and a digit 1–9 (the
+/// international prefix); seven digits in a row (a number after `to`, `from`, `phoneNumber`);
+/// and, since the patterns' `\d` also matches digits of other scripts, any byte outside ASCII.
+fn may_change(text: &str) -> (Vec<usize>, Vec<usize>) {
+    let bytes = text.as_bytes();
+    let needles = Secrets::bundled().needle_starts(text);
+    let mut phones: Vec<usize> = memchr::memchr_iter(b'+', bytes).collect();
+    let mut from = 0;
+    while let Some(found) = memchr::memmem::find(&bytes[from..], b"00") {
+        // The zeros run on; the prefix is there when a digit 1–9 ends the run.
+        let mut after = from + found + 2;
+        while bytes.get(after) == Some(&b'0') {
+            after += 1;
+        }
+        if bytes.get(after).is_some_and(|b| (b'1'..=b'9').contains(b)) {
+            phones.push(after);
+        }
+        from = after;
     }
+    let mut digits = 0;
+    for (at, &b) in bytes.iter().enumerate() {
+        if b.is_ascii_digit() {
+            digits += 1;
+            if digits == 7 {
+                phones.push(at);
+            }
+        } else {
+            digits = 0;
+            if !b.is_ascii() {
+                phones.push(at);
+            }
+        }
+    }
+    phones.sort_unstable();
+    (needles, phones)
 }
 
 /// A writer that redacts every line written through it.
@@ -326,6 +392,53 @@ mod tests {
         }
         assert_eq!(large, [&b"already "[..], &small].concat());
         assert!(!String::from_utf8_lossy(&large).contains("+14255550123"));
+    }
+
+    /// Pieces of text that each step of `redact` reacts to, near misses, and plain text.
+    const PIECES: &[&str] = &[
+        "plain words ",
+        "accesskey=Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5d2FsZG9mcmVkcGx1Z2g=",
+        "ACCESSKEY=Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5d2FsZG9mcmVkcGx1Z2g=",
+        "Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123456789",
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4eXoifQ.c2lnbmF0dXJlLXZhbHVlLWxvbmctZW5vdWdo",
+        "sig=abcdefghijklmnopqrstuvwxyz%2B0123456789",
+        "password=hunter2hunter2",
+        "+14255550123",
+        "+1 (425) 555-0199",
+        "+",
+        "0044 20 7946 0958",
+        "0001234567890",
+        "000",
+        "to=14255550123",
+        "\"phoneNumber\": \"18005550199\"",
+        "/phonenumber/18005550199",
+        "from ١٤٢٥٥٥٥٠١٢٣",
+        "to=",
+        "From ",
+        "1234567",
+        "123456",
+        "2026-11-01T10:18:14.400Z",
+        "c0ffee01-5d1b-4a7e-9c3a-1f0e2d3c4b5a",
+        "é",
+        " ",
+    ];
+
+    proptest::proptest! {
+        /// Whole lines redacted together (only the lines `may_change` points to) come out as
+        /// when every line is redacted alone.
+        #[test]
+        fn lines_redacted_together_are_redacted_as_alone(
+            lines in proptest::collection::vec(
+                proptest::collection::vec(0..PIECES.len(), 0..5), 0..12
+            )
+        ) {
+            let lines: Vec<String> =
+                lines.iter().map(|l| l.iter().map(|&i| PIECES[i]).collect()).collect();
+            let text = lines.join("\n");
+            let alone: String = text.split_inclusive('\n').map(redact).collect();
+            let together = redact_lines(&text);
+            proptest::prop_assert_eq!(together.as_ref(), alone.as_str());
+        }
     }
 
     #[test]

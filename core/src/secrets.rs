@@ -67,6 +67,9 @@ pub struct Secrets {
     /// Needles of every pattern, matched ignoring case: for redacting output (small, so the
     /// slower automaton is fine).
     all_needles: AhoCorasick,
+    /// The same needles in lower case, for a lower-cased copy of a large text (as for
+    /// `live_needles`: the SIMD searcher instead of a byte-at-a-time automaton).
+    lower_needles: AhoCorasick,
 }
 
 /// The needle as the prefilter searches it: in lower case, since the prefilter looks at a
@@ -138,6 +141,10 @@ impl Secrets {
         }
         live_needles.sort();
         live_needles.dedup();
+        let mut lower_needles: Vec<String> =
+            all_needles.iter().map(|n| prefilter_needle(n)).collect();
+        lower_needles.sort();
+        lower_needles.dedup();
         let build = |needles: &[String], any_case: bool| {
             // Leftmost-first lets the builder use its SIMD (Teddy) searcher for the needles.
             AhoCorasick::builder()
@@ -152,6 +159,7 @@ impl Secrets {
         Ok(Secrets {
             live_needles: build(&live_needles, false)?,
             all_needles: build(&all_needles, true)?,
+            lower_needles: build(&lower_needles, false)?,
             patterns,
         })
     }
@@ -192,6 +200,18 @@ impl Secrets {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
+    }
+
+    /// Where in `text` a needle of some pattern starts (ignoring case), in order: [`Secrets::find`]
+    /// finds nothing in a line none of these fall in. A needle holds no line break, so a line's
+    /// needles are found whether the line is searched alone or with others; a whole text is
+    /// searched at once, lower-cased.
+    pub fn needle_starts(&self, text: &str) -> Vec<usize> {
+        let lower = text.to_ascii_lowercase();
+        self.lower_needles
+            .find_iter(lower.as_str())
+            .map(|m| m.start())
+            .collect()
     }
 
     /// The secrets in `text`, in order, none overlapping (where patterns overlap, the first in

@@ -254,7 +254,7 @@ pub fn run(
     } else {
         match args.format {
             OutputFormat::Human => render::human::render(&report, &mut render::styled(out, color)),
-            OutputFormat::Json => render::json::render(&report, out),
+            OutputFormat::Json => render::json::render(&mut report, out),
             OutputFormat::Jsonl => render::jsonl::render(&report, out),
             OutputFormat::Markdown => render::markdown::render(&report, out),
             OutputFormat::Html => render::html::render(&report, out),

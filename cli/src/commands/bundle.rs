@@ -447,8 +447,7 @@ pub fn run(
     let findings_written = (|| -> io::Result<()> {
         contents.text_with("findings.md", |out| render::markdown::render(&report, out))?;
         contents.text_with("findings.json", |out| {
-            serde_json::to_writer_pretty(&mut *out, &report).map_err(io::Error::other)?;
-            out.write_all(b"\n")
+            render::json::render(&mut report, out)
         })
     })();
     findings_written.map_err(|e| miette!("cannot write {}: {e}", args.output.display()))?;

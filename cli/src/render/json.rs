@@ -1,14 +1,81 @@
 //! JSON output: exactly one document on stdout (schema in docs/json-output.md).
+//!
+//! The findings, nearly all of a large document, are serialized on every thread, a few thousand
+//! at a time, and written in order between the rest of the report: the document is the one
+//! `serde_json::to_writer_pretty` writes for the whole report, byte for byte.
 
 use std::io::{self, BufWriter, Write};
 
-use super::Report;
+use rayon::prelude::*;
 
-pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+use super::Report;
+use super::report::FindingOut;
+
+/// Findings serialized together before they are written (a few MB of text at most).
+const FINDINGS_AT_ONCE: usize = 4096;
+
+/// Where the findings go in the pretty document of a report without findings: its top-level
+/// key (two spaces in, so no nested key and no string can look like it: strings escape their
+/// line breaks and quotes).
+const EMPTY_FINDINGS: &[u8] = b"\n  \"findings\": []";
+
+/// Writes the report as one pretty-printed JSON document and a line break. The report's
+/// findings are taken out while the rest is serialized, and put back.
+pub fn render(report: &mut Report, out: &mut dyn Write) -> io::Result<()> {
     // Written in 8 MiB pieces: the redacting writer below works on large writes in parallel,
     // and the document is never held whole (at 500,000 calls it is hundreds of MB).
     let mut pieces = BufWriter::with_capacity(8 << 20, &mut *out);
-    serde_json::to_writer_pretty(&mut pieces, report)?;
+    let findings = std::mem::take(&mut report.findings);
+    let rest = serde_json::to_vec_pretty(&*report);
+    report.findings = findings;
+    let rest = rest.map_err(io::Error::other)?;
+    match memchr::memmem::find(&rest, EMPTY_FINDINGS) {
+        Some(at) if !report.findings.is_empty() => {
+            let open = at + EMPTY_FINDINGS.len() - 1;
+            pieces.write_all(&rest[..open])?;
+            write_findings(&report.findings, &mut pieces)?;
+            pieces.write_all(b"\n  ")?;
+            pieces.write_all(&rest[open..])?;
+        }
+        _ => pieces.write_all(&rest)?,
+    }
     writeln!(pieces)?;
     pieces.flush()
+}
+
+/// The elements of the `findings` array as the pretty printer writes them two levels in:
+/// each on a new line, four spaces in, commas between them.
+fn write_findings(findings: &[FindingOut], out: &mut impl Write) -> io::Result<()> {
+    for (n, group) in findings.chunks(FINDINGS_AT_ONCE).enumerate() {
+        let texts: Vec<Vec<u8>> = group
+            .par_chunks(64)
+            .enumerate()
+            .map(|(c, few)| {
+                let mut text = Vec::new();
+                for (i, finding) in few.iter().enumerate() {
+                    let first = (n, c, i) == (0, 0, 0);
+                    text.extend_from_slice(if first { b"\n    " } else { b",\n    " });
+                    indented(finding, &mut text)?;
+                }
+                Ok(text)
+            })
+            .collect::<io::Result<_>>()?;
+        for text in texts {
+            out.write_all(&text)?;
+        }
+    }
+    Ok(())
+}
+
+/// One finding pretty-printed, its inner lines four spaces further in.
+fn indented(finding: &FindingOut, out: &mut Vec<u8>) -> io::Result<()> {
+    let alone = serde_json::to_vec_pretty(finding).map_err(io::Error::other)?;
+    let mut rest = alone.as_slice();
+    while let Some(nl) = memchr::memchr(b'\n', rest) {
+        out.extend_from_slice(&rest[..=nl]);
+        out.extend_from_slice(b"    ");
+        rest = &rest[nl + 1..];
+    }
+    out.extend_from_slice(rest);
+    Ok(())
 }

@@ -9,8 +9,9 @@ mod report;
 pub mod story;
 pub mod svg;
 
-use acs_triage_core::Severity;
 use acs_triage_core::engine::{Analysis, Summary};
+use acs_triage_core::finding::SharedText;
+use acs_triage_core::{FastMap, Severity};
 
 use acs_triage_core::ingest::FileReport;
 use acs_triage_core::table::Table;
@@ -426,14 +427,27 @@ impl Report {
         for h in &mut self.health {
             r(&mut h.text);
         }
+        // Titles, actions and file paths are shared by many findings: each is edited once.
+        let mut shared: FastMap<(usize, usize), SharedText> = FastMap::default();
+        for f in &self.findings {
+            let texts = [&f.title, &f.action].into_iter();
+            for text in texts.chain(f.evidence.iter().map(|e| &e.file)) {
+                shared.entry(identity(text)).or_insert_with(|| {
+                    let mut edited = text.clone();
+                    edited.edit(&r);
+                    edited
+                });
+            }
+        }
+        let edited = |text: &mut SharedText| *text = shared[&identity(text)].clone();
         self.findings.par_iter_mut().for_each(|f| {
-            f.title.edit(&r);
+            edited(&mut f.title);
             edit_boxed(&mut f.message, &r);
-            f.action.edit(&r);
+            edited(&mut f.action);
             f.ids.edit_values(&r);
             for e in &mut f.evidence {
                 edit_boxed(&mut e.excerpt, &r);
-                e.file.edit(&r);
+                edited(&mut e.file);
             }
         });
         for i in &mut self.inputs {
@@ -486,6 +500,11 @@ impl Report {
             detail: Detail::default(),
         }
     }
+}
+
+/// Which copy of a text a [`SharedText`] points to: equal for the findings that share it.
+fn identity(text: &SharedText) -> (usize, usize) {
+    (text.as_ptr() as usize, text.len())
 }
 
 /// Applies `edit` to a boxed text (findings keep their texts boxed to stay small).

@@ -118,7 +118,14 @@ fn party_keys(participant: Option<&str>, endpoint: Option<&str>) -> (u64, u64) {
 /// A version's 32-bit hash, its text kept once (the smallest spelling of that hash).
 fn version_hash(versions: &mut FastMap<u32, String>, text: &str) -> u32 {
     let h = (hash_str(text) as u32).max(1);
-    keep_smallest(versions.entry(h), text.to_owned());
+    // Nearly every record repeats a version already kept: no copy for those.
+    match versions.get_mut(&h) {
+        Some(kept) if *kept.as_str() <= *text => {}
+        Some(kept) => text.clone_into(kept),
+        None => {
+            versions.insert(h, text.to_owned());
+        }
+    }
     h
 }
 
