@@ -79,3 +79,71 @@ fn indented(finding: &FindingOut, out: &mut Vec<u8>) -> io::Result<()> {
     out.extend_from_slice(rest);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use acs_triage_core::engine::Analysis;
+    use acs_triage_core::finding::{Evidence, Finding, IdKind};
+    use acs_triage_core::record::Origin;
+    use acs_triage_core::{FileId, Severity};
+
+    use super::*;
+
+    /// A report of `count` findings, each with its own message, ID and evidence.
+    fn report_of(count: usize) -> Report {
+        let findings = (0..count)
+            .map(|i| {
+                let finding = Finding::new("calling/end-reason", Severity::Warning, "Call ended")
+                    .message(format!("call {i} ended with \"410\"\nafter {i} s"))
+                    .action("Look at the network.")
+                    .id_value(IdKind::CallId, Some(format!("call-{i}")))
+                    .evidence(Evidence {
+                        origin: Origin {
+                            file: FileId(0),
+                            line: i as u64 + 1,
+                            index: None,
+                        },
+                        time: None,
+                        excerpt: format!("CallSummary participantEndReason=410 n={i}").into(),
+                    });
+                Box::new(finding)
+            })
+            .collect();
+        Report::new(Analysis {
+            files: Vec::new(),
+            findings,
+            tables: Vec::new(),
+            summary: Default::default(),
+            paths: vec!["logs/PT1H.json".to_owned()],
+            health: Vec::new(),
+        })
+    }
+
+    /// The document is the one the pretty printer writes for the whole report, however many
+    /// findings there are (none, one, a part of a group, several groups and a rest).
+    #[test]
+    fn the_document_is_the_pretty_printed_report() {
+        for count in [
+            0,
+            1,
+            2,
+            63,
+            64,
+            65,
+            FINDINGS_AT_ONCE,
+            2 * FINDINGS_AT_ONCE + 7,
+        ] {
+            let mut report = report_of(count);
+            let mut expected = serde_json::to_vec_pretty(&report).unwrap();
+            expected.push(b'\n');
+            let mut written = Vec::new();
+            render(&mut report, &mut written).unwrap();
+            assert_eq!(report.findings.len(), count, "the findings are put back");
+            assert!(
+                written == expected,
+                "{count} findings: the documents differ\n{}",
+                String::from_utf8_lossy(&written[..written.len().min(2000)])
+            );
+        }
+    }
+}
