@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use std::io::{self, Write};
 use std::sync::OnceLock;
 
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 
 use crate::secrets::Secrets;
@@ -231,12 +232,17 @@ fn redact_lines(text: &str) -> Cow<'_, str> {
 /// Byte offsets in `text`, in order, such that [`redact`] leaves every line without one as it
 /// is: where a secret's needle starts, and where a phone number may be. Each phone step of
 /// `redact` first needs one of these: a `+` (E.164 numbers); `00` and a digit 1–9 (the
-/// international prefix); seven digits in a row (a number after `to`, `from`, `phoneNumber`);
-/// and, since the patterns' `\d` also matches digits of other scripts, any byte outside ASCII.
+/// international prefix); a word that leads a number (`to=`, `from `, `"phoneNumber":`,
+/// `/phonenumber/`, in any case); and, since the patterns' `\s` and `\d` also match
+/// characters of other scripts, a line that is not all ASCII.
 fn may_change(text: &str) -> (Vec<usize>, Vec<usize>) {
     let bytes = text.as_bytes();
-    let needles = Secrets::bundled().needle_starts(text);
-    let mut phones: Vec<usize> = memchr::memchr_iter(b'+', bytes).collect();
+    let (needles, mut phones) = crate::secrets::lowered(bytes, |lower| {
+        let needles: Vec<usize> = Secrets::bundled().needle_starts(lower).collect();
+        let leads = phone_leads().find_iter(lower).map(|m| m.start());
+        (needles, leads.collect::<Vec<usize>>())
+    });
+    phones.extend(memchr::memchr_iter(b'+', bytes));
     let mut from = 0;
     while let Some(found) = memchr::memmem::find(&bytes[from..], b"00") {
         // The zeros run on; the prefix is there when a digit 1–9 ends the run.
@@ -249,22 +255,35 @@ fn may_change(text: &str) -> (Vec<usize>, Vec<usize>) {
         }
         from = after;
     }
-    let mut digits = 0;
-    for (at, &b) in bytes.iter().enumerate() {
-        if b.is_ascii_digit() {
-            digits += 1;
-            if digits == 7 {
-                phones.push(at);
+    if !bytes.is_ascii() {
+        let mut start = 0;
+        for line in bytes.split_inclusive(|&b| b == b'\n') {
+            if !line.is_ascii() {
+                phones.push(start);
             }
-        } else {
-            digits = 0;
-            if !b.is_ascii() {
-                phones.push(at);
-            }
+            start += line.len();
         }
     }
     phones.sort_unstable();
     (needles, phones)
+}
+
+/// What leads a number the third phone pattern masks, in lower case: a word and the `=`, `"`
+/// or ASCII white space after it, or `/phonenumber/`.
+fn phone_leads() -> &'static AhoCorasick {
+    static LEADS: OnceLock<AhoCorasick> = OnceLock::new();
+    LEADS.get_or_init(|| {
+        let mut leads = vec!["/phonenumber/".to_owned()];
+        for word in ["to", "from", "phonenumber"] {
+            for after in ['=', '"', ' ', '\t', '\n', '\x0b', '\x0c', '\r'] {
+                leads.push(format!("{word}{after}"));
+            }
+        }
+        AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(&leads)
+            .expect("static needles")
+    })
 }
 
 /// A writer that redacts every line written through it.
@@ -415,6 +434,7 @@ mod tests {
         "from ١٤٢٥٥٥٥٠١٢٣",
         "to=",
         "From ",
+        "to\u{a0}",
         "1234567",
         "123456",
         "2026-11-01T10:18:14.400Z",
@@ -424,6 +444,9 @@ mod tests {
     ];
 
     proptest::proptest! {
+        // Enough cases that rare neighbours (a lead word, then a number) come up every run.
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
         /// Whole lines redacted together (only the lines `may_change` points to) come out as
         /// when every line is redacted alone.
         #[test]

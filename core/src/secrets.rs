@@ -64,12 +64,9 @@ pub struct Secrets {
     /// a handful of literals keeps the SIMD (Teddy) searcher on its fast path. (Searching every
     /// case spelling of the needles instead made scanning five times slower.)
     live_needles: AhoCorasick,
-    /// Needles of every pattern, matched ignoring case: for redacting output (small, so the
-    /// slower automaton is fine).
+    /// Needles of every pattern in lower case, searched in a lower-cased copy as
+    /// `live_needles` are: for redacting output.
     all_needles: AhoCorasick,
-    /// The same needles in lower case, for a lower-cased copy of a large text (as for
-    /// `live_needles`: the SIMD searcher instead of a byte-at-a-time automaton).
-    lower_needles: AhoCorasick,
 }
 
 /// The needle as the prefilter searches it: in lower case, since the prefilter looks at a
@@ -77,6 +74,29 @@ pub struct Secrets {
 /// as written; the prefilter finds it in any case, and the pattern then decides.
 fn prefilter_needle(needle: &str) -> String {
     needle.to_ascii_lowercase()
+}
+
+/// Runs `f` on `text` in ASCII lower case: needles are searched in lower case in a lower-cased
+/// copy, which keeps the SIMD (Teddy) searcher on its fast path. (Searching every case spelling
+/// of the needles instead made scanning five times slower.) The copy is kept per thread, and
+/// freed when it grew large.
+pub fn lowered<R>(text: &[u8], f: impl FnOnce(&[u8]) -> R) -> R {
+    thread_local! {
+        static LOWER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    LOWER.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut lower) => {
+            lower.clear();
+            lower.extend(text.iter().map(u8::to_ascii_lowercase));
+            let result = f(&lower);
+            if lower.capacity() > 4 << 20 {
+                *lower = Vec::new();
+            }
+            result
+        }
+        // Called from inside `f`: a copy of its own.
+        Err(_) => f(&text.to_ascii_lowercase()),
+    })
 }
 
 /// A problem with the pattern file.
@@ -129,7 +149,7 @@ impl Secrets {
                 if entry.live {
                     live_needles.push(prefilter_needle(needle));
                 }
-                all_needles.push(needle.clone());
+                all_needles.push(prefilter_needle(needle));
             }
             patterns.push(SecretPattern {
                 id: entry.id,
@@ -141,10 +161,8 @@ impl Secrets {
         }
         live_needles.sort();
         live_needles.dedup();
-        let mut lower_needles: Vec<String> =
-            all_needles.iter().map(|n| prefilter_needle(n)).collect();
-        lower_needles.sort();
-        lower_needles.dedup();
+        all_needles.sort();
+        all_needles.dedup();
         let build = |needles: &[String], any_case: bool| {
             // Leftmost-first lets the builder use its SIMD (Teddy) searcher for the needles.
             AhoCorasick::builder()
@@ -158,8 +176,7 @@ impl Secrets {
         };
         Ok(Secrets {
             live_needles: build(&live_needles, false)?,
-            all_needles: build(&all_needles, true)?,
-            lower_needles: build(&lower_needles, false)?,
+            all_needles: build(&all_needles, false)?,
             patterns,
         })
     }
@@ -177,17 +194,8 @@ impl Secrets {
     /// Where the first needle of a live pattern starts in `text`, in any case: the needles are
     /// lower case, searched in a lower-cased copy (kept per thread, freed when it grew large).
     fn first_live_needle(&self, text: &[u8]) -> Option<usize> {
-        thread_local! {
-            static LOWER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-        }
-        LOWER.with_borrow_mut(|lower| {
-            lower.clear();
-            lower.extend(text.iter().map(u8::to_ascii_lowercase));
-            let found = self.live_needles.find(&lower[..]).map(|m| m.start());
-            if lower.capacity() > 4 << 20 {
-                *lower = Vec::new();
-            }
-            found
+        lowered(text, |lower| {
+            self.live_needles.find(lower).map(|m| m.start())
         })
     }
 
@@ -202,22 +210,18 @@ impl Secrets {
         }
     }
 
-    /// Where in `text` a needle of some pattern starts (ignoring case), in order: [`Secrets::find`]
-    /// finds nothing in a line none of these fall in. A needle holds no line break, so a line's
-    /// needles are found whether the line is searched alone or with others; a whole text is
-    /// searched at once, lower-cased.
-    pub fn needle_starts(&self, text: &str) -> Vec<usize> {
-        let lower = text.to_ascii_lowercase();
-        self.lower_needles
-            .find_iter(lower.as_str())
-            .map(|m| m.start())
-            .collect()
+    /// Where in `lower` (a text in ASCII lower case, see [`lowered`]) a needle of some pattern
+    /// starts, in order: [`Secrets::find`] finds nothing in a line none of these fall in. A
+    /// needle holds no line break, so a line's needles are found whether the line is searched
+    /// alone or with others.
+    pub fn needle_starts<'t>(&'t self, lower: &'t [u8]) -> impl Iterator<Item = usize> + 't {
+        self.all_needles.find_iter(lower).map(|m| m.start())
     }
 
     /// The secrets in `text`, in order, none overlapping (where patterns overlap, the first in
     /// the file wins).
     pub fn find<'s>(&'s self, text: &str) -> Vec<Hit<'s>> {
-        if !self.all_needles.is_match(text) {
+        if !lowered(text.as_bytes(), |lower| self.all_needles.is_match(lower)) {
             return Vec::new();
         }
         let mut hits: Vec<Hit<'s>> = Vec::new();
