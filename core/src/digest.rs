@@ -12,6 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::finding::{Finding, IdKind, Severity};
@@ -211,8 +212,9 @@ pub fn problems(findings: &[Box<Finding>], health: &[HealthLine]) -> Vec<Problem
         }
     }
 
+    // Groups are built on every thread (the large ones hold thousands of findings each).
     let mut problems: Vec<Problem> = members
-        .into_iter()
+        .into_par_iter()
         .filter(|list| !list.is_empty())
         .map(|list| build(findings, list, health))
         .collect();
@@ -239,7 +241,7 @@ fn build(findings: &[Box<Finding>], mut list: Vec<usize>, health: &[HealthLine])
     let lead = &findings[list[0]];
     let mut ids: BTreeMap<IdKind, BTreeSet<String>> = BTreeMap::new();
     let mut files: BTreeSet<u32> = BTreeSet::new();
-    let mut kinds: BTreeMap<String, u64> = BTreeMap::new();
+    let mut kinds: BTreeMap<&str, u64> = BTreeMap::new();
     let mut affected = Affected {
         findings: list.len() as u64,
         ..Affected::default()
@@ -250,7 +252,7 @@ fn build(findings: &[Box<Finding>], mut list: Vec<usize>, health: &[HealthLine])
     for &i in &list {
         let f = &findings[i];
         severity = severity.max(f.severity);
-        *kinds.entry(f.id.to_string()).or_default() += 1;
+        *kinds.entry(&f.id).or_default() += 1;
         affected.occurrences += f.occurrences.count.max(1);
         for (k, v) in f.ids.iter() {
             ids.entry(k)
@@ -341,7 +343,7 @@ fn build(findings: &[Box<Finding>], mut list: Vec<usize>, health: &[HealthLine])
         title,
         action: lead.action.to_string(),
         findings: list,
-        kinds,
+        kinds: kinds.into_iter().map(|(k, n)| (k.to_owned(), n)).collect(),
         affected,
         share,
         first_seen,

@@ -491,10 +491,13 @@ impl Report {
             inputs: files,
             problems,
             health,
-            findings: findings
-                .into_iter()
-                .map(|f| finding_out(&paths, *f))
-                .collect(),
+            findings: {
+                use rayon::prelude::*;
+                findings
+                    .into_par_iter()
+                    .map(|f| finding_out(&paths, *f))
+                    .collect()
+            },
             tables,
             asked_tables: Vec::new(),
             detail: Detail::default(),
