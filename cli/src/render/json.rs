@@ -45,17 +45,29 @@ pub fn render(report: &mut Report, out: &mut dyn Write) -> io::Result<()> {
 
 /// The elements of the `findings` array as the pretty printer writes them two levels in:
 /// each on a new line, four spaces in, commas between them.
-fn write_findings(findings: &[FindingOut], out: &mut impl Write) -> io::Result<()> {
+fn write_findings(findings: &[FindingOut], out: &mut dyn Write) -> io::Result<()> {
+    write_each(findings, out, |at, finding, text| {
+        text.extend_from_slice(if at == 0 { b"\n    " } else { b",\n    " });
+        indented(finding, text)
+    })
+}
+
+/// Writes `write(position, finding, text)` of every finding, in order: the texts of a few
+/// thousand findings are made on every thread, then written.
+pub(super) fn write_each(
+    findings: &[FindingOut],
+    out: &mut dyn Write,
+    write: impl Fn(usize, &FindingOut, &mut Vec<u8>) -> io::Result<()> + Sync,
+) -> io::Result<()> {
+    const FEW: usize = 64;
     for (n, group) in findings.chunks(FINDINGS_AT_ONCE).enumerate() {
         let texts: Vec<Vec<u8>> = group
-            .par_chunks(64)
+            .par_chunks(FEW)
             .enumerate()
             .map(|(c, few)| {
                 let mut text = Vec::new();
                 for (i, finding) in few.iter().enumerate() {
-                    let first = (n, c, i) == (0, 0, 0);
-                    text.extend_from_slice(if first { b"\n    " } else { b",\n    " });
-                    indented(finding, &mut text)?;
+                    write(n * FINDINGS_AT_ONCE + c * FEW + i, finding, &mut text)?;
                 }
                 Ok(text)
             })
@@ -119,8 +131,9 @@ mod tests {
         })
     }
 
-    /// The document is the one the pretty printer writes for the whole report, however many
-    /// findings there are (none, one, a part of a group, several groups and a rest).
+    /// The document is the one the pretty printer writes for the whole report, and the JSON
+    /// lines are each finding serialized alone, however many findings there are (none, one, a
+    /// part of a group, several groups and a rest).
     #[test]
     fn the_document_is_the_pretty_printed_report() {
         for count in [
@@ -139,6 +152,14 @@ mod tests {
             let mut written = Vec::new();
             render(&mut report, &mut written).unwrap();
             assert_eq!(report.findings.len(), count, "the findings are put back");
+            let mut lines = Vec::new();
+            for finding in &report.findings {
+                serde_json::to_writer(&mut lines, finding).unwrap();
+                lines.push(b'\n');
+            }
+            let mut jsonl = Vec::new();
+            super::super::jsonl::render(&report, &mut jsonl).unwrap();
+            assert!(jsonl == lines, "{count} findings: the JSON lines differ");
             assert!(
                 written == expected,
                 "{count} findings: the documents differ\n{}",
