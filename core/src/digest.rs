@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::finding::{Finding, IdKind, Severity};
+use crate::finding::{Finding, IdKind, IdValue, Severity};
 use crate::health::{HealthLine, Unit, total};
 
 /// The finding kind of live secrets in the inputs: always ranked first.
@@ -239,7 +239,8 @@ fn build(findings: &[Box<Finding>], mut list: Vec<usize>, health: &[HealthLine])
         (f.explains.is_empty(), std::cmp::Reverse(f.severity), i)
     });
     let lead = &findings[list[0]];
-    let mut ids: BTreeMap<IdKind, BTreeSet<String>> = BTreeMap::new();
+    // Distinct IDs per kind, ignoring case (packed, most hold no text of their own).
+    let mut ids: BTreeMap<IdKind, BTreeSet<IdValue>> = BTreeMap::new();
     let mut files: BTreeSet<u32> = BTreeSet::new();
     let mut kinds: BTreeMap<&str, u64> = BTreeMap::new();
     let mut affected = Affected {
@@ -255,9 +256,7 @@ fn build(findings: &[Box<Finding>], mut list: Vec<usize>, health: &[HealthLine])
         *kinds.entry(&f.id).or_default() += 1;
         affected.occurrences += f.occurrences.count.max(1);
         for (k, v) in f.ids.iter() {
-            ids.entry(k)
-                .or_default()
-                .insert(v.text().to_ascii_lowercase());
+            ids.entry(k).or_default().insert(v.folded());
         }
         for e in &f.occurrences.evidence {
             files.insert(e.origin.file.0);

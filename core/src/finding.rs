@@ -276,6 +276,17 @@ impl IdValue {
         IdValue(identity.unwrap_or_else(|| Packed::Text(text.into())))
     }
 
+    /// The same ID in ASCII lower case (to tell IDs apart as the service does, ignoring case).
+    /// A packed value is lower case already.
+    pub fn folded(&self) -> IdValue {
+        match &self.0 {
+            Packed::Text(t) if t.bytes().any(|b| b.is_ascii_uppercase()) => {
+                IdValue::new(&t.to_ascii_lowercase())
+            }
+            _ => self.clone(),
+        }
+    }
+
     /// The ID as the log wrote it.
     pub fn text(&self) -> Cow<'_, str> {
         match &self.0 {
@@ -826,6 +837,10 @@ mod tests {
                     "{a} vs {b}"
                 );
             }
+            // Folded, an ID is the one its lower-case text makes (packed when it can be).
+            let lower = a.to_ascii_lowercase();
+            assert_eq!(IdValue::new(a).folded(), IdValue::new(&lower), "{a}");
+            assert_eq!(IdValue::new(a).folded().text(), lower);
         }
         let mut ids = Ids::default();
         ids.insert(IdKind::UserId, "8:acs:x");
