@@ -15,7 +15,7 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(json_lines json_document csv web_sdk dotnet whole_file rules analyze archive pieces)
+    targets=(json_lines json_document csv web_sdk dotnet whole_file rules analyze archive pieces redaction)
 fi
 export RUSTFLAGS="-Cllvm-args=-max-loads-per-memcmp=0"
 fuzz=(-s none --codegen-units 16)
@@ -30,6 +30,7 @@ for t in "${targets[@]}"; do
         web_sdk | dotnet) dict=sdk ;;
         rules) dict=rules ;;
         archive) dict=archive ;;
+        redaction) dict=redaction ;;
         *) dict=json ;;
     esac
     if cargo fuzz run "${fuzz[@]}" "$t" "corpus/$t" -- \

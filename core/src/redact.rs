@@ -194,10 +194,11 @@ pub fn safe_prefix(text: &str, max_chars: usize) -> (&str, bool) {
     (&text[..cut], true)
 }
 
-/// Redacts text made of whole lines, line by line (as [`RedactingWriter`] does), but looks
-/// only at the lines [`may_change`] points to: calling [`redact`] on every line of a large
-/// report cost more than finding the few lines it could change in one pass over the whole text.
-fn redact_lines(text: &str) -> Cow<'_, str> {
+/// Redacts text made of whole lines as [`redact`] on each line would (as [`RedactingWriter`]
+/// does), but looks only at the lines [`may_change`] points to: calling [`redact`] on every line
+/// of a large report cost more than finding the few lines it could change in one pass over the
+/// whole text.
+pub fn redact_lines(text: &str) -> Cow<'_, str> {
     let (needles, others) = may_change(text);
     let (mut needles, mut others) = (needles.iter().peekable(), others.iter().peekable());
     // Set once a line changed: the text so far, then every line after it.

@@ -318,6 +318,15 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
+/// Output redaction: lines redacted together (only those a first search over the whole text
+/// points to) come out as when every line is redacted alone.
+pub fn redaction(data: &[u8]) {
+    use acs_triage_core::redact::{redact, redact_lines};
+    let text = String::from_utf8_lossy(data);
+    let alone: String = text.split_inclusive('\n').map(redact).collect();
+    assert_eq!(redact_lines(&text), alone, "{text:?}");
+}
+
 /// A target's checks.
 pub type Check = fn(&[u8]);
 
@@ -333,4 +342,5 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("analyze", analyze),
     ("archive", archive),
     ("pieces", pieces),
+    ("redaction", redaction),
 ];
