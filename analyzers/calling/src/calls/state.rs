@@ -81,8 +81,15 @@ pub fn hash_str(s: &str) -> u64 {
 pub(crate) fn hash_tagged(tag: u8, s: &str) -> u64 {
     let mut h = rustc_hash::FxHasher::default();
     h.write_u8(tag);
+    // IDs are nearly always written in lower case: those are hashed where they are, in the
+    // same pieces.
+    let lower = !s.bytes().any(|b| b.is_ascii_uppercase());
     let mut buf = [0u8; 64];
     for chunk in s.as_bytes().chunks(64) {
+        if lower {
+            h.write(chunk);
+            continue;
+        }
         let part = &mut buf[..chunk.len()];
         part.copy_from_slice(chunk);
         part.make_ascii_lowercase();
@@ -447,5 +454,37 @@ pub fn cause_title(cause: &str) -> &'static str {
         "cancelled" => "cancelled",
         "removed" => "participant removed",
         _ => "unexpected ending",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::hash::Hasher;
+
+    use super::*;
+
+    /// Every text is hashed as its lower-case copy in 64-byte pieces would be: the same hash
+    /// in every case and length (keys made before and after must agree).
+    #[test]
+    fn a_hash_ignores_case_and_does_not_depend_on_the_path_taken() {
+        let reference = |tag: u8, s: &str| {
+            let mut h = rustc_hash::FxHasher::default();
+            h.write_u8(tag);
+            for chunk in s.to_ascii_lowercase().as_bytes().chunks(64) {
+                h.write(chunk);
+            }
+            h.finish().max(1)
+        };
+        let base = "0731a35e-7a71-4861-8b81-5defca0d14b5_8:acs:ffffffff-abcd-ÉÀ-";
+        for len in 0..=200 {
+            let text: String = base.chars().cycle().take(len).collect();
+            for s in [text.clone(), text.to_ascii_uppercase()] {
+                assert_eq!(hash_tagged(b'p', &s), reference(b'p', &s), "{s}");
+            }
+            assert_eq!(
+                hash_tagged(7, &text),
+                hash_tagged(7, &text.to_ascii_uppercase())
+            );
+        }
     }
 }
