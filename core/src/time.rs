@@ -9,7 +9,7 @@
 //!   recognized when the first number cannot be a month); the 2020-2021 web SDKs wrote the same
 //!   locale dates with milliseconds after a colon (`2/23/2021, 14:35:31:438`).
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Which number comes first in a `11/05/2026` date: the portal writes dates in the browser's
@@ -204,7 +204,42 @@ pub fn offset(t: DateTime<Utc>, seconds: f64) -> Option<DateTime<Utc>> {
 
 /// Formats a timestamp the way every output of the tool does: RFC 3339, UTC, milliseconds.
 pub fn format_timestamp(t: &DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    const FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.3fZ";
+    let (date, time) = (t.date_naive(), t.time());
+    // Written digit by digit (a large report writes hundreds of thousands); years of other than
+    // four digits and leap seconds go through chrono's formatter.
+    let Ok(year) = u32::try_from(date.year()) else {
+        return t.format(FORMAT).to_string();
+    };
+    if year > 9999 || time.nanosecond() >= 1_000_000_000 {
+        return t.format(FORMAT).to_string();
+    }
+    let mut out = [0u8; 24];
+    let mut put = |at: usize, width: usize, mut n: u32| {
+        for slot in out[at..at + width].iter_mut().rev() {
+            *slot = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+    };
+    put(0, 4, year);
+    put(5, 2, date.month());
+    put(8, 2, date.day());
+    put(11, 2, time.hour());
+    put(14, 2, time.minute());
+    put(17, 2, time.second());
+    put(20, 3, time.nanosecond() / 1_000_000);
+    for (at, mark) in [
+        (4, b'-'),
+        (7, b'-'),
+        (10, b'T'),
+        (13, b':'),
+        (16, b':'),
+        (19, b'.'),
+        (23, b'Z'),
+    ] {
+        out[at] = mark;
+    }
+    out.iter().map(|&b| char::from(b)).collect()
 }
 
 /// Serializes an optional timestamp with [`format_timestamp`] (for `#[serde(serialize_with)]`).
@@ -227,6 +262,23 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Timestamps are written as chrono's formatter writes them, in every year it can hold
+        /// and with leap seconds.
+        #[test]
+        fn timestamps_are_written_as_chrono_writes_them(
+            minutes in -7_000_000_000i64..7_000_000_000,
+            second in 0i64..60,
+            nanos in 0u32..1_000_000_000,
+            leap in proptest::bool::weighted(0.1),
+        ) {
+            // A leap second is the 59th second with a second's worth more nanoseconds.
+            let (second, nanos) = if leap { (59, nanos + 1_000_000_000) } else { (second, nanos) };
+            let t = DateTime::from_timestamp(minutes * 60 + second, nanos);
+            let t = t.expect("in chrono's range");
+            let chrono = t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+            proptest::prop_assert_eq!(format_timestamp(&t), chrono);
+        }
+
         /// The fixed-form reader agrees with the general parser on every text it reads, and
         /// reads every valid time of its form.
         #[test]
