@@ -301,6 +301,24 @@ impl<W: Write> RedactingWriter<W> {
         }
     }
 
+    /// Redacts and writes every line `buf` completes (after what is pending), and keeps the
+    /// rest pending.
+    fn write_lines(&mut self, mut rest: &[u8]) -> io::Result<()> {
+        while let Some(nl) = memchr::memchr(b'\n', rest) {
+            let (line, tail) = rest.split_at(nl + 1);
+            if self.pending.is_empty() {
+                self.write_line(line)?;
+            } else {
+                let mut whole = std::mem::take(&mut self.pending);
+                whole.extend_from_slice(line);
+                self.write_line(&whole)?;
+            }
+            rest = tail;
+        }
+        self.pending.extend_from_slice(rest);
+        Ok(())
+    }
+
     fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
         match std::str::from_utf8(line) {
             Ok(text) => self.inner.write_all(redact(text).as_bytes()),
@@ -316,14 +334,14 @@ const PARALLEL_WRITE_BYTES: usize = 4 << 20;
 
 impl<W: Write> Write for RedactingWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let mut rest = buf;
         if buf.len() >= PARALLEL_WRITE_BYTES
             && let Some(last_nl) = memchr::memrchr(b'\n', buf)
         {
             // Finish the line already begun, then cut the whole lines into chunks.
             let first_nl = memchr::memchr(b'\n', buf).unwrap_or(last_nl);
             let (head, whole) = buf.split_at(first_nl + 1);
-            self.write(head)?;
+            // Line by line: the head may itself be this whole write (one long line).
+            self.write_lines(head)?;
             let (whole, tail) = whole.split_at(last_nl - first_nl);
             let mut chunks: Vec<&[u8]> = Vec::new();
             let mut left = whole;
@@ -354,18 +372,7 @@ impl<W: Write> Write for RedactingWriter<W> {
             self.pending.extend_from_slice(tail);
             return Ok(buf.len());
         }
-        while let Some(nl) = memchr::memchr(b'\n', rest) {
-            let (line, tail) = rest.split_at(nl + 1);
-            if self.pending.is_empty() {
-                self.write_line(line)?;
-            } else {
-                let mut whole = std::mem::take(&mut self.pending);
-                whole.extend_from_slice(line);
-                self.write_line(&whole)?;
-            }
-            rest = tail;
-        }
-        self.pending.extend_from_slice(rest);
+        self.write_lines(buf)?;
         Ok(buf.len())
     }
 
@@ -462,6 +469,41 @@ mod tests {
             let alone: String = text.split_inclusive('\n').map(redact).collect();
             let together = redact_lines(&text);
             proptest::prop_assert_eq!(together.as_ref(), alone.as_str());
+        }
+    }
+
+    /// A write of one line longer than a large write (its first line break is its last) is
+    /// redacted like small writes, and does not recurse.
+    #[test]
+    fn one_line_as_long_as_a_large_write() {
+        let secret = "accesskey=Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5d2FsZG9mcmVkcGx1Z2g=";
+        let mut line = format!("to +14255550123 {secret} ");
+        line.push_str(&"plain ".repeat(PARALLEL_WRITE_BYTES / 6 + 100));
+        line.push_str(secret);
+        line.push('\n');
+        for (before, after) in [
+            ("", ""),
+            ("begun ", ""),
+            ("begun ", "next line\nunfinished"),
+        ] {
+            let text = format!("{line}{after}");
+            let mut small = Vec::new();
+            {
+                let mut w = RedactingWriter::new(&mut small);
+                w.write_all(before.as_bytes()).unwrap();
+                for piece in text.as_bytes().chunks(4096) {
+                    w.write_all(piece).unwrap();
+                }
+            }
+            let mut large = Vec::new();
+            {
+                let mut w = RedactingWriter::new(&mut large);
+                w.write_all(before.as_bytes()).unwrap();
+                w.write_all(text.as_bytes()).unwrap();
+            }
+            assert!(large == small, "{before:?} + a long line + {after:?}");
+            let out = String::from_utf8(large).unwrap();
+            assert!(!out.contains("+14255550123") && !out.contains("Zm9vYmFy"));
         }
     }
 

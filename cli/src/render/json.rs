@@ -27,21 +27,70 @@ pub fn render(report: &mut Report, out: &mut dyn Write) -> io::Result<()> {
     // and the document is never held whole (at 500,000 calls it is hundreds of MB).
     let mut pieces = BufWriter::with_capacity(8 << 20, &mut *out);
     let findings = std::mem::take(&mut report.findings);
-    let rest = serde_json::to_vec_pretty(&*report);
+    let written = write_spliced(report, &findings, &mut pieces);
     report.findings = findings;
-    let rest = rest.map_err(io::Error::other)?;
-    match memchr::memmem::find(&rest, EMPTY_FINDINGS) {
-        Some(at) if !report.findings.is_empty() => {
-            let open = at + EMPTY_FINDINGS.len() - 1;
-            pieces.write_all(&rest[..open])?;
-            write_findings(&report.findings, &mut pieces)?;
-            pieces.write_all(b"\n  ")?;
-            pieces.write_all(&rest[open..])?;
-        }
-        _ => pieces.write_all(&rest)?,
-    }
+    written?;
     writeln!(pieces)?;
     pieces.flush()
+}
+
+/// The report (without its findings) as the pretty printer writes it, streamed, with
+/// `findings` written into its empty `findings` array.
+fn write_spliced(report: &Report, findings: &[FindingOut], out: &mut dyn Write) -> io::Result<()> {
+    let mut splice = Splice {
+        out,
+        findings,
+        held: Vec::new(),
+        spliced: findings.is_empty(),
+    };
+    {
+        let mut tokens = BufWriter::with_capacity(64 << 10, &mut splice);
+        serde_json::to_writer_pretty(&mut tokens, report).map_err(io::Error::other)?;
+        tokens.flush()?;
+    }
+    if !splice.spliced {
+        return Err(io::Error::other(
+            "the report has no `findings` key to write them at",
+        ));
+    }
+    splice.out.write_all(&splice.held)
+}
+
+/// Passes a report without findings on, and writes the findings where its empty `findings`
+/// array is. Only the bytes that could begin that key are held back.
+struct Splice<'a> {
+    out: &'a mut dyn Write,
+    findings: &'a [FindingOut],
+    held: Vec<u8>,
+    spliced: bool,
+}
+
+impl Write for Splice<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.spliced {
+            self.out.write_all(buf)?;
+            return Ok(buf.len());
+        }
+        self.held.extend_from_slice(buf);
+        if let Some(at) = memchr::memmem::find(&self.held, EMPTY_FINDINGS) {
+            let open = at + EMPTY_FINDINGS.len() - 1;
+            self.out.write_all(&self.held[..open])?;
+            write_findings(self.findings, &mut *self.out)?;
+            self.out.write_all(b"\n  ")?;
+            self.out.write_all(&self.held[open..])?;
+            self.held.clear();
+            self.spliced = true;
+        } else {
+            let pass = self.held.len().saturating_sub(EMPTY_FINDINGS.len() - 1);
+            self.out.write_all(&self.held[..pass])?;
+            self.held.drain(..pass);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// The elements of the `findings` array as the pretty printer writes them two levels in:
@@ -108,6 +157,7 @@ mod tests {
             .map(|i| {
                 let finding = Finding::new("calling/end-reason", Severity::Warning, "Call ended")
                     .message(format!("call {i} ended with \"410\"\nafter {i} s"))
+                    .code(format!("410/{}", i % 300))
                     .action("Look at the network.")
                     .id_value(IdKind::CallId, Some(format!("call-{i}")))
                     .evidence(Evidence {
@@ -158,6 +208,24 @@ mod tests {
                 serde_json::to_writer(&mut lines, finding).unwrap();
                 lines.push(b'\n');
             }
+            // The key found however the text before it arrives (here a byte at a time).
+            let findings = std::mem::take(&mut report.findings);
+            let rest = serde_json::to_vec_pretty(&report).unwrap();
+            let mut spliced = Vec::new();
+            let mut splice = Splice {
+                out: &mut spliced,
+                findings: &findings,
+                held: Vec::new(),
+                spliced: findings.is_empty(),
+            };
+            for byte in rest.chunks(1) {
+                splice.write_all(byte).unwrap();
+            }
+            assert!(splice.spliced);
+            splice.out.write_all(&splice.held).unwrap();
+            spliced.push(b'\n');
+            assert!(spliced == expected, "{count} findings, a byte at a time");
+            report.findings = findings;
             let mut jsonl = Vec::new();
             super::super::jsonl::render(&report, &mut jsonl).unwrap();
             assert!(jsonl == lines, "{count} findings: the JSON lines differ");
