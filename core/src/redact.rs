@@ -200,17 +200,25 @@ pub fn safe_prefix(text: &str, max_chars: usize) -> (&str, bool) {
 /// whole text.
 pub fn redact_lines(text: &str) -> Cow<'_, str> {
     let (needles, others) = may_change(text);
-    let (mut needles, mut others) = (needles.iter().peekable(), others.iter().peekable());
+    let (mut needles, mut others) = (
+        needles.into_iter().peekable(),
+        others.into_iter().peekable(),
+    );
+    // Whether a mark falls before `end`; the marks before it are used up.
+    let marked = |marks: &mut std::iter::Peekable<std::vec::IntoIter<usize>>, end: usize| {
+        let mut any = false;
+        while marks.next_if(|&at| at < end).is_some() {
+            any = true;
+        }
+        any
+    };
     // Set once a line changed: the text so far, then every line after it.
     let mut out: Option<String> = None;
     let mut start = 0;
     for line in text.split_inclusive('\n') {
         let end = start + line.len();
-        let needle = needles.next_if(|&&at| at < end).is_some();
-        let other = others.next_if(|&&at| at < end).is_some();
-        while needles.next_if(|&&at| at < end).is_some() {}
-        while others.next_if(|&&at| at < end).is_some() {}
-        let redacted = if needle || other {
+        let needle = marked(&mut needles, end);
+        let redacted = if marked(&mut others, end) || needle {
             redact_parts(line, needle)
         } else {
             Cow::Borrowed(line)

@@ -208,12 +208,10 @@ pub fn format_timestamp(t: &DateTime<Utc>) -> String {
     let (date, time) = (t.date_naive(), t.time());
     // Written digit by digit (a large report writes hundreds of thousands); years of other than
     // four digits and leap seconds go through chrono's formatter.
-    let Ok(year) = u32::try_from(date.year()) else {
+    let year = u32::try_from(date.year()).ok();
+    let Some(year) = year.filter(|&y| y <= 9999 && time.nanosecond() < 1_000_000_000) else {
         return t.format(FORMAT).to_string();
     };
-    if year > 9999 || time.nanosecond() >= 1_000_000_000 {
-        return t.format(FORMAT).to_string();
-    }
     let mut out = [0u8; 24];
     let mut put = |at: usize, width: usize, mut n: u32| {
         for slot in out[at..at + width].iter_mut().rev() {

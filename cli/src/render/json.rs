@@ -1,7 +1,7 @@
 //! JSON output: exactly one document on stdout (schema in docs/json-output.md).
 //!
-//! The findings, nearly all of a large document, are serialized on every thread, a few thousand
-//! at a time, and written in order between the rest of the report: the document is the one
+//! The findings, nearly all of a large document, are serialized on every thread, a thousand at
+//! a time, and written in order between the rest of the report: the document is the one
 //! `serde_json::to_writer_pretty` writes for the whole report, byte for byte.
 
 use std::io::{self, BufWriter, Write};
@@ -37,23 +37,13 @@ pub fn render(report: &mut Report, out: &mut dyn Write) -> io::Result<()> {
 /// The report (without its findings) as the pretty printer writes it, streamed, with
 /// `findings` written into its empty `findings` array.
 fn write_spliced(report: &Report, findings: &[FindingOut], out: &mut dyn Write) -> io::Result<()> {
-    let mut splice = Splice {
-        out,
-        findings,
-        held: Vec::new(),
-        spliced: findings.is_empty(),
-    };
+    let mut splice = Splice::new(out, findings);
     {
         let mut tokens = BufWriter::with_capacity(64 << 10, &mut splice);
         serde_json::to_writer_pretty(&mut tokens, report).map_err(io::Error::other)?;
         tokens.flush()?;
     }
-    if !splice.spliced {
-        return Err(io::Error::other(
-            "the report has no `findings` key to write them at",
-        ));
-    }
-    splice.out.write_all(&splice.held)
+    splice.finish()
 }
 
 /// Passes a report without findings on, and writes the findings where its empty `findings`
@@ -63,6 +53,27 @@ struct Splice<'a> {
     findings: &'a [FindingOut],
     held: Vec<u8>,
     spliced: bool,
+}
+
+impl<'a> Splice<'a> {
+    fn new(out: &'a mut dyn Write, findings: &'a [FindingOut]) -> Self {
+        Splice {
+            out,
+            findings,
+            held: Vec::new(),
+            spliced: findings.is_empty(),
+        }
+    }
+
+    /// Writes what was held back; an error if the findings had nowhere to go.
+    fn finish(self) -> io::Result<()> {
+        if !self.spliced {
+            return Err(io::Error::other(
+                "the report has no `findings` key to write them at",
+            ));
+        }
+        self.out.write_all(&self.held)
+    }
 }
 
 impl Write for Splice<'_> {
@@ -102,8 +113,8 @@ fn write_findings(findings: &[FindingOut], out: &mut dyn Write) -> io::Result<()
     })
 }
 
-/// Writes `write(position, finding, text)` of every finding, in order: the texts of a few
-/// thousand findings are made on every thread, then written.
+/// Writes `write(position, finding, text)` of every finding, in order: the texts of a thousand
+/// findings at a time are made on every thread, then written.
 pub(super) fn write_each(
     findings: &[FindingOut],
     out: &mut dyn Write,
@@ -212,17 +223,11 @@ mod tests {
             let findings = std::mem::take(&mut report.findings);
             let rest = serde_json::to_vec_pretty(&report).unwrap();
             let mut spliced = Vec::new();
-            let mut splice = Splice {
-                out: &mut spliced,
-                findings: &findings,
-                held: Vec::new(),
-                spliced: findings.is_empty(),
-            };
+            let mut splice = Splice::new(&mut spliced, &findings);
             for byte in rest.chunks(1) {
                 splice.write_all(byte).unwrap();
             }
-            assert!(splice.spliced);
-            splice.out.write_all(&splice.held).unwrap();
+            splice.finish().unwrap();
             spliced.push(b'\n');
             assert!(spliced == expected, "{count} findings, a byte at a time");
             report.findings = findings;
