@@ -115,7 +115,7 @@ fn run_redacted(args: Vec<OsString>, io: &mut Io<'_>) -> ExitCode {
     if no_redact {
         return run_parsed(args, io);
     }
-    let mut out = RedactingWriter::new(&mut *io.out);
+    let mut out = RedactingWriter::holding(&mut *io.out);
     let mut err = RedactingWriter::new(&mut *io.err);
     let code = run_parsed(
         args,

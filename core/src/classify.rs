@@ -278,7 +278,7 @@ impl Classifier {
         }
     }
 
-    fn classify_fields(&self, record: &mut Record<'_>, container: Container) {
+    fn classify_fields<'a>(&self, record: &mut Record<'a>, container: Container) {
         record.query_row = record
             .fields
             .iter()
@@ -327,11 +327,20 @@ impl Classifier {
         };
 
         // Category and family: storage `category`, then the Log Analytics `Type` column.
-        let mut category: Option<(Cow<'static, str>, Family)> = None;
+        let mut category: Option<(Cow<'a, str>, Family)> = None;
+        // The record's own text when it is the canonical name (storage exports write it so),
+        // instead of a copy for every record.
+        let borrowed = |slot: Slot, canon: &str| match seen.get(slot) {
+            Some(Value::Str(Cow::Borrowed(written))) if *written == canon => Some(*written),
+            _ => None,
+        };
         for slot in [Slot::Category, Slot::TableType] {
             if let Some(name) = text(slot) {
                 let found = match self.category(name) {
-                    Some((canon, family)) => (Cow::Owned(canon.to_owned()), family),
+                    Some((canon, family)) => match borrowed(slot, canon) {
+                        Some(written) => (Cow::Borrowed(written), family),
+                        None => (Cow::Owned(canon.to_owned()), family),
+                    },
                     None => (Cow::Owned(name.to_owned()), Family::Unknown),
                 };
                 let known = found.1 != Family::Unknown;
@@ -388,7 +397,7 @@ fn lift_sdk_error(record: &mut Record<'_>) {
     if let Some(prefix) = named_calling {
         let get = |name: &str| {
             record
-                .get_raw(&format!("{prefix}{name}"))
+                .get_raw(format!("{prefix}{name}"))
                 .map(|v| v.clone().into_owned())
         };
         let lifted: Vec<(&str, Option<Value<'static>>)> = vec![

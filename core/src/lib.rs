@@ -31,7 +31,7 @@ pub use analyzer::{
     Pass,
 };
 pub use finding::{Evidence, Explains, Finding, IdKind, Occurrences, Severity, SharedText};
-pub use record::{Family, FileId, Format, Origin, Record};
+pub use record::{Family, FieldName, FieldPath, FileId, Format, Origin, OwnedFieldName, Record};
 pub use table::{Column, Table, TableKind};
 pub use value::Value;
 

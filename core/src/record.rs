@@ -40,7 +40,7 @@ pub enum Bag {
 }
 
 impl Bag {
-    fn prefix(self) -> Option<&'static str> {
+    const fn prefix(self) -> Option<&'static str> {
         match self {
             Bag::Top => None,
             Bag::Properties => Some("properties"),
@@ -394,18 +394,144 @@ pub(crate) fn without_utc(name: &str) -> &str {
 }
 
 /// A lookup path's bag (`properties.`, `data.`, `headers.`) and the name inside it.
-fn split_bag(path: &str) -> (Option<Bag>, &str) {
-    let bytes = path.as_bytes();
-    for bag in [Bag::Properties, Bag::Data, Bag::Headers] {
-        let prefix = bag.prefix().unwrap_or_default();
-        // The dot is ASCII, so the prefix ends on a character boundary.
-        if bytes.get(prefix.len()) == Some(&b'.')
-            && bytes[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
-        {
-            return (Some(bag), &path[prefix.len() + 1..]);
+const fn split_bag(path: &str) -> (Option<Bag>, &str) {
+    let bags = [Bag::Properties, Bag::Data, Bag::Headers];
+    let mut i = 0;
+    while i < bags.len() {
+        let prefix = match bags[i].prefix() {
+            Some(p) => p.as_bytes(),
+            None => b"",
+        };
+        let bytes = path.as_bytes();
+        if bytes.len() > prefix.len() && bytes[prefix.len()] == b'.' {
+            let mut j = 0;
+            while j < prefix.len() && bytes[j].to_ascii_lowercase() == prefix[j] {
+                j += 1;
+            }
+            if j == prefix.len() {
+                // The dot is ASCII, so the split falls on a character boundary.
+                return (Some(bags[i]), path.split_at(prefix.len() + 1).1);
+            }
         }
+        i += 1;
     }
     (None, path)
+}
+
+/// A field path resolved once: the bag its `properties.` / `data.` / `headers.` prefix names,
+/// the name inside it and the name's [`name_key`]. Lookups take any [`FieldPath`]; one by a
+/// `FieldName` skips splitting and hashing the path, which a lookup by text does every time
+/// (analyzers look up a few dozen fields of every record). [`field!`](crate::field) makes one
+/// at compile time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldName<'n> {
+    bag: Option<Bag>,
+    name: &'n str,
+    key: u32,
+}
+
+impl<'n> FieldName<'n> {
+    /// Resolves a path (usable in constants).
+    pub const fn new(path: &'n str) -> FieldName<'n> {
+        let (bag, name) = split_bag(path);
+        FieldName {
+            bag,
+            name,
+            key: const_name_key(name),
+        }
+    }
+
+    /// Resolves a path at run time (the same result as [`FieldName::new`], hashed faster).
+    pub fn of(path: &'n str) -> FieldName<'n> {
+        let (bag, name) = split_bag(path);
+        FieldName {
+            bag,
+            name,
+            key: name_key(name),
+        }
+    }
+
+    /// The name without its bag prefix.
+    pub fn name(&self) -> &'n str {
+        self.name
+    }
+}
+
+/// A path resolved once that owns its text: for paths read from configuration, looked up in
+/// every record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnedFieldName {
+    path: Box<str>,
+    bag: Option<Bag>,
+    /// Where the name starts in `path` (after the bag prefix).
+    name_at: usize,
+    key: u32,
+}
+
+impl OwnedFieldName {
+    pub fn new(path: &str) -> OwnedFieldName {
+        let FieldName { bag, name, key } = FieldName::of(path);
+        OwnedFieldName {
+            path: path.into(),
+            bag,
+            name_at: path.len() - name.len(),
+            key,
+        }
+    }
+
+    /// The path as written.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+impl FieldPath for OwnedFieldName {
+    fn field_name(&self) -> FieldName<'_> {
+        FieldName {
+            bag: self.bag,
+            name: &self.path[self.name_at..],
+            key: self.key,
+        }
+    }
+}
+
+/// What a lookup accepts: a path as text (`"properties.participantId"`), or a [`FieldName`]
+/// resolved beforehand.
+pub trait FieldPath {
+    fn field_name(&self) -> FieldName<'_>;
+}
+
+impl FieldPath for str {
+    fn field_name(&self) -> FieldName<'_> {
+        FieldName::of(self)
+    }
+}
+
+impl FieldPath for String {
+    fn field_name(&self) -> FieldName<'_> {
+        FieldName::of(self)
+    }
+}
+
+impl FieldPath for FieldName<'_> {
+    fn field_name(&self) -> FieldName<'_> {
+        *self
+    }
+}
+
+impl<T: FieldPath + ?Sized> FieldPath for &T {
+    fn field_name(&self) -> FieldName<'_> {
+        (**self).field_name()
+    }
+}
+
+/// A [`FieldName`] resolved at compile time: `record.text(field!("participantId"))`.
+#[macro_export]
+macro_rules! field {
+    ($path:literal) => {{
+        const NAME: $crate::record::FieldName<'static> = $crate::record::FieldName::new($path);
+        NAME
+    }};
 }
 
 impl<'a> Record<'a> {
@@ -448,15 +574,15 @@ impl<'a> Record<'a> {
     /// Looks a field up by name, case-insensitively. `properties.` / `data.` / `headers.`
     /// prefixes restrict the lookup to that bag; without a prefix top-level fields win over bag
     /// fields of the same name. `null` and blank values count as absent.
-    pub fn get(&self, path: &str) -> Option<&Value<'a>> {
+    pub fn get(&self, path: impl FieldPath) -> Option<&Value<'a>> {
         self.get_raw(path).filter(|v| !v.is_null())
     }
 
     /// Like [`Record::get`] but also returns `null` values (to tell "present but null" apart).
-    pub fn get_raw(&self, path: &str) -> Option<&Value<'a>> {
-        let (bag, name) = split_bag(path);
+    pub fn get_raw(&self, path: impl FieldPath) -> Option<&Value<'a>> {
+        let FieldName { bag, name, key } = path.field_name();
         let mut found: Option<&Value<'a>> = None;
-        for field in self.fields_named(name_key(name), name) {
+        for field in self.fields_named(key, name) {
             if bag.is_some_and(|b| b != field.bag) {
                 continue;
             }
@@ -485,38 +611,38 @@ impl<'a> Record<'a> {
     }
 
     /// First present value among several candidate names.
-    pub fn get_any(&self, names: &[&str]) -> Option<&Value<'a>> {
+    pub fn get_any<P: FieldPath>(&self, names: &[P]) -> Option<&Value<'a>> {
         names.iter().find_map(|n| self.get(n))
     }
 
     /// Text of a field (numbers and booleans rendered as text).
-    pub fn text(&self, path: &str) -> Option<Cow<'_, str>> {
+    pub fn text(&self, path: impl FieldPath) -> Option<Cow<'_, str>> {
         self.get(path).map(Value::to_text)
     }
 
     /// First present text among several candidate names.
-    pub fn text_any(&self, names: &[&str]) -> Option<Cow<'_, str>> {
+    pub fn text_any<P: FieldPath>(&self, names: &[P]) -> Option<Cow<'_, str>> {
         self.get_any(names).map(Value::to_text)
     }
 
     /// Number of a field (strings holding numbers included).
-    pub fn number(&self, path: &str) -> Option<f64> {
+    pub fn number(&self, path: impl FieldPath) -> Option<f64> {
         self.get(path).and_then(Value::as_f64)
     }
 
     /// Integer of a field (strings holding integers included).
-    pub fn int(&self, path: &str) -> Option<i64> {
+    pub fn int(&self, path: impl FieldPath) -> Option<i64> {
         self.get(path).and_then(Value::as_i64)
     }
 
     /// True when the field is present and not null, or an object or array was flattened under
     /// it (`prefix.<...>`, `prefix[<...>`).
-    pub fn has(&self, path: &str) -> bool {
-        if self.get(path).is_some() {
+    pub fn has(&self, path: impl FieldPath) -> bool {
+        let FieldName { bag, name, .. } = path.field_name();
+        if self.get(&path).is_some() {
             return true;
         }
         // `x` is present when some field is `x.<...>` or `x[<...>`, with or without its bag prefix.
-        let (bag, name) = split_bag(path);
         let nested_under = |stored: &str| {
             stored.len() > name.len()
                 && stored.as_bytes()[..name.len()].eq_ignore_ascii_case(name.as_bytes())
@@ -643,12 +769,12 @@ impl Record<'_> {
     /// Call ID: `correlationId` of calling records, `CallId` of client tables, `callId` in SDK
     /// logs, `correlationId` of Event Grid call events.
     pub fn call_id(&self) -> Option<Cow<'_, str>> {
-        if let Some(id) = self.text_any(&["callId", "call.id"]) {
+        if let Some(id) = self.text_any(&[crate::field!("callId"), crate::field!("call.id")]) {
             return Some(unbrace(id));
         }
         match self.family {
             Family::Calling | Family::CallAutomation | Family::Recording => self
-                .text("correlationId")
+                .text(crate::field!("correlationId"))
                 .map(unbrace)
                 .filter(|id| !id.starts_with('{')),
             _ => None,
@@ -657,31 +783,36 @@ impl Record<'_> {
 
     /// Participant ID (absent in P2P calls: callers fall back to [`Record::endpoint_id`]).
     pub fn participant_id(&self) -> Option<Cow<'_, str>> {
-        self.text("participantId")
+        self.text(crate::field!("participantId"))
     }
 
     pub fn endpoint_id(&self) -> Option<Cow<'_, str>> {
-        self.text("endpointId")
+        self.text(crate::field!("endpointId"))
     }
 
     /// Server call ID of Call Automation, recording and Event Grid call events.
     pub fn server_call_id(&self) -> Option<Cow<'_, str>> {
-        self.text("serverCallId").filter(|id| !id.starts_with('{'))
+        self.text(crate::field!("serverCallId"))
+            .filter(|id| !id.starts_with('{'))
     }
 
     /// Call Automation call connection ID: the stable key of one leg.
     pub fn call_connection_id(&self) -> Option<Cow<'_, str>> {
-        self.text("callConnectionId")
+        self.text(crate::field!("callConnectionId"))
     }
 
     /// MS-CV: the response header in SDK HTTP logs; the `correlationId` of chat, SMS and auth
     /// logs has the same form.
     pub fn ms_cv(&self) -> Option<Cow<'_, str>> {
-        if let Some(v) = self.text_any(&["headers.ms-cv", "ms-cv", "msCv"]) {
+        if let Some(v) = self.text_any(&[
+            crate::field!("headers.ms-cv"),
+            crate::field!("ms-cv"),
+            crate::field!("msCv"),
+        ]) {
             return Some(v);
         }
         match self.family {
-            Family::Chat | Family::Sms | Family::Auth => self.text("correlationId"),
+            Family::Chat | Family::Sms | Family::Auth => self.text(crate::field!("correlationId")),
             _ => None,
         }
     }
@@ -691,19 +822,19 @@ impl Record<'_> {
         if self.family != Family::Sms {
             return None;
         }
-        self.text("messageId")
+        self.text(crate::field!("messageId"))
     }
 
     pub fn chat_thread_id(&self) -> Option<Cow<'_, str>> {
-        self.text_any(&["chatThreadId", "threadId"])
+        self.text_any(&[crate::field!("chatThreadId"), crate::field!("threadId")])
     }
 
     pub fn chat_message_id(&self) -> Option<Cow<'_, str>> {
-        if let Some(id) = self.text("chatMessageId") {
+        if let Some(id) = self.text(crate::field!("chatMessageId")) {
             return Some(id);
         }
         if self.family == Family::Chat {
-            return self.text("messageId");
+            return self.text(crate::field!("messageId"));
         }
         None
     }
@@ -711,23 +842,27 @@ impl Record<'_> {
     /// The user: `UserId`, `identifier`, chat sender, or Event Grid participant raw ID.
     pub fn user_id(&self) -> Option<Cow<'_, str>> {
         self.text_any(&[
-            "userId",
-            "identifier",
-            "senderId",
-            "user.communicationIdentifier.rawId",
+            crate::field!("userId"),
+            crate::field!("identifier"),
+            crate::field!("senderId"),
+            crate::field!("user.communicationIdentifier.rawId"),
         ])
     }
 
     pub fn client_request_id(&self) -> Option<Cow<'_, str>> {
         self.text_any(&[
-            "clientRequestId",
-            "headers.x-ms-client-request-id",
-            "x-ms-client-request-id",
+            crate::field!("clientRequestId"),
+            crate::field!("headers.x-ms-client-request-id"),
+            crate::field!("x-ms-client-request-id"),
         ])
     }
 
     pub fn resource_id(&self) -> Option<Cow<'_, str>> {
-        self.text_any(&["resourceId", "_ResourceId", "topic"])
+        self.text_any(&[
+            crate::field!("resourceId"),
+            crate::field!("_ResourceId"),
+            crate::field!("topic"),
+        ])
     }
 }
 
@@ -796,6 +931,67 @@ mod tests {
         assert_eq!(name_key("CallId"), name_key("callid"));
         assert_eq!(name_key("TimeGenerated [UTC]"), name_key("TimeGenerated"));
         assert_ne!(name_key("callId"), name_key("callIds"));
+    }
+
+    #[test]
+    fn resolved_names_look_up_what_their_text_does() {
+        const RESOLVED: FieldName<'static> = FieldName::new("Properties.ParticipantId");
+        let paths = [
+            "participantId",
+            "PARTICIPANTID",
+            "properties.participantId",
+            "Properties.ParticipantId",
+            "data.participantId",
+            "headers.ms-cv",
+            "Headers.MS-CV",
+            "ms-cv",
+            "TimeGenerated",
+            "TimeGenerated [UTC]",
+            "properties.",
+            "data",
+            "propertiesX.participantId",
+            "callId",
+            "ñame",
+        ];
+        let mut r = rec(vec![
+            Field::new(Bag::Top, "TimeGenerated [UTC]", Value::Str("t".into())),
+            Field::new(Bag::Properties, "ParticipantId", Value::Str("p".into())),
+            Field::new(Bag::Data, "participantId", Value::Str("d".into())),
+            Field::new(Bag::Headers, "MS-CV", Value::Str("cv".into())),
+            Field::new(Bag::Top, "data", Value::Str("top".into())),
+            Field::new(Bag::Top, "ñame", Value::Str("n".into())),
+        ]);
+        r.index_names();
+        for path in paths {
+            // The same resolution at compile time (const) and at run time.
+            assert_eq!(FieldName::new(path), FieldName::of(path), "{path}");
+            let by_text = r.get_raw(path).cloned();
+            assert_eq!(r.get_raw(FieldName::of(path)).cloned(), by_text, "{path}");
+            assert_eq!(
+                r.get_raw(&OwnedFieldName::new(path)).cloned(),
+                by_text,
+                "{path}"
+            );
+            assert_eq!(r.has(FieldName::of(path)), r.has(path), "{path}");
+        }
+        let text = |path: &str| r.text(path).map(|t| t.into_owned());
+        assert_eq!(text("Headers.MS-CV").as_deref(), Some("cv"));
+        assert_eq!(text("DATA.participantId").as_deref(), Some("d"));
+        assert_eq!(text("participantId").as_deref(), Some("p"));
+        assert_eq!(text("data").as_deref(), Some("top"));
+        assert_eq!(text("propertiesX.participantId"), None);
+        assert_eq!(text("timegenerated").as_deref(), Some("t"));
+        assert_eq!(r.text(RESOLVED).as_deref(), Some("p"));
+        assert_eq!(
+            r.text(crate::field!("data.participantId")).as_deref(),
+            Some("d")
+        );
+        assert_eq!(r.text(crate::field!("ms-cv")).as_deref(), Some("cv"));
+        assert_eq!(
+            r.text_any(&[crate::field!("callId"), crate::field!("participantId")])
+                .as_deref(),
+            Some("p")
+        );
     }
 
     /// Every lookup answers the same with and without the index: names in several bags and

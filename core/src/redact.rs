@@ -298,42 +298,67 @@ fn phone_leads() -> &'static AhoCorasick {
 /// A writer that redacts every line written through it.
 pub struct RedactingWriter<W: Write> {
     inner: W,
+    /// Bytes written but not yet redacted: an unfinished line, and (when holding) whole lines.
     pending: Vec<u8>,
+    /// Whole lines are held until this many bytes are pending, then redacted together.
+    hold: usize,
 }
 
+/// How much a [`RedactingWriter::holding`] writer gathers before redacting: a report written a
+/// line at a time is then searched once per block for what could change ([`redact_lines`]),
+/// not redacted line by line.
+const HOLD_BYTES: usize = 64 << 10;
+
 impl<W: Write> RedactingWriter<W> {
+    /// Redacts and passes on each line as soon as it is complete (for messages and progress,
+    /// which must not wait).
     pub fn new(inner: W) -> Self {
         RedactingWriter {
             inner,
             pending: Vec::new(),
+            hold: 0,
         }
     }
 
-    /// Redacts and writes every line `buf` completes (after what is pending), and keeps the
-    /// rest pending.
-    fn write_lines(&mut self, mut rest: &[u8]) -> io::Result<()> {
-        while let Some(nl) = memchr::memchr(b'\n', rest) {
-            let (line, tail) = rest.split_at(nl + 1);
-            if self.pending.is_empty() {
-                self.write_line(line)?;
-            } else {
-                let mut whole = std::mem::take(&mut self.pending);
-                whole.extend_from_slice(line);
-                self.write_line(&whole)?;
-            }
-            rest = tail;
+    /// Holds whole lines until about 64 KiB have gathered (or a flush), then redacts them
+    /// together: for output that is buffered anyway.
+    pub fn holding(inner: W) -> Self {
+        RedactingWriter {
+            inner,
+            pending: Vec::new(),
+            hold: HOLD_BYTES,
         }
-        self.pending.extend_from_slice(rest);
+    }
+
+    /// Redacts and writes the whole lines pending; the unfinished one stays.
+    fn write_pending_lines(&mut self) -> io::Result<()> {
+        let Some(last_nl) = memchr::memrchr(b'\n', &self.pending) else {
+            return Ok(());
+        };
+        self.inner
+            .write_all(&redact_block(&self.pending[..=last_nl]))?;
+        self.pending.drain(..=last_nl);
         Ok(())
     }
+}
 
-    fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
+/// Whole lines redacted as [`redact`] on each would redact them. The tool only writes UTF-8;
+/// should a line not be, it goes through untouched and the others are still redacted.
+fn redact_block(lines: &[u8]) -> Cow<'_, [u8]> {
+    if let Ok(text) = std::str::from_utf8(lines) {
+        return match redact_lines(text) {
+            Cow::Borrowed(_) => Cow::Borrowed(lines),
+            Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+        };
+    }
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines.split_inclusive(|&b| b == b'\n') {
         match std::str::from_utf8(line) {
-            Ok(text) => self.inner.write_all(redact(text).as_bytes()),
-            // The tool only writes UTF-8; anything else goes through untouched.
-            Err(_) => self.inner.write_all(line),
+            Ok(text) => out.extend_from_slice(redact(text).as_bytes()),
+            Err(_) => out.extend_from_slice(line),
         }
     }
+    Cow::Owned(out)
 }
 
 /// Writes this large are redacted in line-aligned chunks on every thread (a JSON report of tens
@@ -345,11 +370,12 @@ impl<W: Write> Write for RedactingWriter<W> {
         if buf.len() >= PARALLEL_WRITE_BYTES
             && let Some(last_nl) = memchr::memrchr(b'\n', buf)
         {
-            // Finish the line already begun, then cut the whole lines into chunks.
+            // Finish what is pending with the line already begun, then cut the whole lines
+            // into chunks.
             let first_nl = memchr::memchr(b'\n', buf).unwrap_or(last_nl);
             let (head, whole) = buf.split_at(first_nl + 1);
-            // Line by line: the head may itself be this whole write (one long line).
-            self.write_lines(head)?;
+            self.pending.extend_from_slice(head);
+            self.write_pending_lines()?;
             let (whole, tail) = whole.split_at(last_nl - first_nl);
             let mut chunks: Vec<&[u8]> = Vec::new();
             let mut left = whole;
@@ -363,16 +389,7 @@ impl<W: Write> Write for RedactingWriter<W> {
             chunks.push(left);
             let redacted: Vec<Cow<'_, [u8]>> = {
                 use rayon::prelude::*;
-                chunks
-                    .par_iter()
-                    .map(|chunk| match std::str::from_utf8(chunk) {
-                        Ok(text) => match redact_lines(text) {
-                            Cow::Borrowed(_) => Cow::Borrowed(*chunk),
-                            Cow::Owned(s) => Cow::Owned(s.into_bytes()),
-                        },
-                        Err(_) => Cow::Borrowed(*chunk),
-                    })
-                    .collect()
+                chunks.par_iter().map(|chunk| redact_block(chunk)).collect()
             };
             for chunk in redacted {
                 self.inner.write_all(&chunk)?;
@@ -380,14 +397,23 @@ impl<W: Write> Write for RedactingWriter<W> {
             self.pending.extend_from_slice(tail);
             return Ok(buf.len());
         }
-        self.write_lines(buf)?;
+        self.pending.extend_from_slice(buf);
+        // Only a write that ends a line can complete one (and the search for the last line
+        // break then stays within it).
+        if self.pending.len() >= self.hold && memchr::memchr(b'\n', buf).is_some() {
+            self.write_pending_lines()?;
+        }
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        self.write_pending_lines()?;
         if !self.pending.is_empty() {
             let line = std::mem::take(&mut self.pending);
-            self.write_line(&line)?;
+            match std::str::from_utf8(&line) {
+                Ok(text) => self.inner.write_all(redact(text).as_bytes())?,
+                Err(_) => self.inner.write_all(&line)?,
+            }
         }
         self.inner.flush()
     }
@@ -427,6 +453,55 @@ mod tests {
         }
         assert_eq!(large, [&b"already "[..], &small].concat());
         assert!(!String::from_utf8_lossy(&large).contains("+14255550123"));
+    }
+
+    /// A holding writer, and one that passes each line on at once, write what redacting every
+    /// line alone gives, whatever the sizes of the writes; a line that is not UTF-8 goes
+    /// through untouched and the lines around it are still redacted.
+    #[test]
+    fn holding_writes_redact_as_line_by_line() {
+        let mut lines: Vec<Vec<u8>> = Vec::new();
+        for i in 0..8000 {
+            let a = PIECES[i % PIECES.len()];
+            let b = PIECES[(i * 7 + 3) % PIECES.len()];
+            lines.push(format!("{i} {a} {b}\n").into_bytes());
+        }
+        lines[3999] = b"not utf-8 \xff to=14255550123\n".to_vec();
+        let text = lines.concat();
+        let expected: Vec<u8> = lines
+            .iter()
+            .flat_map(|line| match std::str::from_utf8(line) {
+                Ok(l) => redact(l).into_owned().into_bytes(),
+                Err(_) => line.clone(),
+            })
+            .collect();
+        assert!(text.len() > 4 * HOLD_BYTES);
+        for size in [1, 7, 1000, 70_000, text.len()] {
+            for holding in [false, true] {
+                let mut out = Vec::new();
+                {
+                    let mut w = if holding {
+                        RedactingWriter::holding(&mut out)
+                    } else {
+                        RedactingWriter::new(&mut out)
+                    };
+                    for piece in text.chunks(size) {
+                        w.write_all(piece).unwrap();
+                    }
+                }
+                assert!(
+                    out == expected,
+                    "writes of {size} bytes, holding: {holding}"
+                );
+            }
+        }
+        // Without holding, a line is out as soon as it is complete; holding, at the flush.
+        let mut now = Vec::new();
+        let mut w = RedactingWriter::new(&mut now);
+        w.write_all(b"to=14255550123\n").unwrap();
+        std::mem::forget(w);
+        assert_eq!(now, redact("to=14255550123\n").as_bytes());
+        assert!(!String::from_utf8_lossy(&now).contains("14255550123"));
     }
 
     /// Pieces of text that each step of `redact` reacts to, near misses, and plain text.

@@ -11,6 +11,7 @@
 use acs_triage_core::Output;
 use acs_triage_core::analyzer::{Analysis, Context, EntityAnalysis, EntityPass, keep_min};
 use acs_triage_core::catalog::{CodeEntry, CodeTable, Judgement};
+use acs_triage_core::field;
 use acs_triage_core::health::{HealthLine, Unit};
 use acs_triage_core::text::{group_digits, percent, plural};
 use acs_triage_core::{
@@ -133,29 +134,29 @@ fn short_event(event: &str) -> String {
 
 /// The outcome a record reports, if any.
 pub fn outcome(record: &Record<'_>) -> Option<Outcome> {
-    if let Some(code) = record.int("resultInformation.code") {
+    if let Some(code) = record.int(field!("resultInformation.code")) {
         let event = record
-            .text("type")
-            .or_else(|| record.text("eventType"))
+            .text(field!("type"))
+            .or_else(|| record.text(field!("eventType")))
             .map(|t| short_event(&t))
             .unwrap_or_else(|| "result".to_owned());
         return Some(Outcome {
             event,
             code,
-            subcode: record.int("resultInformation.subCode"),
-            sip: record.int("resultInformation.sipDetails.code"),
-            q850: record.int("resultInformation.q850Details.code"),
+            subcode: record.int(field!("resultInformation.subCode")),
+            sip: record.int(field!("resultInformation.sipDetails.code")),
+            q850: record.int(field!("resultInformation.q850Details.code")),
             request: false,
         });
     }
-    if let Some(code) = record.int("ResultCode") {
+    if let Some(code) = record.int(field!("ResultCode")) {
         return Some(Outcome {
             event: record
-                .text("OperationName")
+                .text(field!("OperationName"))
                 .map(|c| c.into_owned())
                 .unwrap_or_else(|| "media operation".to_owned()),
             code,
-            subcode: record.int("ResultSubcode"),
+            subcode: record.int(field!("ResultSubcode")),
             sip: None,
             q850: None,
             request: false,
@@ -167,12 +168,12 @@ pub fn outcome(record: &Record<'_>) -> Option<Outcome> {
             record.format,
             Format::HttpCapture | Format::DotnetLog | Format::WebSdkLog
         )
-        && let Some(status) = record.int("status")
+        && let Some(status) = record.int(field!("status"))
     {
         return Some(Outcome {
             // `.../callConnections/{id}/participants:add?api-version=...` → `participants:add`.
             event: record
-                .text("uri")
+                .text(field!("uri"))
                 .and_then(|u| {
                     let path = u
                         .split(['?', '#'])
@@ -191,10 +192,10 @@ pub fn outcome(record: &Record<'_>) -> Option<Outcome> {
         });
     }
     if record.family == Family::CallAutomation && record.is_category("CallAutomationOperational") {
-        let status = record.int("ResultSignature")?;
+        let status = record.int(field!("ResultSignature"))?;
         return Some(Outcome {
             event: record
-                .text("OperationName")
+                .text(field!("OperationName"))
                 .map(|c| c.into_owned())
                 .unwrap_or_else(|| "request".to_owned()),
             code: status,
@@ -272,7 +273,7 @@ impl EntityAnalysis for Automation {
         }
         let leg = record
             .call_connection_id()
-            .or_else(|| record.text("correlationId"))
+            .or_else(|| record.text(field!("correlationId")))
             .map(|c| c.into_owned())
             .unwrap_or_default();
         Some((leg, o))
@@ -282,7 +283,7 @@ impl EntityAnalysis for Automation {
         s.occurrences.add(Evidence::from_record(record, FIELDS));
         keep_min(
             &mut s.call_id,
-            record.text("correlationId").map(|c| c.into_owned()),
+            record.text(field!("correlationId")).map(|c| c.into_owned()),
         );
         keep_min(
             &mut s.server_call_id,
@@ -291,8 +292,8 @@ impl EntityAnalysis for Automation {
         keep_min(
             &mut s.message,
             record
-                .text("resultInformation.message")
-                .or_else(|| record.text("ResultMessage"))
+                .text(field!("resultInformation.message"))
+                .or_else(|| record.text(field!("ResultMessage")))
                 .map(|c| c.into_owned()),
         );
         let detail = |code: &str, msg: &str| {

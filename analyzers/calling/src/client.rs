@@ -5,6 +5,7 @@
 //! (`rules/catalog/user_facing_diagnostics.csv`). A bad value later followed by a good one for the
 //! same participant recovered; one that never did is reported as such.
 
+use acs_triage_core::field;
 use std::collections::BTreeMap;
 
 use acs_triage_core::analyzer::keep_min;
@@ -31,13 +32,13 @@ const OPERATION_FIELDS: &[&str] = &[
 /// the lines it recognizes (`event = callEnded`); older wording is matched as a fallback.
 pub fn is_end_reason_line(record: &Record<'_>) -> bool {
     if record
-        .text("event")
+        .text(field!("event"))
         .is_some_and(|e| e.eq_ignore_ascii_case("callEnded"))
     {
         return true;
     }
     let message = record
-        .text("message")
+        .text(field!("message"))
         .unwrap_or_default()
         .to_ascii_lowercase();
     ["ended", "endreason", "end reason", "callend"]
@@ -48,13 +49,13 @@ pub fn is_end_reason_line(record: &Record<'_>) -> bool {
 /// The name of the operation a web SDK line reports: the one the SDK tagged
 /// (`[a52d0810][Logout]`), else the message's first words (a component such as `CallClient70`).
 fn web_operation(record: &Record<'_>) -> String {
-    if let Some(op) = record.text("operation") {
+    if let Some(op) = record.text(field!("operation")) {
         return op.into_owned();
     }
     if record.is_category("CallingCommunicationError") {
         return "A Calling SDK call (CallingCommunicationError)".to_owned();
     }
-    let message = record.text("message").unwrap_or_default();
+    let message = record.text(field!("message")).unwrap_or_default();
     let words: String = message
         .trim_start_matches(['[', ' '])
         .split(['[', ']', '{', ':', '.', ',', '('])
@@ -85,7 +86,7 @@ pub struct ClientEvent {
 
 /// Reads a JSON payload held as text (OperationPayload) into (lower-case key, value) pairs.
 fn payload_pairs(record: &Record<'_>) -> Vec<(String, String)> {
-    let Some(text) = record.text("OperationPayload") else {
+    let Some(text) = record.text(field!("OperationPayload")) else {
         return Vec::new();
     };
     match embedded_object(&text) {
@@ -116,16 +117,16 @@ fn payload_int(pairs: &[(String, String)], names: &[&str]) -> Option<i64> {
 pub fn client_event(_ctx: &Context, record: &Record<'_>, source: Source) -> Option<ClientEvent> {
     match source {
         Source::ClientOperations => {
-            let operation = record.text("OperationName")?.into_owned();
+            let operation = record.text(field!("OperationName"))?.into_owned();
             if operation.eq_ignore_ascii_case("UserFacingDiagnostics") {
                 return None;
             }
             // `Failed`, `UnexpectedClientError`, `ExpectedError`...: the catalog judges the code.
-            let failed_type = record.text("ResultType").is_some_and(|t| {
+            let failed_type = record.text(field!("ResultType")).is_some_and(|t| {
                 let t = t.to_ascii_lowercase();
                 t.starts_with("fail") || t.contains("error")
             });
-            let signature = record.int("ResultSignature");
+            let signature = record.int(field!("ResultSignature"));
             if !failed_type && signature.is_none_or(|s| s < 400) {
                 return None;
             }
@@ -147,7 +148,7 @@ pub fn client_event(_ctx: &Context, record: &Record<'_>, source: Source) -> Opti
             })
         }
         Source::WebSdk => {
-            let code = record.int("code")?;
+            let code = record.int(field!("code"))?;
             if is_end_reason_line(record) {
                 return None;
             }
@@ -155,7 +156,7 @@ pub fn client_event(_ctx: &Context, record: &Record<'_>, source: Source) -> Opti
                 participant: record.participant_id().map(|c| c.into_owned()),
                 operation: web_operation(record),
                 code: Some(code),
-                subcode: record.int("subCode"),
+                subcode: record.int(field!("subCode")),
                 said: crate::calls::log_says(record),
                 evidence: Evidence::from_record(record, &["code", "subCode", "message"]),
             })
@@ -266,14 +267,14 @@ pub fn ufd_event(
 ) -> Option<((String, String), UfdObservation)> {
     let (entry, value) = match source {
         Source::ClientOperations => {
-            let op = record.text("OperationName")?;
+            let op = record.text(field!("OperationName"))?;
             if !op.eq_ignore_ascii_case("UserFacingDiagnostics") {
                 return None;
             }
             ufd_from_pairs(ctx, &payload_pairs(record))?
         }
         Source::WebSdk => {
-            let message = record.text("message")?;
+            let message = record.text(field!("message"))?;
             web_ufd(ctx, &message)?
         }
         _ => return None,

@@ -9,7 +9,8 @@
 
 use acs_triage_core::Output;
 use acs_triage_core::analyzer::{Analysis, Context, EntityAnalysis, EntityPass, Horizon};
-use acs_triage_core::record::Bag;
+use acs_triage_core::field;
+use acs_triage_core::record::{Bag, name_key};
 use acs_triage_core::table::{Column, Table, TableKind};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -17,7 +18,9 @@ use std::sync::Arc;
 use crate::settings::{MediaThreshold, MediaThresholds, PoorWhen, StreamKind};
 use acs_triage_core::health::{HealthLine, Unit};
 use acs_triage_core::text::{percent, plural};
-use acs_triage_core::{Evidence, IdKind, Occurrences, Record, Severity, SharedText};
+use acs_triage_core::{
+    Evidence, IdKind, Occurrences, OwnedFieldName, Record, Severity, SharedText,
+};
 
 const EVIDENCE_FIELDS: &[&str] = &[
     "mediaType",
@@ -60,6 +63,8 @@ const BUCKETS: usize = 11;
 /// number of streams): the quality table and the health overview.
 struct Histograms {
     thresholds: Vec<(Arc<str>, MediaThreshold)>,
+    /// Each threshold's field, resolved once (every stream record looks them all up).
+    fields: Vec<OwnedFieldName>,
     counts: Vec<[u64; BUCKETS]>,
     /// Measurements past each threshold (the health overview).
     poor: Vec<u64>,
@@ -75,6 +80,10 @@ impl Histograms {
             .map(|(id, t)| (Arc::from(id.as_str()), t.clone()))
             .collect();
         Histograms {
+            fields: thresholds
+                .iter()
+                .map(|(_, t)| OwnedFieldName::new(&t.field))
+                .collect(),
             counts: vec![[0; BUCKETS]; thresholds.len()],
             poor: vec![0; thresholds.len()],
             streams: 0,
@@ -88,16 +97,17 @@ impl Histograms {
         }
         let kind = stream_kind(record);
         let mut measured = false;
-        for (((_, t), counts), poor) in self
+        for ((((_, t), field), counts), poor) in self
             .thresholds
             .iter()
+            .zip(&self.fields)
             .zip(self.counts.iter_mut())
             .zip(self.poor.iter_mut())
         {
             if !t.streams.covers(kind) {
                 continue;
             }
-            if let Some(v) = record.number(&t.field).filter(|v| *v >= 0.0) {
+            if let Some(v) = record.number(field).filter(|v| *v >= 0.0) {
                 let bucket = ((v / (t.value / 5.0)) as usize).min(BUCKETS - 1);
                 counts[bucket] += 1;
                 measured = true;
@@ -239,7 +249,7 @@ impl Analysis for MediaPass {
 
 /// The kind of a stream, from `mediaType`.
 pub fn stream_kind(record: &Record<'_>) -> StreamKind {
-    let media = record.text("mediaType").unwrap_or_default();
+    let media = record.text(field!("mediaType")).unwrap_or_default();
     let has = |word: &str| contains_ignore_case(&media, word);
     if has("screen") || has("vbss") || has("applicationsharing") {
         StreamKind::ScreenShare
@@ -311,13 +321,13 @@ fn trim_number(v: f64) -> String {
     }
 }
 
-/// The media thresholds in force, indexed by the length of their field name: the check runs for
-/// every stream record, so it makes one pass over the record's fields, and a field is only
-/// compared with the few thresholds whose field name is as long as its own.
+/// The media thresholds in force, with the key of each one's field name: the check runs for
+/// every stream record, so each threshold finds its fields through the record's name index
+/// instead of comparing names with every field.
 pub struct StreamJudge {
     thresholds: Vec<(Arc<str>, MediaThreshold)>,
-    /// `by_length[n]`: indexes into `thresholds` of those whose field name is `n` bytes long.
-    by_length: Vec<Vec<usize>>,
+    /// [`name_key`] of each threshold's field.
+    keys: Vec<u32>,
 }
 
 impl StreamJudge {
@@ -326,54 +336,38 @@ impl StreamJudge {
             .iter()
             .map(|(id, t)| (Arc::from(id.as_str()), t.clone()))
             .collect();
-        let longest = thresholds.iter().map(|(_, t)| t.field.len()).max();
-        let mut by_length = vec![Vec::new(); longest.map_or(0, |n| n + 1)];
-        for (i, (_, t)) in thresholds.iter().enumerate() {
-            by_length[t.field.len()].push(i);
-        }
-        StreamJudge {
-            thresholds,
-            by_length,
-        }
+        let keys = thresholds.iter().map(|(_, t)| name_key(&t.field)).collect();
+        StreamJudge { thresholds, keys }
     }
 
-    /// The thresholds a stream record fails, most telling first.
+    /// The thresholds a stream record fails, most telling first. A threshold counts the first
+    /// field of its name (in any bag but HTTP headers, ignoring case) whose number fails it.
     pub fn judge(&self, record: &Record<'_>) -> Vec<Violation> {
         let mut kind = None;
         let mut out: Vec<Violation> = Vec::new();
-        for field in &record.fields {
-            if field.bag == Bag::Headers {
-                continue;
-            }
-            let Some(candidates) = self.by_length.get(field.name.len()) else {
+        for ((id, t), &key) in self.thresholds.iter().zip(&self.keys) {
+            let failing = record
+                .fields_named(key, &t.field)
+                // The name index also finds `<name> [UTC]`; a threshold names its field exactly.
+                .filter(|f| f.bag != Bag::Headers && f.name.len() == t.field.len())
+                .filter_map(|f| f.value.as_f64())
+                .find(|&value| {
+                    let kind = *kind.get_or_insert_with(|| stream_kind(record));
+                    t.streams.covers(kind) && t.is_poor(value)
+                });
+            let Some(value) = failing else {
                 continue;
             };
-            for &i in candidates {
-                let (id, t) = &self.thresholds[i];
-                if !t.field.eq_ignore_ascii_case(&field.name) {
-                    continue;
-                }
-                let Some(value) = field.value.as_f64() else {
-                    continue;
-                };
-                let kind = *kind.get_or_insert_with(|| stream_kind(record));
-                if !t.streams.covers(kind)
-                    || !t.is_poor(value)
-                    || out.iter().any(|v| &v.threshold == id)
-                {
-                    continue;
-                }
-                out.push(Violation {
-                    threshold: id.clone(),
-                    label: t.label.clone(),
-                    value,
-                    limit: t.value,
-                    unit: t.unit.clone(),
-                    poor_when: t.poor_when,
-                    rank: t.rank,
-                    action: t.action.clone(),
-                });
-            }
+            out.push(Violation {
+                threshold: id.clone(),
+                label: t.label.clone(),
+                value,
+                limit: t.value,
+                unit: t.unit.clone(),
+                poor_when: t.poor_when,
+                rank: t.rank,
+                action: t.action.clone(),
+            });
         }
         out.sort_by(|a, b| a.rank.cmp(&b.rank).then(a.threshold.cmp(&b.threshold)));
         out
@@ -397,19 +391,19 @@ pub struct Party {
 impl Party {
     pub fn of(record: &Record<'_>) -> Party {
         let direction = record
-            .text("streamDirection")
+            .text(field!("streamDirection"))
             .map(|d| d.to_ascii_lowercase());
         let inbound = match direction.as_deref() {
             Some(d) if d.contains("in") || d.contains("recv") => true,
             Some(_) => false,
             None => record
-                .text("endpointType")
+                .text(field!("endpointType"))
                 .is_some_and(|t| t.eq_ignore_ascii_case("Server")),
         };
         Party {
             participant_id: record.participant_id().map(|c| c.into_owned()),
             endpoint_id: record.endpoint_id().map(|c| c.into_owned()),
-            identifier: record.text("identifier").map(|c| c.into_owned()),
+            identifier: record.text(field!("identifier")).map(|c| c.into_owned()),
             inbound,
         }
     }
@@ -478,7 +472,7 @@ impl EntityAnalysis for Streams {
         if !is_stream_record(record) {
             return None;
         }
-        let versioned = record.get("callUpdatesVersion").is_some();
+        let versioned = record.get(field!("callUpdatesVersion")).is_some();
         // Only poor streams, and every version of an updated stream, need remembering.
         if !versioned && self.judge.judge(record).is_empty() {
             return None;
@@ -490,24 +484,24 @@ impl EntityAnalysis for Streams {
             .map(|c| c.into_owned())
             .unwrap_or_default();
         let stream = record
-            .text("streamId")
-            .or_else(|| record.text("mediaType"))
+            .text(field!("streamId"))
+            .or_else(|| record.text(field!("mediaType")))
             .map(|c| c.into_owned())
             .unwrap_or_default();
         Some((call, party, stream))
     }
 
     fn observe(&self, _ctx: &Context, state: &mut StreamState, record: &Record<'_>) {
-        let version = record.int("callUpdatesVersion").unwrap_or(0);
+        let version = record.int(field!("callUpdatesVersion")).unwrap_or(0);
         let evidence = Evidence::from_record(record, EVIDENCE_FIELDS);
         let mut seen = StreamState {
             version,
             media: record
-                .text("mediaType")
+                .text(field!("mediaType"))
                 .map(|c| c.into_owned())
                 .unwrap_or_default(),
             stream_id: record
-                .text("streamId")
+                .text(field!("streamId"))
                 .map(|c| c.into_owned())
                 .unwrap_or_default(),
             party: Party::of(record),
@@ -593,6 +587,75 @@ impl EntityAnalysis for Streams {
                 .id_value(IdKind::EndpointId, state.party.endpoint_id.as_deref())
                 .id_value(IdKind::UserId, state.party.identifier.as_deref())
                 .occurrences(state.occurrences),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use acs_triage_core::record::Field;
+    use acs_triage_core::{FileId, Format, Origin, Value};
+
+    fn stream(fields: Vec<Field<'static>>) -> Record<'static> {
+        let origin = Origin {
+            file: FileId(0),
+            line: 1,
+            index: None,
+        };
+        let mut record = Record::new(origin, Format::StorageExport, fields);
+        record.category = Some("CallDiagnostics".into());
+        record.index_names();
+        record
+    }
+
+    /// A threshold counts the first field of its name, in any bag but HTTP headers, whose
+    /// number fails it; other names, and `<name> [UTC]`, are not its field.
+    #[test]
+    fn judging_reads_every_field_of_a_threshold_name() {
+        let media: MediaThresholds =
+            toml::from_str(include_str!("../../../rules/thresholds/media.toml")).unwrap();
+        let judge = StreamJudge::new(&media.0);
+        let judged = |fields: Vec<Field<'static>>| -> Vec<(String, f64)> {
+            judge
+                .judge(&stream(fields))
+                .iter()
+                .map(|v| (v.threshold.to_string(), v.value))
+                .collect()
+        };
+        let audio = || Field::new(Bag::Properties, "mediaType", Value::Str("Audio".into()));
+        // A healthy value first, then a poor one of the same name in another bag.
+        assert_eq!(
+            judged(vec![
+                audio(),
+                Field::new(Bag::Top, "roundTripTimeAvg", Value::Int(100)),
+                Field::new(
+                    Bag::Properties,
+                    "RoundTripTimeAvg",
+                    Value::Str("620".into())
+                ),
+                Field::new(Bag::Properties, "jitterAvg", Value::Int(45)),
+            ]),
+            vec![("round_trip_time".into(), 620.0), ("jitter".into(), 45.0)]
+        );
+        // Headers, a name with a suffix, and text that is no number do not count.
+        assert_eq!(
+            judged(vec![
+                audio(),
+                Field::new(Bag::Headers, "roundTripTimeAvg", Value::Int(900)),
+                Field::new(Bag::Top, "roundTripTimeAvg [UTC]", Value::Int(900)),
+                Field::new(Bag::Top, "jitterAvg", Value::Str("high".into())),
+                Field::new(Bag::Top, "roundTripTimeAvgX", Value::Int(900)),
+            ]),
+            vec![]
+        );
+        // Thresholds of other stream kinds leave an audio stream alone.
+        assert_eq!(
+            judged(vec![
+                audio(),
+                Field::new(Bag::Properties, "videoFrameRateAvg", Value::Int(1)),
+            ]),
+            vec![]
         );
     }
 }

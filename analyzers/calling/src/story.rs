@@ -2,6 +2,7 @@
 //! end reasons, and the IDs to give Azure support — built from every record of the call,
 //! whatever file and shape it came from.
 
+use acs_triage_core::field;
 use std::collections::BTreeMap;
 
 use acs_triage_core::analyzer::Context;
@@ -206,20 +207,20 @@ pub fn build(
                 if let Some(s) = text(r, "callStartTime").and_then(|t| parse_timestamp(&t)) {
                     start = Some(start.map_or(s, |cur| cur.min(s)));
                 }
-                duration = duration.or_else(|| r.number("callDuration"));
+                duration = duration.or_else(|| r.number(field!("callDuration")));
                 let key = r
                     .participant_id()
                     .or_else(|| r.endpoint_id())
                     .map(|c| c.into_owned())
                     .unwrap_or_default();
-                let version = r.int("callUpdatesVersion").unwrap_or(0);
+                let version = r.int(field!("callUpdatesVersion")).unwrap_or(0);
                 let joined = text(r, "participantStartTime").and_then(|t| parse_timestamp(&t));
-                let secs = r.number("participantDuration");
+                let secs = r.number(field!("participantDuration"));
                 let left = joined
                     .zip(secs)
                     .and_then(|(j, s)| acs_triage_core::time::offset(j, s));
-                let end_reason = r.int("participantEndReason").map(|code| {
-                    let sub = r.int("participantEndSubCode");
+                let end_reason = r.int(field!("participantEndReason")).map(|code| {
+                    let sub = r.int(field!("participantEndSubCode"));
                     let decoded = ctx
                         .catalogs
                         .get::<acs_triage_core::catalog::CodeTable>(&crate::CALLING_END_REASONS)
@@ -238,8 +239,10 @@ pub fn build(
                     endpoint_id: r.endpoint_id().map(|c| c.into_owned()),
                     identity: text(r, "identifier"),
                     endpoint_type: text(r, "endpointType"),
-                    sdk_version: r.get("sdkVersion").map(|v| v.to_text().into_owned()),
-                    os_version: r.get("osVersion").map(|v| v.to_text().into_owned()),
+                    sdk_version: r
+                        .get(field!("sdkVersion"))
+                        .map(|v| v.to_text().into_owned()),
+                    os_version: r.get(field!("osVersion")).map(|v| v.to_text().into_owned()),
                     joined: ts(joined),
                     left: ts(left),
                     duration_seconds: secs,
@@ -281,7 +284,7 @@ pub fn build(
                     text(r, "streamId").unwrap_or_default(),
                     text(r, "mediaType").unwrap_or_default()
                 );
-                let version = r.int("callUpdatesVersion").unwrap_or(0);
+                let version = r.int(field!("callUpdatesVersion")).unwrap_or(0);
                 let measures = MEASURES
                     .iter()
                     .filter_map(|(f, label, unit)| {
@@ -328,11 +331,11 @@ pub fn build(
             Source::CallAutomation => {
                 let what = match (
                     text(r, "type").map(|t| t.rsplit('.').next().unwrap_or(&t).to_owned()),
-                    r.int("resultInformation.code"),
+                    r.int(field!("resultInformation.code")),
                 ) {
                     (Some(t), Some(code)) => format!(
                         "{t}: {}{}",
-                        code_label(code, r.int("resultInformation.subCode")),
+                        code_label(code, r.int(field!("resultInformation.subCode"))),
                         text(r, "resultInformation.message")
                             .map(|m| format!(" {m}"))
                             .unwrap_or_default()

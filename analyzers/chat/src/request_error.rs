@@ -8,6 +8,7 @@
 use acs_triage_core::Output;
 use acs_triage_core::analyzer::{Context, EntityAnalysis, keep_min};
 use acs_triage_core::catalog::CodeTable;
+use acs_triage_core::field;
 use acs_triage_core::{Evidence, IdKind, Occurrences, Record, Severity, SharedText};
 
 use crate::requests;
@@ -58,7 +59,10 @@ impl EntityAnalysis for RequestErrors {
         if let Some(op) = requests::read(record).and_then(|r| r.operation) {
             keep_first_operations(&mut state.operations, std::iter::once(op));
         }
-        if record.get("headers.ms-cv").is_some_and(|v| v.is_redacted()) {
+        if record
+            .get(field!("headers.ms-cv"))
+            .is_some_and(|v| v.is_redacted())
+        {
             state.ms_cv_redacted = true;
         } else {
             keep_min(&mut state.ms_cv, record.ms_cv().map(|cv| cv.into_owned()));

@@ -2,6 +2,7 @@
 //! `resultSignature`) or the HTTP responses to `/chat/` endpoints in .NET Azure.Core and web SDK
 //! logs and HTTP captures (HAR files, SDK recordings).
 
+use acs_triage_core::field;
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
@@ -58,13 +59,13 @@ pub fn read(record: &Record<'_>) -> Option<ChatRequest> {
         Format::DotnetLog | Format::WebSdkLog | Format::HttpCapture
     ) || record.is_category("CommunicationError");
     let status = if sdk {
-        record.int("status")?
+        record.int(field!("status"))?
     } else {
-        record.int("resultSignature")?
+        record.int(field!("resultSignature"))?
     };
-    let uri = record.text("uri");
-    let method = record.text("method");
-    let operation = record.text("operationName");
+    let uri = record.text(field!("uri"));
+    let method = record.text(field!("method"));
+    let operation = record.text(field!("operationName"));
     let kind = match (&operation, &method, &uri) {
         (Some(op), _, _) => kind_of_operation(op),
         (None, Some(m), Some(u)) => kind_of_call(m, u),

@@ -7,6 +7,7 @@
 //! windows around it are compared with the limits, and retries sent within a second of a 429
 //! (no backoff) are counted.
 
+use acs_triage_core::field;
 use std::collections::BTreeMap;
 
 use acs_triage_core::analyzer::{Analysis, Context, Horizon, Output, keep_min};
@@ -97,7 +98,9 @@ impl Analysis for ThrottlingPass {
                 kind: request.kind,
                 operation: request.operation,
                 user: request.user,
-                ms_cv_redacted: record.get("headers.ms-cv").is_some_and(|v| v.is_redacted()),
+                ms_cv_redacted: record
+                    .get(field!("headers.ms-cv"))
+                    .is_some_and(|v| v.is_redacted()),
                 ms_cv: record
                     .ms_cv()
                     .filter(|v| !v.eq_ignore_ascii_case("redacted"))

@@ -5,6 +5,7 @@
 //! identity (Azure Monitor reference for the table); the identity also appears in the REST path
 //! `/identities/{id}/:issueAccessToken`. Chat failures come from `requests.rs`.
 
+use acs_triage_core::field;
 use std::collections::{BTreeMap, BTreeSet};
 
 use acs_triage_core::analyzer::{Analysis, Context, Output, keep_min};
@@ -47,10 +48,10 @@ fn normalize_user(user: &str) -> String {
 
 /// The identity a token request is for: the `Identity` column, else the REST path.
 fn token_identity(record: &Record<'_>) -> Option<String> {
-    if let Some(id) = record.text("identity") {
+    if let Some(id) = record.text(field!("identity")) {
         return Some(id.into_owned());
     }
-    let uri = record.text("uri")?;
+    let uri = record.text(field!("uri"))?;
     let after = uri.split("/identities/").nth(1)?;
     let id = after.split(['/', '?', ':']).next()?;
     (!id.is_empty()).then(|| id.replace("%3A", ":").replace("%3a", ":"))
@@ -58,7 +59,7 @@ fn token_identity(record: &Record<'_>) -> Option<String> {
 
 /// The scopes of a token request: a JSON list, or text like `chat, voip`.
 fn scopes(record: &Record<'_>) -> Option<Vec<String>> {
-    let value = record.get("scopes")?;
+    let value = record.get(field!("scopes"))?;
     let mut list: Vec<String> = match value {
         Value::List(items) => items
             .iter()
@@ -88,10 +89,10 @@ impl Analysis for TokensPass {
         if record.family == Family::Auth {
             self.token_requests += 1;
             let status = record
-                .int("resultSignature")
-                .or_else(|| record.int("status"));
+                .int(field!("resultSignature"))
+                .or_else(|| record.int(field!("status")));
             let failed_type = record
-                .text("resultType")
+                .text(field!("resultType"))
                 .is_some_and(|t| t.eq_ignore_ascii_case("Failed"));
             if failed_type || status.is_some_and(|s| s >= 400) {
                 self.token_failures += 1;

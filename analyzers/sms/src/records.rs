@@ -7,6 +7,7 @@
 //! responses (`{"value": [...]}`, one item per recipient); Event Grid `SMSDeliveryReportReceived`
 //! in either schema and casing; REST delivery reports; .NET and web SDK HTTP logs.
 
+use acs_triage_core::field;
 use acs_triage_core::{Format, Record};
 use chrono::{DateTime, Utc};
 
@@ -198,16 +199,16 @@ fn text(record: &Record<'_>, name: &str) -> Option<String> {
 
 fn operation_is(record: &Record<'_>, name: &str) -> bool {
     record
-        .text("operationName")
+        .text(field!("operationName"))
         .is_some_and(|op| op.trim().eq_ignore_ascii_case(name))
 }
 
 /// True for a POST to the SMS send endpoint (`.../sms?api-version=...`).
 fn is_send_call(record: &Record<'_>) -> bool {
     let post = record
-        .text("method")
+        .text(field!("method"))
         .is_some_and(|m| m.eq_ignore_ascii_case("POST"));
-    let path_is_sms = record.text("uri").is_some_and(|u| {
+    let path_is_sms = record.text(field!("uri")).is_some_and(|u| {
         let path = u.split(['?', '#']).next().unwrap_or("");
         path.trim_end_matches('/')
             .to_ascii_lowercase()
@@ -219,9 +220,9 @@ fn is_send_call(record: &Record<'_>) -> bool {
 /// Reads one record; `None` when it says nothing about outgoing SMS.
 pub fn read(record: &Record<'_>) -> Option<SmsEvent> {
     if record.format == Format::SmsSendResponse {
-        let status = record.int("httpStatusCode").unwrap_or(0);
+        let status = record.int(field!("httpStatusCode")).unwrap_or(0);
         let successful = record
-            .get("successful")
+            .get(field!("successful"))
             .and_then(|v| v.as_bool())
             .unwrap_or(status == 202);
         return Some(SmsEvent::SendItem {
@@ -237,14 +238,14 @@ pub fn read(record: &Record<'_>) -> Option<SmsEvent> {
         record.format,
         Format::DotnetLog | Format::WebSdkLog | Format::HttpCapture
     ) {
-        let status = record.int("status")?;
+        let status = record.int(field!("status"))?;
         return is_send_call(record).then(|| SmsEvent::HttpSend {
             status,
             error: text(record, "reason"),
             sender: text(record, "request.from"),
         });
     }
-    let is_report = record.get("deliveryStatus").is_some()
+    let is_report = record.get(field!("deliveryStatus")).is_some()
         || record
             .category_name()
             .ends_with("SMSDeliveryReportReceived")
@@ -252,17 +253,17 @@ pub fn read(record: &Record<'_>) -> Option<SmsEvent> {
     if is_report {
         let message_id = text(record, "messageId")?;
         let details = text(record, "deliveryStatusDetails");
-        let status = match record.text("deliveryStatus") {
+        let status = match record.text(field!("deliveryStatus")) {
             Some(s) if s.trim().eq_ignore_ascii_case("Delivered") => ReportStatus::Delivered,
             Some(s) if s.trim().eq_ignore_ascii_case("Failed") => ReportStatus::Failed,
             Some(_) => ReportStatus::Other,
-            None => match record.text("resultType") {
+            None => match record.text(field!("resultType")) {
                 Some(r) if r.trim().eq_ignore_ascii_case("Failed") => ReportStatus::InferredFailed,
                 _ => ReportStatus::InferredDelivered,
             },
         };
         let received = record
-            .text("receivedTimestamp")
+            .text(field!("receivedTimestamp"))
             .and_then(|t| acs_triage_core::time::parse_timestamp(&t))
             .or(record.time);
         return Some(SmsEvent::Report {
@@ -279,7 +280,7 @@ pub fn read(record: &Record<'_>) -> Option<SmsEvent> {
         let declared = text(record, "numberType");
         return Some(SmsEvent::Sent {
             message_id: text(record, "messageId"),
-            status: record.int("resultSignature").unwrap_or(0),
+            status: record.int(field!("resultSignature")).unwrap_or(0),
             number_type: SenderType::of(declared.as_deref(), sender.as_deref()),
             sender,
         });

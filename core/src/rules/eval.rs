@@ -15,7 +15,7 @@ use std::cmp::Ordering;
 use chrono::{DateTime, Utc};
 use regex::Regex;
 
-use crate::record::Record;
+use crate::record::{OwnedFieldName, Record};
 use crate::rules::syntax::{CmpOp, Expr, Literal, Operand, Path};
 use crate::time::{format_timestamp, parse_timestamp};
 use crate::value::{Value, parse_number};
@@ -183,6 +183,8 @@ enum Opd {
 #[derive(Debug, Clone)]
 pub struct FieldRef {
     pub name: String,
+    /// `name` resolved once (a rule looks it up in every record it is tried on).
+    lookup: OwnedFieldName,
     virt: Option<Virtual>,
 }
 
@@ -209,6 +211,7 @@ impl FieldRef {
         };
         FieldRef {
             name: name.to_owned(),
+            lookup: OwnedFieldName::new(name),
             virt,
         }
     }
@@ -218,12 +221,16 @@ impl FieldRef {
         match self.virt {
             Some(Virtual::Category) => match &record.category {
                 Some(c) => Val::Text(Cow::Borrowed(c.as_ref())),
-                None => record.get(&self.name).map_or(Val::Missing, Val::from_value),
+                None => record
+                    .get(&self.lookup)
+                    .map_or(Val::Missing, Val::from_value),
             },
             Some(Virtual::Family) => Val::Text(Cow::Borrowed(record.family.name())),
             Some(Virtual::Format) => Val::Text(Cow::Borrowed(record.format.name())),
             Some(Virtual::Time) => record.time.map_or(Val::Missing, Val::Time),
-            None => record.get(&self.name).map_or(Val::Missing, Val::from_value),
+            None => record
+                .get(&self.lookup)
+                .map_or(Val::Missing, Val::from_value),
         }
     }
 }

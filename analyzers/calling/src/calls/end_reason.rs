@@ -3,6 +3,7 @@
 
 use super::*;
 use acs_triage_core::SharedText;
+use acs_triage_core::field;
 
 /// A client log line without IDs that reports the same reason as a participant of the same call is
 /// that participant's own view: one finding, both pieces of evidence.
@@ -169,8 +170,8 @@ pub(crate) fn log_says(record: &Record<'_>) -> Option<String> {
         .iter()
         .find_map(|f| record.text(f).filter(|t| !t.trim().is_empty()));
     let categories = record
-        .get("resultCategories")
-        .or_else(|| record.get("ResultCategory"))
+        .get(field!("resultCategories"))
+        .or_else(|| record.get(field!("ResultCategory")))
         .map(|v| {
             v.to_text()
                 .trim_matches(['[', ']'])

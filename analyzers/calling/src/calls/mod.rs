@@ -28,6 +28,7 @@ mod tally;
 pub use health::HEALTH;
 mod version_pattern;
 
+use acs_triage_core::field;
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
@@ -72,7 +73,11 @@ fn read_end(record: &Record<'_>, source: Source) -> Option<(i64, Option<i64>, i6
     };
     let code = code_value(record, code)?;
     let sub = code_value(record, sub);
-    Some((code, sub, record.int("callUpdatesVersion").unwrap_or(0)))
+    Some((
+        code,
+        sub,
+        record.int(field!("callUpdatesVersion")).unwrap_or(0),
+    ))
 }
 
 /// A code or subcode that is there but is no number a catalog can hold (29 digits, text): kept
@@ -149,7 +154,7 @@ impl Analysis for CallsPass {
         // whose ID the log does not give".
         let call_id = match record.call_id() {
             Some(id) => id,
-            None if source == Source::WebSdk && record.get("code").is_some() => {
+            None if source == Source::WebSdk && record.get(field!("code")).is_some() => {
                 std::borrow::Cow::Borrowed("")
             }
             None => return,
@@ -207,7 +212,7 @@ impl Analysis for CallsPass {
         if self.spans && from_summary {
             note_span(&mut state.spans, key, record, &participant, &endpoint);
         }
-        let identity = record.text("identifier");
+        let identity = record.text(field!("identifier"));
         let mut versions = [0u32; 4];
         let mut redacted = false;
         if from_summary {
@@ -221,7 +226,10 @@ impl Analysis for CallsPass {
             if let Some(app) = app_version(record) {
                 versions[2] = version_hash(&mut self.versions, &app);
             }
-            if let Some(t) = record.text("endpointType").filter(|t| !t.trim().is_empty()) {
+            if let Some(t) = record
+                .text(field!("endpointType"))
+                .filter(|t| !t.trim().is_empty())
+            {
                 versions[3] = version_hash(&mut self.versions, t.trim());
             }
         }
@@ -232,13 +240,16 @@ impl Analysis for CallsPass {
                 participant_id: participant.as_deref().map(Box::from),
                 endpoint_id: endpoint.as_deref().map(Box::from),
                 identity: identity.as_deref().map(Box::from),
-                endpoint_type: record.text("endpointType").as_deref().map(Box::from),
-                sdk: record.text("sdkVersion").as_deref().map(Box::from),
-                os: record.text("osVersion").as_deref().map(Box::from),
+                endpoint_type: record
+                    .text(field!("endpointType"))
+                    .as_deref()
+                    .map(Box::from),
+                sdk: record.text(field!("sdkVersion")).as_deref().map(Box::from),
+                os: record.text(field!("osVersion")).as_deref().map(Box::from),
                 ended_at: ended_at(record),
                 said: end_reason::log_says(record).map(String::into_boxed_str),
                 pstn_call_type: record
-                    .text("PstnParticipantCallType")
+                    .text(field!("PstnParticipantCallType"))
                     .filter(|t| !t.trim().is_empty())
                     .map(|t| t.trim().into()),
                 occurrences: Occurrences::default(),
@@ -360,7 +371,7 @@ fn note_span(
     endpoint: &Option<std::borrow::Cow<'_, str>>,
 ) {
     let Some(start) = record
-        .text("participantStartTime")
+        .text(field!("participantStartTime"))
         .and_then(|t| acs_triage_core::time::parse_timestamp(&t))
     else {
         return;
@@ -382,9 +393,9 @@ fn note_span(
 
 fn ended_at(record: &Record<'_>) -> Option<DateTime<Utc>> {
     let start = record
-        .text("participantStartTime")
+        .text(field!("participantStartTime"))
         .and_then(|t| acs_triage_core::time::parse_timestamp(&t))?;
-    let secs = record.number("participantDuration")?;
+    let secs = record.number(field!("participantDuration"))?;
     acs_triage_core::time::offset(start, secs)
 }
 
@@ -393,14 +404,14 @@ fn ended_at(record: &Record<'_>) -> Option<DateTime<Utc>> {
 /// `appVersion`, `tags`), shown in the docs' own example as a user-agent-like text
 /// (`contoso-healthcare-calling-services/2.1 azsdk-js-communication-calling/1.27.1 (...)`).
 fn app_version(record: &Record<'_>) -> Option<String> {
-    let name = record.text("DiagnosticOptions.appName");
-    if let Some(version) = record.text("DiagnosticOptions.appVersion") {
+    let name = record.text(field!("DiagnosticOptions.appName"));
+    if let Some(version) = record.text(field!("DiagnosticOptions.appVersion")) {
         return Some(match name {
             Some(n) => format!("{n}/{version}"),
             None => version.into_owned(),
         });
     }
-    let text = record.text("DiagnosticOptions")?;
+    let text = record.text(field!("DiagnosticOptions"))?;
     let text = text.trim();
     if text.starts_with('{') {
         let fields = acs_triage_core::record::embedded_object(text)?;
