@@ -968,7 +968,7 @@ mod tests {
             let by_text = r.get_raw(path).cloned();
             assert_eq!(r.get_raw(FieldName::of(path)).cloned(), by_text, "{path}");
             assert_eq!(
-                r.get_raw(&OwnedFieldName::new(path)).cloned(),
+                r.get_raw(OwnedFieldName::new(path)).cloned(),
                 by_text,
                 "{path}"
             );
