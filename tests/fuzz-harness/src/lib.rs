@@ -319,12 +319,44 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// Output redaction: lines redacted together (only those a first search over the whole text
-/// points to) come out as when every line is redacted alone.
+/// points to) come out as when every line is redacted alone; so do the bytes themselves
+/// written through the redacting writers (holding and not) in writes of several sizes, a line
+/// that is not UTF-8 going through untouched.
 pub fn redaction(data: &[u8]) {
-    use acs_triage_core::redact::{redact, redact_lines};
+    use acs_triage_core::redact::{RedactingWriter, redact, redact_lines};
+    use std::io::Write;
     let text = String::from_utf8_lossy(data);
     let alone: String = text.split_inclusive('\n').map(redact).collect();
     assert_eq!(redact_lines(&text), alone, "{text:?}");
+
+    let expected: Vec<u8> = data
+        .split_inclusive(|&b| b == b'\n')
+        .flat_map(|line| match std::str::from_utf8(line) {
+            Ok(l) => redact(l).into_owned().into_bytes(),
+            Err(_) => line.to_vec(),
+        })
+        .collect();
+    const SIZES: [usize; 5] = [1, 3, 17, 64, 1000];
+    let first = data.first().map_or(0, |&b| usize::from(b));
+    for holding in [false, true] {
+        let mut out = Vec::new();
+        {
+            let mut w = if holding {
+                RedactingWriter::holding(&mut out)
+            } else {
+                RedactingWriter::new(&mut out)
+            };
+            let (mut rest, mut turn) = (data, first);
+            while !rest.is_empty() {
+                let (piece, more) = rest.split_at(SIZES[turn % SIZES.len()].min(rest.len()));
+                w.write_all(piece).unwrap();
+                rest = more;
+                turn += 1;
+            }
+            w.flush().unwrap();
+        }
+        assert!(out == expected, "holding: {holding}, {data:?}");
+    }
 }
 
 /// A target's checks.
