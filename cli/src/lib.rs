@@ -109,23 +109,6 @@ where
     code
 }
 
-/// Sizes rayon's global pool to `--threads` (at most [`MAX_THREADS`]) before a command's first
-/// parallel work, so the analysis and the report after it run on the same threads; returns
-/// the count for [`RunOptions::threads`]. The global pool is sized once per process: a later
-/// command asking for another count (tests run many in one process) gets a pool of its own.
-///
-/// [`MAX_THREADS`]: acs_triage_core::engine::MAX_THREADS
-/// [`RunOptions::threads`]: acs_triage_core::engine::RunOptions::threads
-pub(crate) fn use_threads(threads: Option<u16>) -> Option<usize> {
-    let threads = threads.map(|n| usize::from(n).min(acs_triage_core::engine::MAX_THREADS))?;
-    // Already built (by an earlier command of this process, or by the first parallel work): the
-    // run then makes its own pool if the sizes differ.
-    let _ = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build_global();
-    Some(threads)
-}
-
 fn run_redacted(args: Vec<OsString>, io: &mut Io<'_>) -> ExitCode {
     // Known before parsing, so that even usage errors (which echo arguments) are redacted.
     let no_redact = args.iter().any(|a| a == "--no-redact");

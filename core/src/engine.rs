@@ -29,8 +29,7 @@ use crate::walk::{InputFile, WalkError, walk};
 /// How to run.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
-    /// Worker threads; `None` = those of the pool the run is called in (rayon's global pool:
-    /// one per core unless sized otherwise).
+    /// Worker threads; `None` = one per core.
     pub threads: Option<usize>,
     pub follow_symlinks: bool,
     pub limits: Limits,
@@ -144,43 +143,6 @@ pub enum EngineError {
     Input(#[from] WalkError),
     #[error("cannot start worker threads: {0}")]
     Threads(String),
-}
-
-/// The threads a run works on: those of the pool it is called in (rayon's global pool, which
-/// the CLI sizes to `--threads`) when that pool has as many as asked for, so that reading,
-/// finishing and the report that follows share one set of threads and none is started or
-/// stopped between them; else a pool of the run's own.
-enum Workers {
-    Current,
-    Own(rayon::ThreadPool),
-}
-
-impl Workers {
-    /// `threads`: 0 for the current pool, whatever its size.
-    fn new(threads: usize) -> Result<Workers, EngineError> {
-        if threads == 0 || threads == rayon::current_num_threads() {
-            return Ok(Workers::Current);
-        }
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map(Workers::Own)
-            .map_err(|e| EngineError::Threads(e.to_string()))
-    }
-
-    fn install<R: Send>(&self, work: impl FnOnce() -> R + Send) -> R {
-        match self {
-            Workers::Current => work(),
-            Workers::Own(pool) => pool.install(work),
-        }
-    }
-
-    fn threads(&self) -> usize {
-        match self {
-            Workers::Current => rayon::current_num_threads(),
-            Workers::Own(pool) => pool.current_num_threads(),
-        }
-    }
 }
 
 /// Per-worker state: one pass per analyzer plus the reports and totals of its files.
@@ -562,7 +524,10 @@ pub fn run(
         options.limits.max_archive_members,
     )?;
     let threads = options.threads.unwrap_or(0).min(MAX_THREADS);
-    let pool = Workers::new(threads)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| EngineError::Threads(e.to_string()))?;
     let wants = interest(analyzers);
     let is_rules: Vec<bool> = analyzers
         .iter()
@@ -773,7 +738,7 @@ pub fn run(
     let batch_bytes = options
         .limits
         .batch_bytes
-        .saturating_mul(pool.threads() as u64);
+        .saturating_mul(pool.current_num_threads() as u64);
     let batches = batches(
         &hours,
         &groups,
@@ -783,7 +748,7 @@ pub fn run(
         batch_bytes,
         &options.limits,
     );
-    let single = pool.threads() == 1;
+    let single = pool.current_num_threads() == 1;
     let read_batch = |batch: &Batch| {
         // One thread reads every group into one worker, in order: with `order_seed`, that is
         // the strictest test of order independence (nothing is split, so merges cannot hide it).

@@ -182,7 +182,7 @@ pub fn run(
     let (since, until) =
         crate::commands::ids::parse_range(args.since.as_deref(), args.until.as_deref())?;
     let options = RunOptions {
-        threads: crate::use_threads(args.threads),
+        threads: args.threads.map(usize::from),
         follow_symlinks: args.follow_symlinks,
         limits: setup.limits.clone(),
         order_seed: args.order_seed,

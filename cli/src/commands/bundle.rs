@@ -312,7 +312,7 @@ pub fn run(
     }
     let setup = setup::load(&args.setup)?;
     let options = RunOptions {
-        threads: crate::use_threads(args.threads),
+        threads: args.threads.map(usize::from),
         follow_symlinks: args.follow_symlinks,
         limits: setup.limits.clone(),
         order_seed: None,
