@@ -109,6 +109,23 @@ where
     code
 }
 
+/// Sizes rayon's global pool, on which the report is built, redacted and written, to
+/// `--threads` (at most [`MAX_THREADS`]), as the analysis's own pool is; returns the count for
+/// [`RunOptions::threads`]. The analysis keeps a pool of its own, whose threads end (and give
+/// their memory back) before the report. The global pool is sized once per process; a later
+/// command in the same process (tests run many) writes its report on the threads it has.
+///
+/// [`MAX_THREADS`]: acs_triage_core::engine::MAX_THREADS
+/// [`RunOptions::threads`]: acs_triage_core::engine::RunOptions::threads
+pub(crate) fn report_threads(threads: Option<u16>) -> Option<usize> {
+    let threads = threads.map(|n| usize::from(n).min(acs_triage_core::engine::MAX_THREADS))?;
+    // An error means the pool exists already (an earlier command, or parallel work before this).
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global();
+    Some(threads)
+}
+
 fn run_redacted(args: Vec<OsString>, io: &mut Io<'_>) -> ExitCode {
     // Known before parsing, so that even usage errors (which echo arguments) are redacted.
     let no_redact = args.iter().any(|a| a == "--no-redact");

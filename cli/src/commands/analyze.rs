@@ -182,7 +182,7 @@ pub fn run(
     let (since, until) =
         crate::commands::ids::parse_range(args.since.as_deref(), args.until.as_deref())?;
     let options = RunOptions {
-        threads: args.threads.map(usize::from),
+        threads: crate::report_threads(args.threads),
         follow_symlinks: args.follow_symlinks,
         limits: setup.limits.clone(),
         order_seed: args.order_seed,

@@ -312,7 +312,7 @@ pub fn run(
     }
     let setup = setup::load(&args.setup)?;
     let options = RunOptions {
-        threads: args.threads.map(usize::from),
+        threads: crate::report_threads(args.threads),
         follow_symlinks: args.follow_symlinks,
         limits: setup.limits.clone(),
         order_seed: None,

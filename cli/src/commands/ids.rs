@@ -145,7 +145,7 @@ pub fn run(args: IdsArgs, out: &mut dyn Write, color: bool) -> CommandResult {
         config: args.config.clone(),
     })?;
     let options = RunOptions {
-        threads: args.threads.map(usize::from),
+        threads: crate::report_threads(args.threads),
         follow_symlinks: false,
         limits: setup.limits.clone(),
         order_seed: args.order_seed,
