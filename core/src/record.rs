@@ -450,11 +450,6 @@ impl<'n> FieldName<'n> {
             key: name_key(name),
         }
     }
-
-    /// The name without its bag prefix.
-    pub fn name(&self) -> &'n str {
-        self.name
-    }
 }
 
 /// A path resolved once that owns its text: for paths read from configuration, looked up in
@@ -477,11 +472,6 @@ impl OwnedFieldName {
             name_at: path.len() - name.len(),
             key,
         }
-    }
-
-    /// The path as written.
-    pub fn path(&self) -> &str {
-        &self.path
     }
 }
 
