@@ -342,8 +342,9 @@ impl<W: Write> RedactingWriter<W> {
     }
 }
 
-/// Whole lines redacted as [`redact`] on each would redact them. The tool only writes UTF-8;
-/// should a line not be, it goes through untouched and the others are still redacted.
+/// Lines (the last may be unfinished) redacted as [`redact`] on each would redact them. The
+/// tool only writes UTF-8; should a line not be, it goes through untouched and the others are
+/// still redacted.
 fn redact_block(lines: &[u8]) -> Cow<'_, [u8]> {
     if let Ok(text) = std::str::from_utf8(lines) {
         return match redact_lines(text) {
@@ -408,12 +409,10 @@ impl<W: Write> Write for RedactingWriter<W> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.write_pending_lines()?;
+        // The last line, unfinished.
         if !self.pending.is_empty() {
             let line = std::mem::take(&mut self.pending);
-            match std::str::from_utf8(&line) {
-                Ok(text) => self.inner.write_all(redact(text).as_bytes())?,
-                Err(_) => self.inner.write_all(&line)?,
-            }
+            self.inner.write_all(&redact_block(&line))?;
         }
         self.inner.flush()
     }

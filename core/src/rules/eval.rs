@@ -426,7 +426,7 @@ fn eval(node: &Node, record: &Record<'_>) -> bool {
         ),
         Node::Exists(f, _) => match f.virt {
             Some(_) => !matches!(f.get(record), Val::Missing),
-            None => record.has(&f.name),
+            None => record.has(&f.lookup),
         },
         Node::Truthy(o, _) => truthy(&operand_val(o, record)),
     }
