@@ -12,6 +12,7 @@
 use acs_triage_core::analyzer::{Analysis, Context, Horizon, Judged, Output, keep_min, key_hash};
 use acs_triage_core::{Evidence, FastMap, Record};
 use chrono::{DateTime, Utc};
+use std::collections::hash_map::Entry;
 
 use crate::findings;
 use crate::message::{
@@ -182,15 +183,34 @@ impl Analysis for Delivery {
         }
     }
 
-    fn merge(&mut self, other: Self) {
-        for (id, m) in other.messages {
-            match self.messages.get_mut(&id) {
-                Some(mine) => mine.merge(m),
-                None => {
-                    if !self.judged.is_empty() && self.judged.contains(key_hash(&id)) {
-                        self.late += 1;
+    fn merge(&mut self, mut other: Self) {
+        // The larger table takes in the smaller: each batch's workers start empty, and growing
+        // one of them to the size of the other entry by entry cost fresh pages every batch.
+        // Only while nothing is judged: then no message can be late (see below).
+        if self.judged.is_empty() && other.messages.len() > self.messages.len() {
+            std::mem::swap(&mut self.messages, &mut other.messages);
+            for (id, mine) in other.messages {
+                match self.messages.entry(id) {
+                    Entry::Occupied(mut slot) => {
+                        // Ours first, as below.
+                        let theirs = std::mem::replace(slot.get_mut(), mine);
+                        slot.get_mut().merge(theirs);
                     }
-                    self.messages.insert(id, m);
+                    Entry::Vacant(slot) => {
+                        slot.insert(mine);
+                    }
+                }
+            }
+        } else {
+            for (id, m) in other.messages {
+                match self.messages.get_mut(&id) {
+                    Some(mine) => mine.merge(m),
+                    None => {
+                        if !self.judged.is_empty() && self.judged.contains(key_hash(&id)) {
+                            self.late += 1;
+                        }
+                        self.messages.insert(id, m);
+                    }
                 }
             }
         }

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use super::json_document::parse_document_slice;
 use super::split::Unit;
 use crate::ingest::container::{Container, WRAPPERS};
-use crate::ingest::flatten::parse_object;
+use crate::ingest::flatten::{parse_object, parse_object_into};
 use crate::ingest::{Collector, Limits};
 use crate::record::{Bag, Field, Origin, Record};
 use crate::value::Value;
@@ -138,8 +138,8 @@ pub(super) fn parse_unit(
     container: Container,
     out: &mut Collector<'_>,
 ) -> Result<(), (u64, String)> {
-    let fields =
-        parse_object(bytes).map_err(|e| (line + e.line.saturating_sub(1) as u64, e.to_string()))?;
+    let fields = parse_object_into(bytes, out.field_list())
+        .map_err(|e| (line + e.line.saturating_sub(1) as u64, e.to_string()))?;
     let origin = Origin {
         file: out.file,
         line,
