@@ -216,7 +216,10 @@ impl Analysis for CallsPass {
         let mut versions = [0u32; 4];
         let mut redacted = false;
         if from_summary {
-            for (i, field) in ["sdkVersion", "osVersion"].into_iter().enumerate() {
+            for (i, field) in [field!("sdkVersion"), field!("osVersion")]
+                .into_iter()
+                .enumerate()
+            {
                 match record.get(field) {
                     Some(v) if v.is_redacted() => redacted = true,
                     Some(v) => versions[i] = version_hash(&mut self.versions, &v.to_text()),
