@@ -15,6 +15,7 @@ pub mod sniff;
 pub mod source;
 pub mod stdin;
 
+use std::borrow::Cow;
 use std::io::{self, BufRead, BufReader, Cursor, Read};
 use std::path::Path;
 
@@ -24,6 +25,7 @@ use crate::classify::Classifier;
 use crate::dedup::{Fingerprints, Seen};
 use crate::record::{Field, FileId, Format, Origin, Record};
 use crate::secrets::{Secrets, Sightings};
+use crate::value::Value;
 use container::Container;
 use shapes::Shape;
 
@@ -393,7 +395,15 @@ pub struct Dedup<'d> {
 
 /// The list emptied, keeping its allocation, and no longer tied to the text its fields borrowed.
 fn emptied(mut fields: Vec<Field<'_>>) -> Vec<Field<'static>> {
-    fields.clear();
+    for field in fields.drain(..) {
+        // Most fields only borrow from the record's text: nothing to free, so no call to free
+        // it (a fifth of the cost of handing the list on).
+        let owns = matches!(field.name, Cow::Owned(_))
+            || matches!(field.value, Value::Str(Cow::Owned(_)) | Value::List(_));
+        if !owns {
+            std::mem::forget(field);
+        }
+    }
     // Collecting a vector's own iterator into a vector of the same layout reuses its
     // allocation (the standard library's in-place collection); there is nothing to map.
     fields.into_iter().map(|_| unreachable!()).collect()
@@ -954,13 +964,19 @@ pub fn ingest_piece(
 mod tests {
     use super::*;
     use crate::record::Bag;
-    use crate::value::Value;
 
     #[test]
     fn an_emptied_field_list_keeps_its_allocation() {
         let text = String::from("x");
         let mut fields = Vec::with_capacity(40);
         fields.push(Field::new(Bag::Top, text.as_str(), Value::text(&text)));
+        // Fields that own their name or text are freed, not forgotten.
+        fields.push(Field::new(
+            Bag::Properties,
+            String::from("owned"),
+            Value::Str(Cow::Owned(String::from("text"))),
+        ));
+        fields.push(Field::new(Bag::Top, "list", Value::List(vec![Value::Int(1)])));
         let (at, capacity) = (fields.as_ptr() as usize, fields.capacity());
         let spare = emptied(fields);
         drop(text);
