@@ -135,7 +135,15 @@ impl<'a> Value<'a> {
 /// Parses a number written as text. Accepts what JSON and .NET print (`1e-5`, `3.1E-05`), not
 /// hexadecimal or `NaN`, which are never numbers in these logs.
 pub fn parse_number(text: &str) -> Option<f64> {
-    let t = text.trim();
+    // Nearly every text here is trimmed already (see `Value::from_text`): ends that are neither
+    // blank nor outside ASCII spare the Unicode-aware trim.
+    let plain = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x80);
+    let bytes = text.as_bytes();
+    let t = if plain(bytes.first()) && plain(bytes.last()) {
+        text
+    } else {
+        text.trim()
+    };
     let first = *t.as_bytes().first()?;
     if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
         return None;
@@ -246,6 +254,19 @@ mod tests {
         }
         assert_eq!(super::parse_number("1e5"), Some(1e5));
         assert_eq!(super::parse_number("+5"), Some(5.0));
+        // Blanks around a number, ASCII or not, are trimmed; other characters are not.
+        for (text, expected) in [
+            (" 80", Some(80.0)),
+            ("80 ", Some(80.0)),
+            ("\t12.5\n", Some(12.5)),
+            ("\u{a0}7\u{2003}", Some(7.0)),
+            ("5\u{e9}", None),
+            ("\u{e9}5", None),
+            (" ", None),
+            ("", None),
+        ] {
+            assert_eq!(super::parse_number(text), expected, "{text:?}");
+        }
     }
 
     use super::*;

@@ -976,7 +976,11 @@ mod tests {
             String::from("owned"),
             Value::Str(Cow::Owned(String::from("text"))),
         ));
-        fields.push(Field::new(Bag::Top, "list", Value::List(vec![Value::Int(1)])));
+        fields.push(Field::new(
+            Bag::Top,
+            "list",
+            Value::List(vec![Value::Int(1)]),
+        ));
         let (at, capacity) = (fields.as_ptr() as usize, fields.capacity());
         let spare = emptied(fields);
         drop(text);

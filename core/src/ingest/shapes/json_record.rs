@@ -68,7 +68,7 @@ pub(super) fn starts_with_wrapper_key(object: &[u8]) -> bool {
 
 /// True when the object's first key is `key` (ASCII case ignored).
 pub(super) fn first_key_is(object: &[u8], key: &str) -> bool {
-    let rest = object[1..].trim_ascii();
+    let rest = object[1..].trim_ascii_start();
     rest.len() > key.len() + 1
         && rest[0] == b'"'
         && rest[key.len() + 1] == b'"'
