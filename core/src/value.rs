@@ -32,8 +32,13 @@ impl<'a> Value<'a> {
         let bytes = text.as_bytes();
         if let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) {
             let plain = |b: u8| b > b' ' && b < 0x80;
-            if plain(first) && plain(last) && !matches!(bytes.len(), 4 | 8) {
-                return Value::Str(text);
+            if plain(first) && plain(last) {
+                // Nothing to trim: only the spellings of null and redacted remain to check.
+                return match bytes.len() {
+                    4 if bytes.eq_ignore_ascii_case(b"null") => Value::Null,
+                    8 if bytes.eq_ignore_ascii_case(b"redacted") => Value::Redacted,
+                    _ => Value::Str(text),
+                };
             }
         }
         let trimmed = text.trim();
@@ -276,6 +281,20 @@ mod tests {
         assert_eq!(Value::text("null"), Value::Null);
         assert_eq!(Value::text("  "), Value::Null);
         assert_eq!(Value::text("Redacted"), Value::Redacted);
+        // Any case, with or without blanks around; other words of four and eight letters stay.
+        for null in ["NULL", "Null", " null", "null\t", "\u{a0}null"] {
+            assert_eq!(Value::text(null), Value::Null, "{null:?}");
+        }
+        for redacted in ["REDACTED", "redacted", "Redacted ", " REDACTED"] {
+            assert_eq!(Value::text(redacted), Value::Redacted, "{redacted:?}");
+        }
+        for word in ["VoIP", "1000", "nul", "nulls", "Redacts", "redacted!"] {
+            assert_eq!(
+                Value::text(word),
+                Value::Str(Cow::Borrowed(word)),
+                "{word:?}"
+            );
+        }
         assert_eq!(
             Value::text(" b25cf111 "),
             Value::Str(Cow::Borrowed("b25cf111"))
