@@ -502,6 +502,17 @@ fn batches(
         }
     }
     flush(&mut batches, &mut parts);
+    // The largest parts first: the threads take them in turn, and a large part left for last
+    // would keep one thread reading while the others wait (the result does not depend on the
+    // order, see `run`).
+    for batch in &mut batches {
+        batch.parts.sort_by_key(|part| {
+            std::cmp::Reverse(match part.piece {
+                Some(piece) => piece.len(),
+                None => part.files.iter().map(|&f| sizes[f]).sum(),
+            })
+        });
+    }
     // The last batch is followed by `finish`, which judges everything anyway.
     if let Some(last) = batches.last_mut() {
         last.horizon = None;
@@ -881,4 +892,54 @@ pub fn run(
         paths,
         health,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_reads_its_largest_parts_first() {
+        // Six files of one hour, each its own group; the last is cut into two pieces.
+        let hours = vec![Some(0); 6];
+        let groups: Vec<Vec<usize>> = (0..6).map(|i| vec![i]).collect();
+        let sizes = [10, 500, 30, 200, 1, 900];
+        let piece = |index, start, end| Piece {
+            index,
+            start,
+            end,
+            first_line: 1,
+            document: None,
+            last: end == 900,
+        };
+        let mut pieces = vec![None; 6];
+        pieces[5] = Some(vec![piece(0, 0, 300), piece(1, 300, 900)]);
+        let batches = batches(
+            &hours,
+            &groups,
+            &[],
+            &pieces,
+            &sizes,
+            u64::MAX,
+            &Limits::default(),
+        );
+        assert_eq!(batches.len(), 1);
+        let order: Vec<(usize, Option<u32>)> = batches[0]
+            .parts
+            .iter()
+            .map(|p| (p.files[0], p.piece.map(|piece| piece.index)))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                (5, Some(1)),
+                (1, None),
+                (5, Some(0)),
+                (3, None),
+                (2, None),
+                (0, None),
+                (4, None)
+            ]
+        );
+    }
 }
