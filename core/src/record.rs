@@ -71,6 +71,12 @@ impl<'a> Field<'a> {
         }
     }
 
+    /// True when the field holds memory of its own (an owned name or value): dropping it
+    /// frees something, where a field that only borrows from the record's text needs nothing.
+    pub fn owns_memory(&self) -> bool {
+        matches!(self.name, Cow::Owned(_)) || self.value.owns_memory()
+    }
+
     /// The name as written in the source, with its bag prefix (`properties.participantId`).
     pub fn full_name(&self) -> Cow<'_, str> {
         match self.bag.prefix() {

@@ -30,16 +30,13 @@ impl<'a> Value<'a> {
     pub fn from_text(text: Cow<'a, str>) -> Value<'a> {
         // Fast path: most values have no surrounding blanks and are not `null` / `Redacted`.
         let bytes = text.as_bytes();
-        if let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) {
-            let plain = |b: u8| b > b' ' && b < 0x80;
-            if plain(first) && plain(last) {
-                // Nothing to trim: only the spellings of null and redacted remain to check.
-                return match bytes.len() {
-                    4 if bytes.eq_ignore_ascii_case(b"null") => Value::Null,
-                    8 if bytes.eq_ignore_ascii_case(b"redacted") => Value::Redacted,
-                    _ => Value::Str(text),
-                };
-            }
+        if has_plain_ends(bytes) {
+            // Nothing to trim: only the spellings of null and redacted remain to check.
+            return match bytes.len() {
+                4 if bytes.eq_ignore_ascii_case(b"null") => Value::Null,
+                8 if bytes.eq_ignore_ascii_case(b"redacted") => Value::Redacted,
+                _ => Value::Str(text),
+            };
         }
         let trimmed = text.trim();
         if trimmed.is_empty() || trimmed.eq_ignore_ascii_case("null") {
@@ -60,6 +57,20 @@ impl<'a> Value<'a> {
     /// Same as [`Value::from_text`] for a borrowed `&str`.
     pub fn text(text: &'a str) -> Value<'a> {
         Value::from_text(Cow::Borrowed(text))
+    }
+
+    /// True when the value holds memory of its own (an owned text, a list): dropping it frees
+    /// something. Every variant is named, so a new one has to say.
+    pub fn owns_memory(&self) -> bool {
+        match self {
+            Value::Str(Cow::Owned(_)) | Value::List(_) => true,
+            Value::Null
+            | Value::Redacted
+            | Value::Bool(_)
+            | Value::Int(_)
+            | Value::Float(_)
+            | Value::Str(Cow::Borrowed(_)) => false,
+        }
     }
 
     /// True for [`Value::Null`].
@@ -137,14 +148,18 @@ impl<'a> Value<'a> {
     }
 }
 
+/// True when the text starts and ends with an ASCII character above the space (`!` to DEL):
+/// trimming it would change nothing, so the Unicode-aware trim can be spared.
+fn has_plain_ends(bytes: &[u8]) -> bool {
+    let plain = |b: &u8| *b > b' ' && *b < 0x80;
+    bytes.first().is_some_and(plain) && bytes.last().is_some_and(plain)
+}
+
 /// Parses a number written as text. Accepts what JSON and .NET print (`1e-5`, `3.1E-05`), not
 /// hexadecimal or `NaN`, which are never numbers in these logs.
 pub fn parse_number(text: &str) -> Option<f64> {
-    // Nearly every text here is trimmed already (see `Value::from_text`): ends that are neither
-    // blank nor outside ASCII spare the Unicode-aware trim.
-    let plain = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x80);
-    let bytes = text.as_bytes();
-    let t = if plain(bytes.first()) && plain(bytes.last()) {
+    // Nearly every text here is trimmed already (see `Value::from_text`).
+    let t = if has_plain_ends(text.as_bytes()) {
         text
     } else {
         text.trim()
