@@ -186,31 +186,24 @@ impl Analysis for Delivery {
     fn merge(&mut self, mut other: Self) {
         // The larger table takes in the smaller: each batch's workers start empty, and growing
         // one of them to the size of the other entry by entry cost fresh pages every batch.
-        // Only while nothing is judged: then no message can be late (see below).
-        if self.judged.is_empty() && other.messages.len() > self.messages.len() {
+        // Only while nothing is judged (then no message can be late); a message in both still
+        // takes in the later one's records, whichever table it is in.
+        let swapped = self.judged.is_empty() && other.messages.len() > self.messages.len();
+        if swapped {
             std::mem::swap(&mut self.messages, &mut other.messages);
-            for (id, mine) in other.messages {
-                match self.messages.entry(id) {
-                    Entry::Occupied(mut slot) => {
-                        // Ours first, as below.
-                        let theirs = std::mem::replace(slot.get_mut(), mine);
-                        slot.get_mut().merge(theirs);
-                    }
-                    Entry::Vacant(slot) => {
-                        slot.insert(mine);
-                    }
+        }
+        for (id, m) in other.messages {
+            match self.messages.entry(id) {
+                Entry::Occupied(mut slot) if swapped => {
+                    let later = std::mem::replace(slot.get_mut(), m);
+                    slot.get_mut().merge(later);
                 }
-            }
-        } else {
-            for (id, m) in other.messages {
-                match self.messages.get_mut(&id) {
-                    Some(mine) => mine.merge(m),
-                    None => {
-                        if !self.judged.is_empty() && self.judged.contains(key_hash(&id)) {
-                            self.late += 1;
-                        }
-                        self.messages.insert(id, m);
+                Entry::Occupied(mut slot) => slot.get_mut().merge(m),
+                Entry::Vacant(slot) => {
+                    if !self.judged.is_empty() && self.judged.contains(key_hash(slot.key())) {
+                        self.late += 1;
                     }
+                    slot.insert(m);
                 }
             }
         }
