@@ -128,7 +128,10 @@ pub struct Output {
 }
 
 impl Output {
-    pub fn push(&mut self, finding: Finding) {
+    /// Takes in a finding, its message holding the finding's IDs once (a large run keeps
+    /// every finding until the report is written).
+    pub fn push(&mut self, mut finding: Finding) {
+        finding.hold_ids_once();
         self.findings.push(Box::new(finding));
     }
 

@@ -570,17 +570,21 @@ impl Serialize for SharedText {
 }
 
 /// A finding as every output format shows it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Finding {
     /// Stable identifier: `<analyzer>/<check>` or a rule ID.
     pub id: SharedText,
     pub severity: Severity,
     /// Shared with every finding of the same title (see [`SharedText::interned`]).
     pub title: SharedText,
-    /// What happened, with the concrete values. Boxed texts and lists (here, in `code` and
-    /// `explains`) keep a finding within 256 bytes, the allocator's next size down from 320:
-    /// a large run holds over 100,000 findings.
-    pub message: Box<str>,
+    /// What happened, with the concrete values: read it with [`Finding::message_text`]. Once
+    /// the finding is handed to an [`crate::analyzer::Output`], the finding's own IDs in it
+    /// are held once, in `ids` (see [`Finding::hold_ids_once`]). Boxed texts and lists (here,
+    /// in `code` and `explains`) keep a finding within 256 bytes, the allocator's next size
+    /// down from 320: a large run holds over 100,000 findings.
+    said: Box<str>,
+    /// True when `said` refers to `ids` rather than spelling them out.
+    said_refers_to_ids: bool,
     /// The one next step.
     pub action: SharedText,
     /// The code the finding decodes (`410/3112`, `4007`), if any.
@@ -639,7 +643,8 @@ impl Finding {
             id: id.into(),
             severity,
             title: SharedText::interned(title),
-            message: Box::default(),
+            said: Box::default(),
+            said_refers_to_ids: false,
             action: SharedText::default(),
             code: None,
             docs: None,
@@ -674,8 +679,99 @@ impl Finding {
     /// What happened. Kept without spare room: a message is usually built with `format!`,
     /// which leaves up to half its buffer unused, and a large run keeps one per finding.
     pub fn message(mut self, message: impl Into<String>) -> Self {
-        self.message = message.into().into_boxed_str();
+        self.said = message.into().into_boxed_str();
+        self.said_refers_to_ids = false;
         self
+    }
+
+    /// What happened, as the reports show it.
+    pub fn message_text(&self) -> Cow<'_, str> {
+        if !self.said_refers_to_ids {
+            return Cow::Borrowed(&self.said);
+        }
+        // Each reference (two bytes) stands for one ID, of at most 79 bytes.
+        let mut text = String::with_capacity(self.said.len() + 80 * self.ids.0.len());
+        let mut rest = &*self.said;
+        while let Some(at) = rest.find(ID_REF) {
+            text.push_str(&rest[..at]);
+            let Some(&which) = rest.as_bytes().get(at + 1) else {
+                break;
+            };
+            match which {
+                b'\0' => text.push(ID_REF),
+                _ => {
+                    let id = which
+                        .checked_sub(b'A')
+                        .and_then(|i| self.ids.0.get(usize::from(i)));
+                    if let Some((_, id)) = id {
+                        id.with_text(|t| text.push_str(t));
+                    }
+                }
+            }
+            // Both bytes of a reference are ASCII: the rest starts on a character boundary.
+            rest = &rest[at + 2..];
+        }
+        text.push_str(rest);
+        Cow::Owned(text)
+    }
+
+    /// The message as the reports show it, taken out of the finding (moved rather than
+    /// copied when it spells everything out).
+    pub fn take_message(&mut self) -> Box<str> {
+        if self.said_refers_to_ids {
+            self.message_text().into()
+        } else {
+            std::mem::take(&mut self.said)
+        }
+    }
+
+    /// Holds the finding's own IDs once: where the message spells out one of them (a call ID
+    /// and a participant ID are 72 of a typical 300 characters), it refers to it in `ids`
+    /// instead, in two bytes: `\0` and a letter that numbers the ID (`\0\0` stands for a NUL
+    /// of the text itself). [`Finding::message_text`] writes the IDs back as they are written
+    /// in `ids`, which is how the message spelled them.
+    pub fn hold_ids_once(&mut self) {
+        if self.said_refers_to_ids || self.ids.0.is_empty() {
+            return;
+        }
+        // Each place an ID is spelled, leftmost first (the longer ID where two start at once).
+        let mut spelled: Vec<(usize, usize, u8)> = Vec::new();
+        for (i, (_, id)) in self.ids.0.iter().enumerate().take(MAX_ID_REFS) {
+            id.with_text(|t| {
+                if t.len() > 2 && !t.contains(ID_REF) {
+                    spelled.extend(
+                        memchr::memmem::find_iter(self.said.as_bytes(), t.as_bytes())
+                            .map(|at| (at, at + t.len(), b'A' + i as u8)),
+                    );
+                }
+            });
+        }
+        if spelled.is_empty() {
+            return;
+        }
+        spelled.sort_by_key(|&(start, end, _)| (start, std::cmp::Reverse(end)));
+        let mut held = String::with_capacity(self.said.len());
+        let mut done = 0;
+        let literal = |held: &mut String, text: &str| {
+            for (i, part) in text.split(ID_REF).enumerate() {
+                if i > 0 {
+                    held.push_str("\0\0");
+                }
+                held.push_str(part);
+            }
+        };
+        for (start, end, which) in spelled {
+            if start < done {
+                continue;
+            }
+            literal(&mut held, &self.said[done..start]);
+            held.push(ID_REF);
+            held.push(char::from(which));
+            done = end;
+        }
+        literal(&mut held, &self.said[done..]);
+        self.said = held.into_boxed_str();
+        self.said_refers_to_ids = true;
     }
 
     pub fn action(mut self, action: impl Into<SharedText>) -> Self {
@@ -703,6 +799,12 @@ impl Finding {
         if let Some(v) = value {
             let v = v.as_ref().trim();
             if !v.is_empty() {
+                // The message's references number the IDs as they stand: spelled out again
+                // before the list changes.
+                if self.said_refers_to_ids {
+                    self.said = self.message_text().into_owned().into_boxed_str();
+                    self.said_refers_to_ids = false;
+                }
                 self.ids.insert(kind, v);
             }
         }
@@ -719,21 +821,53 @@ impl Finding {
         self
     }
 
-    /// The order findings are reported in: most severe first, then by ID, entity and evidence.
-    pub fn sort_key(&self) -> impl Ord + '_ {
-        (
-            Reverse(self.severity),
-            self.id.as_str(),
-            &self.ids,
-            self.occurrences.evidence.first().map(Evidence::order_key),
-            &*self.message,
-        )
+    /// The order findings are reported in: most severe first, then by ID, entity and evidence
+    /// (and, should all of those be equal, by message).
+    pub fn report_order(&self, other: &Finding) -> Ordering {
+        fn key(f: &Finding) -> impl Ord + '_ {
+            (
+                Reverse(f.severity),
+                f.id.as_str(),
+                &f.ids,
+                f.occurrences.evidence.first().map(Evidence::order_key),
+            )
+        }
+        // Messages are written out only for a tie.
+        key(self)
+            .cmp(&key(other))
+            .then_with(|| self.message_text().cmp(&other.message_text()))
+    }
+}
+
+/// Starts a reference to one of a finding's own IDs in its held message
+/// ([`Finding::hold_ids_once`]).
+const ID_REF: char = '\0';
+
+/// IDs a message can refer to: one letter each from `A` (a finding names at most one ID of
+/// each of the thirteen kinds).
+const MAX_ID_REFS: usize = 26;
+
+/// Equal when they say the same: a message that refers to its IDs equals the one that spells
+/// them out.
+impl PartialEq for Finding {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+            && self.severity == other.severity
+            && self.title == other.title
+            && self.message_text() == other.message_text()
+            && self.action == other.action
+            && self.code == other.code
+            && self.docs == other.docs
+            && self.source == other.source
+            && self.ids == other.ids
+            && self.occurrences == other.occurrences
+            && self.explains == other.explains
     }
 }
 
 /// Sorts findings into report order.
 pub fn sort_findings(findings: &mut [Box<Finding>]) {
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.sort_by(|a, b| a.report_order(b));
 }
 
 #[cfg(test)]
@@ -853,6 +987,77 @@ mod tests {
             serde_json::to_string(&ids).unwrap(),
             format!("{{\"callId\":\"{}\",\"userId\":\"8:ACS:X\"}}", texts[1])
         );
+    }
+
+    /// A message that spells out the finding's IDs holds each once, in `ids`, and reads back
+    /// exactly as written: twice-named IDs, one ID inside another, NULs of the text itself,
+    /// IDs that are not packed and IDs too short to be worth a reference.
+    #[test]
+    fn a_message_holds_its_ids_once() {
+        let call = "0011d3e7-839a-4527-82b6-b8c4c25e5a2b";
+        let user =
+            "8:acs:6f2a1c3e-0000-4000-8000-00000000ab01_83f2b912-3f6f-4b9a-82da-83fa7607c364";
+        let user_uuid = "83f2b912-3f6f-4b9a-82da-83fa7607c364";
+        let cases = [
+            format!("Participant {user_uuid} ({user}) left call {call}; {call} again."),
+            format!("\0{call}\0\0 ends with a NUL\0"),
+            format!("{call}{user}{call}"),
+            "no IDs here, only ab and a NUL \0".to_owned(),
+            format!("A thread ID as text: Thread-19:meeting_Ab1 in call {call}."),
+            format!("Ünïcode around {call} and ünïcode after."),
+        ];
+        for message in cases {
+            let mut f = Finding::new("t/a", Severity::Error, "t")
+                .message(message.clone())
+                .id_value(IdKind::CallId, Some(call))
+                .id_value(IdKind::ParticipantId, Some(user_uuid))
+                .id_value(IdKind::UserId, Some(user))
+                .id_value(IdKind::ChatThreadId, Some("Thread-19:meeting_Ab1"))
+                .id_value(IdKind::MsCv, Some("ab"));
+            let plain = f.clone();
+            f.hold_ids_once();
+            assert_eq!(f.message_text(), message);
+            assert_eq!(f, plain);
+            if message.contains(call) {
+                assert!(f.said.len() < message.len(), "{:?}", f.said);
+                assert!(!f.said.contains(call), "{:?}", f.said);
+            }
+            // Holding twice changes nothing; an ID added later spells the message out first.
+            f.hold_ids_once();
+            assert_eq!(f.message_text(), message);
+            let mut f = f.id_value(IdKind::EndpointId, Some("e-1234567890"));
+            assert_eq!(f.message_text(), message);
+            assert_eq!(f.take_message().as_ref(), message);
+        }
+    }
+
+    /// A finding without IDs keeps its message as it is, and `take_message` moves it out.
+    #[test]
+    fn a_message_without_ids_is_kept_as_written() {
+        let mut f = Finding::new("t/a", Severity::Error, "t").message("nothing to refer to");
+        f.hold_ids_once();
+        assert!(!f.said_refers_to_ids);
+        assert_eq!(&*f.take_message(), "nothing to refer to");
+        assert_eq!(f.message_text(), "");
+    }
+
+    /// Findings alike in everything but their message are ordered by the message as written,
+    /// whether or not it refers to the IDs.
+    #[test]
+    fn report_order_reads_messages_as_written() {
+        let call = "0011d3e7-839a-4527-82b6-b8c4c25e5a2b";
+        let finding = |message: String| {
+            let mut f = Finding::new("t/a", Severity::Error, "t")
+                .message(message)
+                .id_value(IdKind::CallId, Some(call));
+            f.hold_ids_once();
+            f
+        };
+        // Written out, the ID ('0') sorts after a blank; its reference (`\0`) would sort before.
+        let with_id = finding(format!("x {call}"));
+        let with_blank = finding("x  later".to_owned());
+        assert_eq!(with_blank.report_order(&with_id), Ordering::Less);
+        assert_eq!(with_id.report_order(&with_blank), Ordering::Greater);
     }
 
     /// A large run holds over 100,000 findings and their evidence: each stays within the

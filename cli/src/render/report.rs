@@ -200,7 +200,8 @@ fn evidence_out(paths: &[std::sync::Arc<str>], e: Evidence) -> EvidenceOut {
 }
 
 /// A finding as serialized; takes the finding by value so big reports are not held twice.
-pub fn finding_out(paths: &[std::sync::Arc<str>], f: Finding) -> FindingOut {
+pub fn finding_out(paths: &[std::sync::Arc<str>], mut f: Finding) -> FindingOut {
+    let message = f.take_message();
     FindingOut {
         count: f.occurrences.count.max(1),
         first_seen: f.occurrences.first.map(Stamp),
@@ -214,7 +215,7 @@ pub fn finding_out(paths: &[std::sync::Arc<str>], f: Finding) -> FindingOut {
         id: f.id,
         severity: f.severity,
         title: f.title,
-        message: f.message,
+        message,
         action: f.action,
         code: f.code,
         docs: f.docs,

@@ -18,8 +18,9 @@ use crate::window;
 #[derive(Debug)]
 pub struct RuleSet {
     rules: Vec<Rule>,
-    /// Lower-case category → rules that require it.
-    by_category: FastMap<String, Vec<usize>>,
+    /// Category in ASCII lower case (as bytes, so a lookup needs no `String`) → rules that
+    /// require it.
+    by_category: FastMap<Box<[u8]>, Vec<usize>>,
     /// Rules that can match any category.
     any_category: Vec<usize>,
     /// Per rule: fields shown in evidence.
@@ -36,14 +37,14 @@ pub const ABSENCE_SPLIT_LIMIT: usize = 20;
 
 impl RuleSet {
     pub fn new(rules: Vec<Rule>) -> RuleSet {
-        let mut by_category: FastMap<String, Vec<usize>> = FastMap::default();
+        let mut by_category: FastMap<Box<[u8]>, Vec<usize>> = FastMap::default();
         let mut any_category = Vec::new();
         let mut excerpt_fields = Vec::new();
         for (i, rule) in rules.iter().enumerate() {
             match rule.when.required_categories() {
                 Some(cats) => {
                     for c in cats {
-                        let list = by_category.entry(c).or_default();
+                        let list = by_category.entry(c.into_bytes().into()).or_default();
                         if !list.contains(&i) {
                             list.push(i);
                         }
@@ -83,10 +84,26 @@ impl RuleSet {
         let by_cat = record
             .category
             .as_deref()
-            .and_then(|c| self.by_category.get(&c.to_ascii_lowercase()))
-            .map(Vec::as_slice)
+            .and_then(|c| self.rules_of_category(c))
             .unwrap_or(&[]);
         by_cat.iter().chain(self.any_category.iter()).copied()
+    }
+
+    /// The rules that require `category`, in any case. Category names are short: one that
+    /// fits is lower-cased on the stack, not into a new `String` for every record.
+    fn rules_of_category(&self, category: &str) -> Option<&[usize]> {
+        let mut buf = [0u8; 64];
+        let list = match buf.get_mut(..category.len()) {
+            Some(lower) => {
+                lower.copy_from_slice(category.as_bytes());
+                lower.make_ascii_lowercase();
+                self.by_category.get(&*lower)
+            }
+            None => self
+                .by_category
+                .get(category.to_ascii_lowercase().as_bytes()),
+        };
+        list.map(Vec::as_slice)
     }
 }
 
@@ -205,7 +222,7 @@ action = "Back off."
         let findings = run(rules(BURST), &refs);
         assert_eq!(findings.len(), 1, "{findings:#?}");
         assert_eq!(
-            &*findings[0].message,
+            findings[0].message_text(),
             "3 from u1 between 2026-11-20T10:00:00.000Z and 2026-11-20T10:00:40.000Z"
         );
         assert_eq!(findings[0].ids.get(&IdKind::UserId).as_deref(), Some("u1"));
@@ -255,7 +272,7 @@ within = "10m"
         assert_eq!(main.len(), 2, "{findings:#?}");
         assert!(
             main[0]
-                .message
+                .message_text()
                 .starts_with("m2 sent at 2026-11-20T10:00:00.000Z")
         );
         assert_eq!(
@@ -263,7 +280,7 @@ within = "10m"
             Some("m2")
         );
         assert!(
-            main[1].message.starts_with("m3"),
+            main[1].message_text().starts_with("m3"),
             "the late report is outside the window"
         );
         let pending = findings
@@ -318,7 +335,7 @@ action = "Refresh the token."
         let findings = run(rules(text), &recs);
         assert_eq!(findings.len(), 1);
         assert_eq!(
-            &*findings[0].message,
+            findings[0].message_text(),
             "2 requests by u1 (ListChatMessages) refused"
         );
     }

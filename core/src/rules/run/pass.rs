@@ -145,14 +145,16 @@ impl Pass for RulesPass {
         if let Some(t) = record.time {
             self.latest = Some(self.latest.map_or(t, |l| l.max(t)));
         }
-        let set = self.set.clone();
+        // Borrowed apart from the states rather than cloned: the set is shared by every
+        // worker, and a clone per record made both cores write its reference count.
+        let RulesPass { set, states, .. } = self;
         // Absence follow-ups are looked for in every record whatever their category.
         for (i, rule) in set.rules.iter().enumerate() {
             if !ours(rule) {
                 continue;
             }
             if let (RuleKind::Absence(a), RuleState::Absence { follow_ups, .. }) =
-                (&rule.kind, &mut self.states[i])
+                (&rule.kind, &mut states[i])
                 && a.followed_by.matches(record)
             {
                 follow_ups
@@ -168,7 +170,7 @@ impl Pass for RulesPass {
             }
             let evidence = Evidence::from_record(record, &as_strs(&set.excerpt_fields[i]));
             let sample = Sample::take(record, rule);
-            match (&rule.kind, &mut self.states[i]) {
+            match (&rule.kind, &mut states[i]) {
                 (RuleKind::Match, RuleState::Match(groups)) => {
                     groups
                         .entry(key_of(&rule.group_by, record))

@@ -99,7 +99,7 @@ fn run_test(rule: &Rule, test: &RuleTest, ctx: &Context) -> TestOutcome {
                     } else {
                         found
                             .iter()
-                            .map(|f| format!("\"{}\"", f.message))
+                            .map(|f| format!("\"{}\"", f.message_text()))
                             .collect::<Vec<_>>()
                             .join("; ")
                     }
