@@ -740,8 +740,7 @@ impl Finding {
             id.with_text(|t| {
                 if t.len() > 2 && !t.contains(ID_REF) {
                     spelled.extend(
-                        memchr::memmem::find_iter(self.said.as_bytes(), t.as_bytes())
-                            .map(|at| (at, at + t.len(), b'A' + i as u8)),
+                        places_spelled(&self.said, t).map(|at| (at, at + t.len(), b'A' + i as u8)),
                     );
                 }
             });
@@ -837,6 +836,16 @@ impl Finding {
             .cmp(&key(other))
             .then_with(|| self.message_text().cmp(&other.message_text()))
     }
+}
+
+/// Where `needle` starts in `text` (nowhere for an empty needle). Messages are short and IDs
+/// few: each place the first byte occurs is compared, which costs less than building a
+/// substring searcher for every ID of every finding.
+fn places_spelled<'t>(text: &'t str, needle: &'t str) -> impl Iterator<Item = usize> + 't {
+    let (text, needle) = (text.as_bytes(), needle.as_bytes());
+    let first = needle.first().copied();
+    memchr::memchr_iter(first.unwrap_or(0), text)
+        .filter(move |&at| first.is_some() && text[at..].starts_with(needle))
 }
 
 /// Starts a reference to one of a finding's own IDs in its held message
