@@ -36,7 +36,11 @@ pub fn render(report: &mut Report, out: &mut dyn Write) -> io::Result<()> {
 
 /// The report (without its findings) as the pretty printer writes it, streamed, with
 /// `findings` written into its empty `findings` array.
-fn write_spliced(report: &Report, findings: &[FindingOut], out: &mut dyn Write) -> io::Result<()> {
+fn write_spliced(
+    report: &Report,
+    findings: &[Box<FindingOut>],
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let mut splice = Splice::new(out, findings);
     {
         let mut tokens = BufWriter::with_capacity(64 << 10, &mut splice);
@@ -50,13 +54,13 @@ fn write_spliced(report: &Report, findings: &[FindingOut], out: &mut dyn Write) 
 /// array is. Only the bytes that could begin that key are held back.
 struct Splice<'a> {
     out: &'a mut dyn Write,
-    findings: &'a [FindingOut],
+    findings: &'a [Box<FindingOut>],
     held: Vec<u8>,
     spliced: bool,
 }
 
 impl<'a> Splice<'a> {
-    fn new(out: &'a mut dyn Write, findings: &'a [FindingOut]) -> Self {
+    fn new(out: &'a mut dyn Write, findings: &'a [Box<FindingOut>]) -> Self {
         Splice {
             out,
             findings,
@@ -106,7 +110,7 @@ impl Write for Splice<'_> {
 
 /// The elements of the `findings` array as the pretty printer writes them two levels in:
 /// each on a new line, four spaces in, commas between them.
-fn write_findings(findings: &[FindingOut], out: &mut dyn Write) -> io::Result<()> {
+fn write_findings(findings: &[Box<FindingOut>], out: &mut dyn Write) -> io::Result<()> {
     write_each(findings, out, |at, finding, text| {
         text.extend_from_slice(if at == 0 { b"\n    " } else { b",\n    " });
         indented(finding, text)
@@ -116,7 +120,7 @@ fn write_findings(findings: &[FindingOut], out: &mut dyn Write) -> io::Result<()
 /// Writes `write(position, finding, text)` of every finding, in order: the texts of a thousand
 /// findings at a time are made on every thread, then written.
 pub(super) fn write_each(
-    findings: &[FindingOut],
+    findings: &[Box<FindingOut>],
     out: &mut dyn Write,
     write: impl Fn(usize, &FindingOut, &mut Vec<u8>) -> io::Result<()> + Sync,
 ) -> io::Result<()> {

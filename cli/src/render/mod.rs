@@ -377,6 +377,7 @@ impl Report {
         self.findings
             .iter()
             .filter(|f| f.severity == severity)
+            .map(|f| &**f)
             .collect()
     }
 
@@ -495,7 +496,7 @@ impl Report {
                 use rayon::prelude::*;
                 findings
                     .into_par_iter()
-                    .map(|f| finding_out(&paths, *f))
+                    .map(|f| Box::new(finding_out(&paths, *f)))
                     .collect()
             },
             tables,
