@@ -96,7 +96,9 @@ pub(super) fn absence_findings(
             .occurrences(all_missing),
         );
     } else {
-        out.findings.extend(per_key.into_iter().map(Box::new));
+        for finding in per_key {
+            out.push(finding);
+        }
     }
     if undecided.count > 0 {
         let n = undecided.count;
