@@ -255,7 +255,7 @@ fn build(findings: &[Box<Finding>], mut list: Vec<usize>, health: &[HealthLine])
         severity = severity.max(f.severity);
         *kinds.entry(&f.id).or_default() += 1;
         affected.occurrences += f.occurrences.count.max(1);
-        for (k, v) in f.ids.iter() {
+        for (k, v) in f.ids().iter() {
             ids.entry(k).or_default().insert(v.folded());
         }
         for e in &f.occurrences.evidence {
@@ -304,7 +304,7 @@ fn build(findings: &[Box<Finding>], mut list: Vec<usize>, health: &[HealthLine])
         IdKind::MsCv,
     ] {
         for &i in &list {
-            if let Some(v) = findings[i].ids.get(&kind) {
+            if let Some(v) = findings[i].ids().get(&kind) {
                 if !examples.iter().any(|(k, x)| *k == kind && *x == v) {
                     examples.push((kind, v.into_owned()));
                 }

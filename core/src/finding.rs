@@ -570,7 +570,7 @@ impl Serialize for SharedText {
 }
 
 /// A finding as every output format shows it.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Finding {
     /// Stable identifier: `<analyzer>/<check>` or a rule ID.
     pub id: SharedText,
@@ -593,7 +593,9 @@ pub struct Finding {
     pub docs: Option<SharedText>,
     /// Where the knowledge behind the finding comes from (a document reference).
     pub source: Option<SharedText>,
-    pub ids: Ids,
+    /// Read with [`Finding::ids`], set with [`Finding::id_value`]: the message may refer to
+    /// them by their place in the list, so nothing else changes the list.
+    ids: Ids,
     pub occurrences: Occurrences,
     /// The findings this one explains (a pattern and the cases it accounts for): reports put
     /// them under it as one problem instead of repeating them.
@@ -689,27 +691,34 @@ impl Finding {
         if !self.said_refers_to_ids {
             return Cow::Borrowed(&self.said);
         }
-        // Each reference (two bytes) stands for one ID, of at most 79 bytes.
+        // Room for the IDs as they usually are (a packed one is at most 79 bytes).
         let mut text = String::with_capacity(self.said.len() + 80 * self.ids.0.len());
         let mut rest = &*self.said;
         while let Some(at) = rest.find(ID_REF) {
             text.push_str(&rest[..at]);
-            let Some(&which) = rest.as_bytes().get(at + 1) else {
-                break;
+            let id = match rest.as_bytes().get(at + 1) {
+                Some(b'\0') => {
+                    text.push(ID_REF);
+                    rest = &rest[at + 2..];
+                    continue;
+                }
+                Some(which) => which
+                    .checked_sub(b'A')
+                    .and_then(|i| self.ids.0.get(usize::from(i))),
+                None => None,
             };
-            match which {
-                b'\0' => text.push(ID_REF),
-                _ => {
-                    let id = which
-                        .checked_sub(b'A')
-                        .and_then(|i| self.ids.0.get(usize::from(i)));
-                    if let Some((_, id)) = id {
-                        id.with_text(|t| text.push_str(t));
-                    }
+            match id {
+                // Both bytes of a reference are ASCII: the rest starts on a character boundary.
+                Some((_, id)) => {
+                    id.with_text(|t| text.push_str(t));
+                    rest = &rest[at + 2..];
+                }
+                // Never made by `hold_ids_once`; kept as it stands rather than lost.
+                None => {
+                    text.push(ID_REF);
+                    rest = &rest[at + 1..];
                 }
             }
-            // Both bytes of a reference are ASCII: the rest starts on a character boundary.
-            rest = &rest[at + 2..];
         }
         text.push_str(rest);
         Cow::Owned(text)
@@ -718,11 +727,14 @@ impl Finding {
     /// The message as the reports show it, taken out of the finding (moved rather than
     /// copied when it spells everything out).
     pub fn take_message(&mut self) -> Box<str> {
-        if self.said_refers_to_ids {
+        let text = if self.said_refers_to_ids {
             self.message_text().into()
         } else {
             std::mem::take(&mut self.said)
-        }
+        };
+        self.said = Box::default();
+        self.said_refers_to_ids = false;
+        text
     }
 
     /// Holds the finding's own IDs once: where the message spells out one of them (a call ID
@@ -810,6 +822,20 @@ impl Finding {
         self
     }
 
+    /// The IDs the finding names.
+    pub fn ids(&self) -> &Ids {
+        &self.ids
+    }
+
+    /// The IDs, taken out of the finding: the message spells them out first.
+    pub fn take_ids(&mut self) -> Ids {
+        if self.said_refers_to_ids {
+            self.said = self.message_text().into_owned().into_boxed_str();
+            self.said_refers_to_ids = false;
+        }
+        std::mem::take(&mut self.ids)
+    }
+
     pub fn occurrences(mut self, occurrences: Occurrences) -> Self {
         self.occurrences = occurrences;
         self
@@ -855,6 +881,25 @@ const ID_REF: char = '\0';
 /// IDs a message can refer to: one letter each from `A` (a finding names at most one ID of
 /// each of the thirteen kinds).
 const MAX_ID_REFS: usize = 26;
+
+/// Shows the message as the reports do, not as it is held.
+impl fmt::Debug for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Finding")
+            .field("id", &self.id)
+            .field("severity", &self.severity)
+            .field("title", &self.title)
+            .field("message", &self.message_text())
+            .field("action", &self.action)
+            .field("code", &self.code)
+            .field("docs", &self.docs)
+            .field("source", &self.source)
+            .field("ids", &self.ids)
+            .field("occurrences", &self.occurrences)
+            .field("explains", &self.explains)
+            .finish()
+    }
+}
 
 /// Equal when they say the same: a message that refers to its IDs equals the one that spells
 /// them out.
@@ -1037,6 +1082,34 @@ mod tests {
             let mut f = f.id_value(IdKind::EndpointId, Some("e-1234567890"));
             assert_eq!(f.message_text(), message);
             assert_eq!(f.take_message().as_ref(), message);
+        }
+    }
+
+    /// Taking the IDs out spells the message out first; a held message that is not what
+    /// `hold_ids_once` makes (a NUL at the end, an unknown letter) reads back as it stands.
+    #[test]
+    fn ids_taken_out_leave_the_message_whole() {
+        let call = "0011d3e7-839a-4527-82b6-b8c4c25e5a2b";
+        let message = format!("left call {call}");
+        let mut f = Finding::new("t/a", Severity::Error, "t")
+            .message(message.clone())
+            .id_value(IdKind::CallId, Some(call));
+        f.hold_ids_once();
+        assert!(f.said_refers_to_ids);
+        let ids = f.take_ids();
+        assert_eq!(ids.get(&IdKind::CallId).as_deref(), Some(call));
+        assert_eq!(f.message_text(), message);
+        assert!(format!("{f:?}").contains(&message));
+
+        for (held, shown) in [
+            ("end\0", "end\0"),
+            ("a\0zb", "a\0zb"),
+            ("\0\u{e9}x", "\0\u{e9}x"),
+        ] {
+            let mut f = Finding::new("t/a", Severity::Error, "t");
+            f.said = held.into();
+            f.said_refers_to_ids = true;
+            assert_eq!(f.message_text(), shown);
         }
     }
 

@@ -377,7 +377,7 @@ fn story(
         .findings
         .iter()
         .filter(|f| {
-            f.ids.iter().any(|(k, v)| match k {
+            f.ids().iter().any(|(k, v)| match k {
                 IdKind::CallId => v.text().eq_ignore_ascii_case(call_id),
                 IdKind::ServerCallId => linked("serverCallId", &v.text()),
                 IdKind::CallConnectionId => linked("callConnectionId", &v.text()),

@@ -70,7 +70,7 @@ pub fn named_by_failures(findings: &[Box<acs_triage_core::Finding>]) -> BTreeSet
     let mut named = BTreeSet::new();
     for f in findings.iter().filter(|f| f.severity >= Severity::Warning) {
         for kind in [IdKind::CallId, IdKind::SmsMessageId, IdKind::ChatThreadId] {
-            if let Some(v) = f.ids.get(&kind) {
+            if let Some(v) = f.ids().get(&kind) {
                 named.insert(if kind == IdKind::CallId {
                     v.to_ascii_lowercase()
                 } else {

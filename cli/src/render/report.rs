@@ -205,6 +205,7 @@ fn evidence_out(paths: &[std::sync::Arc<str>], e: Evidence) -> EvidenceOut {
 /// A finding as serialized; takes the finding by value so big reports are not held twice.
 pub fn finding_out(paths: &[std::sync::Arc<str>], mut f: Finding) -> FindingOut {
     let message = f.take_message();
+    let ids = f.take_ids();
     FindingOut {
         count: f.occurrences.count.max(1),
         first_seen: f.occurrences.first.map(Stamp),
@@ -223,6 +224,6 @@ pub fn finding_out(paths: &[std::sync::Arc<str>], mut f: Finding) -> FindingOut 
         code: f.code,
         docs: f.docs,
         source: f.source,
-        ids: f.ids,
+        ids,
     }
 }

@@ -225,7 +225,10 @@ action = "Back off."
             findings[0].message_text(),
             "3 from u1 between 2026-11-20T10:00:00.000Z and 2026-11-20T10:00:40.000Z"
         );
-        assert_eq!(findings[0].ids.get(&IdKind::UserId).as_deref(), Some("u1"));
+        assert_eq!(
+            findings[0].ids().get(&IdKind::UserId).as_deref(),
+            Some("u1")
+        );
     }
 
     const ABSENCE: &str = r#"
@@ -276,7 +279,7 @@ within = "10m"
                 .starts_with("m2 sent at 2026-11-20T10:00:00.000Z")
         );
         assert_eq!(
-            main[0].ids.get(&IdKind::SmsMessageId).as_deref(),
+            main[0].ids().get(&IdKind::SmsMessageId).as_deref(),
             Some("m2")
         );
         assert!(
