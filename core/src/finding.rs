@@ -727,14 +727,17 @@ impl Finding {
     /// The message as the reports show it, taken out of the finding (moved rather than
     /// copied when it spells everything out).
     pub fn take_message(&mut self) -> Box<str> {
-        let text = if self.said_refers_to_ids {
-            self.message_text().into()
-        } else {
-            std::mem::take(&mut self.said)
-        };
-        self.said = Box::default();
-        self.said_refers_to_ids = false;
-        text
+        self.spell_out();
+        std::mem::take(&mut self.said)
+    }
+
+    /// Writes the IDs the message refers to back into it (before the list they are numbered
+    /// in changes or goes).
+    fn spell_out(&mut self) {
+        if self.said_refers_to_ids {
+            self.said = self.message_text().into();
+            self.said_refers_to_ids = false;
+        }
     }
 
     /// Holds the finding's own IDs once: where the message spells out one of them (a call ID
@@ -810,12 +813,8 @@ impl Finding {
         if let Some(v) = value {
             let v = v.as_ref().trim();
             if !v.is_empty() {
-                // The message's references number the IDs as they stand: spelled out again
-                // before the list changes.
-                if self.said_refers_to_ids {
-                    self.said = self.message_text().into_owned().into_boxed_str();
-                    self.said_refers_to_ids = false;
-                }
+                // The message's references number the IDs as they stand.
+                self.spell_out();
                 self.ids.insert(kind, v);
             }
         }
@@ -829,10 +828,7 @@ impl Finding {
 
     /// The IDs, taken out of the finding: the message spells them out first.
     pub fn take_ids(&mut self) -> Ids {
-        if self.said_refers_to_ids {
-            self.said = self.message_text().into_owned().into_boxed_str();
-            self.said_refers_to_ids = false;
-        }
+        self.spell_out();
         std::mem::take(&mut self.ids)
     }
 
