@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::record::{Origin, Record};
+use crate::record::{FieldPath, Origin, Record};
 
 /// How bad a finding is. Ordered: `Info < Warning < Error`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -113,8 +113,9 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    /// Evidence from a record, showing the named fields.
-    pub fn from_record(record: &Record<'_>, fields: &[&str]) -> Evidence {
+    /// Evidence from a record, showing the named fields (resolved beforehand with
+    /// [`fields!`](crate::fields), or as text).
+    pub fn from_record(record: &Record<'_>, fields: &[impl FieldPath]) -> Evidence {
         Evidence {
             origin: record.origin,
             time: record.time,

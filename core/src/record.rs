@@ -431,6 +431,8 @@ const fn split_bag(path: &str) -> (Option<Bag>, &str) {
 /// at compile time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FieldName<'n> {
+    /// The path as written (what an excerpt shows).
+    path: &'n str,
     bag: Option<Bag>,
     name: &'n str,
     key: u32,
@@ -441,6 +443,7 @@ impl<'n> FieldName<'n> {
     pub const fn new(path: &'n str) -> FieldName<'n> {
         let (bag, name) = split_bag(path);
         FieldName {
+            path,
             bag,
             name,
             key: const_name_key(name),
@@ -451,6 +454,7 @@ impl<'n> FieldName<'n> {
     pub fn of(path: &'n str) -> FieldName<'n> {
         let (bag, name) = split_bag(path);
         FieldName {
+            path,
             bag,
             name,
             key: name_key(name),
@@ -471,7 +475,7 @@ pub struct OwnedFieldName {
 
 impl OwnedFieldName {
     pub fn new(path: &str) -> OwnedFieldName {
-        let FieldName { bag, name, key } = FieldName::of(path);
+        let FieldName { bag, name, key, .. } = FieldName::of(path);
         OwnedFieldName {
             path: path.into(),
             bag,
@@ -484,6 +488,7 @@ impl OwnedFieldName {
 impl FieldPath for OwnedFieldName {
     fn field_name(&self) -> FieldName<'_> {
         FieldName {
+            path: &self.path,
             bag: self.bag,
             name: &self.path[self.name_at..],
             key: self.key,
@@ -527,6 +532,17 @@ macro_rules! field {
     ($path:literal) => {{
         const NAME: $crate::record::FieldName<'static> = $crate::record::FieldName::new($path);
         NAME
+    }};
+}
+
+/// Several paths resolved at compile time, as [`field!`] resolves one: the fields an evidence
+/// excerpt shows (`fields!["operationName", "headers.ms-cv"]`).
+#[macro_export]
+macro_rules! fields {
+    ($($path:literal),* $(,)?) => {{
+        const NAMES: &[$crate::record::FieldName<'static>] =
+            &[$($crate::record::FieldName::new($path)),*];
+        NAMES
     }};
 }
 
@@ -576,7 +592,7 @@ impl<'a> Record<'a> {
 
     /// Like [`Record::get`] but also returns `null` values (to tell "present but null" apart).
     pub fn get_raw(&self, path: impl FieldPath) -> Option<&Value<'a>> {
-        let FieldName { bag, name, key } = path.field_name();
+        let FieldName { bag, name, key, .. } = path.field_name();
         let mut found: Option<&Value<'a>> = None;
         for field in self.fields_named(key, name) {
             if bag.is_some_and(|b| b != field.bag) {
@@ -684,19 +700,20 @@ impl<'a> Record<'a> {
 
     /// A short `name=value` rendering of the given fields (those present), for evidence.
     /// Message bodies are never shown ([`Record::is_body`]).
-    pub fn excerpt(&self, names: &[&str]) -> String {
+    pub fn excerpt(&self, names: &[impl FieldPath]) -> String {
         let mut out = String::new();
         if let Some(cat) = &self.category {
             out.push_str(cat);
         }
         for name in names {
+            let name = name.field_name();
             if let Some(v) = self.get_raw(name) {
                 if !out.is_empty() {
                     out.push(' ');
                 }
-                out.push_str(name);
+                out.push_str(name.path);
                 out.push('=');
-                if self.is_body(name) {
+                if self.is_body(name.path) {
                     out.push_str(BODY_NOT_SHOWN);
                 } else {
                     push_truncated(&mut out, &v.to_text(), 120);

@@ -182,6 +182,11 @@ pub fn sensitive_spans(text: &str) -> Vec<std::ops::Range<usize>> {
 /// The longest prefix of `text` of at most `max_chars` characters that does not end inside a
 /// secret or phone number ([`sensitive_spans`]), and whether anything was cut.
 pub fn safe_prefix(text: &str, max_chars: usize) -> (&str, bool) {
+    // No more characters than bytes: a text this short is kept whole without counting them
+    // (nearly every value an evidence excerpt shows).
+    if text.len() <= max_chars {
+        return (text, false);
+    }
     let Some((cut, _)) = text.char_indices().nth(max_chars) else {
         return (text, false);
     };
@@ -642,6 +647,12 @@ mod tests {
         assert_eq!((kept, cut), ("short", false));
         let (kept, _) = safe_prefix("to +14255550123 more", 8);
         assert_eq!(kept, "to ");
+        // The limit counts characters, not bytes.
+        assert_eq!(safe_prefix("abcd", 4), ("abcd", false));
+        assert_eq!(safe_prefix("abcde", 4), ("abcd", true));
+        let accents = "é".repeat(20);
+        assert_eq!(safe_prefix(&accents, 30), (accents.as_str(), false));
+        assert_eq!(safe_prefix(&accents, 19), (&accents[..38], true));
     }
 
     #[test]

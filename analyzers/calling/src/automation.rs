@@ -11,12 +11,12 @@
 use acs_triage_core::Output;
 use acs_triage_core::analyzer::{Analysis, Context, EntityAnalysis, EntityPass, keep_min};
 use acs_triage_core::catalog::{CodeEntry, CodeTable, Judgement};
-use acs_triage_core::field;
 use acs_triage_core::health::{HealthLine, Unit};
 use acs_triage_core::text::{group_digits, percent, plural};
 use acs_triage_core::{
     Evidence, Family, Format, IdKind, Occurrences, Record, Severity, SharedText,
 };
+use acs_triage_core::{FieldName, field, fields};
 use std::collections::BTreeMap;
 
 use crate::calls::code_label;
@@ -99,7 +99,7 @@ impl Analysis for AutomationPass {
     }
 }
 
-const FIELDS: &[&str] = &[
+const FIELDS: &[FieldName<'static>] = fields![
     "type",
     "OperationName",
     "resultInformation.code",

@@ -5,7 +5,7 @@
 //! (`rules/catalog/user_facing_diagnostics.csv`). A bad value later followed by a good one for the
 //! same participant recovered; one that never did is reported as such.
 
-use acs_triage_core::field;
+use acs_triage_core::{FieldName, field, fields};
 use std::collections::BTreeMap;
 
 use acs_triage_core::analyzer::keep_min;
@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use crate::calls::{Source, code_label};
 use acs_triage_core::text::when;
 
-const OPERATION_FIELDS: &[&str] = &[
+const OPERATION_FIELDS: &[FieldName<'static>] = fields![
     "OperationName",
     "ResultType",
     "ResultSignature",
@@ -158,7 +158,7 @@ pub fn client_event(_ctx: &Context, record: &Record<'_>, source: Source) -> Opti
                 code: Some(code),
                 subcode: record.int(field!("subCode")),
                 said: crate::calls::log_says(record),
-                evidence: Evidence::from_record(record, &["code", "subCode", "message"]),
+                evidence: Evidence::from_record(record, fields!["code", "subCode", "message"]),
             })
         }
         _ => None,
@@ -291,7 +291,7 @@ pub fn ufd_event(
             bad,
             evidence: Evidence::from_record(
                 record,
-                &["OperationName", "OperationPayload", "message"],
+                fields!["OperationName", "OperationPayload", "message"],
             ),
         },
     ))

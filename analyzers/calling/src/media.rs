@@ -9,9 +9,9 @@
 
 use acs_triage_core::Output;
 use acs_triage_core::analyzer::{Analysis, Context, EntityAnalysis, EntityPass, Horizon};
-use acs_triage_core::field;
 use acs_triage_core::record::{Bag, name_key};
 use acs_triage_core::table::{Column, Table, TableKind};
+use acs_triage_core::{FieldName, field, fields};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -22,7 +22,7 @@ use acs_triage_core::{
     Evidence, IdKind, Occurrences, OwnedFieldName, Record, Severity, SharedText,
 };
 
-const EVIDENCE_FIELDS: &[&str] = &[
+const EVIDENCE_FIELDS: &[FieldName<'static>] = fields![
     "mediaType",
     "streamId",
     "endpointType",

@@ -2,7 +2,7 @@
 //! `resultSignature`) or the HTTP responses to `/chat/` endpoints in .NET Azure.Core and web SDK
 //! logs and HTTP captures (HAR files, SDK recordings).
 
-use acs_triage_core::field;
+use acs_triage_core::{FieldName, field, fields};
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
@@ -40,7 +40,7 @@ pub struct ChatRequest {
 }
 
 /// Fields shown in evidence excerpts.
-pub const EVIDENCE_FIELDS: &[&str] = &[
+pub const EVIDENCE_FIELDS: &[FieldName<'static>] = fields![
     "operationName",
     "resultSignature",
     "resultType",

@@ -5,7 +5,7 @@
 //! identity (Azure Monitor reference for the table); the identity also appears in the REST path
 //! `/identities/{id}/:issueAccessToken`. Chat failures come from `requests.rs`.
 
-use acs_triage_core::field;
+use acs_triage_core::{FieldName, field, fields};
 use std::collections::{BTreeMap, BTreeSet};
 
 use acs_triage_core::analyzer::{Analysis, Context, Output, keep_min};
@@ -13,7 +13,7 @@ use acs_triage_core::{Evidence, Family, FastMap, IdKind, Occurrences, Record, Va
 
 use crate::requests;
 
-const AUTH_FIELDS: &[&str] = &[
+const AUTH_FIELDS: &[FieldName<'static>] = fields![
     "operationName",
     "resultSignature",
     "scopes",

@@ -7,7 +7,7 @@
 //! responses (`{"value": [...]}`, one item per recipient); Event Grid `SMSDeliveryReportReceived`
 //! in either schema and casing; REST delivery reports; .NET and web SDK HTTP logs.
 
-use acs_triage_core::field;
+use acs_triage_core::{FieldName, field, fields};
 use acs_triage_core::{Format, Record};
 use chrono::{DateTime, Utc};
 
@@ -171,7 +171,7 @@ pub enum SmsEvent {
 }
 
 /// Field names shown in evidence excerpts.
-pub const EVIDENCE_FIELDS: &[&str] = &[
+pub const EVIDENCE_FIELDS: &[FieldName<'static>] = fields![
     "operationName",
     "messageId",
     "resultSignature",
@@ -190,7 +190,7 @@ pub const EVIDENCE_FIELDS: &[&str] = &[
     "reason",
 ];
 
-fn text(record: &Record<'_>, name: &str) -> Option<String> {
+fn text(record: &Record<'_>, name: FieldName<'_>) -> Option<String> {
     record
         .text(name)
         .map(|t| t.trim().to_owned())
@@ -226,12 +226,12 @@ pub fn read(record: &Record<'_>) -> Option<SmsEvent> {
             .and_then(|v| v.as_bool())
             .unwrap_or(status == 202);
         return Some(SmsEvent::SendItem {
-            message_id: text(record, "messageId"),
-            to: text(record, "to"),
+            message_id: text(record, field!("messageId")),
+            to: text(record, field!("to")),
             status,
             successful,
-            error_message: text(record, "errorMessage"),
-            repeatability: text(record, "repeatabilityResult"),
+            error_message: text(record, field!("errorMessage")),
+            repeatability: text(record, field!("repeatabilityResult")),
         });
     }
     if matches!(
@@ -241,8 +241,8 @@ pub fn read(record: &Record<'_>) -> Option<SmsEvent> {
         let status = record.int(field!("status"))?;
         return is_send_call(record).then(|| SmsEvent::HttpSend {
             status,
-            error: text(record, "reason"),
-            sender: text(record, "request.from"),
+            error: text(record, field!("reason")),
+            sender: text(record, field!("request.from")),
         });
     }
     let is_report = record.get(field!("deliveryStatus")).is_some()
@@ -251,8 +251,8 @@ pub fn read(record: &Record<'_>) -> Option<SmsEvent> {
             .ends_with("SMSDeliveryReportReceived")
         || operation_is(record, "SMSDeliveryReportsReceived");
     if is_report {
-        let message_id = text(record, "messageId")?;
-        let details = text(record, "deliveryStatusDetails");
+        let message_id = text(record, field!("messageId"))?;
+        let details = text(record, field!("deliveryStatusDetails"));
         let status = match record.text(field!("deliveryStatus")) {
             Some(s) if s.trim().eq_ignore_ascii_case("Delivered") => ReportStatus::Delivered,
             Some(s) if s.trim().eq_ignore_ascii_case("Failed") => ReportStatus::Failed,
@@ -271,15 +271,15 @@ pub fn read(record: &Record<'_>) -> Option<SmsEvent> {
             status,
             details,
             received,
-            from: text(record, "from"),
-            to: text(record, "to"),
+            from: text(record, field!("from")),
+            to: text(record, field!("to")),
         });
     }
     if operation_is(record, "SMSMessagesSent") {
-        let sender = text(record, "phoneNumber");
-        let declared = text(record, "numberType");
+        let sender = text(record, field!("phoneNumber"));
+        let declared = text(record, field!("numberType"));
         return Some(SmsEvent::Sent {
-            message_id: text(record, "messageId"),
+            message_id: text(record, field!("messageId")),
             status: record.int(field!("resultSignature")).unwrap_or(0),
             number_type: SenderType::of(declared.as_deref(), sender.as_deref()),
             sender,

@@ -28,7 +28,7 @@ mod tally;
 pub use health::HEALTH;
 mod version_pattern;
 
-use acs_triage_core::field;
+use acs_triage_core::{FieldName, field, fields};
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
@@ -54,7 +54,7 @@ use tables::*;
 use tally::*;
 use version_pattern::*;
 
-const END_FIELDS: &[&str] = &[
+const END_FIELDS: &[FieldName<'static>] = fields![
     "participantEndReason",
     "participantEndSubCode",
     "resultCategory",

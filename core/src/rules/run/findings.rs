@@ -3,10 +3,6 @@
 
 use super::*;
 
-pub(super) fn as_strs(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
-}
-
 pub(super) fn sorted<V>(map: FastMap<Vec<String>, V>) -> Vec<(Vec<String>, V)> {
     let mut v: Vec<_> = map.into_iter().collect();
     v.sort_by(|a, b| a.0.cmp(&b.0));

@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::analyzer::{Analyzer, AnalyzerInfo, Context, Output, Pass, downcast_pass};
 use crate::finding::{Evidence, Finding, IdKind, Occurrences, Severity};
 use crate::ingest::record_from_json;
-use crate::record::{Origin, Record};
+use crate::record::{Origin, OwnedFieldName, Record};
 use crate::rules::eval::FieldRef;
 use crate::rules::file::{Expect, Rule, RuleKind, RuleTest};
 use crate::rules::syntax::{Piece, Threshold};
@@ -23,8 +23,8 @@ pub struct RuleSet {
     by_category: FastMap<Box<[u8]>, Vec<usize>>,
     /// Rules that can match any category.
     any_category: Vec<usize>,
-    /// Per rule: fields shown in evidence.
-    excerpt_fields: Vec<Vec<String>>,
+    /// Per rule: fields shown in evidence (resolved once, looked up in every match).
+    excerpt_fields: Vec<Vec<OwnedFieldName>>,
 }
 
 /// Clock difference tolerated between log sources when judging absences: a follow-up record up
@@ -61,7 +61,7 @@ impl RuleSet {
                 .filter(|f| !f.eq_ignore_ascii_case("category"))
                 .collect();
             fields.dedup();
-            excerpt_fields.push(fields);
+            excerpt_fields.push(fields.iter().map(|f| OwnedFieldName::new(f)).collect());
         }
         RuleSet {
             rules,

@@ -168,7 +168,7 @@ impl Pass for RulesPass {
             if !ours(rule) || !rule.when.matches(record) {
                 continue;
             }
-            let evidence = Evidence::from_record(record, &as_strs(&set.excerpt_fields[i]));
+            let evidence = Evidence::from_record(record, &set.excerpt_fields[i]);
             let sample = Sample::take(record, rule);
             match (&rule.kind, &mut states[i]) {
                 (RuleKind::Match, RuleState::Match(groups)) => {
