@@ -250,6 +250,13 @@ impl Analysis for MediaPass {
 /// The kind of a stream, from `mediaType`.
 pub fn stream_kind(record: &Record<'_>) -> StreamKind {
     let media = record.text(field!("mediaType")).unwrap_or_default();
+    // Nearly every stream record says `Audio` or `Video` (two lookups a record).
+    if media.eq_ignore_ascii_case("audio") {
+        return StreamKind::Audio;
+    }
+    if media.eq_ignore_ascii_case("video") {
+        return StreamKind::Video;
+    }
     let has = |word: &str| contains_ignore_case(&media, word);
     if has("screen") || has("vbss") || has("applicationsharing") {
         StreamKind::ScreenShare
@@ -607,6 +614,39 @@ mod tests {
         record.category = Some("CallDiagnostics".into());
         record.index_names();
         record
+    }
+
+    /// The kind of a stream from its `mediaType`, in any case; screen sharing wins over the
+    /// other words, and a stream without a known word is of every kind.
+    #[test]
+    fn stream_kinds_from_media_type() {
+        let kind = |media: Option<&str>| {
+            let fields = media
+                .map(|m| {
+                    Field::new(
+                        Bag::Properties,
+                        "mediaType",
+                        Value::Str(m.to_owned().into()),
+                    )
+                })
+                .into_iter()
+                .collect();
+            stream_kind(&stream(fields))
+        };
+        for (media, expected) in [
+            (Some("Audio"), StreamKind::Audio),
+            (Some("AUDIO"), StreamKind::Audio),
+            (Some("video"), StreamKind::Video),
+            (Some("Video "), StreamKind::Video),
+            (Some("ScreenSharing"), StreamKind::ScreenShare),
+            (Some("VBSS"), StreamKind::ScreenShare),
+            (Some("applicationSharingVideo"), StreamKind::ScreenShare),
+            (Some("mainAudio"), StreamKind::Audio),
+            (Some("data"), StreamKind::All),
+            (None, StreamKind::All),
+        ] {
+            assert_eq!(kind(media), expected, "{media:?}");
+        }
     }
 
     /// A threshold counts the first field of its name, in any bag but HTTP headers, whose
