@@ -67,8 +67,11 @@ const END_FIELDS: &[FieldName<'static>] = fields![
 
 fn read_end(record: &Record<'_>, source: Source) -> Option<(i64, Option<i64>, i64)> {
     let (code, sub) = match source {
-        Source::Summary => ("participantEndReason", "participantEndSubCode"),
-        Source::WebSdk if client::is_end_reason_line(record) => ("code", "subCode"),
+        Source::Summary => (
+            field!("participantEndReason"),
+            field!("participantEndSubCode"),
+        ),
+        Source::WebSdk if client::is_end_reason_line(record) => (field!("code"), field!("subCode")),
         _ => return None,
     };
     let code = code_value(record, code)?;
@@ -84,7 +87,7 @@ fn read_end(record: &Record<'_>, source: Source) -> Option<(i64, Option<i64>, i6
 /// as this marker, judged as unknown and shown as the log wrote it, never dropped.
 const UNREADABLE: i64 = i32::MAX as i64;
 
-fn code_value(record: &Record<'_>, field: &str) -> Option<i64> {
+fn code_value(record: &Record<'_>, field: FieldName<'_>) -> Option<i64> {
     let value = record.get(field)?;
     Some(
         value
