@@ -1007,6 +1007,39 @@ mod tests {
         );
     }
 
+    /// An excerpt names each field by its path as written, whether the path is text, resolved
+    /// at compile time or resolved when loaded; absent fields are left out.
+    #[test]
+    fn excerpts_show_paths_as_written() {
+        let mut r = rec(vec![
+            Field::new(Bag::Properties, "ParticipantId", Value::Str("p".into())),
+            Field::new(Bag::Headers, "MS-CV", Value::Str("cv".into())),
+            Field::new(Bag::Top, "resultType", Value::Str("x".repeat(130).into())),
+        ]);
+        r.category = Some("ChatOperational".into());
+        r.index_names();
+        let expected = format!(
+            "ChatOperational Properties.ParticipantId=p headers.ms-cv=cv resultType={}…",
+            "x".repeat(120)
+        );
+        let paths = [
+            "Properties.ParticipantId",
+            "headers.ms-cv",
+            "callId",
+            "resultType",
+        ];
+        assert_eq!(r.excerpt(&paths), expected);
+        let resolved = crate::fields![
+            "Properties.ParticipantId",
+            "headers.ms-cv",
+            "callId",
+            "resultType"
+        ];
+        assert_eq!(r.excerpt(resolved), expected);
+        let owned: Vec<OwnedFieldName> = paths.iter().map(|p| OwnedFieldName::new(p)).collect();
+        assert_eq!(r.excerpt(&owned), expected);
+    }
+
     /// Every lookup answers the same with and without the index: names in several bags and
     /// cases, repeated names, and records too large to index.
     #[test]
