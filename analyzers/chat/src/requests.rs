@@ -52,17 +52,23 @@ pub const EVIDENCE_FIELDS: &[FieldName<'static>] = fields![
     "headers.ms-cv",
 ];
 
-/// Reads a chat request; `None` for records that are not one (or carry no status).
-pub fn read(record: &Record<'_>) -> Option<ChatRequest> {
+/// The HTTP status of a chat request, as [`read`] finds it (`None` for records that are not
+/// one): analyses that look only at failures check it before reading the rest.
+pub fn status(record: &Record<'_>) -> Option<i64> {
     let sdk = matches!(
         record.format,
         Format::DotnetLog | Format::WebSdkLog | Format::HttpCapture
     ) || record.is_category("CommunicationError");
-    let status = if sdk {
-        record.int(field!("status"))?
+    if sdk {
+        record.int(field!("status"))
     } else {
-        record.int(field!("resultSignature"))?
-    };
+        record.int(field!("resultSignature"))
+    }
+}
+
+/// Reads a chat request; `None` for records that are not one (or carry no status).
+pub fn read(record: &Record<'_>) -> Option<ChatRequest> {
+    let status = status(record)?;
     let uri = record.text(field!("uri"));
     let method = record.text(field!("method"));
     let operation = record.text(field!("operationName"));

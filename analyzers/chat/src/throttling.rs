@@ -82,7 +82,7 @@ impl Analysis for ThrottlingPass {
         }
         let traffic = self
             .threads
-            .entry(request.thread.clone().unwrap_or_default())
+            .entry(request.thread.unwrap_or_default())
             .or_default();
         if let Some(t) = record.time {
             traffic.hits.push(Hit {
