@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
+use crate::FastMap;
 use crate::ingest::container::Container;
 use crate::record::{Bag, Family, Field, Format, Record, const_name_key};
 use crate::time::parse_timestamp;
@@ -98,6 +99,9 @@ enum EventMatch {
 #[derive(Debug)]
 pub struct Classifier {
     categories: Vec<Category>,
+    /// Every category's name, table and aliases in ASCII lower case → its position in
+    /// `categories` (the first that has it): looked up for every record.
+    by_name: FastMap<Box<[u8]>, usize>,
     events: Vec<(EventMatch, Family)>,
     endpoints: Vec<(String, Family)>,
     loggers: Vec<(String, Family)>,
@@ -144,6 +148,7 @@ impl Classifier {
     pub fn from_toml(text: &str) -> Result<Classifier, ClassifyError> {
         let mut c = Classifier {
             categories: vec![],
+            by_name: FastMap::default(),
             events: vec![],
             endpoints: vec![],
             loggers: vec![],
@@ -191,6 +196,14 @@ impl Classifier {
         }
         categories.append(&mut self.categories);
         self.categories = categories;
+        self.by_name.clear();
+        for (i, c) in self.categories.iter().enumerate() {
+            for name in [&c.name, &c.table].into_iter().chain(&c.aliases) {
+                self.by_name
+                    .entry(name.to_ascii_lowercase().into_bytes().into())
+                    .or_insert(i);
+            }
+        }
         events.append(&mut self.events);
         self.events = events;
         endpoints.append(&mut self.endpoints);
@@ -202,15 +215,10 @@ impl Classifier {
 
     /// Canonical category name and family for a storage category or Log Analytics table name.
     pub fn category(&self, name: &str) -> Option<(&str, Family)> {
-        let name = name.trim();
-        self.categories
-            .iter()
-            .find(|c| {
-                c.name.eq_ignore_ascii_case(name)
-                    || c.table.eq_ignore_ascii_case(name)
-                    || c.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
-            })
-            .map(|c| (c.name.as_str(), c.family))
+        let at =
+            crate::with_ascii_lowercase(name.trim(), |lower| self.by_name.get(lower).copied())?;
+        let c = &self.categories[at];
+        Some((c.name.as_str(), c.family))
     }
 
     /// Family of an Event Grid / CloudEvents event type.
@@ -594,6 +602,42 @@ mod tests {
         assert_eq!(
             c.endpoint_family("https://x.communication.azure.com/chat/threads/19:a/messages"),
             Some(Family::Chat)
+        );
+    }
+
+    /// A category is found by its name, table or alias in any case and with blanks around it;
+    /// a user's table comes first, and a name no table has is unknown.
+    #[test]
+    fn categories_by_name_table_or_alias() {
+        let mut c = Classifier::from_toml(BUNDLED_CATEGORIES).unwrap();
+        for name in [
+            "CallSummary",
+            "callsummary",
+            " ACSCALLSUMMARY ",
+            "AcsCallSummary",
+        ] {
+            assert_eq!(
+                c.category(name),
+                Some(("CallSummary", Family::Calling)),
+                "{name}"
+            );
+        }
+        assert_eq!(c.category("CallSummaryX"), None);
+        assert_eq!(c.category(""), None);
+        let long = "x".repeat(100);
+        assert_eq!(c.category(&long), None);
+        c.extend_from_toml(&format!(
+            "[[category]]\nname='Mine'\ntable='{long}'\naliases=['CallSummary']\nfamily='chat'\n"
+        ))
+        .unwrap();
+        assert_eq!(c.category("callSUMMARY"), Some(("Mine", Family::Chat)));
+        assert_eq!(
+            c.category(&long.to_uppercase()),
+            Some(("Mine", Family::Chat))
+        );
+        assert_eq!(
+            c.category("ACSCallSummary"),
+            Some(("CallSummary", Family::Calling))
         );
     }
 

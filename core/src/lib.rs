@@ -61,6 +61,20 @@ pub fn push_snug<T>(list: &mut Vec<T>, item: T) {
     list.push(item);
 }
 
+/// Runs `f` on `text` in ASCII lower case. Names looked up for every record (categories) are
+/// short: one that fits is lower-cased on the stack rather than into a new `String`.
+pub fn with_ascii_lowercase<R>(text: &str, f: impl FnOnce(&[u8]) -> R) -> R {
+    let mut buf = [0u8; 64];
+    match buf.get_mut(..text.len()) {
+        Some(lower) => {
+            lower.copy_from_slice(text.as_bytes());
+            lower.make_ascii_lowercase();
+            f(lower)
+        }
+        None => f(text.to_ascii_lowercase().as_bytes()),
+    }
+}
+
 /// Every data file built into the binary, by its path in the repository: what a run judged by
 /// (support bundles list them with their hashes).
 pub fn bundled_data() -> Vec<(String, &'static str)> {

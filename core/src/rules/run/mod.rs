@@ -92,18 +92,8 @@ impl RuleSet {
     /// The rules that require `category`, in any case. Category names are short: one that
     /// fits is lower-cased on the stack, not into a new `String` for every record.
     fn rules_of_category(&self, category: &str) -> Option<&[usize]> {
-        let mut buf = [0u8; 64];
-        let list = match buf.get_mut(..category.len()) {
-            Some(lower) => {
-                lower.copy_from_slice(category.as_bytes());
-                lower.make_ascii_lowercase();
-                self.by_category.get(&*lower)
-            }
-            None => self
-                .by_category
-                .get(category.to_ascii_lowercase().as_bytes()),
-        };
-        list.map(Vec::as_slice)
+        crate::with_ascii_lowercase(category, |lower| self.by_category.get(lower))
+            .map(Vec::as_slice)
     }
 }
 
