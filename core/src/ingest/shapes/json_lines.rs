@@ -17,6 +17,11 @@ pub fn complete_value(line: &[u8]) -> Option<bool> {
     match line.first() {
         // Complete, or cut short (the start of a document laid out over lines); a syntax error
         // (`[2024-12-22 18:49:26,996] INFO ...`, an app's own log) is no JSON at all.
+        // A line the reader's parser takes whole is complete (the common case, and the quicker
+        // parser); only the rest needs telling whether it is cut short or no JSON at all.
+        Some(b'{' | b'[') if sonic_rs::from_slice::<serde::de::IgnoredAny>(line).is_ok() => {
+            Some(true)
+        }
         Some(b'{' | b'[') => match serde_json::from_slice::<serde::de::IgnoredAny>(line) {
             Ok(_) => Some(true),
             Err(e) if e.is_eof() => Some(false),
