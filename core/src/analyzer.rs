@@ -463,6 +463,27 @@ impl<A: EntityAnalysis> EntityPass<A> {
             late: 0,
         }
     }
+
+    pub fn analysis(&self) -> &A {
+        &self.analysis
+    }
+
+    /// Gives `observe` the state of entity `key` (made when new) for `record`: for a pass that
+    /// works out a record's key itself, with what it learned on the way, instead of through
+    /// [`EntityAnalysis::key`] and [`EntityAnalysis::observe`].
+    pub fn observe_keyed(
+        &mut self,
+        key: A::Key,
+        record: &Record<'_>,
+        observe: impl FnOnce(&A, &mut A::State),
+    ) {
+        let (state, last) = self
+            .entities
+            .entry(key)
+            .or_insert_with(|| (A::State::default(), i64::MIN));
+        *last = (*last).max(record_ms(record));
+        observe(&self.analysis, state);
+    }
 }
 
 /// Time of a record for "latest record" bookkeeping: records without a time never let their
@@ -478,12 +499,9 @@ impl<A: EntityAnalysis> Analysis for EntityPass<A> {
 
     fn observe(&mut self, ctx: &Context, record: &Record<'_>) {
         if let Some(key) = self.analysis.key(ctx, record) {
-            let (state, last) = self
-                .entities
-                .entry(key)
-                .or_insert_with(|| (A::State::default(), i64::MIN));
-            *last = (*last).max(record_ms(record));
-            self.analysis.observe(ctx, state, record);
+            self.observe_keyed(key, record, |analysis, state| {
+                analysis.observe(ctx, state, record)
+            });
         }
     }
 

@@ -450,6 +450,11 @@ impl<'n> FieldName<'n> {
         }
     }
 
+    /// The bag the path's prefix names (`properties.` ...), if it has one.
+    pub fn bag(&self) -> Option<Bag> {
+        self.bag
+    }
+
     /// Resolves a path at run time (the same result as [`FieldName::new`], hashed faster).
     pub fn of(path: &'n str) -> FieldName<'n> {
         let (bag, name) = split_bag(path);

@@ -11,7 +11,8 @@ use acs_triage_core::Output;
 use acs_triage_core::analyzer::{Analysis, Context, EntityAnalysis, EntityPass, Horizon};
 use acs_triage_core::record::{Bag, name_key};
 use acs_triage_core::table::{Column, Table, TableKind};
-use acs_triage_core::{FieldName, field, fields};
+use acs_triage_core::{FieldName, FieldPath, field, fields};
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -63,8 +64,8 @@ const BUCKETS: usize = 11;
 /// number of streams): the quality table and the health overview.
 struct Histograms {
     thresholds: Vec<(Arc<str>, MediaThreshold)>,
-    /// Each threshold's field, resolved once (every stream record looks them all up).
-    fields: Vec<OwnedFieldName>,
+    /// Where each threshold's [`Reading`] is, among the [`StreamJudge`]'s.
+    readings: Vec<usize>,
     counts: Vec<[u64; BUCKETS]>,
     /// Measurements past each threshold (the health overview).
     poor: Vec<u64>,
@@ -74,16 +75,15 @@ struct Histograms {
 
 impl Histograms {
     fn new(media: &BTreeMap<String, MediaThreshold>) -> Histograms {
-        let thresholds: Vec<(Arc<str>, MediaThreshold)> = media
+        // The judge reads every threshold, in the same (name) order.
+        let (readings, thresholds): (Vec<usize>, Vec<(Arc<str>, MediaThreshold)>) = media
             .iter()
-            .filter(|(_, t)| t.value > 0.0)
-            .map(|(id, t)| (Arc::from(id.as_str()), t.clone()))
-            .collect();
+            .enumerate()
+            .filter(|(_, (_, t))| t.value > 0.0)
+            .map(|(at, (id, t))| (at, (Arc::from(id.as_str()), t.clone())))
+            .unzip();
         Histograms {
-            fields: thresholds
-                .iter()
-                .map(|(_, t)| OwnedFieldName::new(&t.field))
-                .collect(),
+            readings,
             counts: vec![[0; BUCKETS]; thresholds.len()],
             poor: vec![0; thresholds.len()],
             streams: 0,
@@ -91,23 +91,20 @@ impl Histograms {
         }
     }
 
-    fn observe(&mut self, record: &Record<'_>) {
-        if !is_stream_record(record) {
-            return;
-        }
-        let kind = stream_kind(record);
+    /// Counts a stream record of `kind` by what [`StreamJudge::read`] found in it.
+    fn observe(&mut self, kind: StreamKind, readings: &[Reading]) {
         let mut measured = false;
-        for ((((_, t), field), counts), poor) in self
+        for ((((_, t), &at), counts), poor) in self
             .thresholds
             .iter()
-            .zip(&self.fields)
+            .zip(&self.readings)
             .zip(self.counts.iter_mut())
             .zip(self.poor.iter_mut())
         {
             if !t.streams.covers(kind) {
                 continue;
             }
-            if let Some(v) = record.number(field).filter(|v| *v >= 0.0) {
+            if let Some(v) = readings[at].number.filter(|v| *v >= 0.0) {
                 let bucket = ((v / (t.value / 5.0)) as usize).min(BUCKETS - 1);
                 counts[bucket] += 1;
                 measured = true;
@@ -199,6 +196,8 @@ impl Histograms {
 pub struct MediaPass {
     streams: EntityPass<Streams>,
     histograms: Histograms,
+    /// What the stream record being observed holds for each threshold (kept for the next).
+    readings: Vec<Reading>,
 }
 
 impl Analysis for MediaPass {
@@ -209,18 +208,32 @@ impl Analysis for MediaPass {
                 judge: StreamJudge::new(thresholds),
             }),
             histograms: Histograms::new(thresholds),
+            readings: Vec::new(),
         }
     }
 
-    fn observe(&mut self, ctx: &Context, record: &Record<'_>) {
-        self.histograms.observe(record);
-        self.streams.observe(ctx, record);
+    /// A stream record's measures are read once, for the histograms and the judge alike.
+    fn observe(&mut self, _ctx: &Context, record: &Record<'_>) {
+        if !is_stream_record(record) {
+            return;
+        }
+        let kind = stream_kind(record);
+        let streams = self.streams.analysis();
+        streams.judge.read(record, kind, &mut self.readings);
+        self.histograms.observe(kind, &self.readings);
+        let violations = streams.judge.violations(&self.readings);
+        if let Some(key) = streams.key_judged(record, &violations) {
+            self.streams.observe_keyed(key, record, |streams, state| {
+                streams.observe_judged(state, record, violations)
+            });
+        }
     }
 
     fn merge(&mut self, other: Self) {
         let MediaPass {
             streams,
             histograms,
+            readings: _,
         } = other;
         self.histograms.merge(histograms);
         self.streams.merge(streams);
@@ -335,6 +348,21 @@ pub struct StreamJudge {
     thresholds: Vec<(Arc<str>, MediaThreshold)>,
     /// [`name_key`] of each threshold's field.
     keys: Vec<u32>,
+    /// Each threshold's field resolved as a path (what the histograms count).
+    fields: Vec<OwnedFieldName>,
+    /// True where the path is the plain name (no bag prefix), so that a record with one field
+    /// of that name gives the histograms and the judge the same number ([`StreamJudge::read`]).
+    plain: Vec<bool>,
+}
+
+/// What a stream record holds for one threshold.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reading {
+    /// The number of the field the threshold names, as [`Record::number`] finds it.
+    number: Option<f64>,
+    /// The first number of a field of that name that fails the threshold, as
+    /// [`StreamJudge::judge`] finds it.
+    failing: Option<f64>,
 }
 
 impl StreamJudge {
@@ -344,40 +372,120 @@ impl StreamJudge {
             .map(|(id, t)| (Arc::from(id.as_str()), t.clone()))
             .collect();
         let keys = thresholds.iter().map(|(_, t)| name_key(&t.field)).collect();
-        StreamJudge { thresholds, keys }
+        let fields: Vec<OwnedFieldName> = thresholds
+            .iter()
+            .map(|(_, t)| OwnedFieldName::new(&t.field))
+            .collect();
+        let plain = fields
+            .iter()
+            .map(|f| f.field_name().bag().is_none())
+            .collect();
+        StreamJudge {
+            thresholds,
+            keys,
+            fields,
+            plain,
+        }
+    }
+
+    /// Reads a stream record of `kind` for every threshold into `readings` (emptied first): a
+    /// stream record is both counted and judged, and nearly always holds one field of each
+    /// name, which settles both at once.
+    pub fn read(&self, record: &Record<'_>, kind: StreamKind, readings: &mut Vec<Reading>) {
+        readings.clear();
+        for at in 0..self.thresholds.len() {
+            // Several fields of the name, a bag prefix, a ` [UTC]` spelling: each the way it
+            // is looked up alone.
+            let reading = self
+                .read_plain(record, at, kind)
+                .unwrap_or_else(|| Reading {
+                    number: record.number(&self.fields[at]),
+                    failing: self.failing(record, at, &OnceCell::from(kind)),
+                });
+            readings.push(reading);
+        }
+    }
+
+    /// Threshold `at`'s reading when its field is a plain name (no bag prefix) that the record
+    /// holds at most once, outside HTTP headers and spelled exactly: one number for both.
+    fn read_plain(&self, record: &Record<'_>, at: usize, kind: StreamKind) -> Option<Reading> {
+        if !self.plain[at] {
+            return None;
+        }
+        let (_, t) = &self.thresholds[at];
+        let mut named = record.fields_named(self.keys[at], &t.field);
+        match (named.next(), named.next()) {
+            (None, _) => Some(Reading {
+                number: None,
+                failing: None,
+            }),
+            (Some(only), None) if only.bag != Bag::Headers && only.name.len() == t.field.len() => {
+                let number = only.value.as_f64();
+                Some(Reading {
+                    number,
+                    failing: number.filter(|&v| t.streams.covers(kind) && t.is_poor(v)),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// The thresholds that `readings` (of [`StreamJudge::read`]) fail, as [`StreamJudge::judge`]
+    /// gives them.
+    pub fn violations(&self, readings: &[Reading]) -> Vec<Violation> {
+        let mut out: Vec<Violation> = self
+            .thresholds
+            .iter()
+            .zip(readings)
+            .filter_map(|((id, t), reading)| Some(violation(id, t, reading.failing?)))
+            .collect();
+        out.sort_by(|a, b| a.rank.cmp(&b.rank).then(a.threshold.cmp(&b.threshold)));
+        out
+    }
+
+    /// The first number of a field named as threshold `at` names it (in any bag but HTTP
+    /// headers, ignoring case) that fails it. The stream's `kind` is worked out only once a
+    /// number is found.
+    fn failing(&self, record: &Record<'_>, at: usize, kind: &OnceCell<StreamKind>) -> Option<f64> {
+        let (_, t) = &self.thresholds[at];
+        record
+            .fields_named(self.keys[at], &t.field)
+            // The name index also finds `<name> [UTC]`; a threshold names its field exactly.
+            .filter(|f| f.bag != Bag::Headers && f.name.len() == t.field.len())
+            .filter_map(|f| f.value.as_f64())
+            .find(|&value| {
+                let kind = *kind.get_or_init(|| stream_kind(record));
+                t.streams.covers(kind) && t.is_poor(value)
+            })
     }
 
     /// The thresholds a stream record fails, most telling first. A threshold counts the first
     /// field of its name (in any bag but HTTP headers, ignoring case) whose number fails it.
     pub fn judge(&self, record: &Record<'_>) -> Vec<Violation> {
-        let mut kind = None;
-        let mut out: Vec<Violation> = Vec::new();
-        for ((id, t), &key) in self.thresholds.iter().zip(&self.keys) {
-            let failing = record
-                .fields_named(key, &t.field)
-                // The name index also finds `<name> [UTC]`; a threshold names its field exactly.
-                .filter(|f| f.bag != Bag::Headers && f.name.len() == t.field.len())
-                .filter_map(|f| f.value.as_f64())
-                .find(|&value| {
-                    let kind = *kind.get_or_insert_with(|| stream_kind(record));
-                    t.streams.covers(kind) && t.is_poor(value)
-                });
-            let Some(value) = failing else {
-                continue;
-            };
-            out.push(Violation {
-                threshold: id.clone(),
-                label: t.label.clone(),
-                value,
-                limit: t.value,
-                unit: t.unit.clone(),
-                poor_when: t.poor_when,
-                rank: t.rank,
-                action: t.action.clone(),
-            });
-        }
+        let kind = OnceCell::new();
+        let mut out: Vec<Violation> = (0..self.thresholds.len())
+            .filter_map(|at| {
+                let value = self.failing(record, at, &kind)?;
+                let (id, t) = &self.thresholds[at];
+                Some(violation(id, t, value))
+            })
+            .collect();
         out.sort_by(|a, b| a.rank.cmp(&b.rank).then(a.threshold.cmp(&b.threshold)));
         out
+    }
+}
+
+/// Threshold `id` failed with `value`.
+fn violation(id: &Arc<str>, t: &MediaThreshold, value: f64) -> Violation {
+    Violation {
+        threshold: id.clone(),
+        label: t.label.clone(),
+        value,
+        limit: t.value,
+        unit: t.unit.clone(),
+        poor_when: t.poor_when,
+        rank: t.rank,
+        action: t.action.clone(),
     }
 }
 
@@ -461,6 +569,54 @@ impl Streams {
                 + " in rules/thresholds/media.toml",
         )
     }
+
+    /// The stream a stream record that fails `violations` belongs to, when it needs
+    /// remembering: only poor streams, and every version of an updated stream, do.
+    fn key_judged(&self, record: &Record<'_>, violations: &[Violation]) -> Option<Key> {
+        let versioned = record.get(field!("callUpdatesVersion")).is_some();
+        if !versioned && violations.is_empty() {
+            return None;
+        }
+        let call = record.call_id().map(|c| c.into_owned()).unwrap_or_default();
+        let party = record
+            .participant_id()
+            .or_else(|| record.endpoint_id())
+            .map(|c| c.into_owned())
+            .unwrap_or_default();
+        let stream = record
+            .text(field!("streamId"))
+            .or_else(|| record.text(field!("mediaType")))
+            .map(|c| c.into_owned())
+            .unwrap_or_default();
+        Some((call, party, stream))
+    }
+
+    /// [`EntityAnalysis::observe`] of a stream record that fails `violations`.
+    fn observe_judged(
+        &self,
+        state: &mut StreamState,
+        record: &Record<'_>,
+        violations: Vec<Violation>,
+    ) {
+        let version = record.int(field!("callUpdatesVersion")).unwrap_or(0);
+        let evidence = Evidence::from_record(record, EVIDENCE_FIELDS);
+        let mut seen = StreamState {
+            version,
+            media: record
+                .text(field!("mediaType"))
+                .map(|c| c.into_owned())
+                .unwrap_or_default(),
+            stream_id: record
+                .text(field!("streamId"))
+                .map(|c| c.into_owned())
+                .unwrap_or_default(),
+            party: Party::of(record),
+            violations,
+            occurrences: Occurrences::default(),
+        };
+        seen.occurrences.add(evidence);
+        self.merge(state, seen);
+    }
 }
 
 impl EntityAnalysis for Streams {
@@ -479,44 +635,11 @@ impl EntityAnalysis for Streams {
         if !is_stream_record(record) {
             return None;
         }
-        let versioned = record.get(field!("callUpdatesVersion")).is_some();
-        // Only poor streams, and every version of an updated stream, need remembering.
-        if !versioned && self.judge.judge(record).is_empty() {
-            return None;
-        }
-        let call = record.call_id().map(|c| c.into_owned()).unwrap_or_default();
-        let party = record
-            .participant_id()
-            .or_else(|| record.endpoint_id())
-            .map(|c| c.into_owned())
-            .unwrap_or_default();
-        let stream = record
-            .text(field!("streamId"))
-            .or_else(|| record.text(field!("mediaType")))
-            .map(|c| c.into_owned())
-            .unwrap_or_default();
-        Some((call, party, stream))
+        self.key_judged(record, &self.judge.judge(record))
     }
 
     fn observe(&self, _ctx: &Context, state: &mut StreamState, record: &Record<'_>) {
-        let version = record.int(field!("callUpdatesVersion")).unwrap_or(0);
-        let evidence = Evidence::from_record(record, EVIDENCE_FIELDS);
-        let mut seen = StreamState {
-            version,
-            media: record
-                .text(field!("mediaType"))
-                .map(|c| c.into_owned())
-                .unwrap_or_default(),
-            stream_id: record
-                .text(field!("streamId"))
-                .map(|c| c.into_owned())
-                .unwrap_or_default(),
-            party: Party::of(record),
-            violations: self.judge.judge(record),
-            occurrences: Occurrences::default(),
-        };
-        seen.occurrences.add(evidence);
-        self.merge(state, seen);
+        self.observe_judged(state, record, self.judge.judge(record));
     }
 
     /// The newest version wins; records of the same version (two directions of one stream
@@ -697,5 +820,89 @@ mod tests {
             ]),
             vec![]
         );
+    }
+
+    /// Reading a stream record once for every threshold gives the histograms what a lookup of
+    /// each threshold's field gives, and the judge what judging the record alone gives: with
+    /// one field of a name, several, a name in headers or with ` [UTC]`, values that are no
+    /// number, and a threshold whose field names its bag.
+    #[test]
+    fn reading_once_gives_what_each_lookup_gives() {
+        let mut media: MediaThresholds =
+            toml::from_str(include_str!("../../../rules/thresholds/media.toml")).unwrap();
+        let mut in_bag = media.0["jitter"].clone();
+        in_bag.field = "properties.jitterAvg".to_owned();
+        in_bag.value = 10.0;
+        media.0.insert("jitter_in_bag".to_owned(), in_bag);
+        let judge = StreamJudge::new(&media.0);
+        assert!(judge.plain.contains(&false) && judge.plain.contains(&true));
+        let kind = |media: &'static str| {
+            Field::new(Bag::Properties, "mediaType", Value::Str(media.into()))
+        };
+        let int = |bag, name: &'static str, v| Field::new(bag, name, Value::Int(v));
+        let text =
+            |bag, name: &'static str, v: &'static str| Field::new(bag, name, Value::Str(v.into()));
+        let records = vec![
+            vec![
+                kind("Audio"),
+                text(Bag::Properties, "roundTripTimeAvg", "620"),
+                text(Bag::Properties, "jitterAvg", "2"),
+            ],
+            vec![
+                kind("Audio"),
+                int(Bag::Top, "roundTripTimeAvg", 100),
+                text(Bag::Properties, "RoundTripTimeAvg", "620"),
+                int(Bag::Properties, "jitterAvg", 45),
+            ],
+            vec![
+                kind("Audio"),
+                int(Bag::Properties, "roundTripTimeAvg", 900),
+                int(Bag::Top, "roundTripTimeAvg", 100),
+            ],
+            vec![kind("Audio"), int(Bag::Headers, "roundTripTimeAvg", 900)],
+            vec![
+                kind("Audio"),
+                int(Bag::Top, "roundTripTimeAvg [UTC]", 900),
+                int(Bag::Top, "jitterAvg [utc]", 90),
+            ],
+            vec![
+                kind("Audio"),
+                text(Bag::Top, "jitterAvg", "high"),
+                Field::new(Bag::Top, "packetLossRateAvg", Value::Null),
+                Field::new(Bag::Top, "roundTripTimeAvg", Value::Redacted),
+            ],
+            vec![
+                kind("Video"),
+                text(Bag::Properties, "videoFrameRateAvg", "3"),
+                int(Bag::Properties, "jitterAvg", 30),
+            ],
+            vec![
+                kind("ScreenSharing"),
+                int(Bag::Properties, "videoFrameRateAvg", 1),
+                text(Bag::Properties, "recvResolutionHeight", "-1"),
+            ],
+            vec![
+                text(Bag::Properties, "packetLossRateAvg", "0.5"),
+                int(Bag::Top, "jitterAvg", 12),
+            ],
+        ];
+        for fields in records {
+            let record = stream(fields);
+            let mut readings = Vec::new();
+            judge.read(&record, stream_kind(&record), &mut readings);
+            for (at, reading) in readings.iter().enumerate() {
+                assert_eq!(
+                    reading.number,
+                    record.number(&judge.fields[at]),
+                    "{:?} in {record:?}",
+                    judge.thresholds[at].1.field
+                );
+            }
+            assert_eq!(
+                judge.violations(&readings),
+                judge.judge(&record),
+                "{record:?}"
+            );
+        }
     }
 }
