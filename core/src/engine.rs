@@ -172,7 +172,7 @@ impl Worker {
         }
     }
 
-    fn absorb(mut self, other: Worker) -> Worker {
+    fn absorb(&mut self, other: Worker) {
         for (mine, theirs) in self.passes.iter_mut().zip(other.passes) {
             mine.merge(theirs);
         }
@@ -184,7 +184,6 @@ impl Worker {
         self.last = max_time(self.last, other.last);
         self.outside += other.outside;
         self.query_rows += other.query_rows;
-        self
     }
 }
 
@@ -391,6 +390,8 @@ struct Part {
     files: Vec<usize>,
     /// Set when the part is one piece of its only file.
     piece: Option<Piece>,
+    /// How many parts of the group come before this one (a group has one part per batch).
+    turn: usize,
 }
 
 /// Parts read together before whatever can no longer change is judged.
@@ -398,6 +399,61 @@ struct Batch {
     parts: Vec<Part>,
     /// Set when every file still to be read holds later hours.
     horizon: Option<Horizon>,
+}
+
+impl AsRef<[Part]> for Batch {
+    fn as_ref(&self) -> &[Part] {
+        &self.parts
+    }
+}
+
+/// A dedup group's fingerprints, taken by the group's parts in turn: the parts of a group are
+/// in different batches, and a batch may be read while the one before it is being finished.
+#[derive(Default)]
+struct GroupSeen {
+    /// The fingerprints, and how many of the group's parts have been read.
+    seen: std::sync::Mutex<(Seen, usize)>,
+    part_read: std::sync::Condvar,
+}
+
+impl GroupSeen {
+    /// The fingerprints, once the parts before the `turn`th have been read; the next part's
+    /// turn comes when the [`SeenTurn`] is dropped (on a panic too, so nobody waits forever).
+    fn take(&self, turn: usize) -> SeenTurn<'_> {
+        let mut seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while seen.1 != turn {
+            seen = self
+                .part_read
+                .wait(seen)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        SeenTurn {
+            seen,
+            part_read: &self.part_read,
+        }
+    }
+}
+
+/// A part's hold on its group's fingerprints.
+struct SeenTurn<'g> {
+    seen: std::sync::MutexGuard<'g, (Seen, usize)>,
+    part_read: &'g std::sync::Condvar,
+}
+
+impl SeenTurn<'_> {
+    fn seen(&mut self) -> &mut Seen {
+        &mut self.seen.0
+    }
+}
+
+impl Drop for SeenTurn<'_> {
+    fn drop(&mut self) {
+        self.seen.1 += 1;
+        self.part_read.notify_all();
+    }
 }
 
 /// Orders the files by the hour they start with (a storage-export blob's from its path, another
@@ -461,12 +517,14 @@ fn batches(
                                 group,
                                 files: vec![*file],
                                 piece: Some(piece),
+                                turn: 0,
                             }))
                     }
                     _ => batch.parts.push(Part {
                         group,
                         files,
                         piece: None,
+                        turn: 0,
                     }),
                 }
             }
@@ -516,6 +574,11 @@ fn batches(
     // The last batch is followed by `finish`, which judges everything anyway.
     if let Some(last) = batches.last_mut() {
         last.horizon = None;
+    }
+    let mut turns = vec![0; groups.len()];
+    for part in batches.iter_mut().flat_map(|b| b.parts.iter_mut()) {
+        part.turn = turns[part.group];
+        turns[part.group] += 1;
     }
     batches
 }
@@ -579,21 +642,15 @@ pub fn run(
         shuffle(&mut groups, seed);
     }
 
-    // Each group's fingerprints, kept from one batch to the next (one part of a group per batch,
-    // so a lock is never waited for).
-    let seen_by_group: Vec<std::sync::Mutex<Seen>> =
-        groups.iter().map(|_| Default::default()).collect();
+    // Each group's fingerprints, kept from one batch to the next.
+    let seen_by_group: Vec<GroupSeen> = groups.iter().map(|_| Default::default()).collect();
     let read_part = |mut w: Worker, part: &Part| {
         // Fingerprints are only taken where another file may hold the same records: a file
         // alone in its group is read as written (the service writes a record once).
         let dedup = groups[part.group].len() > 1;
         // Only groups of several files take fingerprints (and only they need the lock: the
         // pieces of one file are read at once).
-        let mut seen = dedup.then(|| {
-            seen_by_group[part.group]
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-        });
+        let mut seen = dedup.then(|| seen_by_group[part.group].take(part.turn));
         let group = &part.files;
         let mut read_one = |w: &mut Worker, i: usize, reader: Option<&mut dyn std::io::Read>| {
             let input = &walked.files[i];
@@ -637,9 +694,9 @@ pub fn run(
                 file: FileId(i as u32),
                 classifier,
                 limits: &options.limits,
-                dedup: seen.as_deref_mut().map(|seen| Dedup {
+                dedup: seen.as_mut().map(|seen| Dedup {
                     fingerprints: &fingerprints,
-                    seen,
+                    seen: seen.seen(),
                 }),
             };
             let report = match (reader, part.piece) {
@@ -706,6 +763,8 @@ pub fn run(
                 }
             }
         }
+        // The group's next part may take the fingerprints.
+        drop(seen);
         w
     };
     // Batches of files in the order of the hours they hold (files without an hour first);
@@ -759,50 +818,46 @@ pub fn run(
         batch_bytes,
         &options.limits,
     );
-    let single = pool.current_num_threads() == 1;
-    let read_batch = |batch: &Batch| {
-        // One thread reads every group into one worker, in order: with `order_seed`, that is
-        // the strictest test of order independence (nothing is split, so merges cannot hide it).
-        if single {
-            batch
-                .parts
-                .iter()
-                .fold(Worker::new(analyzers, ctx), read_part)
-        } else {
-            batch
-                .parts
-                .par_iter()
-                .fold(|| Worker::new(analyzers, ctx), read_part)
-                // Without an identity: an empty worker would take in the first one whole.
-                .reduce_with(Worker::absorb)
-                .unwrap_or_else(|| Worker::new(analyzers, ctx))
-        }
-    };
     // The latest hours go into everything read so far (the smaller into the larger), then what
     // can no longer change is judged.
-    let settle = |state: (Worker, Output), read: Option<(Worker, Option<Horizon>)>| {
-        let (mut worker, mut closed) = state;
-        if let Some((read, horizon)) = read {
-            worker = worker.absorb(read);
+    let settle =
+        |(worker, closed): &mut (Worker, Output), read: Worker, horizon: Option<Horizon>| {
+            worker.absorb(read);
             if let Some(horizon) = horizon {
                 for pass in worker.passes.iter_mut() {
-                    pass.close(ctx, &horizon, &mut closed);
+                    pass.close(ctx, &horizon, closed);
                 }
             }
-        }
-        (worker, closed)
+        };
+    let state = (Worker::new(analyzers, ctx), Output::default());
+    let (worker, closed) = if pool.current_num_threads() == 1 {
+        // One thread reads every group into one worker, in order: with `order_seed`, that is
+        // the strictest test of order independence (nothing is split, so merges cannot hide it).
+        batches.iter().fold(state, |mut state, batch| {
+            let read = batch
+                .parts
+                .iter()
+                .fold(Worker::new(analyzers, ctx), read_part);
+            settle(&mut state, read, batch.horizon);
+            state
+        })
+    } else {
+        // Each thread goes on to the next batch when it finds no part of its own left; batches
+        // are still settled one after the other, in order (`pipeline`).
+        pool.install(|| {
+            crate::pipeline::read_batches(
+                &batches,
+                || Worker::new(analyzers, ctx),
+                read_part,
+                |mut a, b| {
+                    a.absorb(b);
+                    a
+                },
+                |state, b, read| settle(state, read, batches[b].horizon),
+                state,
+            )
+        })
     };
-    // Batch N+1 is read while batch N is settled: the same steps in the same order, but the
-    // settling no longer leaves the other threads idle.
-    let mut state = (Worker::new(analyzers, ctx), Output::default());
-    let mut previous: Option<(Worker, Option<Horizon>)> = None;
-    for batch in &batches {
-        let (read, settled) =
-            pool.install(|| rayon::join(|| read_batch(batch), move || settle(state, previous)));
-        state = settled;
-        previous = Some((read, batch.horizon));
-    }
-    let (worker, closed) = settle(state, previous);
 
     // Each analyzer finishes on its own thread; their outputs join in analyzer order (and are
     // sorted below), so the result does not depend on which finished first.
@@ -897,6 +952,25 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The parts of a dedup group take its fingerprints in their turn, whichever thread asks
+    /// first (the last part's thread starts first here).
+    #[test]
+    fn a_groups_parts_take_the_fingerprints_in_turn() {
+        let group = GroupSeen::default();
+        let order = std::sync::Mutex::new(Vec::new());
+        std::thread::scope(|s| {
+            for turn in (0..4).rev() {
+                let (group, order) = (&group, &order);
+                s.spawn(move || {
+                    let _seen = group.take(turn);
+                    order.lock().unwrap().push(turn);
+                });
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        });
+        assert_eq!(order.into_inner().unwrap(), vec![0, 1, 2, 3]);
+    }
 
     #[test]
     fn a_batch_reads_its_largest_parts_first() {

@@ -13,6 +13,7 @@ pub mod health;
 pub mod ingest;
 pub mod kql;
 pub mod partition;
+pub mod pipeline;
 pub mod record;
 pub mod redact;
 pub mod rules;

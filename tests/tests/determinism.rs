@@ -522,3 +522,67 @@ fn hours_batched_any_way_report_alike() {
         }
     }
 }
+
+/// Copies of one hour's blob filed under later hours (a re-export put in the wrong folder) form
+/// one group with the original, read over several batches: its files are read in turn, so the
+/// records count once, from the original, however the hours are batched and however many
+/// threads read them (the threads read the next batch while one finishes the last).
+#[test]
+fn a_blob_copied_under_later_hours_counts_once_any_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    hourly_exports(&logs);
+    let original = walk_blob(&logs, "insights-logs-callsummary", "h=01");
+    let text = std::fs::read_to_string(&original).unwrap();
+    let copies = ["h=02", "h=09"];
+    for hour in copies {
+        let copy = original
+            .to_str()
+            .unwrap()
+            .replace("insights-logs-callsummary", "reexport-callsummary")
+            .replace("h=01", hour);
+        std::fs::create_dir_all(Path::new(&copy).parent().unwrap()).unwrap();
+        std::fs::write(&copy, &text).unwrap();
+    }
+    let report_with = |batch_bytes: u64, threads: &str| {
+        let config = dir.path().join(format!("batch-{batch_bytes}.toml"));
+        std::fs::write(
+            &config,
+            format!("[ingest]\nclose_after = \"4h\"\nbatch_bytes = {batch_bytes}\n"),
+        )
+        .unwrap();
+        report_with_config(&logs, &config, threads, &[])
+    };
+    let baseline = report_with(u64::MAX, "1");
+    let doc: serde_json::Value = serde_json::from_str(&baseline).unwrap();
+    let copied = text.lines().count() * copies.len();
+    assert_eq!(doc["summary"]["duplicates"], copied as u64);
+    assert_eq!(doc["summary"]["records"], 30 * 8 * 3);
+    for batch_bytes in [0, 4096] {
+        for threads in ["1", "2", "4"] {
+            let other = report_with(batch_bytes, threads);
+            if other != baseline {
+                panic!(
+                    "batch_bytes {batch_bytes}, {threads} threads: {}",
+                    first_difference(&baseline, "one batch per close_after / 2", &other)
+                );
+            }
+        }
+    }
+}
+
+/// The blob of `category` (a folder name) whose path holds `hour` (`h=01`).
+fn walk_blob(logs: &Path, category: &str, hour: &str) -> std::path::PathBuf {
+    let mut stack = vec![logs.join(category)];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.to_str().unwrap().contains(&format!("/{hour}/")) {
+                return path;
+            }
+        }
+    }
+    panic!("no {hour} blob of {category}");
+}
