@@ -132,14 +132,24 @@ pub struct Problem {
 /// [`Explains`](crate::finding::Explains) cover it, followed up to the pattern that is not
 /// itself explained.
 fn explained_by(findings: &[Box<Finding>]) -> Vec<Option<usize>> {
-    let explainers: Vec<usize> = (0..findings.len())
-        .filter(|&i| !findings[i].explains.is_empty())
-        .collect();
+    // The findings that explain some of a kind, in report order, by that kind: a finding can
+    // only be explained by those that name its kind (at 10×, 134,000 findings were each
+    // compared with every pattern).
+    let mut explainers: crate::FastMap<&str, Vec<usize>> = crate::FastMap::default();
+    for (j, f) in findings.iter().enumerate() {
+        for e in &f.explains {
+            let of_kind = explainers.entry(e.kind.as_str()).or_default();
+            if of_kind.last() != Some(&j) {
+                of_kind.push(j);
+            }
+        }
+    }
     let direct: Vec<Option<usize>> = findings
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(i, f)| {
             explainers
+                .get(&*f.id)?
                 .iter()
                 .copied()
                 .find(|&j| j != i && findings[j].explains.iter().any(|e| e.covers(f)))
@@ -443,6 +453,60 @@ mod tests {
             "the worst member's severity"
         );
         assert_eq!(problems[1].affected.calls, 2);
+    }
+
+    /// A finding is explained by the first finding in report order that explains its kind and
+    /// covers it (never by itself), followed up to a pattern nothing explains; an explainer
+    /// may explain several kinds.
+    #[test]
+    fn explained_by_the_first_pattern_of_its_kind_up_to_the_root() {
+        let explains = |kind: &str, code: Option<&str>, ids: &[(IdKind, &str)]| Explains {
+            kind: kind.into(),
+            code: code.map(str::to_owned),
+            ids: ids.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
+            window: None,
+        };
+        let u1 = [(IdKind::UserId, "u1")];
+        let findings = vec![
+            finding("calling/end-reason", Severity::Error, "A", &u1),
+            finding(
+                "calling/end-reason",
+                Severity::Error,
+                "A",
+                &[(IdKind::UserId, "u2")],
+            ),
+            finding("calling/poor-stream", Severity::Warning, "", &u1),
+            finding("x/pattern", Severity::Warning, "", &u1)
+                .explains(explains("calling/end-reason", None, &u1))
+                .explains(explains("calling/poor-stream", None, &u1))
+                .explains(explains("calling/end-reason", Some("A"), &u1)),
+            finding("x/pattern", Severity::Warning, "", &[]).explains(explains(
+                "calling/end-reason",
+                Some("A"),
+                &[],
+            )),
+            finding("x/meta", Severity::Warning, "", &[]).explains(explains(
+                "x/pattern",
+                None,
+                &[],
+            )),
+            finding("x/pattern", Severity::Warning, "", &[]).explains(explains(
+                "x/pattern",
+                None,
+                &[],
+            )),
+            finding(
+                "calling/end-reason",
+                Severity::Error,
+                "B",
+                &[(IdKind::UserId, "u3")],
+            ),
+        ];
+        let root = Some(5);
+        assert_eq!(
+            explained_by(&boxed(findings)),
+            [root, root, root, root, root, None, root, None]
+        );
     }
 
     #[test]

@@ -884,7 +884,7 @@ pub fn run(
         late,
     } = output;
     health.sort_by(|a, b| (a.order, a.area).cmp(&(b.order, b.area)));
-    sort_findings(&mut findings);
+    pool.install(|| sort_findings(&mut findings));
     tables.sort_by(|a, b| a.id.cmp(&b.id));
 
     let paths = walked.files.iter().map(|f| f.display.clone()).collect();
