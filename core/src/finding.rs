@@ -379,6 +379,18 @@ impl Ids {
             .map(|i| self.0[i].1.text())
     }
 
+    /// True when the ID of `kind` is `text`, ignoring ASCII case (without writing a packed ID
+    /// out on the heap: patterns ask this of every finding of the kinds they explain).
+    pub fn has_ignore_case(&self, kind: &IdKind, text: &str) -> bool {
+        self.0
+            .binary_search_by(|(k, _)| k.cmp(kind))
+            .is_ok_and(|i| {
+                self.0[i]
+                    .1
+                    .with_text(|have| have.eq_ignore_ascii_case(text))
+            })
+    }
+
     /// The IDs in kind order.
     pub fn iter(&self) -> impl Iterator<Item = (IdKind, &IdValue)> {
         self.0.iter().map(|(k, v)| (*k, v))
@@ -621,12 +633,10 @@ impl Explains {
                 .code
                 .as_ref()
                 .is_none_or(|c| finding.code.as_deref() == Some(c.as_str()))
-            && self.ids.iter().all(|(k, v)| {
-                finding
-                    .ids
-                    .get(k)
-                    .is_some_and(|have| have.eq_ignore_ascii_case(v))
-            })
+            && self
+                .ids
+                .iter()
+                .all(|(k, v)| finding.ids.has_ignore_case(k, v))
             && self.window.is_none_or(|(from, to)| {
                 let first = finding.occurrences.first;
                 let last = finding.occurrences.last;
@@ -1024,6 +1034,15 @@ mod tests {
                     a.cmp(b),
                     "{a} vs {b}"
                 );
+                // Compared ignoring case as their texts are, packed or not.
+                let mut ids = Ids::default();
+                ids.insert(IdKind::ParticipantId, a);
+                assert_eq!(
+                    ids.has_ignore_case(&IdKind::ParticipantId, b),
+                    a.eq_ignore_ascii_case(b),
+                    "{a} vs {b}"
+                );
+                assert!(!ids.has_ignore_case(&IdKind::CallId, b));
             }
             // Folded, an ID is the one its lower-case text makes (packed when it can be).
             let lower = a.to_ascii_lowercase();
