@@ -317,6 +317,12 @@ mod tests {
         assert_eq!(kind(&colours), LineKind::Binary);
         let sparse = [b"x".repeat(700), b"\x02abcdefghij".repeat(30)].concat();
         assert_eq!(kind(&sparse), LineKind::Text);
+        // Deep nesting is whole JSON (the reader then rejects it as too deep), and never reaches
+        // a parser that recurses without a limit.
+        let nested = "{\"a\":".repeat(5000) + "1" + &"}".repeat(5000);
+        assert_eq!(kind(nested.as_bytes()), LineKind::Json);
+        let deep = [b"[".repeat(100_000), b"]".repeat(100_000)].concat();
+        assert_eq!(kind(&deep), LineKind::Json);
     }
 
     #[test]

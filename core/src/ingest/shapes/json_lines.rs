@@ -19,7 +19,9 @@ pub fn complete_value(line: &[u8]) -> Option<bool> {
         // (`[2024-12-22 18:49:26,996] INFO ...`, an app's own log) is no JSON at all.
         // A line the reader's parser takes whole is complete (the common case, and the quicker
         // parser); only the rest needs telling whether it is cut short or no JSON at all.
-        Some(b'{' | b'[') if sonic_rs::from_slice::<serde::de::IgnoredAny>(line).is_ok() => {
+        Some(b'{' | b'[')
+            if shallow(line) && sonic_rs::from_slice::<serde::de::IgnoredAny>(line).is_ok() =>
+        {
             Some(true)
         }
         Some(b'{' | b'[') => match serde_json::from_slice::<serde::de::IgnoredAny>(line) {
@@ -36,6 +38,20 @@ pub fn complete_value(line: &[u8]) -> Option<bool> {
         Some(b'"') if super::json_record::is_encoded_object(line) => Some(true),
         _ => None,
     }
+}
+
+/// Brackets a line may open before only serde_json (which limits its depth) checks it: sonic-rs
+/// skips a value by recursing without a limit, so `[[[[...` would overflow the stack.
+const MAX_OPENINGS: usize = 128;
+
+/// True when `line` cannot nest deeper than [`MAX_OPENINGS`] (it opens no more brackets than
+/// that, counted inside strings too).
+fn shallow(line: &[u8]) -> bool {
+    let openings: usize = line
+        .iter()
+        .map(|&b| usize::from(b == b'{' || b == b'['))
+        .sum();
+    openings <= MAX_OPENINGS
 }
 
 /// Reads a file of one JSON value per line, the first at line `first_line`. Each bad line is
