@@ -404,17 +404,68 @@ fn assert_pieces_report_as_whole(bytes: &[u8]) {
     }
 }
 
+const RESOURCE: &str = "/SUBSCRIPTIONS/6F2A1C3E-0000-4000-8000-00000000AB01/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/ACS";
+
+/// Where a storage export keeps the blob of `hour` (from 2026-11-01 00:00) in `folder`
+/// (`insights-logs-callsummary`).
+fn blob_path(dir: &Path, folder: &str, hour: u32) -> std::path::PathBuf {
+    dir.join(format!(
+        "{folder}/resourceId={RESOURCE}/y=2026/m=11/d={:02}/h={:02}/m=00/PT1H.json",
+        1 + hour / 24,
+        hour % 24
+    ))
+}
+
+/// The JSON report on `logs` with calls closed 4 hours after their last record and hours
+/// batched by `batch_bytes` (the configuration is written into `dir`).
+fn report_batched(
+    dir: &Path,
+    logs: &Path,
+    batch_bytes: u64,
+    threads: &str,
+    more: &[&str],
+) -> String {
+    let config = dir.join(format!("batch-{batch_bytes}.toml"));
+    std::fs::write(
+        &config,
+        format!("[ingest]\nclose_after = \"4h\"\nbatch_bytes = {batch_bytes}\n"),
+    )
+    .unwrap();
+    report_with_config(logs, &config, threads, more)
+}
+
+/// Checks that `logs` batched by each of `batch_sizes` and read by each of `threads` gives
+/// `baseline` (the report with one batch per `close_after / 2`, one thread).
+fn assert_batched_alike(
+    dir: &Path,
+    logs: &Path,
+    baseline: &str,
+    batch_sizes: &[u64],
+    threads: &[&str],
+    more: &[&str],
+) {
+    for &batch_bytes in batch_sizes {
+        for &threads in threads {
+            let other = report_batched(dir, logs, batch_bytes, threads, more);
+            if other != baseline {
+                panic!(
+                    "batch_bytes {batch_bytes}, {threads} threads: {}",
+                    first_difference(baseline, "one batch per close_after / 2", &other)
+                );
+            }
+        }
+    }
+}
+
 /// Thirty hours of storage exports: calls of two participants each, a few ending badly, some
 /// whose records reach the next hour's blob, and poor streams.
 fn hourly_exports(dir: &Path) {
-    const RESOURCE: &str = "/SUBSCRIPTIONS/6F2A1C3E-0000-4000-8000-00000000AB01/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/ACS";
     let blob = |category: &str, hour: u32| {
-        dir.join(format!(
-            "insights-logs-{}/resourceId={RESOURCE}/y=2026/m=11/d={:02}/h={:02}/m=00/PT1H.json",
-            category.to_ascii_lowercase(),
-            1 + hour / 24,
-            hour % 24
-        ))
+        blob_path(
+            dir,
+            &format!("insights-logs-{}", category.to_ascii_lowercase()),
+            hour,
+        )
     };
     let mut files: std::collections::BTreeMap<std::path::PathBuf, String> = Default::default();
     for hour in 0..30u32 {
@@ -464,16 +515,8 @@ fn hours_batched_any_way_report_alike() {
     let dir = tempfile::tempdir().unwrap();
     let logs = dir.path().join("logs");
     hourly_exports(&logs);
-    let report_with = |batch_bytes: u64, threads: &str| {
-        let config = dir.path().join(format!("batch-{batch_bytes}.toml"));
-        std::fs::write(
-            &config,
-            format!("[ingest]\nclose_after = \"4h\"\nbatch_bytes = {batch_bytes}\n"),
-        )
-        .unwrap();
-        report_with_config(&logs, &config, threads, &["--table", "calling/timeline"])
-    };
-    let baseline = report_with(u64::MAX, "1");
+    let with_timeline = ["--table", "calling/timeline"];
+    let baseline = report_batched(dir.path(), &logs, u64::MAX, "1", &with_timeline);
     let doc: serde_json::Value = serde_json::from_str(&baseline).unwrap();
     let kinds: Vec<&str> = doc["findings"]
         .as_array()
@@ -510,17 +553,14 @@ fn hours_batched_any_way_report_alike() {
         }
     }
     assert_eq!(shown, expected);
-    for batch_bytes in [0, 1, 4096, 16 << 20] {
-        for threads in ["1", "2"] {
-            let other = report_with(batch_bytes, threads);
-            if other != baseline {
-                panic!(
-                    "batch_bytes {batch_bytes}, {threads} threads: {}",
-                    first_difference(&baseline, "one batch per close_after / 2", &other)
-                );
-            }
-        }
-    }
+    assert_batched_alike(
+        dir.path(),
+        &logs,
+        &baseline,
+        &[0, 1, 4096, 16 << 20],
+        &["1", "2"],
+        &with_timeline,
+    );
 }
 
 /// Copies of one hour's blob filed under later hours (a re-export put in the wrong folder) form
@@ -532,57 +572,24 @@ fn a_blob_copied_under_later_hours_counts_once_any_way() {
     let dir = tempfile::tempdir().unwrap();
     let logs = dir.path().join("logs");
     hourly_exports(&logs);
-    let original = walk_blob(&logs, "insights-logs-callsummary", "h=01");
-    let text = std::fs::read_to_string(&original).unwrap();
-    let copies = ["h=02", "h=09"];
+    let text = std::fs::read_to_string(blob_path(&logs, "insights-logs-callsummary", 1)).unwrap();
+    let copies = [2, 9];
     for hour in copies {
-        let copy = original
-            .to_str()
-            .unwrap()
-            .replace("insights-logs-callsummary", "reexport-callsummary")
-            .replace("h=01", hour);
-        std::fs::create_dir_all(Path::new(&copy).parent().unwrap()).unwrap();
+        let copy = blob_path(&logs, "reexport-callsummary", hour);
+        std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
         std::fs::write(&copy, &text).unwrap();
     }
-    let report_with = |batch_bytes: u64, threads: &str| {
-        let config = dir.path().join(format!("batch-{batch_bytes}.toml"));
-        std::fs::write(
-            &config,
-            format!("[ingest]\nclose_after = \"4h\"\nbatch_bytes = {batch_bytes}\n"),
-        )
-        .unwrap();
-        report_with_config(&logs, &config, threads, &[])
-    };
-    let baseline = report_with(u64::MAX, "1");
+    let baseline = report_batched(dir.path(), &logs, u64::MAX, "1", &[]);
     let doc: serde_json::Value = serde_json::from_str(&baseline).unwrap();
     let copied = text.lines().count() * copies.len();
     assert_eq!(doc["summary"]["duplicates"], copied as u64);
     assert_eq!(doc["summary"]["records"], 30 * 8 * 3);
-    for batch_bytes in [0, 4096] {
-        for threads in ["1", "2", "4"] {
-            let other = report_with(batch_bytes, threads);
-            if other != baseline {
-                panic!(
-                    "batch_bytes {batch_bytes}, {threads} threads: {}",
-                    first_difference(&baseline, "one batch per close_after / 2", &other)
-                );
-            }
-        }
-    }
-}
-
-/// The blob of `category` (a folder name) whose path holds `hour` (`h=01`).
-fn walk_blob(logs: &Path, category: &str, hour: &str) -> std::path::PathBuf {
-    let mut stack = vec![logs.join(category)];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.to_str().unwrap().contains(&format!("/{hour}/")) {
-                return path;
-            }
-        }
-    }
-    panic!("no {hour} blob of {category}");
+    assert_batched_alike(
+        dir.path(),
+        &logs,
+        &baseline,
+        &[0, 4096],
+        &["1", "2", "4"],
+        &[],
+    );
 }
