@@ -420,16 +420,10 @@ impl GroupSeen {
     /// The fingerprints, once the parts before the `turn`th have been read; the next part's
     /// turn comes when the [`SeenTurn`] is dropped (on a panic too, so nobody waits forever).
     fn take(&self, turn: usize) -> SeenTurn<'_> {
-        let mut seen = self
-            .seen
-            .lock()
+        let seen = self
+            .part_read
+            .wait_while(crate::pipeline::lock(&self.seen), |(_, read)| *read != turn)
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        while seen.1 != turn {
-            seen = self
-                .part_read
-                .wait(seen)
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-        }
         SeenTurn {
             seen,
             part_read: &self.part_read,

@@ -153,7 +153,9 @@ impl<W, S> Drop for AbandonOnPanic<'_, W, S> {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+/// Locks `m`, also after a thread panicked holding it: the panic itself reaches the caller, and
+/// nobody may wait forever for a lock it left behind.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -170,13 +172,13 @@ impl<W, S> Shared<W, S> {
     /// Blocks until batch `b` may be read: fewer than [`AHEAD`] batches between it and the
     /// settled ones.
     fn wait_for_room(&self, b: usize) {
-        let mut settled = lock(&self.settled);
-        while b >= *settled + AHEAD && !self.abandoned.load(Ordering::SeqCst) {
-            settled = self
-                .settled_changed
-                .wait(settled)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
+        let settled = lock(&self.settled);
+        let _room = self
+            .settled_changed
+            .wait_while(settled, |settled| {
+                b >= *settled + AHEAD && !self.abandoned.load(Ordering::SeqCst)
+            })
+            .unwrap_or_else(PoisonError::into_inner);
     }
 
     /// A thread is done with batch `b`: its worker joins the batch's, and the batch is
