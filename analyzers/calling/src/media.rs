@@ -905,4 +905,73 @@ mod tests {
             );
         }
     }
+
+    /// The media pass reads a stream record once and hands its key in (`observe_keyed`); the
+    /// trait's own path (`key`, then `observe`) must keep the same streams and find the same
+    /// problems, so that the two cannot drift apart.
+    #[test]
+    fn the_trait_path_finds_what_the_media_pass_finds() {
+        use acs_triage_core::catalog::Catalogs;
+        use acs_triage_core::settings::Settings;
+        let ctx = Context::new(Catalogs::bundled().unwrap(), Settings::bundled().unwrap());
+        let text = |name: &'static str, v: &'static str| {
+            Field::new(Bag::Properties, name, Value::Str(v.into()))
+        };
+        let call = || Field::new(Bag::Top, "correlationId", Value::Str("call-1".into()));
+        let mut records: Vec<Record<'static>> = [
+            // Poor audio for one participant, healthy audio for another.
+            vec![
+                call(),
+                text("participantId", "p-1"),
+                text("mediaType", "Audio"),
+                text("streamId", "1000"),
+                text("roundTripTimeAvg", "620"),
+            ],
+            vec![
+                call(),
+                text("participantId", "p-2"),
+                text("mediaType", "Audio"),
+                text("streamId", "1000"),
+                text("roundTripTimeAvg", "80"),
+            ],
+            // An updated stream: healthy in its first version, poor in its second.
+            vec![
+                call(),
+                text("participantId", "p-2"),
+                text("mediaType", "Video"),
+                text("streamId", "2000"),
+                text("callUpdatesVersion", "1"),
+                text("videoFrameRateAvg", "24"),
+            ],
+            vec![
+                call(),
+                text("participantId", "p-2"),
+                text("mediaType", "Video"),
+                text("streamId", "2000"),
+                text("callUpdatesVersion", "2"),
+                text("videoFrameRateAvg", "3"),
+                text("jitterAvg", "45"),
+            ],
+        ]
+        .into_iter()
+        .map(stream)
+        .collect();
+        // Not a stream record: neither path keeps it.
+        let mut summary = stream(vec![call(), text("roundTripTimeAvg", "900")]);
+        summary.category = Some("CallSummary".into());
+        records.push(summary);
+
+        let mut pass = MediaPass::start(&ctx);
+        let mut entities = EntityPass::<Streams>::start(&ctx);
+        for record in &records {
+            pass.observe(&ctx, record);
+            Analysis::observe(&mut entities, &ctx, record);
+        }
+        let (mut by_pass, mut by_trait) = (Output::default(), Output::default());
+        pass.streams.finish(&ctx, &mut by_pass);
+        entities.finish(&ctx, &mut by_trait);
+        let titles: Vec<&str> = by_pass.findings.iter().map(|f| f.title.as_str()).collect();
+        assert_eq!(titles.len(), 2, "{titles:?}");
+        assert_eq!(by_pass.findings, by_trait.findings);
+    }
 }
