@@ -371,24 +371,24 @@ impl Ids {
         }
     }
 
-    /// The ID of `kind`, as the log wrote it.
-    pub fn get(&self, kind: &IdKind) -> Option<Cow<'_, str>> {
+    /// The stored ID of `kind`.
+    fn value(&self, kind: &IdKind) -> Option<&IdValue> {
         self.0
             .binary_search_by(|(k, _)| k.cmp(kind))
             .ok()
-            .map(|i| self.0[i].1.text())
+            .map(|i| &self.0[i].1)
+    }
+
+    /// The ID of `kind`, as the log wrote it.
+    pub fn get(&self, kind: &IdKind) -> Option<Cow<'_, str>> {
+        self.value(kind).map(IdValue::text)
     }
 
     /// True when the ID of `kind` is `text`, ignoring ASCII case (without writing a packed ID
     /// out on the heap: patterns ask this of every finding of the kinds they explain).
     pub fn has_ignore_case(&self, kind: &IdKind, text: &str) -> bool {
-        self.0
-            .binary_search_by(|(k, _)| k.cmp(kind))
-            .is_ok_and(|i| {
-                self.0[i]
-                    .1
-                    .with_text(|have| have.eq_ignore_ascii_case(text))
-            })
+        self.value(kind)
+            .is_some_and(|id| id.with_text(|have| have.eq_ignore_ascii_case(text)))
     }
 
     /// The IDs in kind order.
