@@ -65,6 +65,9 @@ pub struct Secrets {
     live_needles: AhoCorasick,
     /// Needles of every pattern, the same way: for redacting output.
     all_needles: AhoCorasick,
+    /// The longest live needle or `\u` escape, in bytes: how far a suspect found past the end
+    /// of a searched stretch can reach back into it ([`Secrets::clean_prefix`]).
+    longest_suspect: usize,
 }
 
 /// The needle as the prefilter searches it: in lower case, since the prefilter looks at a
@@ -172,7 +175,9 @@ impl Secrets {
                     message: e.to_string(),
                 })
         };
+        let longest_suspect = live_needles.iter().map(String::len).fold(2, usize::max);
         Ok(Secrets {
+            longest_suspect,
             live_needles: build(&live_needles)?,
             all_needles: build(&all_needles)?,
             patterns,
@@ -184,27 +189,55 @@ impl Secrets {
     }
 
     /// True when the text holds a needle of a live pattern, in any case (the cheap first step of
-    /// scanning inputs).
+    /// scanning inputs): the needles are lower case, searched in a lower-cased copy (kept per
+    /// thread, freed when it grew large).
     pub fn may_contain_live(&self, text: &[u8]) -> bool {
-        self.first_live_needle(text).is_some()
-    }
-
-    /// Where the first needle of a live pattern starts in `text`, in any case: the needles are
-    /// lower case, searched in a lower-cased copy (kept per thread, freed when it grew large).
-    fn first_live_needle(&self, text: &[u8]) -> Option<usize> {
-        lowered(text, |lower| {
-            self.live_needles.find(lower).map(|m| m.start())
-        })
+        lowered(text, |lower| self.live_needles.is_match(lower))
     }
 
     /// Where the first needle of a live pattern (in any case), or a `\u` escape (which could
     /// spell one), starts in `text`: everything before it holds no live secret. `None` when
-    /// neither occurs. Run over a whole buffer of lines, it spares the line-by-line scan.
-    pub fn first_suspect(&self, text: &[u8]) -> Option<usize> {
+    /// neither occurs.
+    fn first_suspect(&self, text: &[u8]) -> Option<usize> {
         let escape = memchr::memmem::find(text, b"\\u");
-        match (escape, self.first_live_needle(text)) {
+        let needle = lowered(text, |lower| {
+            self.live_needles.find(lower).map(|m| m.start())
+        });
+        match (escape, needle) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
+        }
+    }
+
+    /// How many bytes at the start of `region` are known to hold no live needle (in any case)
+    /// and no `\u` escape: up to the first such suspect, or all of `region` when there is none.
+    /// Run over a buffer of lines, it spares the line-by-line scan of the lines before that.
+    ///
+    /// The search looks at `at_least` bytes first and twice as many each time it finds
+    /// nothing, so it reads about twice the distance to the first suspect, never the whole
+    /// buffer for one: in a log where every line holds a needle (`monkey`, a base64 blob with
+    /// `eyJ`), searching to the end of the buffer again for each line made the whole run five
+    /// times slower.
+    pub fn clean_prefix(&self, region: &[u8], at_least: usize) -> usize {
+        // A suspect starting in the last `reach` bytes of a stretch may end past it, so those
+        // bytes are searched again with the next stretch.
+        let reach = self.longest_suspect - 1;
+        let mut clean = 0;
+        let mut stretch = at_least.max(64);
+        loop {
+            let end = region.len().min(clean + stretch + reach);
+            let found = self.first_suspect(&region[clean..end]).map(|at| clean + at);
+            if end == region.len() {
+                return found.unwrap_or(end);
+            }
+            // Every suspect starting before `settled` lies wholly in the stretch, so the first
+            // one found there is the first in `region`; one found later may not be.
+            let settled = end - reach;
+            if let Some(at) = found.filter(|&at| at < settled) {
+                return at;
+            }
+            clean = settled;
+            stretch = stretch.saturating_mul(2);
         }
     }
 
@@ -295,7 +328,12 @@ impl Sightings {
         if !secrets.may_contain_live(bytes) {
             return;
         }
-        let text = String::from_utf8_lossy(bytes);
+        // Valid text is borrowed: the lossy conversion checks byte by byte, which cost as much
+        // as the search itself in a log with a needle on every line.
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(bytes),
+        };
         for hit in secrets.find(&text) {
             if !hit.pattern.live {
                 continue;
@@ -553,11 +591,77 @@ mod tests {
         for text in ["AccessKEY", "x-ms-PASSWORD", "EYJhbG", "Sig=abc"] {
             assert!(secrets.may_contain_live(text.as_bytes()), "{text}");
         }
-        assert!(
-            !secrets.may_contain_live(b"{\"category\":\"CallSummary\",\"callId\":\"c0ffee01\"}")
-        );
+        let clean = b"{\"category\":\"CallSummary\",\"callId\":\"c0ffee01\"}";
+        assert!(!secrets.may_contain_live(clean));
+        assert_eq!(secrets.first_suspect(clean), None);
+        assert_eq!(secrets.first_suspect(b"{\"a\":\"x\\u0041\"}"), Some(7));
+        assert_eq!(secrets.first_suspect(b"{\"a\":\"BeARer\"}"), Some(6));
         let empty = "[[secret]]\nid = \"x\"\nlabel = \"x\"\nneedles = [\"\"]\npattern = '(?P<secret>a)'\nlive = true\naction = \"x\"\n";
         assert!(Secrets::parse(empty).is_err());
+    }
+
+    /// Needles, parts of needles and escapes, put into filler text.
+    const PIECES: &[&str] = &[
+        "ke", "y", "KEY", "Si", "g=", "SIG=", "Bear", "pass", "\\", "u", "\\u", "eyJ", "pw", "d",
+        "\n",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+
+        /// However short the first stretch, the clean prefix ends where a search of the whole
+        /// text finds the first suspect: no suspect is skipped where one stretch ends and the
+        /// next begins.
+        #[test]
+        fn the_clean_prefix_ends_at_the_first_suspect(
+            filler in 0usize..700,
+            pieces in proptest::collection::vec((0..PIECES.len(), 0usize..700), 0..4),
+            at_least in 0usize..100,
+        ) {
+            let mut text = "x".repeat(filler);
+            for (piece, at) in pieces {
+                text.insert_str(at.min(text.len()), PIECES[piece]);
+            }
+            let secrets = Secrets::bundled();
+            let whole = secrets.first_suspect(text.as_bytes()).unwrap_or(text.len());
+            proptest::prop_assert_eq!(secrets.clean_prefix(text.as_bytes(), at_least), whole);
+        }
+    }
+
+    /// Each piece at every place in the first few stretches, with first stretches of several
+    /// lengths: a needle cut by the end of a stretch is found by the next. The second set of
+    /// needles has one inside another (`bc` in `abcd`): the shorter one found whole in a
+    /// stretch is not the first when the longer one runs past its end.
+    #[test]
+    fn a_suspect_across_the_end_of_a_stretch_is_found() {
+        let nested = Secrets::parse(
+            "[[secret]]\nid = \"x\"\nlabel = \"x\"\nneedles = [\"abcd\", \"bc\"]\n\
+             pattern = '(?P<secret>a)'\nlive = true\naction = \"x\"\n",
+        )
+        .unwrap();
+        for (secrets, pieces) in [(Secrets::bundled(), PIECES), (&nested, &["abcd", "bc"][..])] {
+            for piece in pieces {
+                for at in 0..500 {
+                    for at_least in [0, 63, 64, 65, 100] {
+                        let mut text = "x".repeat(600);
+                        text.insert_str(at, piece);
+                        let whole = secrets.first_suspect(text.as_bytes()).unwrap_or(text.len());
+                        let clean = secrets.clean_prefix(text.as_bytes(), at_least);
+                        assert_eq!(clean, whole, "{piece:?} at {at}, first stretch {at_least}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// In a buffer where every line holds a needle, the clean prefix ends at the first line's.
+    #[test]
+    fn a_needle_on_every_line_keeps_the_search_near_the_line() {
+        let secrets = Secrets::bundled();
+        let line = "{\"note\":\"monkey\"}\n";
+        let text = line.repeat(10_000);
+        let clean = secrets.clean_prefix(&text.as_bytes()[line.len()..], line.len());
+        assert_eq!(clean, "{\"note\":\"mon".len());
     }
 
     #[test]

@@ -153,7 +153,7 @@ impl<R: std::io::Read> ChunkedLines<R> {
                 if line_end > self.clean_until {
                     let region = &self.buf[line_start..self.end];
                     self.clean_until =
-                        line_start + secrets.first_suspect(region).unwrap_or(region.len());
+                        line_start + secrets.clean_prefix(region, line_end - line_start);
                 }
                 line_end <= self.clean_until
             }
@@ -340,6 +340,44 @@ mod tests {
         assert_eq!(read_line(&mut r, &mut buf, 100).unwrap(), Line::Complete);
         assert_eq!(buf, b"last-no-newline");
         assert_eq!(read_line(&mut r, &mut buf, 10).unwrap(), Line::Eof);
+    }
+
+    /// A line is known clean exactly when it holds no live needle and no `\\u` escape,
+    /// wherever the suspects fall: on every line for a stretch, far apart, across the ends of
+    /// the buffer's refills.
+    #[test]
+    fn lines_are_known_clean_exactly_when_they_hold_no_suspect() {
+        let secrets = crate::secrets::Secrets::bundled();
+        let mut data = Vec::new();
+        let mut state = 0x2545_f491_u32;
+        for i in 0..60_000 {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let suspect = match (i / 5000 % 4, state % 97) {
+                (0, n) if n < 90 => "monkey",
+                (_, 0) => "Sig=abc",
+                (_, 1) => "\\u0041",
+                (_, 2) => "Bearer x",
+                (_, 3) => "pwd",
+                _ => "plain",
+            };
+            let padding = "x".repeat((state >> 8) as usize % 40);
+            data.extend_from_slice(
+                format!("{{\"n\":{i},\"note\":\"{padding}{suspect}\"}}\n").as_bytes(),
+            );
+        }
+        let mut lines = ChunkedLines::new(&data[..], 4096).with_secret_prefilter(secrets);
+        let mut read = 0;
+        while let Some((chunk, clean)) = lines.next_line_checked().unwrap() {
+            let Chunk::Line(line) = chunk else {
+                panic!("no line is too long")
+            };
+            let suspect = secrets.may_contain_live(line) || line.windows(2).any(|w| w == b"\\u");
+            assert_eq!(clean, !suspect, "{}", String::from_utf8_lossy(line));
+            read += 1;
+        }
+        assert_eq!(read, 60_000);
     }
 
     #[test]
