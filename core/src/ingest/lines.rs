@@ -274,15 +274,14 @@ impl<R> CrlfToLf<R> {
     }
 }
 
-impl<R: std::io::Read> std::io::Read for CrlfToLf<R> {
+impl<R: BufRead> std::io::Read for CrlfToLf<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if out.is_empty() {
             return Ok(0);
         }
         loop {
-            let mut buf = vec![0u8; out.len()];
-            let n = self.inner.read(&mut buf)?;
-            if n == 0 {
+            let buf = self.inner.fill_buf()?;
+            if buf.is_empty() {
                 if self.pending_cr {
                     self.pending_cr = false;
                     out[0] = b'\r';
@@ -290,33 +289,31 @@ impl<R: std::io::Read> std::io::Read for CrlfToLf<R> {
                 }
                 return Ok(0);
             }
-            let mut w = 0;
-            for (i, &b) in buf[..n].iter().enumerate() {
+            let (mut written, mut used) = (0, 0);
+            while used < buf.len() && written < out.len() {
+                let byte = buf[used];
                 if self.pending_cr {
                     self.pending_cr = false;
-                    if b != b'\n' {
-                        out[w] = b'\r';
-                        w += 1;
+                    if byte != b'\n' {
+                        // A lone `\r` stays; the byte after it is looked at again, once there
+                        // is room for it.
+                        out[written] = b'\r';
+                        written += 1;
+                        continue;
                     }
                 }
-                if b == b'\r' {
-                    if i + 1 < n {
-                        if buf[i + 1] != b'\n' {
-                            out[w] = b'\r';
-                            w += 1;
-                        }
-                    } else {
-                        self.pending_cr = true;
-                    }
-                    continue;
-                }
-                if w < out.len() {
-                    out[w] = b;
-                    w += 1;
+                used += 1;
+                if byte == b'\r' {
+                    self.pending_cr = true;
+                } else {
+                    out[written] = byte;
+                    written += 1;
                 }
             }
-            if w > 0 {
-                return Ok(w);
+            self.inner.consume(used);
+            // Nothing written: all that was read was a `\r`, which waits for the next byte.
+            if written > 0 {
+                return Ok(written);
             }
         }
     }
@@ -422,6 +419,45 @@ mod tests {
                 out.extend_from_slice(&buf[..n]);
             }
             assert_eq!(out, b"a\nb\rc\n\nd\r", "chunk {chunk}");
+        }
+    }
+
+    /// Whatever the sizes of the reads below and above, CRLF becomes LF and no other byte is
+    /// lost, moved or added: a lone `\r` at the end of one read followed by a read that fills
+    /// the whole buffer lost that read's last byte.
+    #[test]
+    fn crlf_to_lf_keeps_every_other_byte_whatever_the_read_sizes() {
+        use std::io::Read;
+        let texts: [&[u8]; 6] = [
+            b"ab\rcdefgh",
+            b"\r\r\n\r",
+            b"a\r\nb\rc\r\n\r\nd\r",
+            b"\rx\ry\rz\r\n",
+            b"",
+            b"no line ends at all",
+        ];
+        for text in texts {
+            let want = String::from_utf8_lossy(text).replace("\r\n", "\n");
+            for inner in 1..9 {
+                for outer in 1..9 {
+                    let mut r = CrlfToLf::new(BufReader::with_capacity(inner, text));
+                    let mut got = Vec::new();
+                    let mut buf = vec![0u8; outer];
+                    loop {
+                        let n = r.read(&mut buf).unwrap();
+                        if n == 0 {
+                            break;
+                        }
+                        got.extend_from_slice(&buf[..n]);
+                    }
+                    assert_eq!(
+                        String::from_utf8_lossy(&got),
+                        want,
+                        "{:?}, reads of {inner} below and {outer} above",
+                        String::from_utf8_lossy(text)
+                    );
+                }
+            }
         }
     }
 
