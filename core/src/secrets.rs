@@ -255,8 +255,12 @@ impl Secrets {
         if !lowered(text.as_bytes(), |lower| self.all_needles.is_match(lower)) {
             return Vec::new();
         }
+        // Sorted by start and none overlapping; each pattern's hits are checked against the
+        // earlier patterns' by a binary search (a text with thousands of signed URLs would
+        // otherwise compare each hit with every other), then sorted in.
         let mut hits: Vec<Hit<'s>> = Vec::new();
         for pattern in &self.patterns {
+            let earlier = hits.len();
             for caps in pattern.regex.captures_iter(text) {
                 let Some(secret) = caps.name("secret") else {
                     continue;
@@ -265,7 +269,10 @@ impl Secrets {
                     continue;
                 }
                 let (start, end) = (secret.start(), secret.end());
-                if hits.iter().any(|h| start < h.end && h.start < end) {
+                // The earlier hit that starts last before this one ends is the only one that
+                // can overlap it: their ends are in order too.
+                let before_end = hits[..earlier].partition_point(|h| h.start < end);
+                if before_end > 0 && hits[before_end - 1].end > start {
                     continue;
                 }
                 hits.push(Hit {
@@ -274,8 +281,10 @@ impl Secrets {
                     end,
                 });
             }
+            if hits.len() > earlier {
+                hits.sort_by_key(|h| h.start);
+            }
         }
-        hits.sort_by_key(|h| h.start);
         hits
     }
 }
@@ -334,11 +343,16 @@ impl Sightings {
             Ok(text) => std::borrow::Cow::Borrowed(text),
             Err(_) => String::from_utf8_lossy(bytes),
         };
+        // Hits come in order: the line breaks are counted from the last hit on, not from the
+        // start of the piece for each.
+        let (mut counted_to, mut at) = (0, line);
         for hit in secrets.find(&text) {
             if !hit.pattern.live {
                 continue;
             }
-            let at = line + text[..hit.start].matches('\n').count() as u64;
+            at +=
+                memchr::memchr_iter(b'\n', &text.as_bytes()[counted_to..hit.start]).count() as u64;
+            counted_to = hit.start;
             let sighting = Sighting {
                 kind: hit.pattern.id.clone(),
                 line: at,
@@ -662,6 +676,38 @@ mod tests {
         let text = line.repeat(10_000);
         let clean = secrets.clean_prefix(&text.as_bytes()[line.len()..], line.len());
         assert_eq!(clean, "{\"note\":\"mon".len());
+    }
+
+    /// A piece of many lines with many secrets, two patterns covering the same key on some:
+    /// each secret is named once, by the first pattern, on its own line.
+    #[test]
+    fn many_secrets_in_one_piece_are_each_on_their_line() {
+        let mut text = String::new();
+        let mut want = Vec::new();
+        for line in 0..3000u64 {
+            match line % 3 {
+                0 => {
+                    text.push_str(&format!("endpoint=https://x/;accesskey={KEY}"));
+                    want.push(("acs-connection-string", 7 + line));
+                }
+                1 => {
+                    text.push_str(&format!("https://x/a.wav?sv=1&sig={KEY} and ?sig={KEY}"));
+                    want.push(("sas-signature", 7 + line));
+                }
+                _ => text.push_str("nothing here"),
+            }
+            text.push('\n');
+        }
+        let mut s = Sightings::default();
+        s.scan(Secrets::bundled(), text.as_bytes(), 7);
+        let listed: Vec<(&str, u64)> = s.listed.iter().map(|x| (x.kind.as_str(), x.line)).collect();
+        assert_eq!(listed, want[..Sightings::LIMIT]);
+        // Past the list, every sighting counts, the second signature of a line too; on a
+        // listed line (25 of the signature lines) it is the same sighting.
+        assert_eq!(
+            s.not_listed as usize,
+            want.len() - Sightings::LIMIT + (1000 - 25)
+        );
     }
 
     #[test]
