@@ -94,6 +94,10 @@ pub struct ChunkedLines<R> {
     secrets: Option<&'static crate::secrets::Secrets>,
     /// Bytes of `buf` before this index hold no live secret (checked a buffer at a time).
     clean_until: usize,
+    /// Bytes of `buf` from `start` to this index hold no line break: a long line that arrives
+    /// in many small reads (a decoder hands out a few KiB at a time) is searched once, not
+    /// again from its start after every read.
+    searched_to: usize,
 }
 
 const CHUNK: usize = 1 << 20;
@@ -130,6 +134,7 @@ impl<R: std::io::Read> ChunkedLines<R> {
             max: max_line,
             secrets: None,
             clean_until: 0,
+            searched_to: 0,
         }
     }
 
@@ -191,9 +196,10 @@ impl<R: std::io::Read> ChunkedLines<R> {
     /// Where the next line is in the buffer.
     fn next_span(&mut self) -> io::Result<Option<Span>> {
         loop {
-            if let Some(i) = memchr::memchr(b'\n', &self.buf[self.start..self.end]) {
+            let from = self.searched_to.max(self.start);
+            if let Some(i) = memchr::memchr(b'\n', &self.buf[from..self.end]) {
                 let line_start = self.start;
-                let mut line_end = self.start + i;
+                let mut line_end = from + i;
                 self.start = line_end + 1;
                 if line_end > line_start && self.buf[line_end - 1] == b'\r' {
                     line_end -= 1;
@@ -212,11 +218,13 @@ impl<R: std::io::Read> ChunkedLines<R> {
                 }
                 return Ok(Some(Span::Line(line_start, line_end)));
             }
+            self.searched_to = self.end;
             // No complete line in the buffer: make room, grow up to the cap, or skip.
             if self.start > 0 {
                 self.buf.copy_within(self.start..self.end, 0);
                 self.end -= self.start;
                 self.clean_until = self.clean_until.saturating_sub(self.start);
+                self.searched_to = self.end;
                 self.start = 0;
             }
             if self.end == self.buf.len() {
@@ -239,6 +247,7 @@ impl<R: std::io::Read> ChunkedLines<R> {
         let mut skipped = self.end as u64;
         self.start = 0;
         self.end = 0;
+        self.searched_to = 0;
         loop {
             if !self.fill()? {
                 return Ok(Chunk::TooLong(skipped));
@@ -399,6 +408,48 @@ mod tests {
                 (Line::Complete, Some(Chunk::Line(l))) => assert_eq!(l, &buf[..]),
                 (Line::TooLong(a), Some(Chunk::TooLong(b))) => assert_eq!(a, b),
                 (a, b) => panic!("{a:?} vs {b:?}"),
+            }
+        }
+    }
+
+    /// Hands out at most `step` bytes per read, as a decoder does.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(self.step).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    /// Lines that arrive a few bytes per read, long ones, CRLF ones and over-long ones among
+    /// them, come out as a plain line reader reads them.
+    #[test]
+    fn lines_read_a_few_bytes_at_a_time_are_whole() {
+        let mut data = Vec::new();
+        for i in 0..300 {
+            let len = [0, 1, 5, 700, 3000, 5000][i % 6];
+            data.extend(std::iter::repeat_n(b'a' + (i % 26) as u8, len));
+            data.extend_from_slice(if i % 4 == 0 { b"\r\n" } else { b"\n" });
+        }
+        data.extend_from_slice(b"tail");
+        for step in [1, 7, 4096] {
+            let mut chunked = ChunkedLines::new(Trickle { data: &data, step }, 4000);
+            let mut expected = BufReader::with_capacity(100, &data[..]);
+            let mut buf = Vec::new();
+            loop {
+                let want = read_line(&mut expected, &mut buf, 4000).unwrap();
+                match (want, chunked.next_line().unwrap()) {
+                    (Line::Eof, None) => break,
+                    (Line::Complete, Some(Chunk::Line(l))) => assert_eq!(l, &buf[..]),
+                    (Line::TooLong(a), Some(Chunk::TooLong(b))) => assert_eq!(a, b),
+                    (a, b) => panic!("reads of {step}: {a:?} vs {b:?}"),
+                }
             }
         }
     }
