@@ -200,8 +200,9 @@ pub struct PieceTail {
     /// row counts once, across pieces too.
     pub first_rejected: Option<(Option<u64>, Option<u64>)>,
     pub last_rejected: Option<(Option<u64>, Option<u64>)>,
-    /// Remarks, in order; `true` for one said once per file however often it applies.
-    pub notes: Vec<(String, bool)>,
+    /// Remarks, in order, each with its kind when it is said once per file however often it
+    /// applies ([`Collector::note_first`]).
+    pub notes: Vec<(String, Option<&'static str>)>,
     /// Where the piece being read ends when more of the file follows it: a read failure loses
     /// the bytes up to there, not the rest of the file (the pieces after it are read).
     pub ends_at: Option<u64>,
@@ -341,7 +342,7 @@ impl FileReport {
             mine.last_rejected = theirs.last_rejected.or(mine.last_rejected);
             mine.ends_at = theirs.ends_at;
             for (note, once) in theirs.notes {
-                if !(once && mine.notes.iter().any(|(n, o)| *o && *n == note)) {
+                if once.is_none() || mine.notes.iter().all(|(_, kind)| *kind != once) {
                     mine.notes.push((note, once));
                 }
             }
@@ -355,10 +356,13 @@ impl FileReport {
 
     /// Adds a sentence to the file's note.
     pub fn add_note(&mut self, message: String) {
-        self.note = Some(match self.note.take() {
-            Some(prev) => format!("{prev}; {message}"),
-            None => message,
-        });
+        match &mut self.note {
+            Some(note) => {
+                note.push_str("; ");
+                note.push_str(&message);
+            }
+            None => self.note = Some(message),
+        }
     }
 
     /// A report for a file that was not read, with the reason.
@@ -548,7 +552,7 @@ impl<'s> Collector<'s> {
 
     /// A remark about the file that is not a rejection.
     pub fn note(&mut self, message: String) {
-        self.remark(message, false);
+        self.remark(message, None);
     }
 
     /// Leaves empty-array lines for the joined report to judge when this is a piece of a file
@@ -565,15 +569,22 @@ impl<'s> Collector<'s> {
 
     /// A remark said once per file however often it applies.
     pub fn note_once(&mut self, message: &'static str) {
-        if !self.notes_said.contains(&message) {
-            self.notes_said.push(message);
-            self.remark(message.to_owned(), true);
+        self.note_first(message, || message.to_owned());
+    }
+
+    /// A remark of the kind `kind` said once per file, in the words of its first occurrence
+    /// (which name its line): a remark each JSON line could earn again would otherwise grow
+    /// the note with every line.
+    pub fn note_first(&mut self, kind: &'static str, message: impl FnOnce() -> String) {
+        if !self.notes_said.contains(&kind) {
+            self.notes_said.push(kind);
+            self.remark(message(), Some(kind));
         }
     }
 
     /// Says a remark on the file's report; a piece's remarks join the other pieces' first
-    /// (`once`: said once per file).
-    fn remark(&mut self, message: String, once: bool) {
+    /// (`once`: the kind of a remark said once per file, by the first piece that has it).
+    fn remark(&mut self, message: String, once: Option<&'static str>) {
         match &mut self.report.piece_tail {
             Some(tail) => tail.notes.push((message, once)),
             None => self.report.add_note(message),
@@ -995,6 +1006,16 @@ mod tests {
         assert_eq!(fields.as_ptr() as usize, at);
     }
 
+    /// What a reader needs for one file: the bundled classifier, no duplicate detection.
+    fn test_setup(limits: &Limits) -> ReadSetup<'_> {
+        ReadSetup {
+            file: FileId(0),
+            classifier: Classifier::bundled(),
+            limits,
+            dedup: None,
+        }
+    }
+
     /// Bytes that end in a read failure after `good`.
     struct FailsAfter<'a>(&'a [u8]);
 
@@ -1013,12 +1034,7 @@ mod tests {
     /// The report of one good line and then a read failure, as a whole file or as a piece.
     fn read_failure(piece_tail: Option<PieceTail>) -> (FileReport, u64) {
         let limits = Limits::default();
-        let setup = ReadSetup {
-            file: FileId(0),
-            classifier: Classifier::bundled(),
-            limits: &limits,
-            dedup: None,
-        };
+        let setup = test_setup(&limits);
         let mut report = FileReport::new("PT1H.json".to_owned());
         report.piece_tail = piece_tail;
         let line = b"{\"category\":\"CallSummary\",\"properties\":{\"callId\":\"a\"}}\n";
@@ -1033,6 +1049,33 @@ mod tests {
             &mut |_| records += 1,
         );
         (report, records)
+    }
+
+    /// JSON lines that each hold records separated by commas outside an array: the note says
+    /// so once, from the first such line, not once per line.
+    #[test]
+    fn a_remark_each_line_earns_is_said_once() {
+        let limits = Limits::default();
+        let setup = test_setup(&limits);
+        let record = "{\"category\":\"CallSummary\",\"properties\":{\"callId\":\"a\"}}";
+        let text = format!(
+            "{}{}",
+            format!("{record}\n").repeat(70),
+            format!("{{\"records\":[{record}]}},\n").repeat(500)
+        );
+        let mut records = 0;
+        let report = read_bytes_as(text.as_bytes(), Shape::JsonLines, setup, &mut |_| {
+            records += 1
+        });
+        assert_eq!(records, 570);
+        let note = report.note.unwrap_or_default();
+        let start: String = note.chars().take(400).collect();
+        assert_eq!(
+            note.matches("commas outside an array").count(),
+            1,
+            "{start}"
+        );
+        assert!(note.contains("from line 71"), "{note}");
     }
 
     #[test]

@@ -97,9 +97,11 @@ pub(super) fn handle_piece(
         Piece::StrayBom(_) => {
             out.note_once("byte-order marks between records (files joined together?); skipped")
         }
-        Piece::LooseCommas(line) => out.note(format!(
-            "records are separated by commas outside an array (from line {line}); read anyway"
-        )),
+        Piece::LooseCommas(line) => out.note_first("loose commas", || {
+            format!(
+                "records are separated by commas outside an array (from line {line}); read anyway"
+            )
+        }),
     }
 }
 
