@@ -247,6 +247,21 @@ fn survey(
 }
 
 /// Surveys the members of one .tar.gz (`inputs`: their input indices) in one pass over it.
+/// The archive members that `inputs` (indices into `files`) stand for, and the input of each
+/// member: a map, since a `.tar.gz` may hold a hundred thousand of them and each is looked up
+/// as it streams past.
+fn members_of(files: &[InputFile], inputs: &[usize]) -> (Vec<usize>, FastMap<usize, usize>) {
+    let mut members = Vec::with_capacity(inputs.len());
+    let mut input_of = FastMap::default();
+    for &i in inputs {
+        if let Some(m) = &files[i].member {
+            members.push(m.index);
+            input_of.entry(m.index).or_insert(i);
+        }
+    }
+    (members, input_of)
+}
+
 fn survey_stream(
     files: &[InputFile],
     inputs: &[usize],
@@ -261,17 +276,11 @@ fn survey_stream(
     else {
         return Vec::new();
     };
-    let members: Vec<usize> = inputs
-        .iter()
-        .filter_map(|&i| files[i].member.as_ref().map(|m| m.index))
-        .collect();
+    let (members, input_of) = members_of(files, inputs);
     let mut found = Vec::new();
     // An archive that breaks here breaks again when read, and is reported then.
     let _ = crate::ingest::archive::stream_members(&archive, &members, &mut |member, reader| {
-        let Some(&i) = inputs
-            .iter()
-            .find(|&&i| files[i].member.as_ref().is_some_and(|m| m.index == member))
-        else {
+        let Some(&i) = input_of.get(&member) else {
             return;
         };
         if crate::ingest::is_native_log(std::path::Path::new(&files[i].display)) {
@@ -724,22 +733,11 @@ pub fn run(
                     .expect("a member")
                     .archive,
             );
-            let wanted: Vec<usize> = streamed
-                .iter()
-                .filter_map(|&i| walked.files[i].member.as_ref().map(|m| m.index))
-                .collect();
-            let input_of = |member: usize| {
-                streamed.iter().copied().find(|&i| {
-                    walked.files[i]
-                        .member
-                        .as_ref()
-                        .is_some_and(|m| m.index == member)
-                })
-            };
+            let (wanted, input_of) = members_of(&walked.files, &streamed);
             let mut read_members = Vec::new();
             let result =
                 crate::ingest::archive::stream_members(&archive, &wanted, &mut |member, reader| {
-                    if let Some(i) = input_of(member) {
+                    if let Some(&i) = input_of.get(&member) {
                         read_one(&mut w, i, Some(reader));
                         read_members.push(i);
                     }
