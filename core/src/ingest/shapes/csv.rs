@@ -2,7 +2,9 @@
 //! `CorrelationId`, ...) and one row per record, times in the browser's locale format.
 
 use std::borrow::Cow;
-use std::io::BufRead;
+use std::cell::Cell;
+use std::io::{self, BufRead, Read};
+use std::rc::Rc;
 
 use crate::ingest::container::Container;
 use crate::ingest::{Collector, Limits};
@@ -30,10 +32,16 @@ pub fn read_csv(
     out: &mut Collector<'_>,
 ) {
     let offset = first_line - 1;
+    let row_ends_by = Rc::new(Cell::new(limits.max_line_bytes as u64));
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
-        .from_reader(crate::ingest::lines::CrlfToLf::new(reader));
+        .from_reader(RowLimit {
+            inner: crate::ingest::lines::CrlfToLf::new(reader),
+            read: 0,
+            ends_by: Rc::clone(&row_ends_by),
+            max: limits.max_line_bytes,
+        });
     let headers = match csv.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
@@ -48,7 +56,11 @@ pub fn read_csv(
     let mut waiting: Vec<(csv::StringRecord, u64)> = Vec::new();
     let mut row = csv::StringRecord::new();
     loop {
-        match csv.read_record(&mut row) {
+        // Where the next row starts: the line of a read failure inside it.
+        let row_start = csv.position().line() + offset;
+        let read = csv.read_record(&mut row);
+        row_ends_by.set(csv.position().byte() + limits.max_line_bytes as u64);
+        match read {
             Ok(false) => break,
             Ok(true) => {
                 let line = row.position().map_or(0, |p| p.line()) + offset;
@@ -82,7 +94,7 @@ pub fn read_csv(
                 emit_row(&headers, &row, line, &mut dates, out);
             }
             Err(e) => {
-                let line = e.position().map(|p| p.line() + offset);
+                let line = Some(e.position().map_or(row_start, |p| p.line() + offset));
                 match e.kind() {
                     csv::ErrorKind::Io(_) => {
                         out.reject(line, format!("read error: {e}"));
@@ -104,6 +116,34 @@ pub fn read_csv(
     }
     if out.records() == 0 && out.rejected() == 0 {
         out.note("the CSV export has a header and no rows".to_owned());
+    }
+}
+
+/// Ends the input where a row grows past `max` bytes: the csv reader holds a row whole, and a
+/// quote that never closes makes the rest of the file one row, however large. The reader
+/// cannot find the next row after that, so the rest of the file is reported lost.
+struct RowLimit<R> {
+    inner: R,
+    /// Bytes handed to the csv reader so far.
+    read: u64,
+    /// Where the row being read must end by: `max` past the end of the last row.
+    ends_by: Rc<Cell<u64>>,
+    max: usize,
+}
+
+impl<R: Read> Read for RowLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let room = self.ends_by.get().saturating_sub(self.read);
+        if room == 0 && !buf.is_empty() {
+            return Err(io::Error::other(format!(
+                "a row runs past {} bytes ([ingest] max_line_bytes; a quote that never closes?), the rest of the file is not read",
+                self.max
+            )));
+        }
+        let n = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..n])?;
+        self.read += n as u64;
+        Ok(n)
     }
 }
 
@@ -171,6 +211,46 @@ fn order_name(order: DateOrder) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Reads `text` as a CSV export with lines of at most `max_line_bytes`.
+    fn read(text: &str, max_line_bytes: usize) -> (crate::ingest::FileReport, u64) {
+        let limits = Limits {
+            max_line_bytes,
+            ..Limits::default()
+        };
+        let setup = crate::ingest::ReadSetup {
+            file: crate::record::FileId(0),
+            classifier: crate::classify::Classifier::bundled(),
+            limits: &limits,
+            dedup: None,
+        };
+        let mut records = 0;
+        let report = crate::ingest::read_bytes_as(
+            text.as_bytes(),
+            crate::ingest::shapes::Shape::Csv,
+            setup,
+            &mut |_| records += 1,
+        );
+        (report, records)
+    }
+
+    /// Rows are held to the line limit one at a time, not the file as a whole; a quote that
+    /// never closes ends the read there, with a rejection that says why, instead of making
+    /// the rest of the file one row in memory.
+    #[test]
+    fn a_row_longer_than_the_limit_ends_the_read() {
+        let header = "TimeGenerated [UTC],CorrelationId,ParticipantEndReason,Type\n";
+        let row = |i: usize| format!("2026-11-20T15:10:05Z,ca5e{i:04},0,ACSCallSummary\n");
+        let rows: String = (0..200).map(row).collect();
+        let (whole, records) = read(&format!("{header}{rows}"), 1000);
+        assert_eq!((records, whole.rejected), (200, 0));
+        let unclosed = "2026-11-20T15:10:05Z,\"ca5e,0,ACSCallSummary\n";
+        let (cut, records) = read(&format!("{header}{}{unclosed}{rows}", row(9999)), 1000);
+        assert_eq!((records, cut.rejected), (1, 1));
+        let error = &cut.errors[0].message;
+        assert!(error.contains("runs past 1000 bytes"), "{error}");
+        assert_eq!(cut.errors[0].line, Some(3));
+    }
 
     #[test]
     fn header_detection() {
