@@ -248,6 +248,8 @@ impl<R: std::io::Read> ChunkedLines<R> {
         self.start = 0;
         self.end = 0;
         self.searched_to = 0;
+        // What was known clean is gone with the bytes: the lines after this one are new.
+        self.clean_until = 0;
         loop {
             if !self.fill()? {
                 return Ok(Chunk::TooLong(skipped));
@@ -384,6 +386,30 @@ mod tests {
             read += 1;
         }
         assert_eq!(read, 60_000);
+    }
+
+    /// A secret on the line after an over-long one is seen: what was known clean of the
+    /// buffer before the long line was skipped says nothing about the bytes read after it.
+    #[test]
+    fn a_secret_after_an_over_long_line_is_not_taken_for_clean() {
+        let secrets = crate::secrets::Secrets::bundled();
+        let data = format!("clean\n{}\naccesskey=abc\nclean\n", "x".repeat(110));
+        let mut lines = ChunkedLines::new(data.as_bytes(), 100).with_secret_prefilter(secrets);
+        let mut seen = Vec::new();
+        while let Some((chunk, clean)) = lines.next_line_checked().unwrap() {
+            seen.push(match chunk {
+                Chunk::Line(line) => (String::from_utf8_lossy(line).into_owned(), clean),
+                Chunk::TooLong(len) => (format!("{len} bytes"), clean),
+            });
+        }
+        let want = [
+            ("clean", true),
+            ("110 bytes", false),
+            ("accesskey=abc", false),
+            ("clean", true),
+        ];
+        let want: Vec<(String, bool)> = want.iter().map(|(l, c)| ((*l).to_owned(), *c)).collect();
+        assert_eq!(seen, want);
     }
 
     #[test]
