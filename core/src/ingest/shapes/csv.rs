@@ -32,7 +32,9 @@ pub fn read_csv(
     out: &mut Collector<'_>,
 ) {
     let offset = first_line - 1;
-    let row_ends_by = Rc::new(Cell::new(limits.max_line_bytes as u64));
+    // A row may take `max_line_bytes` and its line break past the end of the one before it.
+    let allowance = limits.max_line_bytes as u64 + 1;
+    let row_ends_by = Rc::new(Cell::new(allowance));
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
@@ -49,6 +51,7 @@ pub fn read_csv(
             return;
         }
     };
+    row_ends_by.set(csv.position().byte() + allowance);
     let mut dates = Dates {
         order: limits.csv_date_order,
         contradicted: false,
@@ -59,7 +62,7 @@ pub fn read_csv(
         // Where the next row starts: the line of a read failure inside it.
         let row_start = csv.position().line() + offset;
         let read = csv.read_record(&mut row);
-        row_ends_by.set(csv.position().byte() + limits.max_line_bytes as u64);
+        row_ends_by.set(csv.position().byte() + allowance);
         match read {
             Ok(false) => break,
             Ok(true) => {
@@ -250,6 +253,15 @@ mod tests {
         let error = &cut.errors[0].message;
         assert!(error.contains("runs past 1000 bytes"), "{error}");
         assert_eq!(cut.errors[0].line, Some(3));
+        // The header has a limit of its own, and a row of exactly the limit is whole.
+        let long_header = format!(
+            "TimeGenerated [UTC],CorrelationId,ParticipantEndReason,Type{}\n",
+            "x".repeat(900)
+        );
+        let full = "2026-11-20T15:10:05Z,ca5e,0,";
+        let full = format!("{full}{}\n", "y".repeat(1000 - full.len()));
+        let (report, records) = read(&format!("{long_header}{full}{full}{rows}"), 1000);
+        assert_eq!((records, report.rejected), (202, 0), "{:?}", report.errors);
     }
 
     #[test]
