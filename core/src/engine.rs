@@ -246,7 +246,6 @@ fn survey(
     })
 }
 
-/// Surveys the members of one .tar.gz (`inputs`: their input indices) in one pass over it.
 /// The archive members that `inputs` (indices into `files`) stand for, and the input of each
 /// member: a map, since a `.tar.gz` may hold a hundred thousand of them and each is looked up
 /// as it streams past.
@@ -262,6 +261,7 @@ fn members_of(files: &[InputFile], inputs: &[usize]) -> (Vec<usize>, FastMap<usi
     (members, input_of)
 }
 
+/// Surveys the members of one .tar.gz (`inputs`: their input indices) in one pass over it.
 fn survey_stream(
     files: &[InputFile],
     inputs: &[usize],
