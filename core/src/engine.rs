@@ -287,7 +287,13 @@ fn survey_stream(
             return;
         }
         let survey = survey_with(fingerprints, |sink| {
-            crate::ingest::sample_stream(Box::new(reader), classifier, limits, sink)
+            crate::ingest::sample_stream(
+                Box::new(reader),
+                files[i].size(),
+                classifier,
+                limits,
+                sink,
+            )
         });
         found.push((i, survey));
     });
@@ -734,12 +740,12 @@ pub fn run(
                     .archive,
             );
             let (wanted, input_of) = members_of(&walked.files, &streamed);
-            let mut read_members = Vec::new();
+            let mut read_members = crate::FastSet::default();
             let result =
                 crate::ingest::archive::stream_members(&archive, &wanted, &mut |member, reader| {
                     if let Some(&i) = input_of.get(&member) {
                         read_one(&mut w, i, Some(reader));
-                        read_members.push(i);
+                        read_members.insert(i);
                     }
                 });
             // Members the pass never reached (the archive changed or broke): said, not lost.

@@ -777,17 +777,18 @@ pub fn sample_input(
     let Ok(handle) = input.open() else {
         return;
     };
-    sample_stream(handle, classifier, limits, sink);
+    sample_stream(handle, input.size(), classifier, limits, sink);
 }
 
 /// Like [`sample_input`], for bytes already open (a member of a `.tar.gz` being streamed).
 pub fn sample_stream(
     handle: Box<dyn Read + '_>,
+    size: u64,
     classifier: &Classifier,
     limits: &Limits,
     sink: &mut dyn FnMut(&Record<'_>),
 ) {
-    let Ok(opened) = source::open(handle) else {
+    let Ok(opened) = source::open(handle, size) else {
         return;
     };
     let mut reader = opened.reader;
@@ -819,7 +820,7 @@ pub fn ingest_stream(
     setup: ReadSetup<'_>,
     sink: &mut dyn FnMut(&Record<'_>),
 ) -> FileReport {
-    let opened = match source::open(raw) {
+    let opened = match source::open(raw, report.bytes) {
         Ok(o) => o,
         Err(e) => {
             report.status = FileStatus::Unreadable;
