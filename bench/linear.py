@@ -101,7 +101,6 @@ CASES = [
 CONFIG = "[ingest]\nmax_line_bytes = 67108864\n"
 
 
-
 def cpu_seconds(binary, folder, config):
     """User and system CPU seconds of one `analyze --format json` of `folder`."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
