@@ -216,7 +216,7 @@ impl Secrets {
     /// The search looks at `at_least` bytes first and twice as many each time it finds
     /// nothing, so it reads about twice the distance to the first suspect, never the whole
     /// buffer for one: in a log where every line holds a needle (`monkey`, a base64 blob with
-    /// `eyJ`), searching to the end of the buffer again for each line made the whole run five
+    /// `eyJ`), searching to the end of the buffer again for each line made reading it eleven
     /// times slower.
     pub fn clean_prefix(&self, region: &[u8], at_least: usize) -> usize {
         // A suspect starting in the last `reach` bytes of a stretch may end past it, so those
@@ -670,7 +670,7 @@ mod tests {
 
     /// In a buffer where every line holds a needle, the clean prefix ends at the first line's.
     #[test]
-    fn a_needle_on_every_line_keeps_the_search_near_the_line() {
+    fn a_needle_on_every_line_ends_the_clean_prefix_at_the_first() {
         let secrets = Secrets::bundled();
         let line = "{\"note\":\"monkey\"}\n";
         let text = line.repeat(10_000);

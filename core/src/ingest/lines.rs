@@ -218,15 +218,15 @@ impl<R: std::io::Read> ChunkedLines<R> {
                 }
                 return Ok(Some(Span::Line(line_start, line_end)));
             }
-            self.searched_to = self.end;
             // No complete line in the buffer: make room, grow up to the cap, or skip.
             if self.start > 0 {
                 self.buf.copy_within(self.start..self.end, 0);
                 self.end -= self.start;
                 self.clean_until = self.clean_until.saturating_sub(self.start);
-                self.searched_to = self.end;
                 self.start = 0;
             }
+            // No line break from `start` to here: the next search begins with the bytes to come.
+            self.searched_to = self.end;
             if self.end == self.buf.len() {
                 if self.buf.len() <= self.max {
                     let grown = (self.buf.len() * 2).min(self.max + 1);

@@ -1007,8 +1007,9 @@ mod tests {
         assert_eq!(fields.as_ptr() as usize, at);
     }
 
-    /// What a reader needs for one file: the bundled classifier, no duplicate detection.
-    fn test_setup(limits: &Limits) -> ReadSetup<'_> {
+    /// What a reader needs for one file: the bundled classifier, no duplicate detection (the
+    /// readers' own tests use it too).
+    pub(super) fn test_setup(limits: &Limits) -> ReadSetup<'_> {
         ReadSetup {
             file: FileId(0),
             classifier: Classifier::bundled(),

@@ -221,12 +221,7 @@ mod tests {
             max_line_bytes,
             ..Limits::default()
         };
-        let setup = crate::ingest::ReadSetup {
-            file: crate::record::FileId(0),
-            classifier: crate::classify::Classifier::bundled(),
-            limits: &limits,
-            dedup: None,
-        };
+        let setup = crate::ingest::tests::test_setup(&limits);
         let mut records = 0;
         let report = crate::ingest::read_bytes_as(
             text.as_bytes(),
