@@ -15,7 +15,7 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(json_lines json_document csv web_sdk dotnet whole_file rules analyze archive pieces redaction)
+    targets=(json_lines json_document csv web_sdk dotnet whole_file rules analyze archive pieces redaction flatten)
 fi
 export RUSTFLAGS="-Cllvm-args=-max-loads-per-memcmp=0"
 fuzz=(-s none --codegen-units 16)

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 root=..
 logs=$(find "$root/examples/logs" "$root/tests/corpus" -type f \( -name '*.json' -o -name '*.log' -o -name '*.csv' -o -name '*.gz' -o -name '*.txt' \) | sort)
-for t in json_lines json_document csv web_sdk dotnet whole_file analyze pieces redaction; do
+for t in json_lines json_document csv web_sdk dotnet whole_file analyze pieces redaction flatten; do
     mkdir -p "corpus/$t"
     for f in $logs; do
         # Seeds stay small (libFuzzer mutates better from short inputs), named by content hash.

@@ -13,6 +13,8 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use crate::record::{Bag, Field};
 use crate::value::Value;
 
+mod plain;
+
 /// A JSON syntax error inside one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JsonError {
@@ -58,6 +60,10 @@ pub fn parse_object_into<'a>(
     mut fields: Vec<Field<'a>>,
 ) -> Result<Vec<Field<'a>>, JsonError> {
     fields.clear();
+    if plain::flatten(json, &mut fields) {
+        return Ok(fields);
+    }
+    fields.clear();
     match parse_strict(json, fields) {
         Err(e) if e.message.contains("surrogate") => {
             // A lone UTF-16 surrogate (`\ud800` without its pair) costs one character, not the
@@ -76,6 +82,16 @@ pub fn parse_object_into<'a>(
         }
         other => other,
     }
+}
+
+/// What each path makes of `json`: the plain reader's fields (`None` when it leaves the text to
+/// the general path) and the general path's. The fuzz target `flatten` checks that the plain
+/// reader never disagrees with the general one.
+#[doc(hidden)]
+pub fn both_readings(json: &[u8]) -> (Option<Vec<Field<'_>>>, Result<Vec<Field<'_>>, JsonError>) {
+    let mut fields = Vec::new();
+    let plain = plain::flatten(json, &mut fields).then_some(fields);
+    (plain, parse_strict(json, Vec::new()))
 }
 
 fn parse_strict<'a>(

@@ -8,6 +8,8 @@
 pub mod archive;
 pub mod container;
 pub(crate) mod flatten;
+#[doc(hidden)]
+pub use flatten::both_readings;
 pub mod lines;
 pub mod pieces;
 pub mod shapes;

@@ -363,6 +363,28 @@ pub fn redaction(data: &[u8]) {
 pub type Check = fn(&[u8]);
 
 /// Every target, by name (the regression test replays each saved input through its target).
+/// The plain JSON reader (the fast path for plain log lines) gives exactly the fields the
+/// general path gives, whenever it takes a text: every line of the input, and the input whole.
+pub fn flatten(data: &[u8]) {
+    for text in data.split(|&b| b == b'\n').chain([data]) {
+        let (plain, general) = acs_triage_core::ingest::both_readings(text);
+        if let Some(plain) = plain {
+            let general = general.unwrap_or_else(|e| {
+                panic!(
+                    "the plain reader took what the general path refuses ({e}): {:?}",
+                    String::from_utf8_lossy(text)
+                )
+            });
+            assert_eq!(
+                plain,
+                general,
+                "the two paths disagree on {:?}",
+                String::from_utf8_lossy(text)
+            );
+        }
+    }
+}
+
 pub const TARGETS: &[(&str, Check)] = &[
     ("json_lines", json_lines),
     ("json_document", json_document),
@@ -375,4 +397,5 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("archive", archive),
     ("pieces", pieces),
     ("redaction", redaction),
+    ("flatten", flatten),
 ];

@@ -1,0 +1,560 @@
+//! A reader for the plain JSON that nearly every log line is, straight into flat fields.
+//!
+//! Storage exports, Event Hubs captures and Event Grid events write their records as objects of
+//! unescaped text, whole numbers, booleans and nulls, nested a level or two. For these the
+//! general path (sonic-rs through serde's visitor interface) cost about 10,000 instructions a
+//! record on the benchmark corpus, most of it in the interface rather than in reading the bytes.
+//! This reader handles that plain subset by hand and gives up at the first thing outside it:
+//! an escape, a fraction or exponent, a control character, an array inside an array, deep
+//! nesting, invalid JSON. The caller then reads the record again with the general path, which
+//! decides everything the plain reader does not, so the two always give the same fields (a
+//! property test and a fuzz target compare them).
+
+use std::borrow::Cow;
+
+use crate::record::{Bag, Field};
+use crate::value::Value;
+
+/// Nesting this reader follows; deeper records go to the general path (which refuses past
+/// [`super::MAX_DEPTH`]).
+const MAX_PLAIN_DEPTH: u16 = 16;
+
+/// Digits of a whole number read here: 18 always fit an `i64`.
+const MAX_DIGITS: usize = 18;
+
+/// Appends the fields of `json` to `fields` and returns true, or returns false when the text
+/// is not plain JSON as this reader knows it (the fields pushed so far are then meaningless).
+pub(super) fn flatten<'a>(json: &'a [u8], fields: &mut Vec<Field<'a>>) -> bool {
+    // Every quote is ASCII, so every text between two quotes of valid UTF-8 is valid too.
+    let Ok(text) = simdutf8::basic::from_utf8(json) else {
+        return false;
+    };
+    let mut reader = Plain {
+        text,
+        at: 0,
+        blocks: Blocks::new(json),
+    };
+    reader.skip_blanks();
+    if reader.top_object(fields).is_none() {
+        return false;
+    }
+    reader.skip_blanks();
+    reader.at == text.len()
+}
+
+struct Plain<'a> {
+    text: &'a str,
+    at: usize,
+    blocks: Blocks<'a>,
+}
+
+/// The text's quotes and odd bytes (a backslash or a control character), found 64 bytes at a
+/// time as the reader moves forward: a string's end is then a bit scan, not a search.
+struct Blocks<'a> {
+    bytes: &'a [u8],
+    /// The block whose masks are loaded (`usize::MAX` before the first).
+    block: usize,
+    quotes: u64,
+    odd: u64,
+}
+
+impl<'a> Blocks<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Blocks {
+            bytes,
+            block: usize::MAX,
+            quotes: 0,
+            odd: 0,
+        }
+    }
+
+    fn load(&mut self, block: usize) {
+        let start = block * 64;
+        let chunk: [u8; 64] = match self.bytes.get(start..start + 64) {
+            Some(whole) => whole.try_into().expect("64 bytes"),
+            None => {
+                // The last, partial block, padded with spaces (neither quote nor odd).
+                let mut padded = [b' '; 64];
+                let tail = &self.bytes[start.min(self.bytes.len())..];
+                padded[..tail.len()].copy_from_slice(tail);
+                padded
+            }
+        };
+        (self.quotes, self.odd) = block_masks(&chunk);
+        self.block = block;
+    }
+
+    /// The position of the first quote at or after `from`, and whether an odd byte comes
+    /// before it; `None` when there is no quote.
+    fn quote_from(&mut self, mut from: usize) -> Option<(usize, bool)> {
+        let mut odd = false;
+        while from < self.bytes.len() {
+            let block = from / 64;
+            if block != self.block {
+                self.load(block);
+            }
+            let after = u64::MAX << (from % 64);
+            let quotes = self.quotes & after;
+            if quotes != 0 {
+                let at = quotes.trailing_zeros();
+                let before = (1u64 << at) - 1;
+                odd |= self.odd & after & before != 0;
+                return Some((block * 64 + at as usize, odd));
+            }
+            odd |= self.odd & after != 0;
+            from = (block + 1) * 64;
+        }
+        None
+    }
+}
+
+/// The quotes and the odd bytes (backslash, or below 0x20) of a block, one bit per byte.
+#[cfg(target_arch = "x86_64")]
+fn block_masks(chunk: &[u8; 64]) -> (u64, u64) {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    let (mut quotes, mut odd) = (0u64, 0u64);
+    for (i, part) in chunk.chunks_exact(16).enumerate() {
+        // SAFETY: SSE2 is part of every x86_64 processor; the load reads the 16 bytes of
+        // `part` and needs no alignment.
+        let (q, o) = unsafe {
+            let v = _mm_loadu_si128(part.as_ptr().cast());
+            let q = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+            let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+            // Unsigned `v <= 0x1f`: the smaller of the two is `v` itself.
+            let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+            (
+                _mm_movemask_epi8(q) as u16,
+                _mm_movemask_epi8(_mm_or_si128(backslash, control)) as u16,
+            )
+        };
+        quotes |= u64::from(q) << (16 * i);
+        odd |= u64::from(o) << (16 * i);
+    }
+    (quotes, odd)
+}
+
+/// The quotes and the odd bytes (backslash, or below 0x20) of a block, one bit per byte.
+#[cfg(not(target_arch = "x86_64"))]
+fn block_masks(chunk: &[u8; 64]) -> (u64, u64) {
+    chunk
+        .iter()
+        .enumerate()
+        .fold((0, 0), |(quotes, odd), (i, &b)| {
+            (
+                quotes | (u64::from(b == b'"') << i),
+                odd | (u64::from(b == b'\\' || b < 0x20) << i),
+            )
+        })
+}
+
+/// Where a value lands: the name it goes by, its bag, and whether it is a bag's root (an
+/// object there is transparent; a scalar there is a top-level field), as the general path's
+/// `FieldSeed` has them.
+struct Slot<'a> {
+    name: Cow<'a, str>,
+    bag: Bag,
+    bag_root: bool,
+    depth: u16,
+}
+
+impl Slot<'_> {
+    fn scalar_bag(&self) -> Bag {
+        if self.bag_root { Bag::Top } else { self.bag }
+    }
+}
+
+impl<'a> Plain<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.at).copied()
+    }
+
+    fn skip_blanks(&mut self) {
+        let bytes = self.text.as_bytes();
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(self.at) {
+            self.at += 1;
+        }
+    }
+
+    /// Consumes `byte` after optional blanks.
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        self.skip_blanks();
+        (self.peek()? == byte).then(|| self.at += 1)
+    }
+
+    /// A string with no escape and no control character; `at` is on its opening quote.
+    fn string(&mut self) -> Option<&'a str> {
+        let start = self.at + 1;
+        let (end, odd) = self.blocks.quote_from(start)?;
+        if odd {
+            return None;
+        }
+        self.at = end + 1;
+        Some(&self.text[start..end])
+    }
+
+    /// `true`, `false` or `null` spelled exactly.
+    fn word(&mut self, word: &str, value: Value<'a>) -> Option<Value<'a>> {
+        self.text[self.at..].starts_with(word).then(|| {
+            self.at += word.len();
+            value
+        })
+    }
+
+    /// A whole number of at most [`MAX_DIGITS`] digits, written as JSON writes it (no leading
+    /// zero, no `-0`). Anything else, fractions and exponents among them, is not read here.
+    fn number(&mut self) -> Option<Value<'a>> {
+        let bytes = self.text.as_bytes();
+        let negative = bytes[self.at] == b'-';
+        let start = self.at + usize::from(negative);
+        let digits = bytes[start..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if digits == 0 || digits > MAX_DIGITS || (digits > 1 && bytes[start] == b'0') {
+            return None;
+        }
+        let end = start + digits;
+        if matches!(bytes.get(end), Some(b'.' | b'e' | b'E')) {
+            return None;
+        }
+        let magnitude = bytes[start..end]
+            .iter()
+            .fold(0i64, |n, &b| n * 10 + i64::from(b - b'0'));
+        if negative && magnitude == 0 {
+            return None;
+        }
+        self.at = end;
+        Some(Value::Int(if negative { -magnitude } else { magnitude }))
+    }
+
+    /// A scalar value: text, a whole number, a boolean or null.
+    fn scalar(&mut self) -> Option<Value<'a>> {
+        match self.peek()? {
+            b'"' => self.string().map(|s| Value::from_text(Cow::Borrowed(s))),
+            b't' => self.word("true", Value::Bool(true)),
+            b'f' => self.word("false", Value::Bool(false)),
+            b'n' => self.word("null", Value::Null),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => None,
+        }
+    }
+
+    /// The record's own object: `properties` and `data` are bags.
+    fn top_object(&mut self, fields: &mut Vec<Field<'a>>) -> Option<()> {
+        self.members(|reader, key| {
+            let bag = if key.eq_ignore_ascii_case("properties") {
+                Some(Bag::Properties)
+            } else if key.eq_ignore_ascii_case("data") {
+                Some(Bag::Data)
+            } else {
+                None
+            };
+            let slot = Slot {
+                name: Cow::Borrowed(key),
+                bag: bag.unwrap_or(Bag::Top),
+                bag_root: bag.is_some(),
+                depth: 1,
+            };
+            reader.value(slot, fields)
+        })
+        .map(drop)
+    }
+
+    /// The members of an object (`at` on its `{`), each key handed to `member` with the reader
+    /// on its value. Returns how many there were.
+    fn members(
+        &mut self,
+        mut member: impl FnMut(&mut Self, &'a str) -> Option<()>,
+    ) -> Option<usize> {
+        self.expect(b'{')?;
+        self.skip_blanks();
+        if self.peek()? == b'}' {
+            self.at += 1;
+            return Some(0);
+        }
+        let mut count = 0;
+        loop {
+            self.skip_blanks();
+            if self.peek()? != b'"' {
+                return None;
+            }
+            let key = self.string()?;
+            self.expect(b':')?;
+            self.skip_blanks();
+            member(self, key)?;
+            count += 1;
+            self.skip_blanks();
+            match self.peek()? {
+                b',' => self.at += 1,
+                b'}' => {
+                    self.at += 1;
+                    return Some(count);
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// One value (`at` on its first byte) under `slot`.
+    fn value(&mut self, slot: Slot<'a>, fields: &mut Vec<Field<'a>>) -> Option<()> {
+        match self.peek()? {
+            b'{' => self.object(slot, fields),
+            b'[' => self.array(slot, fields),
+            _ => {
+                let value = self.scalar()?;
+                fields.push(Field::new(slot.scalar_bag(), slot.name, value));
+                Some(())
+            }
+        }
+    }
+
+    /// An object under `slot`: its members become fields named after it (a bag's root is
+    /// transparent); an empty one outside a bag's root is a null, so `exists(...)` sees it.
+    fn object(&mut self, slot: Slot<'a>, fields: &mut Vec<Field<'a>>) -> Option<()> {
+        if slot.depth >= MAX_PLAIN_DEPTH {
+            return None;
+        }
+        let count = self.members(|reader, key| {
+            let name = if slot.bag_root {
+                Cow::Borrowed(key)
+            } else {
+                Cow::Owned(format!("{}.{key}", slot.name))
+            };
+            let child = Slot {
+                name,
+                bag: slot.bag,
+                bag_root: false,
+                depth: slot.depth + 1,
+            };
+            reader.value(child, fields)
+        })?;
+        if count == 0 && !slot.bag_root {
+            fields.push(Field::new(slot.scalar_bag(), slot.name, Value::Null));
+        }
+        Some(())
+    }
+
+    /// An array under `slot`: its scalars form one list field (after the fields of its objects),
+    /// its objects are flattened under `name[index]`. An array inside an array is left to the
+    /// general path.
+    fn array(&mut self, slot: Slot<'a>, fields: &mut Vec<Field<'a>>) -> Option<()> {
+        if slot.depth >= MAX_PLAIN_DEPTH {
+            return None;
+        }
+        let bag = slot.scalar_bag();
+        self.expect(b'[')?;
+        self.skip_blanks();
+        let mut scalars = Vec::new();
+        let mut index = 0usize;
+        if self.peek()? == b']' {
+            self.at += 1;
+        } else {
+            loop {
+                self.skip_blanks();
+                match self.peek()? {
+                    b'{' => {
+                        let element = Slot {
+                            name: Cow::Owned(format!("{}[{index}]", slot.name)),
+                            bag,
+                            bag_root: false,
+                            depth: slot.depth + 1,
+                        };
+                        self.object(element, fields)?;
+                    }
+                    b'[' => return None,
+                    _ => scalars.push(self.scalar()?),
+                }
+                index += 1;
+                self.skip_blanks();
+                match self.peek()? {
+                    b',' => self.at += 1,
+                    b']' => {
+                        self.at += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        if !scalars.is_empty() || index == 0 {
+            fields.push(Field::new(bag, slot.name, Value::List(scalars)));
+        }
+        Some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::ingest::flatten::both_readings;
+
+    fn plain(json: &str) -> Option<Vec<Field<'_>>> {
+        let mut fields = Vec::new();
+        flatten(json.as_bytes(), &mut fields).then_some(fields)
+    }
+
+    /// Lines as the logs write them are read here, with the fields the general path gives.
+    #[test]
+    fn log_lines_are_read_as_the_general_path_reads_them() {
+        let lines = [
+            // A storage export's CallSummary record (bench corpus, from the documented schema).
+            r#"{"time":"2026-11-01T02:00:00.000Z","correlationId":"14523c03-74ff-454b-8b92-f5615868e3ed","category":"CallSummary","properties":{"callDuration":300,"teamsThreadId":"null","participantEndReason":"487","endpointType":"VoIP","osVersion":"Windows 10.0.22631 Arch: x64"}}"#,
+            // An Event Grid delivery report: a data bag, an array of objects.
+            r#"{"id":"Outgoing_1","data":{"deliveryStatus":"Delivered","deliveryAttempts":[{"segmentsSucceeded":1,"segmentsFailed":0},{}],"tags":["a",true,null,-7]},"eventType":"Microsoft.Communication.SMSDeliveryReportReceived"}"#,
+            // Blanks between tokens, a pretty-printed record, empty containers, a scalar bag.
+            " {\r\n  \"a\" : { \"b\" : [ ] , \"c\" : { } } ,\n\t\"properties\" : \"Redacted\" , \"data\" : { } } \n",
+            "{}",
+        ];
+        for line in lines {
+            let fields = plain(line).unwrap_or_else(|| panic!("not read: {line}"));
+            assert!(!fields.is_empty() || line == "{}");
+            assert_eq!(Ok(fields), both_readings(line.as_bytes()).1, "{line}");
+        }
+        let fields = plain(lines[0]).unwrap();
+        assert!(matches!(fields[0].name, Cow::Borrowed(_)));
+        assert_eq!(fields[4].full_name(), "properties.teamsThreadId");
+        assert_eq!(fields[4].value, Value::Null);
+        assert_eq!(fields[3].value, Value::Int(300));
+    }
+
+    /// What is not plain is left to the general path, which reads it or says why not.
+    #[test]
+    fn what_is_not_plain_is_left_to_the_general_path() {
+        let deep = "{\"a\":".repeat(20) + "1" + &"}".repeat(20);
+        for text in [
+            r#"{"a":"x\"y"}"#,
+            r#"{"a\u0062":1}"#,
+            "{\"a\":\"tab\there\"}",
+            r#"{"a":1.5}"#,
+            r#"{"a":1e3}"#,
+            r#"{"a":-0}"#,
+            r#"{"a":007}"#,
+            r#"{"a":1234567890123456789}"#,
+            r#"{"a":[[1]]}"#,
+            r#"{"properties":"{\"UserId\":\"8:acs:x\"}"}"#,
+            &deep,
+            // Not JSON at all: the general path's error is the one the user sees.
+            r#"{"a":1,}"#,
+            r#"{"a":tru}"#,
+            r#"{"a" 1}"#,
+            r#"{"a":1} x"#,
+            "[1]",
+            "\u{feff}{}",
+        ] {
+            assert!(plain(text).is_none(), "{text}");
+        }
+        assert!(!flatten(b"{\"a\":\"\xff\"}", &mut Vec::new()));
+    }
+
+    /// Text values for the property test: plain and odd, and ones that spell `null`.
+    const TEXTS: &[&str] = &[
+        "abc",
+        "",
+        " padded ",
+        "null",
+        "Redacted",
+        "é",
+        "a\\\"b",
+        "\\u00e9",
+        "tab\there",
+        "x\\ud800",
+        "{}",
+        "8:acs:x",
+    ];
+    const NUMBERS: &[&str] = &[
+        "0",
+        "-0",
+        "7",
+        "-12",
+        "007",
+        "1.5",
+        "1e3",
+        "-1E-2",
+        "123456789012345678",
+        "-123456789012345678",
+        "1234567890123456789",
+        "18446744073709551616",
+        "-",
+        "1.",
+        "+1",
+    ];
+    const WORDS: &[&str] = &["true", "false", "null", "nul", "truex", "True"];
+    const KEYS: &[&str] = &[
+        "a",
+        "properties",
+        "Properties",
+        "DATA",
+        "data",
+        "a.b",
+        "",
+        "k\\\"",
+        "time",
+    ];
+    const BLANKS: &[&str] = &["", "", "", " ", "\n", "\t", "\r\n", "\u{a0}"];
+    /// Bytes put at random places to break the text.
+    const BREAKS: &[&str] = &[",", "}", "]", "\"", ":", "\\", "\u{1}", "{", "[", "0"];
+
+    fn json_text() -> impl Strategy<Value = String> {
+        let blank = proptest::sample::select(BLANKS);
+        let leaf = prop_oneof![
+            proptest::sample::select(TEXTS).prop_map(|t| format!("\"{t}\"")),
+            proptest::sample::select(NUMBERS).prop_map(str::to_owned),
+            proptest::sample::select(WORDS).prop_map(str::to_owned),
+        ];
+        leaf.prop_recursive(4, 40, 6, move |inner| {
+            let blank = blank.clone();
+            prop_oneof![
+                proptest::collection::vec(
+                    (proptest::sample::select(KEYS), inner.clone(), blank.clone()),
+                    0..6
+                )
+                .prop_map(|members| {
+                    let members: Vec<String> = members
+                        .into_iter()
+                        .map(|(k, v, b)| format!("{b}\"{k}\"{b}:{b}{v}{b}"))
+                        .collect();
+                    format!("{{{}}}", members.join(","))
+                }),
+                (proptest::collection::vec(inner, 0..4), blank).prop_map(|(items, b)| {
+                    format!("[{b}{}{b}]", items.join(&format!("{b},{b}")))
+                }),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// Whatever the plain reader takes, the general path takes too, with the same fields:
+        /// objects of every kind of value, blanks, and texts broken at a random place.
+        #[test]
+        fn the_plain_reader_agrees_with_the_general_path(
+            members in proptest::collection::vec(
+                (proptest::sample::select(KEYS), json_text()), 0..5),
+            breaks in proptest::collection::vec(
+                (proptest::sample::select(BREAKS), 0usize..400), 0..2),
+            cut in proptest::option::of(0usize..400),
+        ) {
+            let members: Vec<String> =
+                members.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+            let mut text = format!("{{{}}}", members.join(","));
+            for (piece, at) in breaks {
+                let at = (0..=at.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap();
+                text.insert_str(at, piece);
+            }
+            let mut bytes = text.into_bytes();
+            if let Some(cut) = cut {
+                bytes.truncate(cut);
+            }
+            let (plain, general) = both_readings(&bytes);
+            if let Some(plain) = plain {
+                prop_assert_eq!(Ok(plain), general);
+            }
+        }
+    }
+}
