@@ -206,13 +206,7 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, 'de> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            let bag = if key.eq_ignore_ascii_case("properties") {
-                Some(Bag::Properties)
-            } else if key.eq_ignore_ascii_case("data") {
-                Some(Bag::Data)
-            } else {
-                None
-            };
+            let bag = bag_named(&key);
             map.next_value_seed(FieldSeed {
                 fields: self.fields,
                 bag: bag.unwrap_or(Bag::Top),
@@ -222,6 +216,18 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, 'de> {
             })?;
         }
         Ok(())
+    }
+}
+
+/// The bag a top-level key opens: `properties` and `data` are transparent (their members are
+/// looked up by their own names).
+fn bag_named(key: &str) -> Option<Bag> {
+    if key.eq_ignore_ascii_case("properties") {
+        Some(Bag::Properties)
+    } else if key.eq_ignore_ascii_case("data") {
+        Some(Bag::Data)
+    } else {
+        None
     }
 }
 

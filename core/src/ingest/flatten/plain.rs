@@ -1,14 +1,14 @@
 //! A reader for the plain JSON that nearly every log line is, straight into flat fields.
 //!
 //! Storage exports, Event Hubs captures and Event Grid events write their records as objects of
-//! unescaped text, whole numbers, booleans and nulls, nested a level or two. For these the
-//! general path (sonic-rs through serde's visitor interface) cost about 10,000 instructions a
-//! record on the benchmark corpus, most of it in the interface rather than in reading the bytes.
-//! This reader handles that plain subset by hand and gives up at the first thing outside it:
-//! an escape, a fraction or exponent, a control character, an array inside an array, deep
-//! nesting, invalid JSON. The caller then reads the record again with the general path, which
-//! decides everything the plain reader does not, so the two always give the same fields (a
-//! property test and a fuzz target compare them).
+//! unescaped text, whole numbers, booleans and nulls, nested a level or two. This reader takes
+//! that plain subset straight from the bytes and gives up at the first thing outside it: an
+//! escape, a fraction or exponent, a control character, an array inside an array, deep
+//! nesting, invalid JSON. The caller then reads the record again with the general path
+//! (sonic-rs behind serde's visitor interface), which decides everything the plain reader does
+//! not, so the two always give the same fields (a property test and the fuzz target `flatten`
+//! compare them). On the benchmark's calls subset it takes parsing from about 10,100 to 8,600
+//! instructions a record (`docs/performance.md`).
 
 use std::borrow::Cow;
 
@@ -245,13 +245,7 @@ impl<'a> Plain<'a> {
     /// The record's own object: `properties` and `data` are bags.
     fn top_object(&mut self, fields: &mut Vec<Field<'a>>) -> Option<()> {
         self.members(|reader, key| {
-            let bag = if key.eq_ignore_ascii_case("properties") {
-                Some(Bag::Properties)
-            } else if key.eq_ignore_ascii_case("data") {
-                Some(Bag::Data)
-            } else {
-                None
-            };
+            let bag = super::bag_named(key);
             let slot = Slot {
                 name: Cow::Borrowed(key),
                 bag: bag.unwrap_or(Bag::Top),
