@@ -6,6 +6,7 @@
 //! arrays of objects indexed names.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -47,8 +48,9 @@ impl std::fmt::Display for JsonError {
 
 /// Parses a JSON object (the whole slice) into fields.
 ///
-/// The parser is sonic-rs (SIMD) behind serde's interface: on the storage-export benchmark it
-/// made the whole run 1.6 times faster than serde_json with the same visitor and output.
+/// Plain lines (nearly all) are read by [`plain`]'s own reader; the rest by sonic-rs (SIMD)
+/// behind serde's interface, which on the storage-export benchmark made the whole run 1.6
+/// times faster than serde_json with the same visitor and output.
 pub fn parse_object(json: &[u8]) -> Result<Vec<Field<'_>>, JsonError> {
     parse_object_into(json, Vec::with_capacity(32))
 }
@@ -99,8 +101,10 @@ fn parse_strict<'a>(
     mut fields: Vec<Field<'a>>,
 ) -> Result<Vec<Field<'a>>, JsonError> {
     let mut de = sonic_rs::Deserializer::from_slice(json);
+    let names_left = Cell::new(name_allowance(json.len()));
     ObjectSeed {
         fields: &mut fields,
+        names_left: &names_left,
     }
     .deserialize(&mut de)
     .and_then(|()| de.end())
@@ -190,6 +194,8 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
 /// The top-level object of a record.
 pub(crate) struct ObjectSeed<'f, 'de> {
     pub fields: &'f mut Vec<Field<'de>>,
+    /// Bytes the record's nested field names may still take ([`name_allowance`]).
+    pub names_left: &'f Cell<usize>,
 }
 
 impl<'de> DeserializeSeed<'de> for ObjectSeed<'_, 'de> {
@@ -209,6 +215,7 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, 'de> {
             let bag = bag_named(&key);
             map.next_value_seed(FieldSeed {
                 fields: self.fields,
+                names_left: self.names_left,
                 bag: bag.unwrap_or(Bag::Top),
                 name: key,
                 bag_root: bag.is_some(),
@@ -239,10 +246,33 @@ fn too_deep<E: de::Error>() -> E {
     E::custom(format!("nesting deeper than {MAX_DEPTH} levels"))
 }
 
+/// Bytes the names built for one record's nested fields (`a.b`, `list[3]`) may take in all:
+/// four times the record and 64 KiB more. Real records stay far below; without a bound, a
+/// long key over an array of many empty objects (`{"<10 KB>":[{},{},...]}`) makes a name of
+/// the key's length for each element, 134 MB from a 40 KB line.
+pub const fn name_allowance(record_bytes: usize) -> usize {
+    record_bytes.saturating_mul(4).saturating_add(64 * 1024)
+}
+
+/// What a record whose nested names run past [`name_allowance`] is rejected with.
+pub const NAMES_TOO_LONG: &str =
+    "nested field names longer than four times the record (a long key over many elements?)";
+
+/// Takes a name of `len` bytes from the record's allowance, or refuses the record.
+fn spend<E: de::Error>(names_left: &Cell<usize>, len: usize) -> Result<(), E> {
+    let left = names_left
+        .get()
+        .checked_sub(len)
+        .ok_or_else(|| E::custom(NAMES_TOO_LONG))?;
+    names_left.set(left);
+    Ok(())
+}
+
 /// One value under `name`. When `bag_root` is set and the value is an object, its members
 /// become fields of `bag` under their own names (the bag is transparent).
 struct FieldSeed<'f, 'de> {
     fields: &'f mut Vec<Field<'de>>,
+    names_left: &'f Cell<usize>,
     bag: Bag,
     name: Cow<'de, str>,
     bag_root: bool,
@@ -261,11 +291,12 @@ impl<'de> FieldSeed<'_, 'de> {
         });
     }
 
-    fn child_name(&self, key: Cow<'de, str>) -> Cow<'de, str> {
+    fn child_name<E: de::Error>(&self, key: Cow<'de, str>) -> Result<Cow<'de, str>, E> {
         if self.bag_root {
-            key
+            Ok(key)
         } else {
-            Cow::Owned(format!("{}.{}", self.name, key))
+            spend(self.names_left, self.name.len() + 1 + key.len())?;
+            Ok(Cow::Owned(format!("{}.{}", self.name, key)))
         }
     }
 }
@@ -334,9 +365,10 @@ impl<'de> Visitor<'de> for FieldSeed<'_, 'de> {
         let mut any = false;
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             any = true;
-            let name = self.child_name(key);
+            let name = self.child_name(key)?;
             map.next_value_seed(FieldSeed {
                 fields: self.fields,
+                names_left: self.names_left,
                 bag: self.bag,
                 name,
                 bag_root: false,
@@ -358,6 +390,7 @@ impl<'de> Visitor<'de> for FieldSeed<'_, 'de> {
         loop {
             let element = ElementSeed {
                 fields: self.fields,
+                names_left: self.names_left,
                 bag: if self.bag_root { Bag::Top } else { self.bag },
                 name: &self.name,
                 index,
@@ -377,10 +410,20 @@ impl<'de> Visitor<'de> for FieldSeed<'_, 'de> {
     }
 }
 
+/// The length of `name[index]`.
+fn indexed_len(name: &str, index: usize) -> usize {
+    name.len()
+        + 2
+        + index
+            .checked_ilog10()
+            .map_or(1, |digits| digits as usize + 1)
+}
+
 /// One element of an array: scalars are returned (they form a list), objects are flattened under
 /// `name[index]`.
 struct ElementSeed<'f, 'n, 'de> {
     fields: &'f mut Vec<Field<'de>>,
+    names_left: &'f Cell<usize>,
     bag: Bag,
     name: &'n str,
     index: usize,
@@ -432,8 +475,10 @@ impl<'de> Visitor<'de> for ElementSeed<'_, '_, 'de> {
         d.deserialize_any(self)
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        spend(self.names_left, indexed_len(self.name, self.index))?;
         let seed = FieldSeed {
             fields: self.fields,
+            names_left: self.names_left,
             bag: self.bag,
             name: Cow::Owned(format!("{}[{}]", self.name, self.index)),
             bag_root: false,
@@ -447,12 +492,14 @@ impl<'de> Visitor<'de> for ElementSeed<'_, '_, 'de> {
         if self.depth >= MAX_DEPTH {
             return Err(too_deep());
         }
+        spend(self.names_left, indexed_len(self.name, self.index))?;
         let name = format!("{}[{}]", self.name, self.index);
         let mut items = Vec::new();
         let mut index = 0;
         loop {
             let element = ElementSeed {
                 fields: &mut *self.fields,
+                names_left: self.names_left,
                 bag: self.bag,
                 name: &name,
                 index,
@@ -540,6 +587,33 @@ mod tests {
         assert!(err.message.contains("nesting deeper"), "{err:?}");
         let arrays = "{\"a\":".to_owned() + &"[".repeat(5000) + &"]".repeat(5000) + "}";
         assert!(parse_object(arrays.as_bytes()).is_err());
+    }
+
+    /// A long key over many elements, or over many members, would make a name of its length
+    /// for each: the record is refused once the names pass the allowance, by both readers.
+    #[test]
+    fn names_that_outgrow_the_record_are_refused() {
+        let key = "k".repeat(10_000);
+        let elements = vec!["{}"; 10_000].join(",");
+        let members: Vec<String> = (0..10_000).map(|i| format!("\"m{i}\":1")).collect();
+        for json in [
+            format!("{{\"{key}\":[{elements}]}}"),
+            format!("{{\"{key}\":[[{elements}]]}}"),
+            format!("{{\"x\":{{\"{key}\":{{{}}}}}}}", members.join(",")),
+        ] {
+            let err = parse_object(json.as_bytes()).unwrap_err();
+            assert_eq!(err.message, NAMES_TOO_LONG);
+            assert!(both_readings(json.as_bytes()).0.is_none());
+        }
+        // Within the allowance (four times 10 KB and 64 KiB): ten names of 10 KB are made.
+        let json = format!("{{\"{key}\":[{}]}}", ["{}"; 10].join(","));
+        let fields = parse_object(json.as_bytes()).unwrap();
+        assert_eq!(fields.len(), 10);
+        assert_eq!(fields[9].name, format!("{key}[9]"));
+        assert!(both_readings(json.as_bytes()).0.is_some());
+        assert_eq!(indexed_len(&key, 9), fields[9].name.len());
+        assert_eq!(indexed_len("a", 0), "a[0]".len());
+        assert_eq!(indexed_len("a", 10), "a[10]".len());
     }
 
     #[test]

@@ -362,7 +362,6 @@ pub fn redaction(data: &[u8]) {
 /// A target's checks.
 pub type Check = fn(&[u8]);
 
-/// Every target, by name (the regression test replays each saved input through its target).
 /// The plain JSON reader (the fast path for plain log lines) gives exactly the fields the
 /// general path gives, whenever it takes a text: every line of the input, and the input whole.
 pub fn flatten(data: &[u8]) {
@@ -385,6 +384,7 @@ pub fn flatten(data: &[u8]) {
     }
 }
 
+/// Every target, by name (the regression test replays each saved input through its target).
 pub const TARGETS: &[(&str, Check)] = &[
     ("json_lines", json_lines),
     ("json_document", json_document),
