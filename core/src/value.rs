@@ -150,7 +150,8 @@ impl<'a> Value<'a> {
 
 /// True when the text starts and ends with an ASCII character above the space (`!` to DEL):
 /// trimming it would change nothing, so the Unicode-aware trim can be spared.
-fn has_plain_ends(bytes: &[u8]) -> bool {
+#[inline]
+pub(crate) fn has_plain_ends(bytes: &[u8]) -> bool {
     let plain = |b: &u8| *b > b' ' && *b < 0x80;
     bytes.first().is_some_and(plain) && bytes.last().is_some_and(plain)
 }
