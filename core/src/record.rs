@@ -71,6 +71,14 @@ impl<'a> Field<'a> {
         }
     }
 
+    /// True when the field is called `name` (ignoring ASCII case and a ` [UTC]` suffix) and its
+    /// key, set by [`Record::index_names`], is `key` (`name`'s [`name_key`]): what
+    /// [`Record::fields_named`] finds.
+    #[inline]
+    pub fn is_named(&self, key: u32, name: &str) -> bool {
+        self.key == key && name_matches(&self.name, name)
+    }
+
     /// True when the field holds memory of its own (an owned name or value): dropping it
     /// frees something, where a field that only borrows from the record's text needs nothing.
     pub fn owns_memory(&self) -> bool {
@@ -243,7 +251,7 @@ pub struct Record<'a> {
 /// the portal adds to time columns (`TimeGenerated [UTC]`).
 fn name_matches(stored: &str, query: &str) -> bool {
     // Most lookups name a field as the record spells it: the plain comparison settles those.
-    if stored == query || stored.eq_ignore_ascii_case(query) {
+    if same_bytes(stored.as_bytes(), query.as_bytes()) || stored.eq_ignore_ascii_case(query) {
         return true;
     }
     const UTC: &[u8] = b" [utc]";
@@ -251,6 +259,29 @@ fn name_matches(stored: &str, query: &str) -> bool {
     stored.len() == query.len() + UTC.len()
         && stored[query.len()..].eq_ignore_ascii_case(UTC)
         && stored[..query.len()].eq_ignore_ascii_case(query)
+}
+
+/// Byte equality for short texts such as field names, eight bytes at a time: the library's
+/// comparison calls out to `memcmp` for every pair, which costs more than comparing a name.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let len = a.len();
+    if len != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
+    if len < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    // Whole words, the last one ending at the end (it may overlap the one before).
+    let mut at = 0;
+    while at + 8 < len {
+        if word(a, at) != word(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    word(a, len - 8) == word(b, len - 8)
 }
 
 /// The lookup key of a field name: a hash of its bytes with ASCII case folded and without the
@@ -346,7 +377,7 @@ impl<'r, 'a> Iterator for FieldsNamed<'r, 'a, '_> {
             while let Some(at) = index.slots[self.next].checked_sub(1) {
                 self.next = (self.next + 1) % INDEX_SLOTS;
                 let field = &fields[usize::from(at)];
-                if field.key == self.key && name_matches(&field.name, self.name) {
+                if field.is_named(self.key, self.name) {
                     return Some(field);
                 }
             }
@@ -359,6 +390,73 @@ impl<'r, 'a> Iterator for FieldsNamed<'r, 'a, '_> {
             }
         }
         None
+    }
+}
+
+thread_local! {
+    static LAST_NAMES: std::cell::RefCell<LastNames> = const {
+        std::cell::RefCell::new(LastNames {
+            names: Vec::new(),
+            ends: Vec::new(),
+            keys: Vec::new(),
+            index: NameIndex {
+                slots: [0; INDEX_SLOTS],
+                built: false,
+            },
+        })
+    };
+}
+
+/// The field names of the last record a thread indexed, with their keys and [`NameIndex`]:
+/// comparing a record's names with these costs less than hashing them.
+struct LastNames {
+    /// The names, one after another.
+    names: Vec<u8>,
+    /// Where each name ends in `names`.
+    ends: Vec<usize>,
+    keys: Vec<u32>,
+    index: NameIndex,
+}
+
+impl LastNames {
+    /// Names longer than this in all are not remembered (a record with thousands of fields).
+    const MAX_BYTES: usize = 4096;
+
+    /// Gives `record` the keys and index of the last record when its names are the same, in
+    /// the same order, byte for byte; false (and `record` untouched) when they are not.
+    fn copy_to(&self, record: &mut Record<'_>) -> bool {
+        if record.fields.len() != self.ends.len() || self.ends.is_empty() {
+            return false;
+        }
+        let mut start = 0;
+        for (field, &end) in record.fields.iter().zip(&self.ends) {
+            if !same_bytes(field.name.as_bytes(), &self.names[start..end]) {
+                return false;
+            }
+            start = end;
+        }
+        for (field, &key) in record.fields.iter_mut().zip(&self.keys) {
+            field.key = key;
+        }
+        record.names = self.index.clone();
+        true
+    }
+
+    /// Remembers the names, keys and index of `record`, just indexed.
+    fn remember(&mut self, record: &Record<'_>) {
+        self.names.clear();
+        self.ends.clear();
+        self.keys.clear();
+        let bytes: usize = record.fields.iter().map(|f| f.name.len()).sum();
+        if bytes > Self::MAX_BYTES {
+            return;
+        }
+        for field in &record.fields {
+            self.names.extend_from_slice(field.name.as_bytes());
+            self.ends.push(self.names.len());
+            self.keys.push(field.key);
+        }
+        self.index = record.names.clone();
     }
 }
 
@@ -554,7 +652,24 @@ macro_rules! fields {
 impl<'a> Record<'a> {
     /// Computes each field's [`Field::key`] and the [`NameIndex`]; call again after changing
     /// the fields.
+    ///
+    /// Records of one file nearly always name their fields alike, in the same order: when this
+    /// record's names are the last indexed record's on this thread ([`LastNames`]), its keys
+    /// and index are copied instead of hashed again.
     pub fn index_names(&mut self) {
+        LAST_NAMES.with(|last| match last.try_borrow_mut() {
+            Ok(mut last) => {
+                if !last.copy_to(self) {
+                    self.hash_names();
+                    last.remember(self);
+                }
+            }
+            Err(_) => self.hash_names(),
+        });
+    }
+
+    /// [`Record::index_names`] from scratch: every name hashed, every key placed.
+    fn hash_names(&mut self) {
         let index = &mut self.names;
         index.slots = [0; INDEX_SLOTS];
         index.built = self.fields.len() <= MAX_INDEXED;
@@ -568,6 +683,13 @@ impl<'a> Record<'a> {
                 index.slots[slot] = at as u8 + 1;
             }
         }
+    }
+
+    /// True when [`Record::index_names`] has indexed every field: each field's `key` is then
+    /// set, and a field is among [`Record::fields_named`] exactly when
+    /// [`Field::is_named`] says so, so one pass over the fields can stand for many lookups.
+    pub fn names_indexed(&self) -> bool {
+        self.names.built
     }
 
     /// Forgets the [`NameIndex`]: lookups compare every name (as before classification).
@@ -898,6 +1020,73 @@ mod tests {
 
     fn rec(fields: Vec<Field<'static>>) -> Record<'static> {
         Record::new(origin(), Format::Json, fields)
+    }
+
+    /// Word-at-a-time equality agrees with the library's for every length up to three words,
+    /// with the texts differing at each place (a word boundary, the overlapping last word).
+    #[test]
+    fn same_bytes_is_byte_equality() {
+        for len in 0..=24usize {
+            let a: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(same_bytes(&a, &a.clone()), "{len}");
+            for at in 0..len {
+                let mut b = a.clone();
+                b[at] ^= 0x20;
+                assert!(!same_bytes(&a, &b), "{len} at {at}");
+            }
+            let longer = [&a[..], b"x"].concat();
+            assert!(!same_bytes(&a, &longer) && !same_bytes(&longer, &a), "{len}");
+        }
+    }
+
+    /// Names for the property test: some alike but for case or one byte, some with ` [UTC]`.
+    const NAMES: &[&str] = &[
+        "time",
+        "Time",
+        "timf",
+        "callId",
+        "participantId",
+        "participantIe",
+        "TimeGenerated [UTC]",
+        "roundTripTimeAvg",
+        "a",
+        "",
+    ];
+
+    proptest::proptest! {
+        /// A record's keys and index are the ones hashing its names gives, whether they were
+        /// hashed or copied from the record indexed before it on the thread (records alike
+        /// but for one name, its case or one byte of it, the order, or the count).
+        #[test]
+        fn remembered_names_index_as_hashing_does(
+            records in proptest::collection::vec(
+                proptest::collection::vec(0..NAMES.len(), 0..6), 1..12
+            ),
+            repeat in proptest::collection::vec(proptest::bool::ANY, 12),
+        ) {
+            let mut previous: Option<Vec<usize>> = None;
+            for (names, again) in records.into_iter().zip(repeat) {
+                // Often the same names as the record before, as in a real file.
+                let names = match (&previous, again) {
+                    (Some(p), true) => p.clone(),
+                    _ => names,
+                };
+                let fields = || -> Vec<Field<'static>> {
+                    names
+                        .iter()
+                        .map(|&n| Field::new(Bag::Top, NAMES[n], Value::Int(1)))
+                        .collect()
+                };
+                let mut indexed = rec(fields());
+                indexed.index_names();
+                let mut hashed = rec(fields());
+                hashed.hash_names();
+                proptest::prop_assert_eq!(&indexed.fields, &hashed.fields);
+                proptest::prop_assert_eq!(indexed.names.slots, hashed.names.slots);
+                proptest::prop_assert_eq!(indexed.names.built, hashed.names.built);
+                previous = Some(names);
+            }
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use acs_triage_core::Output;
 use acs_triage_core::analyzer::{Analysis, Context, EntityAnalysis, EntityPass, Horizon};
-use acs_triage_core::record::{Bag, name_key};
+use acs_triage_core::record::{Bag, Field, name_key};
 use acs_triage_core::table::{Column, Table, TableKind};
 use acs_triage_core::{FieldName, FieldPath, field, fields};
 use std::cell::OnceCell;
@@ -353,7 +353,27 @@ pub struct StreamJudge {
     /// True where the path is the plain name (no bag prefix), so that a record with one field
     /// of that name gives the histograms and the judge the same number ([`StreamJudge::read`]).
     plain: Vec<bool>,
+    /// The distinct plain field names, with their keys: [`StreamJudge::read`] finds them all
+    /// in one pass over a record's fields (14 thresholds read 10 names).
+    plain_names: Vec<(u32, Arc<str>)>,
+    /// For each threshold, its field's place in `plain_names` (`None` when not plain).
+    name_of: Vec<Option<usize>>,
+    /// One bit per `key % 64` of the plain names: most fields of a record are none of them,
+    /// and this tells so without comparing keys.
+    key_bits: u64,
 }
+
+/// The fields of one name that a pass over a record met.
+#[derive(Clone, Copy)]
+enum Met<'r, 'a> {
+    None,
+    One(&'r Field<'a>),
+    Several,
+}
+
+/// Plain names [`StreamJudge::read`] follows in one pass; past that, each threshold looks its
+/// field up alone.
+const MAX_PASS_NAMES: usize = 16;
 
 /// What a stream record holds for one threshold.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -376,16 +396,65 @@ impl StreamJudge {
             .iter()
             .map(|(_, t)| OwnedFieldName::new(&t.field))
             .collect();
-        let plain = fields
+        let plain: Vec<bool> = fields
             .iter()
             .map(|f| f.field_name().bag().is_none())
             .collect();
+        let mut plain_names: Vec<(u32, Arc<str>)> = Vec::new();
+        let name_of = thresholds
+            .iter()
+            .zip(&plain)
+            .map(|((_, t), &plain)| {
+                if !plain {
+                    return None;
+                }
+                let key = name_key(&t.field);
+                let at = plain_names
+                    .iter()
+                    .position(|(k, name)| *k == key && **name == *t.field)
+                    .unwrap_or_else(|| {
+                        plain_names.push((key, Arc::from(t.field.as_str())));
+                        plain_names.len() - 1
+                    });
+                Some(at)
+            })
+            .collect();
+        let key_bits = plain_names
+            .iter()
+            .fold(0, |bits, (key, _)| bits | 1u64 << (key % 64));
         StreamJudge {
             thresholds,
             keys,
             fields,
             plain,
+            plain_names,
+            name_of,
+            key_bits,
         }
+    }
+
+    /// The fields of each plain name in `record`, met in one pass over its fields: what
+    /// [`Record::fields_named`] would find for each name, told as none, one or several.
+    /// `None` when the record's names are not indexed (its fields' keys are then not set).
+    fn meet<'r, 'a>(&self, record: &'r Record<'a>) -> Option<[Met<'r, 'a>; MAX_PASS_NAMES]> {
+        if !record.names_indexed() || self.plain_names.len() > MAX_PASS_NAMES {
+            return None;
+        }
+        let mut met = [Met::None; MAX_PASS_NAMES];
+        for field in &record.fields {
+            if self.key_bits & (1u64 << (field.key % 64)) == 0 {
+                continue;
+            }
+            for (at, (key, name)) in self.plain_names.iter().enumerate() {
+                if field.is_named(*key, name) {
+                    met[at] = match met[at] {
+                        Met::None => Met::One(field),
+                        _ => Met::Several,
+                    };
+                }
+            }
+        }
+        Some(met)
     }
 
     /// Reads a stream record of `kind` for every threshold into `readings` (emptied first): a
@@ -393,15 +462,18 @@ impl StreamJudge {
     /// name, which settles both at once.
     pub fn read(&self, record: &Record<'_>, kind: StreamKind, readings: &mut Vec<Reading>) {
         readings.clear();
+        let met = self.meet(record);
         for at in 0..self.thresholds.len() {
+            let plain = match (&met, self.name_of[at]) {
+                (Some(met), Some(name)) => self.read_met(met[name], at, kind),
+                _ => self.read_plain(record, at, kind),
+            };
             // Several fields of the name, a bag prefix, a ` [UTC]` spelling: each the way it
             // is looked up alone.
-            let reading = self
-                .read_plain(record, at, kind)
-                .unwrap_or_else(|| Reading {
-                    number: record.number(&self.fields[at]),
-                    failing: self.failing(record, at, &OnceCell::from(kind)),
-                });
+            let reading = plain.unwrap_or_else(|| Reading {
+                number: record.number(&self.fields[at]),
+                failing: self.failing(record, at, &OnceCell::from(kind)),
+            });
             readings.push(reading);
         }
     }
@@ -414,12 +486,24 @@ impl StreamJudge {
         }
         let (_, t) = &self.thresholds[at];
         let mut named = record.fields_named(self.keys[at], &t.field);
-        match (named.next(), named.next()) {
-            (None, _) => Some(Reading {
+        let met = match (named.next(), named.next()) {
+            (None, _) => Met::None,
+            (Some(only), None) => Met::One(only),
+            _ => Met::Several,
+        };
+        self.read_met(met, at, kind)
+    }
+
+    /// Threshold `at`'s reading from what the record holds of its (plain) field, as
+    /// [`StreamJudge::read_plain`] says.
+    fn read_met(&self, met: Met<'_, '_>, at: usize, kind: StreamKind) -> Option<Reading> {
+        let (_, t) = &self.thresholds[at];
+        match met {
+            Met::None => Some(Reading {
                 number: None,
                 failing: None,
             }),
-            (Some(only), None) if only.bag != Bag::Headers && only.name.len() == t.field.len() => {
+            Met::One(only) if only.bag != Bag::Headers && only.name.len() == t.field.len() => {
                 let number = only.value.as_f64();
                 Some(Reading {
                     number,
@@ -887,9 +971,15 @@ mod tests {
             ],
         ];
         for fields in records {
+            // Indexed, the record is read in one pass over its fields; not indexed, by a lookup
+            // for each threshold. Both must give what each lookup gives.
             let record = stream(fields);
-            let mut readings = Vec::new();
+            let mut unindexed = record.clone();
+            unindexed.unindex();
+            let (mut readings, mut looked_up) = (Vec::new(), Vec::new());
             judge.read(&record, stream_kind(&record), &mut readings);
+            judge.read(&unindexed, stream_kind(&record), &mut looked_up);
+            assert_eq!(readings, looked_up, "{record:?}");
             for (at, reading) in readings.iter().enumerate() {
                 assert_eq!(
                     reading.number,

@@ -72,6 +72,10 @@ impl<'a> Blocks<'a> {
         }
     }
 
+    /// Out of line: a block is loaded once for many strings, while the scan that calls this
+    /// runs for every string and is inlined where strings are read.
+    #[cold]
+    #[inline(never)]
     fn load(&mut self, block: usize) {
         let start = block * 64;
         let chunk: [u8; 64] = match self.bytes.get(start..start + 64) {
@@ -90,6 +94,7 @@ impl<'a> Blocks<'a> {
 
     /// The position of the first quote at or after `from`, and whether an odd byte comes
     /// before it; `None` when there is no quote.
+    #[inline(always)]
     fn quote_from(&mut self, mut from: usize) -> Option<(usize, bool)> {
         let mut odd = false;
         while from < self.bytes.len() {
@@ -228,6 +233,7 @@ impl<'a> Plain<'a> {
     }
 
     /// A string with no escape and no control character; `at` is on its opening quote.
+    #[inline(always)]
     fn string(&mut self) -> Option<&'a str> {
         let start = self.at + 1;
         let (end, odd) = self.blocks.quote_from(start)?;
