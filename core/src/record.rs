@@ -1035,7 +1035,10 @@ mod tests {
                 assert!(!same_bytes(&a, &b), "{len} at {at}");
             }
             let longer = [&a[..], b"x"].concat();
-            assert!(!same_bytes(&a, &longer) && !same_bytes(&longer, &a), "{len}");
+            assert!(
+                !same_bytes(&a, &longer) && !same_bytes(&longer, &a),
+                "{len}"
+            );
         }
     }
 

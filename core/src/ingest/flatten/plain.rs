@@ -72,9 +72,8 @@ impl<'a> Blocks<'a> {
         }
     }
 
-    /// Out of line: a block is loaded once for many strings, while the scan that calls this
-    /// runs for every string and is inlined where strings are read.
-    #[cold]
+    /// Out of line: a block is loaded once for several strings, while the scan that calls
+    /// this runs for every string and is inlined where strings are read.
     #[inline(never)]
     fn load(&mut self, block: usize) {
         let start = block * 64;
