@@ -40,9 +40,22 @@ impl JsonError {
     }
 }
 
+impl JsonError {
+    /// True when the record was refused by one of the reader's own bounds (nesting, the names
+    /// of nested fields), which valid JSON can reach: not a fault in the JSON.
+    pub fn is_bound(&self) -> bool {
+        self.message == NAMES_TOO_LONG || self.message.starts_with(TOO_DEEP)
+    }
+}
+
 impl std::fmt::Display for JsonError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "invalid JSON: {} (column {})", self.message, self.column)
+        let what = if self.is_bound() {
+            "record not read"
+        } else {
+            "invalid JSON"
+        };
+        write!(f, "{what}: {} (column {})", self.message, self.column)
     }
 }
 
@@ -242,8 +255,11 @@ fn bag_named(key: &str) -> Option<Bag> {
 /// input, refused before it can exhaust the stack.
 pub const MAX_DEPTH: u16 = 64;
 
+/// How the refusal of a record nested past [`MAX_DEPTH`] begins.
+const TOO_DEEP: &str = "nesting deeper than";
+
 fn too_deep<E: de::Error>() -> E {
-    E::custom(format!("nesting deeper than {MAX_DEPTH} levels"))
+    E::custom(format!("{TOO_DEEP} {MAX_DEPTH} levels"))
 }
 
 /// Bytes the names built for one record's nested fields (`a.b`, `list[3]`) may take in all:
@@ -585,6 +601,14 @@ mod tests {
         let deep = "{\"a\":".repeat(5000) + "1" + &"}".repeat(5000);
         let err = parse_object(deep.as_bytes()).unwrap_err();
         assert!(err.message.contains("nesting deeper"), "{err:?}");
+        // The JSON is not at fault: the rejection says the record was not read, not why JSON
+        // is broken.
+        assert!(err.is_bound());
+        assert!(
+            err.to_string()
+                .starts_with("record not read: nesting deeper than 64 levels"),
+            "{err}"
+        );
         let arrays = "{\"a\":".to_owned() + &"[".repeat(5000) + &"]".repeat(5000) + "}";
         assert!(parse_object(arrays.as_bytes()).is_err());
     }
@@ -603,6 +627,11 @@ mod tests {
         ] {
             let err = parse_object(json.as_bytes()).unwrap_err();
             assert_eq!(err.message, NAMES_TOO_LONG);
+            assert!(
+                err.to_string()
+                    .starts_with(&format!("record not read: {NAMES_TOO_LONG}")),
+                "{err}"
+            );
             assert!(both_readings(json.as_bytes()).0.is_none());
         }
         // Within the allowance (four times 10 KB and 64 KiB): ten names of 10 KB are made.
@@ -614,6 +643,20 @@ mod tests {
         assert_eq!(indexed_len(&key, 9), fields[9].name.len());
         assert_eq!(indexed_len("a", 0), "a[0]".len());
         assert_eq!(indexed_len("a", 10), "a[10]".len());
+    }
+
+    /// Broken JSON is told as such, with the parser's reason.
+    #[test]
+    fn broken_json_is_invalid_json() {
+        for json in [
+            &br#"{"a":1,}"#[..],
+            br#"{"a":tru}"#,
+            br#"{"nesting deeper than":"#,
+        ] {
+            let err = parse_object(json).unwrap_err();
+            assert!(!err.is_bound(), "{err:?}");
+            assert!(err.to_string().starts_with("invalid JSON: "), "{err}");
+        }
     }
 
     #[test]
