@@ -657,15 +657,18 @@ impl<'a> Record<'a> {
     /// record's names are the last indexed record's on this thread ([`LastNames`]), its keys
     /// and index are copied instead of hashed again.
     pub fn index_names(&mut self) {
-        LAST_NAMES.with(|last| match last.try_borrow_mut() {
-            Ok(mut last) => {
-                if !last.copy_to(self) {
-                    self.hash_names();
-                    last.remember(self);
-                }
+        let remembered = LAST_NAMES.try_with(|last| {
+            let mut last = last.try_borrow_mut().ok()?;
+            if !last.copy_to(self) {
+                self.hash_names();
+                last.remember(self);
             }
-            Err(_) => self.hash_names(),
+            Some(())
         });
+        // The memo is out of reach (the thread is ending): hash.
+        if !matches!(remembered, Ok(Some(()))) {
+            self.hash_names();
+        }
     }
 
     /// [`Record::index_names`] from scratch: every name hashed, every key placed.
@@ -686,8 +689,9 @@ impl<'a> Record<'a> {
     }
 
     /// True when [`Record::index_names`] has indexed every field: each field's `key` is then
-    /// set, and a field is among [`Record::fields_named`] exactly when
-    /// [`Field::is_named`] says so, so one pass over the fields can stand for many lookups.
+    /// set, and, until the fields change, a field is among [`Record::fields_named`] exactly
+    /// when [`Field::is_named`] says so, so one pass over the fields can stand for many
+    /// lookups.
     pub fn names_indexed(&self) -> bool {
         self.names.built
     }
@@ -1088,6 +1092,33 @@ mod tests {
                 proptest::prop_assert_eq!(indexed.names.slots, hashed.names.slots);
                 proptest::prop_assert_eq!(indexed.names.built, hashed.names.built);
                 previous = Some(names);
+            }
+        }
+    }
+
+    /// Records too large for the index (more than 48 fields) or for the memo (names of more
+    /// than 4 KB in all) are indexed as hashing indexes them, the second time too.
+    #[test]
+    fn large_records_index_as_hashing_does() {
+        let many: Vec<String> = (0..60).map(|i| format!("field{i}")).collect();
+        let long: Vec<String> = (0..8).map(|i| format!("{i}{}", "n".repeat(600))).collect();
+        for names in [&many, &long] {
+            for _ in 0..2 {
+                let fields = || -> Vec<Field<'static>> {
+                    names
+                        .iter()
+                        .map(|n| Field::new(Bag::Top, n.clone(), Value::Int(1)))
+                        .collect()
+                };
+                let mut indexed = rec(fields());
+                indexed.index_names();
+                let mut hashed = rec(fields());
+                hashed.hash_names();
+                assert_eq!(indexed.fields, hashed.fields);
+                assert_eq!(indexed.names.slots, hashed.names.slots);
+                assert_eq!(indexed.names.built, hashed.names.built);
+                assert_eq!(indexed.names_indexed(), names.len() <= MAX_INDEXED);
+                assert_eq!(indexed.get("field59").is_some(), names.len() == 60);
             }
         }
     }

@@ -435,7 +435,8 @@ impl StreamJudge {
 
     /// The fields of each plain name in `record`, met in one pass over its fields: what
     /// [`Record::fields_named`] would find for each name, told as none, one or several.
-    /// `None` when the record's names are not indexed (its fields' keys are then not set).
+    /// `None` when the record's names are not indexed (not yet, no longer, or too many for the
+    /// index), so the fields' keys cannot stand for the lookups.
     fn meet<'r, 'a>(&self, record: &'r Record<'a>) -> Option<[Met<'r, 'a>; MAX_PASS_NAMES]> {
         if !record.names_indexed() || self.plain_names.len() > MAX_PASS_NAMES {
             return None;
@@ -970,7 +971,25 @@ mod tests {
                 int(Bag::Top, "jitterAvg", 12),
             ],
         ];
-        for fields in records {
+        // A judge with a threshold whose name differs from another's only in case, and one
+        // with more plain names than one pass follows (each looked up alone).
+        let mut cased = media.0.clone();
+        let mut upper = media.0["jitter"].clone();
+        upper.field = "JitterAvg".to_owned();
+        upper.value = 40.0;
+        cased.insert("jitter_cased".to_owned(), upper);
+        let mut many = cased.clone();
+        for i in 0..MAX_PASS_NAMES {
+            let mut extra = media.0["jitter"].clone();
+            extra.field = format!("extra{i}");
+            many.insert(format!("extra{i}"), extra);
+        }
+        let judges = [judge, StreamJudge::new(&cased), StreamJudge::new(&many)];
+        assert!(judges[2].plain_names.len() > MAX_PASS_NAMES);
+        for (fields, judge) in records
+            .iter()
+            .flat_map(|fields| judges.iter().map(move |judge| (fields.clone(), judge)))
+        {
             // Indexed, the record is read in one pass over its fields; not indexed, by a lookup
             // for each threshold. Both must give what each lookup gives.
             let record = stream(fields);
