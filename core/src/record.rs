@@ -399,10 +399,7 @@ thread_local! {
             names: Vec::new(),
             ends: Vec::new(),
             keys: Vec::new(),
-            index: NameIndex {
-                slots: [0; INDEX_SLOTS],
-                built: false,
-            },
+            index: NameIndex::EMPTY,
         })
     };
 }
@@ -477,12 +474,17 @@ pub struct NameIndex {
     built: bool,
 }
 
+impl NameIndex {
+    /// No names indexed (lookups compare every name).
+    const EMPTY: NameIndex = NameIndex {
+        slots: [0; INDEX_SLOTS],
+        built: false,
+    };
+}
+
 impl Default for NameIndex {
     fn default() -> Self {
-        NameIndex {
-            slots: [0; INDEX_SLOTS],
-            built: false,
-        }
+        NameIndex::EMPTY
     }
 }
 

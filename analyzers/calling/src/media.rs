@@ -350,13 +350,12 @@ pub struct StreamJudge {
     keys: Vec<u32>,
     /// Each threshold's field resolved as a path (what the histograms count).
     fields: Vec<OwnedFieldName>,
-    /// True where the path is the plain name (no bag prefix), so that a record with one field
-    /// of that name gives the histograms and the judge the same number ([`StreamJudge::read`]).
-    plain: Vec<bool>,
-    /// The distinct plain field names, with their keys: [`StreamJudge::read`] finds them all
-    /// in one pass over a record's fields (14 thresholds read 10 names).
+    /// The distinct plain field names (no bag prefix), with their keys: [`StreamJudge::read`]
+    /// finds them all in one pass over a record's fields (14 thresholds read 10 names).
     plain_names: Vec<(u32, Arc<str>)>,
-    /// For each threshold, its field's place in `plain_names` (`None` when not plain).
+    /// For each threshold whose path is a plain name, that name's place in `plain_names`
+    /// (`None` for a path with a bag prefix): a record with one field of that name gives the
+    /// histograms and the judge the same number ([`StreamJudge::read`]).
     name_of: Vec<Option<usize>>,
     /// One bit per `key % 64` of the plain names: most fields of a record are none of them,
     /// and this tells so without comparing keys.
@@ -396,16 +395,12 @@ impl StreamJudge {
             .iter()
             .map(|(_, t)| OwnedFieldName::new(&t.field))
             .collect();
-        let plain: Vec<bool> = fields
-            .iter()
-            .map(|f| f.field_name().bag().is_none())
-            .collect();
         let mut plain_names: Vec<(u32, Arc<str>)> = Vec::new();
         let name_of = thresholds
             .iter()
-            .zip(&plain)
-            .map(|((_, t), &plain)| {
-                if !plain {
+            .zip(&fields)
+            .map(|((_, t), field)| {
+                if field.field_name().bag().is_some() {
                     return None;
                 }
                 let key = name_key(&t.field);
@@ -426,7 +421,6 @@ impl StreamJudge {
             thresholds,
             keys,
             fields,
-            plain,
             plain_names,
             name_of,
             key_bits,
@@ -482,9 +476,8 @@ impl StreamJudge {
     /// Threshold `at`'s reading when its field is a plain name (no bag prefix) that the record
     /// holds at most once, outside HTTP headers and spelled exactly: one number for both.
     fn read_plain(&self, record: &Record<'_>, at: usize, kind: StreamKind) -> Option<Reading> {
-        if !self.plain[at] {
-            return None;
-        }
+        // A path with a bag prefix: the caller looks it up each way.
+        self.name_of[at]?;
         let (_, t) = &self.thresholds[at];
         let mut named = record.fields_named(self.keys[at], &t.field);
         let met = match (named.next(), named.next()) {
@@ -920,7 +913,7 @@ mod tests {
         in_bag.value = 10.0;
         media.0.insert("jitter_in_bag".to_owned(), in_bag);
         let judge = StreamJudge::new(&media.0);
-        assert!(judge.plain.contains(&false) && judge.plain.contains(&true));
+        assert!(judge.name_of.contains(&None) && judge.name_of.iter().any(Option::is_some));
         let kind = |media: &'static str| {
             Field::new(Bag::Properties, "mediaType", Value::Str(media.into()))
         };

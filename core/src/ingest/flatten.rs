@@ -38,9 +38,7 @@ impl JsonError {
             column: e.column(),
         }
     }
-}
 
-impl JsonError {
     /// True when the record was refused by one of the reader's own bounds (nesting, the names
     /// of nested fields), which valid JSON can reach: not a fault in the JSON.
     pub fn is_bound(&self) -> bool {
