@@ -68,6 +68,10 @@ pub struct Secrets {
     /// The longest live needle or `\u` escape, in bytes: how far a suspect found past the end
     /// of a searched stretch can reach back into it ([`Secrets::clean_prefix`]).
     longest_suspect: usize,
+    /// True when every byte of the live needles has bit 5 set (letters in lower case, digits,
+    /// `=`, `-`, ...): then a [`folded`] copy holds a needle wherever a lowered copy does, and
+    /// the cheaper fold is searched. A needle with `_` or `@` needs the lowered copy.
+    needles_fold: bool,
 }
 
 /// The needle as the prefilter searches it: in lower case, since the prefilter looks at a
@@ -82,21 +86,37 @@ fn prefilter_needle(needle: &str) -> String {
 /// of the needles instead made scanning five times slower.) The copy is kept per thread, and
 /// freed when it grew large.
 pub fn lowered<R>(text: &[u8], f: impl FnOnce(&[u8]) -> R) -> R {
+    mapped(text, |b| b.to_ascii_lowercase(), f)
+}
+
+/// Runs `f` on `text` with bit 5 (0x20) set in every byte: the letters in lower case, like
+/// [`lowered`], for less work. Other bytes change too (`@` becomes a backquote, a control byte
+/// 0x1D an `=`), so a needle of letters, digits and `=` is found wherever it is in any case,
+/// and now and then where it is not: good for a prefilter, whose false alarms only cost a
+/// closer look.
+fn folded<R>(text: &[u8], f: impl FnOnce(&[u8]) -> R) -> R {
+    mapped(text, |b| b | 0x20, f)
+}
+
+/// Runs `f` on a copy of `text` with every byte mapped (kept per thread, freed when it grew
+/// large).
+#[inline(always)]
+fn mapped<R>(text: &[u8], map: impl Fn(u8) -> u8, f: impl FnOnce(&[u8]) -> R) -> R {
     thread_local! {
-        static LOWER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        static COPY: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    LOWER.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut lower) => {
-            lower.clear();
-            lower.extend(text.iter().map(u8::to_ascii_lowercase));
-            let result = f(&lower);
-            if lower.capacity() > 4 << 20 {
-                *lower = Vec::new();
+    COPY.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut copy) => {
+            copy.clear();
+            copy.extend(text.iter().map(|&b| map(b)));
+            let result = f(&copy);
+            if copy.capacity() > 4 << 20 {
+                *copy = Vec::new();
             }
             result
         }
         // Called from inside `f`: a copy of its own.
-        Err(_) => f(&text.to_ascii_lowercase()),
+        Err(_) => f(&text.iter().map(|&b| map(b)).collect::<Vec<u8>>()),
     })
 }
 
@@ -176,8 +196,12 @@ impl Secrets {
                 })
         };
         let longest_suspect = live_needles.iter().map(String::len).fold(2, usize::max);
+        let needles_fold = live_needles
+            .iter()
+            .all(|n| n.bytes().all(|b| b | 0x20 == b));
         Ok(Secrets {
             longest_suspect,
+            needles_fold,
             live_needles: build(&live_needles)?,
             all_needles: build(&all_needles)?,
             patterns,
@@ -200,9 +224,13 @@ impl Secrets {
     /// neither occurs.
     fn first_suspect(&self, text: &[u8]) -> Option<usize> {
         let escape = memchr::memmem::find(text, b"\\u");
-        let needle = lowered(text, |lower| {
-            self.live_needles.find(lower).map(|m| m.start())
-        });
+        // Folded rather than lowered when that finds the same needles (see `needles_fold`).
+        let find = |copy: &[u8]| self.live_needles.find(copy).map(|m| m.start());
+        let needle = if self.needles_fold {
+            folded(text, find)
+        } else {
+            lowered(text, find)
+        };
         match (escape, needle) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
