@@ -752,4 +752,56 @@ mod tests {
             }]
         );
     }
+
+    /// The prefilter finds every live needle in every case spelling, at its place, whether it
+    /// searches the folded copy (the bundled needles) or the lowered one (a needle with `_`,
+    /// which folding would turn into another byte).
+    #[test]
+    fn the_prefilter_finds_needles_in_any_case() {
+        let bundled = Secrets::bundled();
+        assert!(bundled.needles_fold);
+        let spellings = |needle: &str| -> Vec<String> {
+            let bytes = needle.as_bytes();
+            (0..1u32 << bytes.len())
+                .map(|mask| {
+                    let spelled = bytes.iter().enumerate().map(|(i, &b)| {
+                        if mask & (1 << i) != 0 {
+                            b.to_ascii_uppercase()
+                        } else {
+                            b.to_ascii_lowercase()
+                        }
+                    });
+                    String::from_utf8(spelled.collect()).unwrap()
+                })
+                .collect()
+        };
+        for needle in ["key", "bear", "eyj", "sig=", "pass", "pwd"] {
+            for spelled in spellings(needle) {
+                let text = format!("{{\"note\":\"x_@[ {spelled} tail");
+                assert_eq!(bundled.first_suspect(text.as_bytes()), Some(14), "{text}");
+            }
+        }
+        let underscored = Secrets::parse(
+            r#"
+            [[secret]]
+            id = "api-key"
+            label = "an API key"
+            needles = ["api_key"]
+            pattern = '(?i)api_key=(?P<secret>\w{8,})'
+            live = true
+            action = "Rotate it."
+            "#,
+        )
+        .unwrap();
+        assert!(!underscored.needles_fold);
+        for spelled in spellings("api_key") {
+            let text = format!("abc {spelled}=0123456789");
+            assert_eq!(
+                underscored.first_suspect(text.as_bytes()),
+                Some(4),
+                "{text}"
+            );
+        }
+        assert_eq!(underscored.first_suspect(b"abc api\x7fkey=1"), None);
+    }
 }
