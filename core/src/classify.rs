@@ -105,6 +105,39 @@ pub struct Classifier {
     events: Vec<(EventMatch, Family)>,
     endpoints: Vec<(String, Family)>,
     loggers: Vec<(String, Family)>,
+    /// Tells this table apart from every other, and from itself before an extension: what a
+    /// thread remembers of a lookup ([`LastCategory`]) holds only for the table it came from.
+    generation: u64,
+}
+
+/// The last category name a thread looked up, and where it led: the records of one file
+/// nearly always name one category, and comparing the name costs less than lower-casing and
+/// hashing it again.
+struct LastCategory {
+    generation: u64,
+    name: Vec<u8>,
+    at: Option<usize>,
+}
+
+impl LastCategory {
+    /// Names longer than this are looked up without being remembered.
+    const MAX_BYTES: usize = 256;
+}
+
+thread_local! {
+    static LAST_CATEGORY: std::cell::RefCell<LastCategory> = const {
+        std::cell::RefCell::new(LastCategory {
+            generation: 0,
+            name: Vec::new(),
+            at: None,
+        })
+    };
+}
+
+/// A generation no table has had yet (0 is none's, so a fresh thread remembers nothing).
+fn next_generation() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 const TIME_FIELDS: [&str; 6] = [
@@ -152,6 +185,7 @@ impl Classifier {
             events: vec![],
             endpoints: vec![],
             loggers: vec![],
+            generation: 0,
         };
         c.extend_from_toml(text)?;
         Ok(c)
@@ -210,15 +244,42 @@ impl Classifier {
         self.endpoints = endpoints;
         loggers.append(&mut self.loggers);
         self.loggers = loggers;
+        self.generation = next_generation();
         Ok(())
     }
 
     /// Canonical category name and family for a storage category or Log Analytics table name.
     pub fn category(&self, name: &str) -> Option<(&str, Family)> {
-        let at =
-            crate::with_ascii_lowercase(name.trim(), |lower| self.by_name.get(lower).copied())?;
+        let name = name.trim();
+        let at = LAST_CATEGORY
+            .try_with(|last| {
+                let Ok(mut last) = last.try_borrow_mut() else {
+                    return self.category_at(name);
+                };
+                if last.generation == self.generation
+                    && crate::record::same_bytes(&last.name, name.as_bytes())
+                {
+                    return last.at;
+                }
+                let at = self.category_at(name);
+                if name.len() <= LastCategory::MAX_BYTES {
+                    last.generation = self.generation;
+                    last.name.clear();
+                    last.name.extend_from_slice(name.as_bytes());
+                    last.at = at;
+                }
+                at
+            })
+            // The thread is ending and its memory is gone: look it up.
+            .unwrap_or_else(|_| self.category_at(name))?;
         let c = &self.categories[at];
         Some((c.name.as_str(), c.family))
+    }
+
+    /// Where the category `name` (trimmed) is in `categories`: any case of its name, table or
+    /// aliases.
+    fn category_at(&self, name: &str) -> Option<usize> {
+        crate::with_ascii_lowercase(name, |lower| self.by_name.get(lower).copied())
     }
 
     /// Family of an Event Grid / CloudEvents event type.
@@ -639,6 +700,45 @@ mod tests {
             c.category("ACSCallSummary"),
             Some(("CallSummary", Family::Calling))
         );
+    }
+
+    /// A name looked up again gives what the table says now: the remembered last lookup holds
+    /// only for the table it came from, and not across an extension of it. (The name is one
+    /// whose place in the list differs between the tables, so a stale place gives a wrong
+    /// answer rather than a lucky one.)
+    #[test]
+    fn a_remembered_category_holds_for_its_own_table_only() {
+        let bundled = Classifier::bundled();
+        let mut mine = Classifier::from_toml(BUNDLED_CATEGORIES).unwrap();
+        let updates = Some(("CallSummaryUpdates", Family::Calling));
+        assert_eq!(mine.category("CallSummaryUpdates"), updates);
+        mine.extend_from_toml(
+            "[[category]]\nname='Mine'\ntable='T'\naliases=['CallSummaryUpdates']\nfamily='chat'\n",
+        )
+        .unwrap();
+        let chat = Some(("Mine", Family::Chat));
+        for _ in 0..2 {
+            assert_eq!(mine.category("CallSummaryUpdates"), chat);
+            assert_eq!(mine.category("CallSummaryUpdates"), chat);
+            assert_eq!(bundled.category("CallSummaryUpdates"), updates);
+            assert_eq!(bundled.category("CallSummaryUpdates"), updates);
+        }
+        // Blanks around a name do not count; a name too long to be remembered is looked up
+        // each time.
+        let padded = format!("{}CallSummaryUpdates ", " ".repeat(300));
+        for name in [
+            padded.as_str(),
+            padded.as_str(),
+            "Nothing",
+            "Nothing",
+            "mine",
+        ] {
+            let want = if name == "Nothing" { None } else { chat };
+            assert_eq!(mine.category(name), want, "{name}");
+        }
+        let longer = "y".repeat(300);
+        assert_eq!(mine.category(&longer), None);
+        assert_eq!(mine.category(&longer), None);
     }
 
     #[test]

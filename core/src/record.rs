@@ -264,7 +264,7 @@ fn name_matches(stored: &str, query: &str) -> bool {
 /// Byte equality for short texts such as field names, eight bytes at a time: the library's
 /// comparison calls out to `memcmp` for every pair, which costs more than comparing a name.
 #[inline]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     let len = a.len();
     if len != b.len() {
         return false;
