@@ -263,10 +263,11 @@ impl Classifier {
                 }
                 let at = self.category_at(name);
                 if name.len() <= LastCategory::MAX_BYTES {
-                    last.generation = self.generation;
                     last.name.clear();
                     last.name.extend_from_slice(name.as_bytes());
                     last.at = at;
+                    // Last: an entry is never of this table with another name's place.
+                    last.generation = self.generation;
                 }
                 at
             })

@@ -60,8 +60,9 @@ pub struct Hit<'p> {
 #[derive(Debug)]
 pub struct Secrets {
     patterns: Vec<SecretPattern>,
-    /// Needles of the live patterns in lower case, searched in a lower-cased copy ([`lowered`]):
-    /// for scanning inputs.
+    /// Needles of the live patterns in lower case, searched in a folded copy ([`folded`]) or,
+    /// when a needle has a byte folding would change, a lower-cased one ([`lowered`]): for
+    /// scanning inputs.
     live_needles: AhoCorasick,
     /// Needles of every pattern, the same way: for redacting output.
     all_needles: AhoCorasick,

@@ -352,7 +352,8 @@ mod tests {
 
     /// A line is known clean exactly when it holds no live needle and no `\\u` escape,
     /// wherever the suspects fall: on every line for a stretch, far apart, across the ends of
-    /// the buffer's refills.
+    /// the buffer's refills. (Exactly, for text like this: the prefilter's folded copy can also
+    /// take the control byte 0x1D for the `=` of `sig=`, a false alarm only.)
     #[test]
     fn lines_are_known_clean_exactly_when_they_hold_no_suspect() {
         let secrets = crate::secrets::Secrets::bundled();
