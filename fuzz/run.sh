@@ -5,7 +5,9 @@
 #
 # Needs cargo-fuzz (`cargo install cargo-fuzz --locked`). Built on the stable compiler without
 # a sanitizer (`-s none`: the targets check the tool's own promises, and safe Rust needs no
-# ASan; the one unsafe block, an SSE2 load of a 16-byte slice, reads only that slice), with byte comparisons kept visible to libFuzzer (`-max-loads-per-memcmp=0`, else they
+# ASan; the plain reader's unsafe blocks are SIMD loads of the 16- or 32-byte slices they name
+# and one unchecked string slice whose ends a debug assertion checks, on in these builds), with
+# byte comparisons kept visible to libFuzzer (`-max-loads-per-memcmp=0`, else they
 # are inlined past its instrumentation) and a dictionary of log tokens per target. A crash
 # is minimized into fuzz/artifacts/<target>/; copy it into fuzz/regressions/<target>/ with a
 # name that says what it is, fix the defect, and `cargo test` replays it from then on.
