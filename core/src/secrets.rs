@@ -64,7 +64,8 @@ pub struct Secrets {
     /// when a needle has a byte folding would change, a lower-cased one ([`lowered`]): for
     /// scanning inputs.
     live_needles: AhoCorasick,
-    /// Needles of every pattern, the same way: for redacting output.
+    /// Needles of every pattern in lower case, searched in a lower-cased copy: for redacting
+    /// output.
     all_needles: AhoCorasick,
     /// The longest live needle or `\u` escape, in bytes: how far a suspect found past the end
     /// of a searched stretch can reach back into it ([`Secrets::clean_prefix`]).
