@@ -401,7 +401,11 @@ impl Classifier {
         // The record's own text when it is the canonical name (storage exports write it so),
         // instead of a copy for every record.
         let borrowed = |slot: Slot, canon: &str| match seen.get(slot) {
-            Some(Value::Str(Cow::Borrowed(written))) if *written == canon => Some(*written),
+            Some(Value::Str(Cow::Borrowed(written)))
+                if crate::record::same_bytes(written.as_bytes(), canon.as_bytes()) =>
+            {
+                Some(*written)
+            }
             _ => None,
         };
         for slot in [Slot::Category, Slot::TableType] {

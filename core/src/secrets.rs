@@ -76,6 +76,12 @@ pub struct Secrets {
     needles_fold: bool,
 }
 
+/// The most [`Secrets::clean_prefix`] searches at once. Each stretch is copied (folded) before
+/// it is searched: a stretch this size stays in the processor's nearest caches while both
+/// happen, where copying a whole megabyte buffer first sent the copy out to memory and read it
+/// back.
+const MAX_STRETCH: usize = 32 << 10;
+
 /// The needle as the prefilter searches it: in lower case, since the prefilter looks at a
 /// lower-cased copy of each line. A needle written with a capital letter (`eyJ`) matches exactly
 /// as written; the prefilter finds it in any case, and the pattern then decides.
@@ -244,8 +250,8 @@ impl Secrets {
     /// Run over a buffer of lines, it spares the line-by-line scan of the lines before that.
     ///
     /// The search looks at `at_least` bytes first and twice as many each time it finds
-    /// nothing, so it reads about twice the distance to the first suspect, never the whole
-    /// buffer for one: in a log where every line holds a needle (`monkey`, a base64 blob with
+    /// nothing (up to [`MAX_STRETCH`] at a time), so it reads about twice the distance to the
+    /// first suspect, never the whole buffer for one: in a log where every line holds a needle (`monkey`, a base64 blob with
     /// `eyJ`), searching to the end of the buffer again for each line made reading it eleven
     /// times slower.
     pub fn clean_prefix(&self, region: &[u8], at_least: usize) -> usize {
@@ -253,7 +259,7 @@ impl Secrets {
         // bytes are searched again with the next stretch.
         let reach = self.longest_suspect - 1;
         let mut clean = 0;
-        let mut stretch = at_least.max(64);
+        let mut stretch = at_least.clamp(64, MAX_STRETCH);
         loop {
             let end = region.len().min(clean + stretch + reach);
             let found = self.first_suspect(&region[clean..end]).map(|at| clean + at);
@@ -267,7 +273,7 @@ impl Secrets {
                 return at;
             }
             clean = settled;
-            stretch = stretch.saturating_mul(2);
+            stretch = stretch.saturating_mul(2).min(MAX_STRETCH);
         }
     }
 
@@ -676,6 +682,34 @@ mod tests {
     /// lengths: a needle cut by the end of a stretch is found by the next. The second set of
     /// needles has one inside another (`bc` in `abcd`): the shorter one found whole in a
     /// stretch is not the first when the longer one runs past its end.
+    /// Past [`MAX_STRETCH`] the stretches stop growing: a suspect far into a long region, on
+    /// either side of where a stretch ends, is still the one found, and a clean region is clean
+    /// to its end.
+    #[test]
+    fn stretches_of_the_largest_size_find_the_first_suspect() {
+        let secrets = Secrets::bundled();
+        let len = 5 * MAX_STRETCH;
+        let clean = "x".repeat(len);
+        assert_eq!(secrets.clean_prefix(clean.as_bytes(), 0), len);
+        for at in [
+            MAX_STRETCH - 3,
+            3 * MAX_STRETCH + 1,
+            4 * MAX_STRETCH + 17,
+            len - 4,
+        ] {
+            for at_least in [0, 100, 2 * MAX_STRETCH] {
+                let mut text = clean.clone();
+                text.insert_str(at, "BeArer");
+                text.insert_str(at + 2000.min(len - at), "key");
+                assert_eq!(
+                    secrets.clean_prefix(text.as_bytes(), at_least),
+                    at,
+                    "{at}, {at_least}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn a_suspect_across_the_end_of_a_stretch_is_found() {
         let nested = Secrets::parse(
