@@ -77,17 +77,19 @@ impl<'a> Blocks<'a> {
     #[inline(never)]
     fn load(&mut self, block: usize) {
         let start = block * 64;
-        let chunk: [u8; 64] = match self.bytes.get(start..start + 64) {
-            Some(whole) => whole.try_into().expect("64 bytes"),
+        // A whole block is read where it is: copied to the stack first, it was stored in
+        // 16-byte pieces and read back in 32-byte ones, which the processor cannot forward
+        // from pending stores (a stall on most blocks).
+        (self.quotes, self.odd) = match self.bytes.get(start..start + 64) {
+            Some(whole) => block_masks(whole.try_into().expect("64 bytes")),
             None => {
                 // The last, partial block, padded with spaces (neither quote nor odd).
                 let mut padded = [b' '; 64];
                 let tail = &self.bytes[start.min(self.bytes.len())..];
                 padded[..tail.len()].copy_from_slice(tail);
-                padded
+                block_masks(&padded)
             }
         };
-        (self.quotes, self.odd) = block_masks(&chunk);
         self.block = block;
     }
 
