@@ -6,7 +6,8 @@
 # Needs cargo-fuzz (`cargo install cargo-fuzz --locked`). Built on the stable compiler without
 # a sanitizer (`-s none`: the targets check the tool's own promises, and safe Rust needs no
 # ASan; the plain reader's unsafe blocks are SIMD loads of the 16- or 32-byte slices they name
-# and one unchecked string slice whose ends a debug assertion checks, on in these builds), with
+# and one unchecked string slice whose ends a debug assertion checks, on in these builds, and
+# `Field::push_text` writes a field's members into the slot `reserve` has just made), with
 # byte comparisons kept visible to libFuzzer (`-max-loads-per-memcmp=0`, else they
 # are inlined past its instrumentation) and a dictionary of log tokens per target. A crash
 # is minimized into fuzz/artifacts/<target>/; copy it into fuzz/regressions/<target>/ with a
