@@ -251,9 +251,9 @@ impl Secrets {
     ///
     /// The search looks at `at_least` bytes first and twice as many each time it finds
     /// nothing (up to [`MAX_STRETCH`] at a time), so it reads about twice the distance to the
-    /// first suspect, never the whole buffer for one: in a log where every line holds a needle (`monkey`, a base64 blob with
-    /// `eyJ`), searching to the end of the buffer again for each line made reading it eleven
-    /// times slower.
+    /// first suspect, never the whole buffer for one: in a log where every line holds a needle
+    /// (`monkey`, a base64 blob with `eyJ`), searching to the end of the buffer again for each
+    /// line made reading it eleven times slower.
     pub fn clean_prefix(&self, region: &[u8], at_least: usize) -> usize {
         // A suspect starting in the last `reach` bytes of a stretch may end past it, so those
         // bytes are searched again with the next stretch.
@@ -678,38 +678,44 @@ mod tests {
         }
     }
 
-    /// Each piece at every place in the first few stretches, with first stretches of several
-    /// lengths: a needle cut by the end of a stretch is found by the next. The second set of
-    /// needles has one inside another (`bc` in `abcd`): the shorter one found whole in a
-    /// stretch is not the first when the longer one runs past its end.
-    /// Past [`MAX_STRETCH`] the stretches stop growing: a suspect far into a long region, on
-    /// either side of where a stretch ends, is still the one found, and a clean region is clean
-    /// to its end.
+    /// Past [`MAX_STRETCH`] the stretches stop growing (which only saves time: no result
+    /// depends on it). A suspect just before, at and just after where each stretch of a long
+    /// region ends is still the one found, for first stretches of several lengths, and a clean
+    /// region is clean to its end.
     #[test]
     fn stretches_of_the_largest_size_find_the_first_suspect() {
         let secrets = Secrets::bundled();
+        let reach = secrets.longest_suspect - 1;
         let len = 5 * MAX_STRETCH;
         let clean = "x".repeat(len);
         assert_eq!(secrets.clean_prefix(clean.as_bytes(), 0), len);
-        for at in [
-            MAX_STRETCH - 3,
-            3 * MAX_STRETCH + 1,
-            4 * MAX_STRETCH + 17,
-            len - 4,
-        ] {
-            for at_least in [0, 100, 2 * MAX_STRETCH] {
+        for at_least in [0, 100, 2 * MAX_STRETCH] {
+            // Where the stretches end, as `clean_prefix` lays them out.
+            let mut ends = Vec::new();
+            let (mut settled, mut stretch) = (0, at_least.clamp(64, MAX_STRETCH));
+            while settled + stretch + reach < len {
+                settled += stretch;
+                ends.push(settled);
+                stretch = (stretch * 2).min(MAX_STRETCH);
+            }
+            assert!(ends.len() >= 4, "{at_least}: {ends:?}");
+            for at in ends
+                .iter()
+                .flat_map(|&end| [end - 3, end - 1, end, end + 1])
+            {
                 let mut text = clean.clone();
                 text.insert_str(at, "BeArer");
-                text.insert_str(at + 2000.min(len - at), "key");
-                assert_eq!(
-                    secrets.clean_prefix(text.as_bytes(), at_least),
-                    at,
-                    "{at}, {at_least}"
-                );
+                text.insert_str((at + 2000).min(text.len()), "key");
+                let clean = secrets.clean_prefix(text.as_bytes(), at_least);
+                assert_eq!(clean, at, "at {at}, first stretch {at_least}");
             }
         }
     }
 
+    /// Each piece at every place in the first few stretches, with first stretches of several
+    /// lengths: a needle cut by the end of a stretch is found by the next. The second set of
+    /// needles has one inside another (`bc` in `abcd`): the shorter one found whole in a
+    /// stretch is not the first when the longer one runs past its end.
     #[test]
     fn a_suspect_across_the_end_of_a_stretch_is_found() {
         let nested = Secrets::parse(
