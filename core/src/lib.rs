@@ -62,6 +62,25 @@ pub fn push_snug<T>(list: &mut Vec<T>, item: T) {
     list.push(item);
 }
 
+/// Every spelling of `word` in ASCII upper and lower case, 2 to the power of its length of
+/// them: what tests of case-blind matching try.
+#[cfg(test)]
+pub(crate) fn case_spellings(word: &str) -> Vec<String> {
+    let bytes = word.as_bytes();
+    (0..1u32 << bytes.len())
+        .map(|mask| {
+            let spelled = bytes.iter().enumerate().map(|(i, &b)| {
+                if mask & (1 << i) != 0 {
+                    b.to_ascii_uppercase()
+                } else {
+                    b.to_ascii_lowercase()
+                }
+            });
+            String::from_utf8(spelled.collect()).expect("ASCII stays UTF-8")
+        })
+        .collect()
+}
+
 /// Runs `f` on `text` in ASCII lower case. Names looked up for every record (categories) are
 /// short: one that fits is lower-cased on the stack rather than into a new `String`.
 pub fn with_ascii_lowercase<R>(text: &str, f: impl FnOnce(&[u8]) -> R) -> R {

@@ -802,23 +802,8 @@ mod tests {
     fn the_prefilter_finds_needles_in_any_case() {
         let bundled = Secrets::bundled();
         assert!(bundled.needles_fold);
-        let spellings = |needle: &str| -> Vec<String> {
-            let bytes = needle.as_bytes();
-            (0..1u32 << bytes.len())
-                .map(|mask| {
-                    let spelled = bytes.iter().enumerate().map(|(i, &b)| {
-                        if mask & (1 << i) != 0 {
-                            b.to_ascii_uppercase()
-                        } else {
-                            b.to_ascii_lowercase()
-                        }
-                    });
-                    String::from_utf8(spelled.collect()).unwrap()
-                })
-                .collect()
-        };
         for needle in ["key", "bear", "eyj", "sig=", "pass", "pwd"] {
-            for spelled in spellings(needle) {
+            for spelled in crate::case_spellings(needle) {
                 let text = format!("{{\"note\":\"x_@[ {spelled} tail");
                 assert_eq!(bundled.first_suspect(text.as_bytes()), Some(14), "{text}");
             }
@@ -836,7 +821,7 @@ mod tests {
         )
         .unwrap();
         assert!(!underscored.needles_fold);
-        for spelled in spellings("api_key") {
+        for spelled in crate::case_spellings("api_key") {
             let text = format!("abc {spelled}=0123456789");
             assert_eq!(
                 underscored.first_suspect(text.as_bytes()),
