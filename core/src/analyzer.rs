@@ -192,44 +192,51 @@ impl Horizon {
 
 /// The keys of entities judged early, kept for `watch_late` so that an entity that receives
 /// records after it was judged is counted ([`Output::late`]) rather than judged twice in
-/// silence. 64-bit hashes, grouped by the frontier they were judged at.
+/// silence. 64-bit hashes in one set, each with the frontier it was last judged at, plus the
+/// keys judged at each frontier for forgetting them in order: every new entity of a batch is
+/// looked up here, and one set per frontier (a batch every hour or two, kept for 48 hours)
+/// cost a probe, often a cache miss, in each of them.
 #[derive(Debug, Default)]
 pub struct Judged {
-    batches: std::collections::VecDeque<(i64, crate::FastSet<u64>)>,
+    at: crate::FastMap<u64, i64>,
+    batches: std::collections::VecDeque<(i64, Vec<u64>)>,
 }
 
 impl Judged {
     /// Remembers a key judged at this horizon.
     pub fn insert(&mut self, horizon: &Horizon, key: u64) {
+        self.at.insert(key, horizon.frontier_ms);
         match self.batches.back_mut() {
-            Some((at, keys)) if *at == horizon.frontier_ms => {
-                keys.insert(key);
-            }
-            _ => {
-                let mut keys = crate::FastSet::default();
-                keys.insert(key);
-                self.batches.push_back((horizon.frontier_ms, keys));
-            }
+            Some((at, keys)) if *at == horizon.frontier_ms => keys.push(key),
+            _ => self.batches.push_back((horizon.frontier_ms, vec![key])),
         }
     }
 
-    /// Forgets keys judged more than `watch_late` ago.
+    /// Forgets keys judged more than `watch_late` ago. A key judged again since keeps its
+    /// later frontier.
     pub fn prune(&mut self, horizon: &Horizon) {
         while self
             .batches
             .front()
             .is_some_and(|(at, _)| *at + horizon.watch_late_ms < horizon.frontier_ms)
         {
-            self.batches.pop_front();
+            let Some((at, keys)) = self.batches.pop_front() else {
+                break;
+            };
+            for key in keys {
+                if self.at.get(&key) == Some(&at) {
+                    self.at.remove(&key);
+                }
+            }
         }
     }
 
     pub fn contains(&self, key: u64) -> bool {
-        self.batches.iter().any(|(_, keys)| keys.contains(&key))
+        self.at.contains_key(&key)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.batches.is_empty()
+        self.at.is_empty()
     }
 }
 
@@ -672,5 +679,45 @@ impl Pass for CollectPass {
         if let Ok(mut slot) = self.collected.0.lock() {
             *slot = std::mem::take(&mut self.records);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(frontier_ms: i64) -> Horizon {
+        Horizon {
+            frontier_ms,
+            close_after_ms: 10,
+            watch_late_ms: 100,
+        }
+    }
+
+    #[test]
+    fn judged_keys_are_forgotten_after_watch_late_unless_judged_again() {
+        let mut judged = Judged::default();
+        assert!(judged.is_empty());
+        judged.insert(&at(0), 1);
+        judged.insert(&at(0), 2);
+        judged.insert(&at(50), 3);
+        // Key 2 comes back and is judged again later: its later frontier counts.
+        judged.insert(&at(80), 2);
+        assert!([1, 2, 3].iter().all(|&k| judged.contains(k)));
+        assert!(!judged.contains(4));
+
+        // Exactly `watch_late` after frontier 0: still kept.
+        judged.prune(&at(100));
+        assert!([1, 2, 3].iter().all(|&k| judged.contains(k)));
+
+        judged.prune(&at(101));
+        assert!(!judged.contains(1), "judged at 0, more than 100 ago");
+        assert!(judged.contains(2), "judged again at 80");
+        assert!(judged.contains(3));
+
+        judged.prune(&at(181));
+        assert!(!judged.contains(2));
+        assert!(!judged.contains(3));
+        assert!(judged.is_empty());
     }
 }

@@ -349,11 +349,8 @@ impl Classifier {
     }
 
     fn classify_fields<'a>(&self, record: &mut Record<'a>, container: Container) {
-        record.query_row = record
-            .fields
-            .iter()
-            .any(|f| f.bag == Bag::Top && f.name == crate::kql::TAG_COLUMN);
         let seen = Seen::scan(record);
+        let query_row = seen.query_row;
         let time = seen
             .times
             .iter()
@@ -446,6 +443,7 @@ impl Classifier {
                 })
                 .map(|c| (Cow::Owned(c.name.clone()), c.family));
         }
+        record.query_row = query_row;
         record.time = time;
         record.format = format;
         if let Some((name, family)) = category {
@@ -584,6 +582,8 @@ struct Seen<'r, 'a> {
     times: [Option<&'r Value<'a>>; TIME_FIELDS.len()],
     properties_bag: bool,
     data_bag: bool,
+    /// A row of our own KQL queries' results: it has the tag column at the top level.
+    query_row: bool,
 }
 
 impl<'r, 'a> Seen<'r, 'a> {
@@ -593,12 +593,15 @@ impl<'r, 'a> Seen<'r, 'a> {
             times: [None; TIME_FIELDS.len()],
             properties_bag: false,
             data_bag: false,
+            query_row: false,
         };
+        // One pass over the fields for all three.
         for field in &record.fields {
             match field.bag {
                 Bag::Properties => seen.properties_bag = true,
                 Bag::Data => seen.data_bag = true,
-                Bag::Top | Bag::Headers => {}
+                Bag::Top => seen.query_row |= field.name == crate::kql::TAG_COLUMN,
+                Bag::Headers => {}
             }
         }
         // The first non-null field of each name: any bag for times, top level for slots.

@@ -246,11 +246,48 @@ impl IdentityPrefix {
 /// A UUID in lowercase hyphenated form (the only form that packs: the text must come back as
 /// written), as two halves.
 fn packed_uuid(text: &str) -> Option<[u64; 2]> {
-    if text.len() != 36 || text.bytes().any(|b| b.is_ascii_uppercase()) {
+    if text.bytes().any(|b| b.is_ascii_uppercase()) {
         return None;
     }
-    let v = uuid::Uuid::try_parse(text).ok()?.as_u128();
-    Some([(v >> 64) as u64, v as u64])
+    uuid_halves(text)
+}
+
+/// The value of each hex digit, 0xFF for every other byte.
+const HEX_DIGITS: [u8; 256] = {
+    let mut table = [0xFF; 256];
+    let mut i = 0;
+    while i < 16 {
+        table[b"0123456789abcdef"[i] as usize] = i as u8;
+        table[b"0123456789ABCDEF"[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
+/// A UUID in hyphenated form (`8-4-4-4-12` hex digits, either case; what
+/// `uuid::Uuid::try_parse` accepts at 36 bytes), as its high and low 64 bits. Decoded in
+/// registers: call IDs are read this way for every calling record, and the `uuid` parser writes
+/// its result a byte at a time, which then has to be read back as numbers at once (a stall).
+pub fn uuid_halves(text: &str) -> Option<[u64; 2]> {
+    let b = text.as_bytes();
+    if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
+        return None;
+    }
+    // Digits are below 16: any byte that is not one leaves high bits in `seen`.
+    let mut seen = 0u8;
+    let mut digits = |acc: u64, run: &[u8]| {
+        run.iter().fold(acc, |acc, &c| {
+            let d = HEX_DIGITS[usize::from(c)];
+            seen |= d;
+            acc << 4 | u64::from(d & 0xF)
+        })
+    };
+    let high = digits(0, &b[0..8]);
+    let high = digits(high, &b[9..13]);
+    let high = digits(high, &b[14..18]);
+    let low = digits(0, &b[19..23]);
+    let low = digits(low, &b[24..36]);
+    (seen < 16).then_some([high, low])
 }
 
 /// Writes a packed UUID into `buf` (36 bytes) in lowercase hyphenated form.
@@ -938,6 +975,62 @@ pub fn sort_findings(findings: &mut [Box<Finding>]) {
 mod tests {
     use super::*;
     use crate::record::FileId;
+    use proptest::prelude::*;
+
+    /// What the `uuid` crate makes of the same text, for comparison.
+    fn by_uuid_crate(text: &str) -> Option<[u64; 2]> {
+        if text.len() != 36 {
+            return None;
+        }
+        let v = uuid::Uuid::try_parse(text).ok()?.as_u128();
+        Some([(v >> 64) as u64, v as u64])
+    }
+
+    #[test]
+    fn uuid_halves_reads_hyphenated_uuids_in_either_case() {
+        let id = "0a1b2c3d-4e5f-6789-abcd-ef0123456789";
+        assert_eq!(
+            uuid_halves(id),
+            Some([0x0a1b_2c3d_4e5f_6789, 0xabcd_ef01_2345_6789])
+        );
+        assert_eq!(uuid_halves(&id.to_uppercase()), uuid_halves(id));
+        for bad in [
+            "0a1b2c3d-4e5f-6789-abcd-ef012345678",   // short
+            "0a1b2c3d-4e5f-6789-abcd-ef01234567890", // long
+            "0a1b2c3d04e5f-6789-abcd-ef0123456789",  // no hyphen
+            "0a1b2c3d-4e5f-6789-abcd-ef012345678g",  // not hex
+            "0a1b2c3d-4e5f-6789-abcd-ef012345678\u{e9}",
+            "{a1b2c3d-4e5f-6789-abcd-ef012345678}",
+        ] {
+            assert_eq!(uuid_halves(bad), None, "{bad}");
+            assert_eq!(uuid_halves(bad), by_uuid_crate(bad), "{bad}");
+        }
+        // Not packed unless the text comes back as written.
+        assert!(packed_uuid(id).is_some());
+        assert_eq!(packed_uuid(&id.to_uppercase()), None);
+    }
+
+    proptest! {
+        /// The same as the `uuid` crate on UUID-like text with any byte changed.
+        #[test]
+        fn uuid_halves_agrees_with_the_uuid_crate(
+            v in any::<u128>(),
+            upper in any::<bool>(),
+            at in 0usize..36,
+            byte in prop_oneof![Just(b'-'), Just(b'g'), Just(b'G'), Just(b'F'), Just(b'0'), any::<u8>()],
+        ) {
+            let mut text = uuid::Uuid::from_u128(v).hyphenated().to_string();
+            if upper {
+                text.make_ascii_uppercase();
+            }
+            prop_assert_eq!(uuid_halves(&text), Some([(v >> 64) as u64, v as u64]));
+            let mut bytes = text.into_bytes();
+            bytes[at] = byte;
+            if let Ok(changed) = String::from_utf8(bytes) {
+                prop_assert_eq!(uuid_halves(&changed), by_uuid_crate(&changed));
+            }
+        }
+    }
 
     fn ev(line: u64, secs: Option<i64>) -> Evidence {
         Evidence {

@@ -357,10 +357,16 @@ pub struct StreamJudge {
     /// (`None` for a path with a bag prefix): a record with one field of that name gives the
     /// histograms and the judge the same number ([`StreamJudge::read`]).
     name_of: Vec<Option<usize>>,
-    /// One bit per `key % 64` of the plain names: most fields of a record are none of them,
-    /// and this tells so without comparing keys.
-    key_bits: u64,
+    /// For each `key % 64`, the one plain name with a key there (its place in `plain_names`,
+    /// plus one), 0 when none has, [`SEVERAL_NAMES`] when more than one has. Most fields of a
+    /// record are none of the names and this tells so without comparing keys; a field that may
+    /// be one is compared with that one name only (comparing it with each name in turn cost a
+    /// mispredicted branch per field).
+    name_at: [u8; 64],
 }
+
+/// In [`StreamJudge::name_at`]: several plain names share the slot, compare with each.
+const SEVERAL_NAMES: u8 = u8::MAX;
 
 /// The fields of one name that a pass over a record met.
 #[derive(Clone, Copy)]
@@ -414,16 +420,21 @@ impl StreamJudge {
                 Some(at)
             })
             .collect();
-        let key_bits = plain_names
-            .iter()
-            .fold(0, |bits, (key, _)| bits | 1u64 << (key % 64));
+        let mut name_at = [0u8; 64];
+        for (at, (key, _)) in plain_names.iter().enumerate() {
+            let slot = &mut name_at[(key % 64) as usize];
+            *slot = match (*slot, u8::try_from(at + 1)) {
+                (0, Ok(place)) if place != SEVERAL_NAMES => place,
+                _ => SEVERAL_NAMES,
+            };
+        }
         StreamJudge {
             thresholds,
             keys,
             fields,
             plain_names,
             name_of,
-            key_bits,
+            name_at,
         }
     }
 
@@ -436,16 +447,28 @@ impl StreamJudge {
             return None;
         }
         let mut met = [Met::None; MAX_PASS_NAMES];
+        let mut meet = |at: usize, field| {
+            met[at] = match met[at] {
+                Met::None => Met::One(field),
+                _ => Met::Several,
+            };
+        };
         for field in &record.fields {
-            if self.key_bits & (1u64 << (field.key % 64)) == 0 {
-                continue;
-            }
-            for (at, (key, name)) in self.plain_names.iter().enumerate() {
-                if field.is_named(*key, name) {
-                    met[at] = match met[at] {
-                        Met::None => Met::One(field),
-                        _ => Met::Several,
-                    };
+            match self.name_at[(field.key % 64) as usize] {
+                0 => {}
+                SEVERAL_NAMES => {
+                    for (at, (key, name)) in self.plain_names.iter().enumerate() {
+                        if field.is_named(*key, name) {
+                            meet(at, field);
+                        }
+                    }
+                }
+                place => {
+                    let at = usize::from(place - 1);
+                    let (key, name) = &self.plain_names[at];
+                    if field.is_named(*key, name) {
+                        meet(at, field);
+                    }
                 }
             }
         }

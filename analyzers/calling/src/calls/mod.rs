@@ -172,8 +172,9 @@ impl Analysis for CallsPass {
         let (pkey, ekey) = party_keys(participant.as_deref(), endpoint.as_deref());
         if source != Source::Summary {
             keep_min(&mut state.first_other, Some(FirstSeen::of(record, source)));
+            // A plain push, as for `parts` (`merge_part`): the list lives while the call is open.
             if (pkey, ekey) != (0, 0) && !state.others.contains(&(pkey, ekey)) {
-                acs_triage_core::push_snug(&mut state.others, (pkey, ekey));
+                state.others.push((pkey, ekey));
             }
         }
         if matches!(source, Source::CallAutomation | Source::EventGrid)
@@ -305,7 +306,7 @@ impl Analysis for CallsPass {
             keep_min(&mut mine.first_other, theirs.first_other);
             for k in theirs.others {
                 if !mine.others.contains(&k) {
-                    acs_triage_core::push_snug(&mut mine.others, k);
+                    mine.others.push(k);
                 }
             }
 

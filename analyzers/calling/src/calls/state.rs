@@ -112,11 +112,8 @@ pub enum CallKey {
 impl CallKey {
     pub fn new(id: &str) -> CallKey {
         // Only the hyphenated form: `text` must give back what the log said.
-        if id.len() == 36
-            && let Ok(uuid) = uuid::Uuid::try_parse(id)
-        {
-            let v = uuid.as_u128();
-            return CallKey::Uuid([(v >> 64) as u64, v as u64]);
+        if let Some(halves) = acs_triage_core::finding::uuid_halves(id) {
+            return CallKey::Uuid(halves);
         }
         CallKey::Text(id.into())
     }
@@ -361,7 +358,10 @@ pub(crate) fn merge_span(spans: &mut Vec<Span>, span: Span) {
 /// reason at the same version keeps the one with the earliest evidence (order-independent).
 pub(crate) fn merge_part(parts: &mut Vec<Part>, part: Part) {
     let Some(mine) = parts.iter_mut().find(|p| p.key == part.key) else {
-        acs_triage_core::push_snug(parts, part);
+        // A plain push: room for four at the first (a call has two to four participants), one
+        // allocation where growing snugly took one per participant. The list lives only while
+        // its call is open.
+        parts.push(part);
         return;
     };
     let same_reason = mine.end.code == part.end.code && mine.end.subcode == part.end.subcode;
