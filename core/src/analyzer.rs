@@ -535,18 +535,15 @@ impl<A: EntityAnalysis> Analysis for EntityPass<A> {
             return;
         }
         self.judged.prune(horizon);
-        let mut done: Vec<A::Key> = self
+        // Taken out as they are found: looking each up again to remove it cost a cache miss.
+        let mut done: Vec<_> = self
             .entities
-            .iter()
-            .filter(|(_, (_, last))| horizon.closes(*last, 0))
-            .map(|(k, _)| k.clone())
+            .extract_if(|_, (_, last)| horizon.closes(*last, 0))
             .collect();
-        done.sort();
-        for key in done {
-            if let Some((state, _)) = self.entities.remove(&key) {
-                self.judged.insert(horizon, key_hash(&key));
-                self.analysis.finish(ctx, key, state, out);
-            }
+        done.sort_by(|a, b| a.0.cmp(&b.0));
+        for (key, (state, _)) in done {
+            self.judged.insert(horizon, key_hash(&key));
+            self.analysis.finish(ctx, key, state, out);
         }
     }
 

@@ -9,7 +9,7 @@
 //! or users they touch, then recency; the problem key breaks ties, so the order never depends
 //! on anything but the findings.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
@@ -249,9 +249,11 @@ fn build(findings: &[Box<Finding>], mut list: Vec<usize>, health: &[HealthLine])
         (f.explains.is_empty(), std::cmp::Reverse(f.severity), i)
     });
     let lead = &findings[list[0]];
-    // Distinct IDs per kind, ignoring case (packed, most hold no text of their own).
-    let mut ids: BTreeMap<IdKind, BTreeSet<IdValue>> = BTreeMap::new();
-    let mut files: BTreeSet<u32> = BTreeSet::new();
+    // Distinct IDs per kind, ignoring case (packed, most hold no text of their own), and
+    // distinct files: only counted, so hashed rather than ordered (a problem of a large run
+    // has a hundred thousand findings, and this runs on one thread).
+    let mut ids: crate::FastMap<IdKind, crate::FastSet<IdValue>> = crate::FastMap::default();
+    let mut files: crate::FastSet<u32> = crate::FastSet::default();
     let mut kinds: BTreeMap<&str, u64> = BTreeMap::new();
     let mut affected = Affected {
         findings: list.len() as u64,

@@ -215,10 +215,10 @@ impl Occurrences {
 /// Either way it reads back exactly as the log wrote it. Most IDs findings name are of these
 /// forms, and a large run keeps hundreds of thousands. Built only by [`IdValue::new`], so a
 /// packable ID is always packed and equal texts are equal values.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IdValue(Packed);
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Packed {
     Uuid([u64; 2]),
     /// An identity: the resource's and the user's UUIDs, and which prefix it was written with.
@@ -227,7 +227,7 @@ enum Packed {
 }
 
 /// How an identity was written: `8:acs:` (chat, the SDKs) or `acs:` (CallSummary).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum IdentityPrefix {
     // In text order: '8' sorts before 'a'.
     Typed,
@@ -252,42 +252,62 @@ fn packed_uuid(text: &str) -> Option<[u64; 2]> {
     uuid_halves(text)
 }
 
-/// The value of each hex digit, 0xFF for every other byte.
-const HEX_DIGITS: [u8; 256] = {
-    let mut table = [0xFF; 256];
-    let mut i = 0;
-    while i < 16 {
-        table[b"0123456789abcdef"[i] as usize] = i as u8;
-        table[b"0123456789ABCDEF"[i] as usize] = i as u8;
-        i += 1;
-    }
-    table
-};
-
 /// A UUID in hyphenated form (`8-4-4-4-12` hex digits, either case; what
-/// `uuid::Uuid::try_parse` accepts at 36 bytes), as its high and low 64 bits. Decoded in
-/// registers: call IDs are read this way for every calling record, and the `uuid` parser writes
-/// its result a byte at a time, which then has to be read back as numbers at once (a stall).
+/// `uuid::Uuid::try_parse` accepts at 36 bytes), as its high and low 64 bits. Call IDs are read
+/// this way for every calling record: eight digits are decoded at once in a register
+/// ([`hex_digits`]), where the `uuid` parser writes its result a byte at a time, which then has
+/// to be read back as numbers (a stall), and a digit-by-digit loop is one long chain of shifts.
 pub fn uuid_halves(text: &str) -> Option<[u64; 2]> {
     let b = text.as_bytes();
     if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
         return None;
     }
-    // Digits are below 16: any byte that is not one leaves high bits in `seen`.
-    let mut seen = 0u8;
-    let mut digits = |acc: u64, run: &[u8]| {
-        run.iter().fold(acc, |acc, &c| {
-            let d = HEX_DIGITS[usize::from(c)];
-            seen |= d;
-            acc << 4 | u64::from(d & 0xF)
-        })
+    let eight = |at: usize| {
+        b.get(at..at + 8)
+            .and_then(|s| s.try_into().ok())
+            .map(u64::from_le_bytes)
     };
-    let high = digits(0, &b[0..8]);
-    let high = digits(high, &b[9..13]);
-    let high = digits(high, &b[14..18]);
-    let low = digits(0, &b[19..23]);
-    let low = digits(low, &b[24..36]);
-    (seen < 16).then_some([high, low])
+    let four = |at: usize| {
+        b.get(at..at + 4)
+            .and_then(|s| s.try_into().ok())
+            .map(u32::from_le_bytes)
+    };
+    // Two groups of four digits side by side read as eight.
+    let joined = |a: usize, b: usize| Some(u64::from(four(a)?) | u64::from(four(b)?) << 32);
+    let high = hex_digits(eight(0)?)? << 32 | hex_digits(joined(9, 14)?)?;
+    let low = hex_digits(joined(19, 24)?)? << 32 | hex_digits(eight(28)?)?;
+    Some([high, low])
+}
+
+/// Eight ASCII hex digits of either case (the first in the lowest byte, as
+/// `u64::from_le_bytes` reads them) as the 32-bit number they write; `None` if a byte is not a
+/// hex digit. Every byte is worked on at once.
+fn hex_digits(x: u64) -> Option<u64> {
+    const fn each(byte: u8) -> u64 {
+        u64::from_ne_bytes([byte; 8])
+    }
+    let high_bits = each(0x80);
+    if x & high_bits != 0 {
+        return None;
+    }
+    // Bytes below 0x80 here: adding `0x80 - lo` sets a byte's high bit exactly when the byte
+    // is at least `lo`, adding `0x7F - hi` exactly when it is above `hi`, and no sum carries
+    // into the next byte.
+    let within = |v: u64, lo: u8, hi: u8| {
+        v.wrapping_add(each(0x80 - lo)) & !v.wrapping_add(each(0x7F - hi)) & high_bits
+    };
+    let digit = within(x, b'0', b'9');
+    // Setting bit 5 turns `A`-`F` into `a`-`f` and nothing else into them.
+    let letter = within(x | each(0x20), b'a', b'f');
+    if digit | letter != high_bits {
+        return None;
+    }
+    // Each byte's value: its low four bits, plus 9 for a letter.
+    let nibbles = (x & each(0x0F)) + (letter >> 7) * 9;
+    // Pairs, then fours, then all eight, the first digit highest.
+    let pairs = (nibbles << 4 | nibbles >> 8) & 0x00FF_00FF_00FF_00FF;
+    let fours = (pairs << 8 | pairs >> 16) & 0x0000_FFFF_0000_FFFF;
+    Some((fours << 16 | fours >> 32) & 0xFFFF_FFFF)
 }
 
 /// Writes a packed UUID into `buf` (36 bytes) in lowercase hyphenated form.
@@ -1000,6 +1020,11 @@ mod tests {
             "0a1b2c3d04e5f-6789-abcd-ef0123456789",  // no hyphen
             "0a1b2c3d-4e5f-6789-abcd-ef012345678g",  // not hex
             "0a1b2c3d-4e5f-6789-abcd-ef012345678\u{e9}",
+            "0a1b2c3d-4e5f-6789-abcd-ef01234567\u{e9}", // 36 bytes, the last two not ASCII
+            "0a1b2c3d-4e5f-6789-abcd-ef012345678:",     // just past the digits
+            "0a1b2c3d-4e5f-6789-abcd-ef012345678/",     // just before them
+            "0a1b2c3d-4e5f-6789-abcd-ef012345678@",     // just before the capitals
+            "0a1b2c3d-4e5f-6789-abcd-ef012345678`",     // just before the small letters
             "{a1b2c3d-4e5f-6789-abcd-ef012345678}",
         ] {
             assert_eq!(uuid_halves(bad), None, "{bad}");

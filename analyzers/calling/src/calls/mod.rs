@@ -162,11 +162,12 @@ impl Analysis for CallsPass {
             }
             None => return,
         };
-        let state = self.calls.entry(CallKey::new(&call_id)).or_default();
-        state.sources |= source.bit();
-        state.last_ms = state
+        let open = self.calls.entry(CallKey::new(&call_id)).or_default();
+        open.last_ms = open
             .last_ms
             .max(record.time.map_or(i64::MAX, |t| t.timestamp_millis()));
+        let state = &mut *open.state;
+        state.sources |= source.bit();
         let participant = record.participant_id();
         let endpoint = record.endpoint_id();
         let (pkey, ekey) = party_keys(participant.as_deref(), endpoint.as_deref());
@@ -301,8 +302,9 @@ impl Analysis for CallsPass {
                 self.calls.insert(id, theirs);
                 continue;
             };
-            mine.sources |= theirs.sources;
             mine.last_ms = mine.last_ms.max(theirs.last_ms);
+            let (mine, theirs) = (&mut *mine.state, *theirs.state);
+            mine.sources |= theirs.sources;
             keep_min(&mut mine.first_other, theirs.first_other);
             for k in theirs.others {
                 if !mine.others.contains(&k) {
@@ -333,19 +335,15 @@ impl Analysis for CallsPass {
 
     fn close(&mut self, _ctx: &Context, horizon: &Horizon, _out: &mut Output) {
         self.judged.prune(horizon);
-        let mut done: Vec<CallKey> = self
+        // Taken out as they are found: looking each up again to remove it cost a cache miss.
+        let mut done: Vec<(CallKey, OpenCall)> = self
             .calls
-            .iter()
-            .filter(|(_, c)| horizon.closes(c.last_ms, 0))
-            .map(|(k, _)| k.clone())
+            .extract_if(|_, open| horizon.closes(open.last_ms, 0))
             .collect();
-        done.sort();
-        for key in done {
-            let Some(call) = self.calls.remove(&key) else {
-                continue;
-            };
+        done.sort_by(|a, b| a.0.cmp(&b.0));
+        for (key, open) in done {
             self.judged.insert(horizon, key_hash(&key));
-            self.tally.account(key, call);
+            self.tally.account(key, open.state);
         }
     }
 
@@ -360,11 +358,11 @@ impl Analysis for CallsPass {
         // No record comes after `finish`: the keys watched for late records can go before the
         // findings are built.
         drop(std::mem::take(&mut self.judged));
-        let mut calls: Vec<(CallKey, Box<CallState>)> =
+        let mut calls: Vec<(CallKey, OpenCall)> =
             std::mem::take(&mut self.calls).into_iter().collect();
         calls.sort_by(|a, b| a.0.cmp(&b.0));
-        for (key, call) in calls {
-            self.tally.account(key, call);
+        for (key, open) in calls {
+            self.tally.account(key, open.state);
         }
         self.tally.judge(ctx, &self.versions, self.spans, out);
     }

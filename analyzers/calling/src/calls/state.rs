@@ -263,9 +263,6 @@ impl FirstSeen {
 #[derive(Debug, Default)]
 pub(crate) struct CallState {
     pub(crate) sources: u16,
-    /// Time of the latest record (milliseconds; `i64::MAX` once a record without a time came),
-    /// for judging the call once its records are all read.
-    pub(crate) last_ms: i64,
     /// First record outside CallSummary (for "missing data" evidence).
     pub(crate) first_other: Option<FirstSeen>,
     pub(crate) parts: Vec<Part>,
@@ -284,14 +281,25 @@ impl CallState {
     }
 }
 
+/// A call still open: its state, and when its latest record was.
+#[derive(Debug, Default)]
+pub(crate) struct OpenCall {
+    /// Time of the latest record (milliseconds; `i64::MAX` once a record without a time came),
+    /// for judging the call once its records are all read. Beside the key, not in the boxed
+    /// state: after every batch each open call's time is read to see whether it closes, and
+    /// reading it from the box cost a cache miss per open call.
+    pub(crate) last_ms: i64,
+    pub(crate) state: Box<CallState>,
+}
+
 /// The pass: the calls still open, what the calls judged add up to, and the strings of versions
 /// (few distinct values).
 #[derive(Default)]
 pub struct CallsPass {
     /// Boxed: the open calls are a window sliding through the hours, and a table that calls keep
     /// entering and leaving is rebuilt at twice the size now and then; with the state out of
-    /// line a slot is 32 bytes, not 152.
-    pub(crate) calls: FastMap<CallKey, Box<CallState>>,
+    /// line a slot is 40 bytes, not 152.
+    pub(crate) calls: FastMap<CallKey, OpenCall>,
     pub(crate) tally: super::tally::Tally,
     /// Keys of the calls judged early, to notice records that come for them afterwards.
     pub(crate) judged: acs_triage_core::analyzer::Judged,
