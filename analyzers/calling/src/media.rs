@@ -438,15 +438,19 @@ impl StreamJudge {
         }
     }
 
-    /// The fields of each plain name in `record`, met in one pass over its fields: what
-    /// [`Record::fields_named`] would find for each name, told as none, one or several.
-    /// `None` when the record's names are not indexed (not yet, no longer, or too many for the
-    /// index), so the fields' keys cannot stand for the lookups.
-    fn meet<'r, 'a>(&self, record: &'r Record<'a>) -> Option<[Met<'r, 'a>; MAX_PASS_NAMES]> {
+    /// The fields of each plain name in `record`, met in one pass over its fields and noted in
+    /// `met` (all `Met::None` to begin with; the caller's, so that 256 bytes are not copied out
+    /// for every stream record): what [`Record::fields_named`] would find for each name, told
+    /// as none, one or several. False when the record's names are not indexed (not yet, no
+    /// longer, or too many for the index), so the fields' keys cannot stand for the lookups.
+    fn meet<'r, 'a>(
+        &self,
+        record: &'r Record<'a>,
+        met: &mut [Met<'r, 'a>; MAX_PASS_NAMES],
+    ) -> bool {
         if !record.names_indexed() || self.plain_names.len() > MAX_PASS_NAMES {
-            return None;
+            return false;
         }
-        let mut met = [Met::None; MAX_PASS_NAMES];
         let mut meet = |at: usize, field| {
             met[at] = match met[at] {
                 Met::None => Met::One(field),
@@ -472,7 +476,7 @@ impl StreamJudge {
                 }
             }
         }
-        Some(met)
+        true
     }
 
     /// Reads a stream record of `kind` for every threshold into `readings` (emptied first): a
@@ -480,10 +484,11 @@ impl StreamJudge {
     /// name, which settles both at once.
     pub fn read(&self, record: &Record<'_>, kind: StreamKind, readings: &mut Vec<Reading>) {
         readings.clear();
-        let met = self.meet(record);
+        let mut met = [Met::None; MAX_PASS_NAMES];
+        let all_met = self.meet(record, &mut met);
         for at in 0..self.thresholds.len() {
-            let plain = match (&met, self.name_of[at]) {
-                (Some(met), Some(name)) => self.read_met(met[name], at, kind),
+            let plain = match (all_met, self.name_of[at]) {
+                (true, Some(name)) => self.read_met(met[name], at, kind),
                 _ => self.read_plain(record, at, kind),
             };
             // Several fields of the name, a bag prefix, a ` [UTC]` spelling: each the way it
