@@ -515,16 +515,18 @@ impl<A: EntityAnalysis> Analysis for EntityPass<A> {
     fn merge(&mut self, other: Self) {
         self.late += other.late;
         for (key, (state, last)) in other.entities {
-            match self.entities.get_mut(&key) {
-                Some((mine, mine_last)) => {
+            // One probe for both cases: most entities of a batch are new.
+            match self.entities.entry(key) {
+                std::collections::hash_map::Entry::Occupied(mut mine) => {
+                    let (mine, mine_last) = mine.get_mut();
                     self.analysis.merge(mine, state);
                     *mine_last = (*mine_last).max(last);
                 }
-                None => {
-                    if !self.judged.is_empty() && self.judged.contains(key_hash(&key)) {
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    if !self.judged.is_empty() && self.judged.contains(key_hash(slot.key())) {
                         self.late += 1;
                     }
-                    self.entities.insert(key, (state, last));
+                    slot.insert((state, last));
                 }
             }
         }

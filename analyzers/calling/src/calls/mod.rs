@@ -30,6 +30,7 @@ mod version_pattern;
 
 use acs_triage_core::{FieldName, field, fields};
 use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
 use std::hash::{Hash, Hasher};
 
 use acs_triage_core::analyzer::{Analysis, Context, Horizon, Output, keep_min, key_hash};
@@ -295,12 +296,16 @@ impl Analysis for CallsPass {
         self.late += other.late;
         self.tally.merge(other.tally);
         for (id, theirs) in other.calls {
-            let Some(mine) = self.calls.get_mut(&id) else {
-                if !self.judged.is_empty() && self.judged.contains(key_hash(&id)) {
-                    self.late += 1;
+            // One probe for both cases: most calls of a batch are new.
+            let mine = match self.calls.entry(id) {
+                Entry::Occupied(mine) => mine.into_mut(),
+                Entry::Vacant(slot) => {
+                    if !self.judged.is_empty() && self.judged.contains(key_hash(slot.key())) {
+                        self.late += 1;
+                    }
+                    slot.insert(theirs);
+                    continue;
                 }
-                self.calls.insert(id, theirs);
-                continue;
             };
             mine.last_ms = mine.last_ms.max(theirs.last_ms);
             let (mine, theirs) = (&mut *mine.state, *theirs.state);
