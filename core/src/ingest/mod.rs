@@ -797,6 +797,9 @@ pub fn sample_input(
     sample_stream(handle, input.size(), classifier, limits, sink);
 }
 
+/// How much of a file a sample reads at a time (see [`sample_stream`]).
+const SAMPLE_BUFFER: u64 = 64 * 1024;
+
 /// Like [`sample_input`], for bytes already open (a member of a `.tar.gz` being streamed).
 pub fn sample_stream(
     handle: Box<dyn Read + '_>,
@@ -805,7 +808,10 @@ pub fn sample_stream(
     limits: &Limits,
     sink: &mut dyn FnMut(&Record<'_>),
 ) {
-    let Ok(opened) = source::open(handle, size) else {
+    // The buffer of a whole read would be filled at the first read: a quarter of a MiB of
+    // every file copied for a sample that nearly always lies in its first few dozen KiB. The
+    // reader fills it again if the sample goes on.
+    let Ok(opened) = source::open(handle, size.min(SAMPLE_BUFFER)) else {
         return;
     };
     let mut reader = opened.reader;
