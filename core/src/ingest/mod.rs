@@ -809,8 +809,9 @@ pub fn sample_stream(
     sink: &mut dyn FnMut(&Record<'_>),
 ) {
     // The buffer of a whole read would be filled at the first read: a quarter of a MiB of
-    // every file copied for a sample that nearly always lies in its first few dozen KiB. The
-    // reader fills it again if the sample goes on.
+    // every plain file copied for a sample that nearly always lies in its first few dozen KiB.
+    // The reader fills it again if the sample goes on. (Gzip and UTF-16 layers keep their own
+    // buffers of that size.)
     let Ok(opened) = source::open(handle, size.min(SAMPLE_BUFFER)) else {
         return;
     };

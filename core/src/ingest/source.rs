@@ -159,9 +159,11 @@ const BUFFER: usize = 256 * 1024;
 
 /// Opens the layers of `raw`: gzip (any number of members, nested up to
 /// [`MAX_GZIP_LAYERS`]), a UTF-8 byte-order mark (skipped) or a UTF-16 one (decoded).
-/// `size` is how many bytes `raw` holds, as far as known: a small input gets a buffer of its
-/// size, not of [`BUFFER`], which the first read fills with zeros before reading (a `.tar.gz`
-/// of 100,000 small members spent a third of its time doing that).
+/// `size` sizes the first buffer only: how many bytes `raw` holds, as far as known, or less
+/// when the caller reads only the start (a sample). A small input gets a buffer of its size,
+/// not of [`BUFFER`], which the first read fills with zeros before reading (a `.tar.gz` of
+/// 100,000 small members spent a third of its time doing that). The readers of gzip and UTF-16
+/// layers keep buffers of [`BUFFER`].
 pub fn open<'r>(raw: Box<dyn Read + 'r>, size: u64) -> io::Result<Opened<'r>> {
     let damage: DamageSlot = Rc::default();
     let capacity = usize::try_from(size).map_or(BUFFER, |size| size.clamp(8 * 1024, BUFFER));

@@ -287,7 +287,7 @@ pub(crate) struct OpenCall {
     /// Time of the latest record (milliseconds; `i64::MAX` once a record without a time came),
     /// for judging the call once its records are all read. Beside the key, not in the boxed
     /// state: after every batch each open call's time is read to see whether it closes, and
-    /// reading it from the box cost a cache miss per open call.
+    /// from the box that is a read of one more place in memory per open call.
     pub(crate) last_ms: i64,
     pub(crate) state: Box<CallState>,
 }
@@ -366,10 +366,7 @@ pub(crate) fn merge_span(spans: &mut Vec<Span>, span: Span) {
 /// reason at the same version keeps the one with the earliest evidence (order-independent).
 pub(crate) fn merge_part(parts: &mut Vec<Part>, part: Part) {
     let Some(mine) = parts.iter_mut().find(|p| p.key == part.key) else {
-        // A plain push: room for four at the first (a call has two to four participants), one
-        // allocation where growing snugly took one per participant. The list lives only while
-        // its call is open.
-        parts.push(part);
+        acs_triage_core::push_snug(parts, part);
         return;
     };
     let same_reason = mine.end.code == part.end.code && mine.end.subcode == part.end.subcode;
