@@ -236,6 +236,24 @@ impl Judged {
         self.at.contains_key(&key)
     }
 
+    /// Takes out of `entities` those `finished` says are done, in key order (so the order they
+    /// are judged in never depends on the table's), and remembers their keys as judged at this
+    /// horizon. They are taken out as they are found: the profile showed a cache miss where each
+    /// was looked up again to remove it.
+    pub fn take_finished<K: Hash + Ord, V>(
+        &mut self,
+        horizon: &Horizon,
+        entities: &mut crate::FastMap<K, V>,
+        finished: impl FnMut(&K, &mut V) -> bool,
+    ) -> Vec<(K, V)> {
+        let mut done: Vec<(K, V)> = entities.extract_if(finished).collect();
+        done.sort_by(|a, b| a.0.cmp(&b.0));
+        for (key, _) in &done {
+            self.insert(horizon, key_hash(key));
+        }
+        done
+    }
+
     pub fn is_empty(&self) -> bool {
         self.at.is_empty()
     }
@@ -538,15 +556,12 @@ impl<A: EntityAnalysis> Analysis for EntityPass<A> {
             return;
         }
         self.judged.prune(horizon);
-        // Taken out as they are found: the profile showed a cache miss where each was looked up
-        // again to remove it.
-        let mut done: Vec<_> = self
-            .entities
-            .extract_if(|_, (_, last)| horizon.closes(*last, 0))
-            .collect();
-        done.sort_by(|a, b| a.0.cmp(&b.0));
+        let done = self
+            .judged
+            .take_finished(horizon, &mut self.entities, |_, (_, last)| {
+                horizon.closes(*last, 0)
+            });
         for (key, (state, _)) in done {
-            self.judged.insert(horizon, key_hash(&key));
             self.analysis.finish(ctx, key, state, out);
         }
     }

@@ -948,7 +948,7 @@ mod tests {
         let int = |bag, name: &'static str, v| Field::new(bag, name, Value::Int(v));
         let text =
             |bag, name: &'static str, v: &'static str| Field::new(bag, name, Value::Str(v.into()));
-        let records = vec![
+        let mut records = vec![
             vec![
                 kind("Audio"),
                 text(Bag::Properties, "roundTripTimeAvg", "620"),
@@ -1020,7 +1020,6 @@ mod tests {
         shared.insert("jitter_next_door".to_owned(), next_door);
         let near =
             |v: &'static str| Field::new(Bag::Properties, neighbour.clone(), Value::Str(v.into()));
-        let mut records = records;
         records.push(vec![kind("Audio"), near("9")]);
         records.push(vec![
             kind("Audio"),

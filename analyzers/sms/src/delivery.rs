@@ -225,19 +225,14 @@ impl Analysis for Delivery {
         let wait_ms = i64::from(j.report_wait_seconds) * 1000;
         let slow_after = f64::from(j.delivery_latency_seconds);
         let judge = Judge::new(ctx, self.latest);
-        // Taken out as they are found: the profile showed a cache miss where each was looked up
-        // again to remove it.
-        let mut done: Vec<(Box<str>, Message)> = self
-            .messages
-            .extract_if(|id, m| {
+        let done = self
+            .judged
+            .take_finished(horizon, &mut self.messages, |id, m| {
                 horizon.closes(m.last_ms, wait_ms)
                     // "Pending" is decided by the end of the SMS logs, which may still move.
                     && judge.outcome(id, m).fate != Fate::Pending
-            })
-            .collect();
-        done.sort_by(|a, b| a.0.cmp(&b.0));
+            });
         for (id, m) in done {
-            self.judged.insert(horizon, key_hash(&id));
             let o = judge.outcome(&id, &m);
             if o.is_problem(slow_after) {
                 self.closed.kept.push((id, m));

@@ -339,15 +339,12 @@ impl Analysis for CallsPass {
 
     fn close(&mut self, _ctx: &Context, horizon: &Horizon, _out: &mut Output) {
         self.judged.prune(horizon);
-        // Taken out as they are found: the profile showed a cache miss where each was looked up
-        // again to remove it.
-        let mut done: Vec<(CallKey, OpenCall)> = self
-            .calls
-            .extract_if(|_, open| horizon.closes(open.last_ms, 0))
-            .collect();
-        done.sort_by(|a, b| a.0.cmp(&b.0));
+        let done = self
+            .judged
+            .take_finished(horizon, &mut self.calls, |_, open| {
+                horizon.closes(open.last_ms, 0)
+            });
         for (key, open) in done {
-            self.judged.insert(horizon, key_hash(&key));
             self.tally.account(key, open.state);
         }
     }
