@@ -484,7 +484,7 @@ impl<A: EntityAnalysis> EntityPass<A> {
     pub fn new(analysis: A) -> Self {
         EntityPass {
             analysis,
-            entities: crate::FastMap::default(),
+            entities: crate::spare::take_map(),
             judged: Judged::default(),
             late: 0,
         }
@@ -531,9 +531,9 @@ impl<A: EntityAnalysis> Analysis for EntityPass<A> {
         }
     }
 
-    fn merge(&mut self, other: Self) {
+    fn merge(&mut self, mut other: Self) {
         self.late += other.late;
-        for (key, (state, last)) in other.entities {
+        for (key, (state, last)) in other.entities.drain() {
             // One probe for both cases: most entities of a batch are new.
             match self.entities.entry(key) {
                 std::collections::hash_map::Entry::Occupied(mut mine) => {
@@ -549,6 +549,8 @@ impl<A: EntityAnalysis> Analysis for EntityPass<A> {
                 }
             }
         }
+        // The next batch's pass on this thread fills it again (`crate::spare`).
+        crate::spare::keep_map(other.entities);
     }
 
     fn close(&mut self, ctx: &Context, horizon: &Horizon, out: &mut Output) {

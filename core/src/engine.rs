@@ -857,6 +857,9 @@ pub fn run(
         })
     };
 
+    // Reading is over: the tables kept for the next batch's passes go (`crate::spare`).
+    crate::spare::clear();
+    pool.broadcast(|_| crate::spare::clear());
     // Each analyzer finishes on its own thread; their outputs join in analyzer order (and are
     // sorted below), so the result does not depend on which finished first.
     let finished: Vec<Output> = pool.install(|| {

@@ -19,6 +19,7 @@ pub mod redact;
 pub mod rules;
 pub mod secrets;
 pub mod settings;
+pub mod spare;
 pub mod stats;
 pub mod table;
 pub mod text;
@@ -87,8 +88,12 @@ pub fn with_ascii_lowercase<R>(text: &str, f: impl FnOnce(&[u8]) -> R) -> R {
     let mut buf = [0u8; 64];
     match buf.get_mut(..text.len()) {
         Some(lower) => {
-            lower.copy_from_slice(text.as_bytes());
-            lower.make_ascii_lowercase();
+            // Lowered as it is copied: copying first and lowering the copy in place read the
+            // bytes back in wide loads from narrower stores still on their way to the cache,
+            // and the profile showed half of the rules' per-record time waiting on that.
+            for (to, from) in lower.iter_mut().zip(text.bytes()) {
+                *to = from.to_ascii_lowercase();
+            }
             f(lower)
         }
         None => f(text.to_ascii_lowercase().as_bytes()),

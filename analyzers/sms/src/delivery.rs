@@ -43,7 +43,10 @@ pub struct Delivery {
 
 impl Analysis for Delivery {
     fn start(_ctx: &Context) -> Self {
-        Delivery::default()
+        Delivery {
+            messages: acs_triage_core::spare::take_map(),
+            ..Delivery::default()
+        }
     }
 
     fn observe(&mut self, _ctx: &Context, record: &Record<'_>) {
@@ -192,7 +195,7 @@ impl Analysis for Delivery {
         if swapped {
             std::mem::swap(&mut self.messages, &mut other.messages);
         }
-        for (id, m) in other.messages {
+        for (id, m) in other.messages.drain() {
             match self.messages.entry(id) {
                 Entry::Occupied(mut slot) if swapped => {
                     let later = std::mem::replace(slot.get_mut(), m);
@@ -212,6 +215,8 @@ impl Analysis for Delivery {
         self.latest = self.latest.max(other.latest);
         self.closed.merge(other.closed);
         self.late += other.late;
+        // The next batch's pass on this thread fills it again (`acs_triage_core::spare`).
+        acs_triage_core::spare::keep_map(other.messages);
     }
 
     fn close(&mut self, ctx: &Context, horizon: &Horizon, out: &mut Output) {

@@ -142,6 +142,7 @@ impl Analysis for CallsPass {
     fn start(ctx: &Context) -> Self {
         CallsPass {
             spans: ctx.wants_table(&TIMELINE),
+            calls: acs_triage_core::spare::take_map(),
             ..CallsPass::default()
         }
     }
@@ -288,13 +289,13 @@ impl Analysis for CallsPass {
         merge_part(&mut state.parts, part);
     }
 
-    fn merge(&mut self, other: Self) {
+    fn merge(&mut self, mut other: Self) {
         for (k, v) in other.versions {
             keep_smallest(self.versions.entry(k), v);
         }
         self.late += other.late;
         self.tally.merge(other.tally);
-        for (id, theirs) in other.calls {
+        for (id, theirs) in other.calls.drain() {
             // One probe for both cases: most calls of a batch are new.
             let mine = match self.calls.entry(id) {
                 Entry::Occupied(mine) => mine.into_mut(),
@@ -335,6 +336,8 @@ impl Analysis for CallsPass {
                 }
             }
         }
+        // The next batch's pass on this thread fills it again (`acs_triage_core::spare`).
+        acs_triage_core::spare::keep_map(other.calls);
     }
 
     fn close(&mut self, _ctx: &Context, horizon: &Horizon, _out: &mut Output) {
