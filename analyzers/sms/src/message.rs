@@ -52,7 +52,9 @@ pub struct Message {
     pub send: Option<SendSeen>,
     pub accepted: bool,
     pub reports: Vec<ReportSeen>,
-    pub refusal: Option<Refusal>,
+    /// Boxed: few messages are refused, and inline the refusal made every message's entry in
+    /// the tables about twice the size, moved whole at each rehash, merge and close.
+    pub refusal: Option<Box<Refusal>>,
     pub to: Option<Box<str>>,
     pub from: Option<Box<str>>,
     pub seen: u8,
@@ -73,7 +75,7 @@ impl Message {
             .as_ref()
             .is_none_or(|r| refusal.evidence < r.evidence)
         {
-            self.refusal = Some(refusal);
+            self.refusal = Some(Box::new(refusal));
         }
     }
 
@@ -82,7 +84,7 @@ impl Message {
             self.note_send(s);
         }
         if let Some(r) = other.refusal {
-            self.note_refusal(r);
+            self.note_refusal(*r);
         }
         self.accepted |= other.accepted;
         for r in other.reports {

@@ -124,7 +124,7 @@ impl<'c> Judge<'c> {
             report,
             decoded,
             latency,
-            refusal: m.refusal.as_ref(),
+            refusal: m.refusal.as_deref(),
         }
     }
 }
