@@ -6,11 +6,14 @@ use std::process::ExitCode;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// `mi_option_purge_delay` in mimalloc 2's `mi_option_e` (libmimalloc-sys names no constant
+/// `mi_option_purge_delay` in mimalloc 3's `mi_option_e` (libmimalloc-sys names no constant
 /// for it).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
-/// `mi_option_arena_eager_commit` in mimalloc 2's `mi_option_e`.
+/// How long freed pages stay with the process before they go back to the system (see `main`).
+const PURGE_DELAY_MS: std::os::raw::c_long = 25;
+
+/// `mi_option_arena_eager_commit` in mimalloc 3's `mi_option_e`.
 #[cfg(target_os = "linux")]
 const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
 
@@ -32,10 +35,15 @@ static COMMIT_ARENAS_AS_USED: extern "C" fn() = {
 };
 
 fn main() -> ExitCode {
-    // Pages freed between batches go back to the system at once rather than 10 ms later: with
-    // hour-by-hour reading that is about a third less resident memory for the same time.
-    // SAFETY: sets a process-wide allocator option; mimalloc allows it at any time.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+    // Pages freed go back to the system 25 ms later instead of mimalloc's 1 s: with hour-by-hour
+    // reading that is over a quarter less resident memory (76 against 106 MiB at 1x). Not at
+    // once: pages handed back and soon touched again cost a system call and a zeroing fault
+    // each, about 5 % of the CPU time at 1x, against 3-5 MiB more at 25 ms
+    // (docs/performance.md). A `MIMALLOC_PURGE_DELAY` in the environment still wins.
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: sets a process-wide allocator option; mimalloc allows it at any time.
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
+    }
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     // Colour on stdout when it is a terminal and NO_COLOR / CLICOLOR allow it (anstream's rules).
     let color_out =
@@ -43,6 +51,7 @@ fn main() -> ExitCode {
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     // Not locked for the whole run: the progress bar writes to standard error from the workers.
     let mut err = anstream::stderr();
+    acs_triage::process_ends_after_command();
     let code = acs_triage::run(
         std::env::args_os(),
         &mut acs_triage::Io {

@@ -260,6 +260,7 @@ pub fn run(
             OutputFormat::Html => render::html::render(&report, out),
         }
     };
+    crate::release(report);
     match written.and_then(|_| out.flush()) {
         Ok(()) => {}
         // A closed pipe (`| head`) is not an error of the analysis.
