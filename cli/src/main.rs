@@ -39,10 +39,19 @@ fn main() -> ExitCode {
     // reading that is over a quarter less resident memory (76 against 106 MiB at 1x). Not at
     // once: pages handed back and soon touched again cost a system call and a zeroing fault
     // each, about 5 % of the CPU time at 1x, against 3-5 MiB more at 25 ms
-    // (docs/performance.md). A `MIMALLOC_PURGE_DELAY` in the environment still wins.
+    // (docs/performance.md). `bundle` holds the most at once (its second read gathers the IDs
+    // of every call a warning names): there they go back at once, which kept its peak at 10x
+    // 10-15 MiB lower. A `MIMALLOC_PURGE_DELAY` in the environment still wins.
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // The command is the first argument that is not a flag (the only global option,
+        // `--no-redact`, takes no value).
+        let bundle = std::env::args_os()
+            .skip(1)
+            .find(|a| !a.as_encoded_bytes().starts_with(b"-"))
+            .is_some_and(|a| a == "bundle");
+        let delay = if bundle { 0 } else { PURGE_DELAY_MS };
         // SAFETY: sets a process-wide allocator option; mimalloc allows it at any time.
-        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, delay) };
     }
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     // Colour on stdout when it is a terminal and NO_COLOR / CLICOLOR allow it (anstream's rules).
