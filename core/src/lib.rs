@@ -57,6 +57,21 @@ pub fn reserve_snug<T>(list: &mut Vec<T>) {
     }
 }
 
+/// Asks the processor to bring the memory at `at` into its caches ahead of use, so that the
+/// wait overlaps other work (nothing on processors without such a hint). For walking many
+/// entities whose memory has long left the cache, a few items ahead.
+#[inline(always)]
+pub fn prefetch<T>(at: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint: it never faults and changes nothing the program can
+    // see, whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(at.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = at;
+}
+
 /// Pushes onto a list that usually stays short (see [`reserve_snug`]).
 pub fn push_snug<T>(list: &mut Vec<T>, item: T) {
     reserve_snug(list);

@@ -124,6 +124,24 @@ fn party_keys(participant: Option<&str>, endpoint: Option<&str>) -> (u64, u64) {
     )
 }
 
+/// Accounts closed calls in order. Their state was last touched when their records were read and
+/// has left the cache since: reading each call's box and then its participants waited on memory
+/// twice (over half of accounting's time in the profile). The boxes of the calls a few places
+/// ahead, and the participants of the nearer ones, are asked for early, so those waits overlap.
+fn account_all(tally: &mut tally::Tally, calls: Vec<(CallKey, OpenCall)>) {
+    let mut calls = calls.into_iter();
+    while let Some((key, open)) = calls.next() {
+        let ahead = calls.as_slice();
+        if let Some((_, far)) = ahead.get(7) {
+            acs_triage_core::prefetch(&*far.state);
+        }
+        if let Some((_, near)) = ahead.get(3) {
+            acs_triage_core::prefetch(near.state.parts.as_ptr());
+        }
+        tally.account(key, open.state);
+    }
+}
+
 /// A version's 32-bit hash, its text kept once (the smallest spelling of that hash).
 fn version_hash(versions: &mut FastMap<u32, String>, text: &str) -> u32 {
     let h = (hash_str(text) as u32).max(1);
@@ -347,9 +365,7 @@ impl Analysis for CallsPass {
             .take_finished(horizon, &mut self.calls, |_, open| {
                 horizon.closes(open.last_ms, 0)
             });
-        for (key, open) in done {
-            self.tally.account(key, open.state);
-        }
+        account_all(&mut self.tally, done);
     }
 
     fn kql(
@@ -366,9 +382,7 @@ impl Analysis for CallsPass {
         let mut calls: Vec<(CallKey, OpenCall)> =
             std::mem::take(&mut self.calls).into_iter().collect();
         calls.sort_by(|a, b| a.0.cmp(&b.0));
-        for (key, open) in calls {
-            self.tally.account(key, open.state);
-        }
+        account_all(&mut self.tally, calls);
         self.tally.judge(ctx, &self.versions, self.spans, out);
     }
 }
