@@ -38,10 +38,10 @@ fn main() -> ExitCode {
     // Pages freed go back to the system 25 ms later instead of mimalloc's 1 s: with hour-by-hour
     // reading that is over a quarter less resident memory (76 against 106 MiB at 1x). Not at
     // once: pages handed back and soon touched again cost a system call and a zeroing fault
-    // each, about 5 % of the CPU time at 1x, against 3-5 MiB more at 25 ms
+    // each, about 5 % of the CPU time at 1x, against 3-9 MiB more at 10x with 25 ms
     // (docs/performance.md). `bundle` holds the most at once (its second read gathers the IDs
-    // of every call a warning names): there they go back at once, which kept its peak at 10x
-    // 10-15 MiB lower. A `MIMALLOC_PURGE_DELAY` in the environment still wins.
+    // of every call a warning names): there they go back at once (its peak at 10x 240 MiB,
+    // against 248-255 with the wait). A `MIMALLOC_PURGE_DELAY` in the environment still wins.
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // The command is the first argument that is not a flag (the only global option,
         // `--no-redact`, takes no value).
