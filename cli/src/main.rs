@@ -41,8 +41,15 @@ fn main() -> ExitCode {
     // each, about 5 % of the CPU time at 1x, against 3-9 MiB more at 10x with 25 ms
     // (docs/performance.md). `bundle` holds the most at once (its second read gathers the IDs
     // of every call a warning names): there they go back at once (its peak at 10x 240 MiB,
-    // against 248-255 with the wait). A `MIMALLOC_PURGE_DELAY` in the environment still wins.
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+    // against 248-255 with the wait). The delay set in the environment still wins (mimalloc
+    // reads `MIMALLOC_PURGE_DELAY`, or its old name `MIMALLOC_RESET_DELAY`, in any case).
+    let delay_in_environment = std::env::vars_os().any(|(name, _)| {
+        name.to_str().is_some_and(|name| {
+            name.eq_ignore_ascii_case("MIMALLOC_PURGE_DELAY")
+                || name.eq_ignore_ascii_case("MIMALLOC_RESET_DELAY")
+        })
+    });
+    if !delay_in_environment {
         // The command is the first argument that is not a flag (the only global option,
         // `--no-redact`, takes no value).
         let bundle = std::env::args_os()

@@ -58,8 +58,8 @@ pub fn reserve_snug<T>(list: &mut Vec<T>) {
 }
 
 /// Asks the processor to bring the memory at `at` into its caches ahead of use, so that the
-/// wait overlaps other work (nothing on processors without such a hint). For walking many
-/// entities whose memory has long left the cache, a few items ahead.
+/// wait overlaps other work (on x86_64; elsewhere it does nothing). For walking many entities
+/// whose memory has long left the cache, a few items ahead.
 #[inline(always)]
 pub fn prefetch<T>(at: *const T) {
     #[cfg(target_arch = "x86_64")]

@@ -245,19 +245,28 @@ pub fn redact_lines(text: &str) -> Cow<'_, str> {
 
 /// Byte offsets in `text`, in order, such that [`redact`] leaves every line without one as it
 /// is: where a secret's needle starts, and where a phone number may be. Each phone step of
-/// `redact` first needs one of these: a `+` (E.164 numbers); `00` and a digit 1–9 (the
-/// international prefix); a word that leads a number (`to=`, `from `, `"phoneNumber":`,
-/// `/phonenumber/`, in any case); and, since the patterns' `\s` and `\d` also match
-/// characters of other scripts, a line that is not all ASCII.
+/// `redact` first needs one of these: a `+` (E.164 numbers); `00` and a digit 1–9 with at least
+/// seven more digits after it (the international prefix, [`digits_follow`]); a word that leads
+/// a number (`to=`, `from `, `"phoneNumber":`, `/phonenumber/`, in any case) with at least
+/// seven digits after it ([`number_follows_lead`]); and, since the patterns' `\s` and `\d` also
+/// match characters of other scripts, a line that is not all ASCII.
 fn may_change(text: &str) -> (Vec<usize>, Vec<usize>) {
     let bytes = text.as_bytes();
     let (needles, mut phones) = crate::secrets::lowered(bytes, |lower| {
         let needles: Vec<usize> = Secrets::bundled().needle_starts(lower).collect();
-        let leads = phone_leads()
-            .find_iter(lower)
-            .filter(|m| number_follows_lead(lower, m.end()))
-            .map(|m| m.start());
-        (needles, leads.collect::<Vec<usize>>())
+        let mut leads = Vec::new();
+        let mut from = 0;
+        while let Some(m) = phone_leads().find(aho_corasick::Input::new(lower).range(from..)) {
+            if number_follows_lead(lower, m.end()) {
+                leads.push(m.start());
+                from = m.end();
+            } else {
+                // Another lead may start inside this one: `/phonenumber/` ends with the slash
+                // that begins the next (`/phonenumber/phonenumber/<number>`).
+                from = m.start() + 1;
+            }
+        }
+        (needles, leads)
     });
     phones.extend(memchr::memchr_iter(b'+', bytes));
     let mut from = 0;
@@ -565,6 +574,7 @@ mod tests {
         "to=14255550123",
         "\"phoneNumber\": \"18005550199\"",
         "/phonenumber/18005550199",
+        "/phonenumber",
         "from ١٤٢٥٥٥٥٠١٢٣",
         "to=",
         "From ",
@@ -661,6 +671,15 @@ mod tests {
             "conn endpoint=https://x.communication.azure.com/;accesskey=[REDACTED] to +1********23 \"phoneNumber\": \"*********99\" subject=/phonenumber/*********99 callId=c0ffee01-5d1b-4a7e-9c3a-1f0e2d3c4b5a"
         );
         assert!(matches!(redact("nothing here"), Cow::Borrowed(_)));
+    }
+
+    /// A lead that no number follows can hide the start of one that a number does.
+    #[test]
+    fn a_lead_inside_another_still_points_at_its_number() {
+        let line = "subject /phonenumber/phonenumber/14255550123\n";
+        let out = redact_lines(line);
+        assert!(!out.contains("14255550123"), "{out}");
+        assert_eq!(out, redact(line));
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! Tables a batch's passes emptied, kept on their thread for the next batch's passes to fill.
 //!
 //! Every batch is read by passes that start empty (`Analysis::start`), and each grew its
-//! per-entity table (calls, SMS messages, streams) entry by entry to about the size of the
-//! last batch's: a rehash at every doubling, on fresh pages the kernel had to zero, and the
-//! pages handed back once the table was merged and freed. The profile put that at about 4 % of
-//! a run. A merge that empties a batch's table now leaves it here ([`keep_map`]), and the next
-//! pass started on the thread takes it ([`take_map`]) with its room.
+//! per-entity table (calls, SMS messages, and the entities of `EntityPass`: streams, chat
+//! requests, ...) entry by entry to about the size of the last batch's: a rehash at every
+//! doubling, on fresh pages the kernel had to zero, and the pages handed back once the table
+//! was merged and freed. A merge that empties a batch's table now leaves it here
+//! ([`keep_map`]), and the next pass started on the thread takes it ([`take_map`]) with its
+//! room: in the profile of a 10x run, page faults, handing pages back, copying and rehashing
+//! went from 8.2 % to 6.8 % of the samples.
 //!
 //! What is kept is bounded: one table of each type per thread, none with room for more than
 //! [`MOST_ENTRIES`], and [`clear`] lets them all go once reading ends.

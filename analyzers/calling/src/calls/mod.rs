@@ -126,8 +126,9 @@ fn party_keys(participant: Option<&str>, endpoint: Option<&str>) -> (u64, u64) {
 
 /// Accounts closed calls in order. Their state was last touched when their records were read and
 /// has left the cache since: reading each call's box and then its participants waited on memory
-/// twice (over half of accounting's time in the profile). The boxes of the calls a few places
-/// ahead, and the participants of the nearer ones, are asked for early, so those waits overlap.
+/// twice (over half of accounting's time in the profile). The box of the call eight places ahead,
+/// and the participants of the one four places ahead, are asked for early, so those waits
+/// overlap.
 fn account_all(tally: &mut tally::Tally, calls: Vec<(CallKey, OpenCall)>) {
     let mut calls = calls.into_iter();
     while let Some((key, open)) = calls.next() {

@@ -119,7 +119,14 @@ impl LastCategory {
         if self.name.as_ref().is_none_or(|n| n.as_deref() != category) {
             self.rules.clear();
             self.rules.extend(set.candidates(record));
-            self.name = Some(category.map(str::to_owned));
+            match (&mut self.name, category) {
+                // Interleaved categories change it often: the text's room is kept.
+                (Some(Some(name)), Some(category)) => {
+                    name.clear();
+                    name.push_str(category);
+                }
+                (name, category) => *name = Some(category.map(str::to_owned)),
+            }
         }
         &self.rules
     }
