@@ -277,7 +277,7 @@ fn may_change(text: &str) -> (Vec<usize>, Vec<usize>) {
             after += 1;
         }
         if bytes.get(after).is_some_and(|b| (b'1'..=b'9').contains(b))
-            && digits_follow(bytes, after + 1, 7)
+            && digits_follow(bytes, after + 1, FEWEST_DIGITS)
         {
             phones.push(after);
         }
@@ -302,6 +302,14 @@ fn may_change(text: &str) -> (Vec<usize>, Vec<usize>) {
 // no phone number (`streamId=1001`, "left call ... from"), and each such line cost three
 // regular expressions, about a tenth of writing a large report.
 
+/// The fewest digits the second and third phone patterns take after their prefix or lead
+/// (`{7,14}` after `00[1-9]`, `\d{7,15}` after a lead word).
+const FEWEST_DIGITS: usize = 7;
+
+/// The ASCII characters the phone patterns' `\s` matches (with U+000B, which
+/// `u8::is_ascii_whitespace` leaves out).
+const PATTERN_SPACE: &[u8] = b" \t\n\x0b\x0c\r";
+
 /// Whether the international phone pattern can go on from `at` (just after `00[1-9]`): at
 /// least `wanted` more digits, each after at most one space, dot or hyphen.
 fn digits_follow(text: &[u8], mut at: usize, wanted: usize) -> bool {
@@ -318,16 +326,17 @@ fn digits_follow(text: &[u8], mut at: usize, wanted: usize) -> bool {
 }
 
 /// Whether the third phone pattern can find a number after a lead (`to=`, `from `,
-/// `"phoneNumber"`) ending at `at`: past white space, colons and quotes, at least seven digits.
+/// `"phoneNumber"`) ending at `at`: past white space, colons and quotes, at least
+/// [`FEWEST_DIGITS`] digits.
 fn number_follows_lead(text: &[u8], mut at: usize) -> bool {
     while text
         .get(at)
-        .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b':' | b'"'))
+        .is_some_and(|b| PATTERN_SPACE.contains(b) || matches!(b, b':' | b'"'))
     {
         at += 1;
     }
     text.get(at..)
-        .is_some_and(|rest| rest.iter().take_while(|b| b.is_ascii_digit()).count() >= 7)
+        .is_some_and(|rest| rest.iter().take_while(|b| b.is_ascii_digit()).count() >= FEWEST_DIGITS)
 }
 
 /// What leads a number the third phone pattern masks, in lower case: a word and the `=`, `"`
@@ -337,8 +346,8 @@ fn phone_leads() -> &'static AhoCorasick {
     LEADS.get_or_init(|| {
         let mut leads = vec!["/phonenumber/".to_owned()];
         for word in ["to", "from", "phonenumber"] {
-            for after in ['=', '"', ' ', '\t', '\n', '\x0b', '\x0c', '\r'] {
-                leads.push(format!("{word}{after}"));
+            for &after in b"=\"".iter().chain(PATTERN_SPACE) {
+                leads.push(format!("{word}{}", char::from(after)));
             }
         }
         AhoCorasick::builder()
